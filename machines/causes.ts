@@ -1,0 +1,30 @@
+/** Why the supervisor acts: one per watched source, plus SIGHUP sent to the supervisor itself. */
+export const CAUSES = ['config', 'accounts', 'tls', 'jwt', 'creds', 'signal'] as const;
+export type Cause = (typeof CAUSES)[number];
+
+export const MODES = ['server', 'leaf'] as const;
+export type Mode = (typeof MODES)[number];
+
+/** What a settled set of causes asks for (contract: "What happens on a change", step 3). */
+export type ChangeAction = 'reload' | 'restart' | 'syncOnly';
+
+// A leaf node cannot reload these: leafnode remotes, credentials and accounts need a fresh process.
+const LEAF_RESTART_CAUSES: ReadonlySet<Cause> = new Set(['config', 'accounts', 'creds', 'signal']);
+
+export function decideAction(mode: Mode, causes: readonly Cause[]): ChangeAction {
+  if (mode === 'server') return 'reload';
+  if (causes.some((c) => LEAF_RESTART_CAUSES.has(c))) return 'restart';
+  if (causes.includes('tls')) return 'reload';
+  return 'syncOnly';
+}
+
+/** Adds causes to a set kept as a sorted array, so snapshots stay serialisable and comparable. */
+export function addCauses(set: readonly Cause[], more: readonly Cause[]): Cause[] {
+  const merged = new Set<Cause>([...set, ...more]);
+  return CAUSES.filter((c) => merged.has(c));
+}
+
+/** A freshly spawned nats-server reads every file itself; only the JWT work (mirror, push) outlives a start. */
+export function causesLeftAfterSpawn(pending: readonly Cause[]): Cause[] {
+  return pending.filter((c) => c === 'jwt');
+}

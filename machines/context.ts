@@ -1,0 +1,52 @@
+import type { Cause, Mode } from './causes.js';
+import type { ReconcileReport, ReloadBaseline, ReloadRecord } from './outputs.js';
+
+export type ShutdownStyle = 'term' | 'lame-duck';
+
+export interface SupervisorInput { mode: Mode; shutdown: ShutdownStyle }
+
+export interface ServerFacts {
+  pid: number | null;
+  alive: boolean;
+  startedAt: string | null;
+  restarts: number;
+  crashes: number;
+}
+
+export interface SupervisorContext {
+  mode: Mode;
+  shutdown: ShutdownStyle;
+  server: ServerFacts;
+  /** Causes seen and not yet taken by an action. Never dropped: see statechart.md. */
+  pendingCauses: Cause[];
+  /** Causes the action in progress took from pendingCauses. */
+  activeCauses: Cause[];
+  /** The JWT work (purge, claims push) is owed once the server is ready. */
+  reconcileDue: boolean;
+  /** Where nats-server's reload markers stood before the SIGHUP, so confirmation never counts an older one. */
+  baseline: ReloadBaseline | null;
+  lastReload: ReloadRecord | null;
+  reloadCount: number;
+  lastReconcile: ReconcileReport | null;
+  consecutiveCrashes: number;
+  lastError: string | null;
+  exitCode: number;
+}
+
+export function initialContext(input: SupervisorInput): SupervisorContext {
+  return {
+    mode: input.mode,
+    shutdown: input.shutdown,
+    server: { pid: null, alive: false, startedAt: null, restarts: 0, crashes: 0 },
+    pendingCauses: [],
+    activeCauses: [],
+    reconcileDue: true,
+    baseline: null,
+    lastReload: null,
+    reloadCount: 0,
+    lastReconcile: null,
+    consecutiveCrashes: 0,
+    lastError: null,
+    exitCode: 0,
+  };
+}

@@ -1,0 +1,17 @@
+import type { Cause } from './causes.js';
+
+export type WatchedCause = Exclude<Cause, 'signal'>;
+export type ForwardedSignal = 'SIGUSR1';
+export type ServerSignal = 'SIGHUP' | 'SIGINT' | 'SIGTERM' | 'SIGKILL' | 'SIGUSR1' | 'SIGUSR2';
+
+/** Everything the outside world tells the supervisor. Adapters in src/ produce these and nothing else. */
+export type SupervisorEvent =
+  | { type: 'FS_CHANGED'; cause: WatchedCause; paths: string[]; immediate?: boolean }
+  | { type: 'RELOAD_REQUESTED' }
+  | { type: 'FORWARD_SIGNAL'; signal: ForwardedSignal }
+  | { type: 'SERVER_SPAWNED'; pid: number; at: string }
+  | { type: 'SERVER_EXITED'; code: number | null; signal: string | null; uptimeMs: number; error?: string }
+  | { type: 'SHUTDOWN'; signal: string };
+
+/** What the machine tells the running nats-server process actor. */
+export type ServerCommand = { type: 'SIGNAL'; signal: ServerSignal };

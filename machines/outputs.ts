@@ -1,0 +1,23 @@
+import type { Cause } from './causes.js';
+
+/** Outputs of the one-shot effects the machine invokes. Expected failures are values, not errors. */
+export interface Validation { valid: boolean; message: string; at: string }
+
+export interface ReloadBaseline { logSeq: number; configLoadTime: string | null }
+
+export type ReloadOutcomeKind = 'applied' | 'restarted' | 'rejected' | 'unchanged';
+export interface ReloadConfirmation { outcome: 'applied' | 'rejected'; error: string | null; at: string }
+/** `at` is null when the machine itself decided (a timeout): the observer in src/ stamps it. */
+export interface ReloadRecord { at: string | null; causes: Cause[]; outcome: ReloadOutcomeKind; error: string | null }
+
+export interface JwtSyncReport { copied: string[]; removed: string[]; skipped: { name: string; reason: string }[] }
+
+export interface ReconcileReport {
+  at: string;
+  purged: string[];
+  pushed: number;
+  failed: number;
+  skipped: string | null;
+}
+
+export interface Ready { at: string }

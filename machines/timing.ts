@@ -1,0 +1,19 @@
+/** Crash backoff: 1 s doubling, capped at 30 s (contract: Supervision). */
+export function backoffMs(consecutiveCrashes: number): number {
+  const exponent = Math.max(0, consecutiveCrashes - 1);
+  return Math.min(1000 * 2 ** exponent, 30_000);
+}
+
+export const MAX_CONSECUTIVE_CRASHES = 10;
+/** A server that stayed up this long is healthy again: its next crash starts the count over. */
+export const CRASH_RESET_UPTIME_MS = 60_000;
+
+/** Defaults of the named delays; src/ provides the values from the environment. */
+export const DEFAULT_DELAYS = {
+  configPoll: 1000,
+  configWait: 30_000,
+  debounce: 100,
+  stopTimeout: 25_000,
+  confirmTimeout: 10_000,
+  readyTimeout: 120_000,
+} as const;

@@ -1,0 +1,111 @@
+import { createActor, fromCallback, fromPromise, SimulatedClock, waitFor, type Actor, type SnapshotFrom } from 'xstate';
+import type { Mode } from '../../machines/causes.js';
+import type { ShutdownStyle } from '../../machines/context.js';
+import type { ServerCommand, ServerSignal, SupervisorEvent } from '../../machines/events.js';
+import type { ReloadConfirmation, Validation } from '../../machines/outputs.js';
+import { supervisorMachine } from '../../machines/supervisor.js';
+
+export type Snapshot = SnapshotFrom<typeof supervisorMachine>;
+
+/** What the fake effects answer; tests change these between steps. */
+export interface FakeWorld {
+  configExists: boolean;
+  valid: boolean;
+  reload: ReloadConfirmation['outcome'] | 'never';
+  /** Set to hold readiness until the test releases it. */
+  readyHeld: boolean;
+}
+
+export interface Harness {
+  actor: Actor<typeof supervisorMachine>;
+  clock: SimulatedClock;
+  world: FakeWorld;
+  signals: ServerSignal[];
+  spawns: number;
+  validations: number;
+  syncs: string[];
+  reconciles: number;
+  send(event: SupervisorEvent): void;
+  exitServer(code?: number | null, signal?: string | null, uptimeMs?: number): void;
+  releaseReady(): void;
+  until(pred: (s: Snapshot) => boolean, what?: string): Promise<Snapshot>;
+  state(): string;
+}
+
+export function stateString(s: Snapshot): string {
+  const walk = (v: unknown): string[] => {
+    if (typeof v === 'string') return [v];
+    const [k, child] = Object.entries(v as Record<string, unknown>)[0] ?? [];
+    return k === undefined ? [] : [k, ...walk(child)];
+  };
+  return walk(s.value).join('.');
+}
+
+export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; world?: Partial<FakeWorld> } = {}): Harness {
+  const clock = new SimulatedClock();
+  const world: FakeWorld = { configExists: true, valid: true, reload: 'applied', readyHeld: false, ...opts.world };
+  let sendBack: ((e: SupervisorEvent) => void) | null = null;
+  let readyWaiters: (() => void)[] = [];
+  let pid = 1000;
+  const at = '2026-01-01T00:00:00.000Z';
+  const h = {
+    clock, world, signals: [] as ServerSignal[], spawns: 0, validations: 0, syncs: [] as string[], reconciles: 0,
+  } as Harness;
+  const machine = supervisorMachine.provide({
+    actors: {
+      configExists: fromPromise(async () => world.configExists),
+      syncJwt: fromPromise(async ({ input }) => {
+        h.syncs.push(input.reason);
+        return { copied: [], removed: [], skipped: [] };
+      }),
+      validateConfig: fromPromise(async (): Promise<Validation> => {
+        h.validations += 1;
+        return world.valid ? { valid: true, message: 'ok', at } : { valid: false, message: 'unknown field "prot"', at };
+      }),
+      serverProcess: fromCallback<ServerCommand>(({ sendBack: sb, receive }) => {
+        h.spawns += 1;
+        sendBack = sb as (e: SupervisorEvent) => void;
+        receive((c) => h.signals.push(c.signal));
+        sb({ type: 'SERVER_SPAWNED', pid: ++pid, at });
+      }),
+      waitReady: fromPromise(async () => {
+        if (world.readyHeld) await new Promise<void>((r) => readyWaiters.push(r));
+        return { at };
+      }),
+      reloadBaseline: fromPromise(async () => ({ logSeq: 0, configLoadTime: null })),
+      confirmReload: fromPromise(async (): Promise<ReloadConfirmation> => {
+        if (world.reload === 'never') return new Promise<never>(() => undefined);
+        return { outcome: world.reload, error: world.reload === 'rejected' ? 'refused' : null, at };
+      }),
+      reconcile: fromPromise(async () => {
+        h.reconciles += 1;
+        return { at, purged: [], pushed: 0, failed: 0, skipped: 'test' };
+      }),
+    },
+  });
+  h.actor = createActor(machine, { clock, input: { mode: opts.mode ?? 'server', shutdown: opts.shutdown ?? 'term' } });
+  h.send = (e) => h.actor.send(e);
+  h.exitServer = (code = 1, signal = null, uptimeMs = 10) => sendBack?.({ type: 'SERVER_EXITED', code, signal, uptimeMs });
+  h.releaseReady = () => {
+    const waiters = readyWaiters;
+    readyWaiters = [];
+    waiters.forEach((w) => w());
+  };
+  h.until = async (pred, what = 'condition') => {
+    try {
+      return await waitFor(h.actor, pred, { timeout: 2000 });
+    } catch {
+      throw new Error(`timed out waiting for ${what}; state is ${stateString(h.actor.getSnapshot())}`);
+    }
+  };
+  h.state = () => stateString(h.actor.getSnapshot());
+  h.actor.start();
+  return h;
+}
+
+/** Starts a harness and waits until the supervisor is idle with nats-server up. */
+export async function startedHarness(opts: Parameters<typeof createHarness>[0] = {}): Promise<Harness> {
+  const h = createHarness(opts);
+  await h.until((s) => s.matches({ running: 'idle' }), 'running.idle');
+  return h;
+}

@@ -1,0 +1,255 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createHarness, startedHarness } from './harness.js';
+
+describe('supervisor statechart: start', () => {
+  it('when the config exists then it mirrors, validates, starts, reconciles once and idles', async () => {
+    const h = await startedHarness();
+    assert.deepEqual(h.syncs, ['startup']);
+    assert.equal(h.validations, 1);
+    assert.equal(h.spawns, 1);
+    assert.equal(h.reconciles, 1);
+    assert.equal(h.actor.getSnapshot().context.server.pid, 1001);
+  });
+
+  it('when the config is missing then it polls every configPoll and gives up with 78 after configWait', async () => {
+    const h = createHarness({ world: { configExists: false } });
+    for (let polls = 0; polls < 29; polls++) {
+      await h.until((s) => s.matches({ waitingForConfig: 'sleeping' }));
+      h.clock.increment(1_000);
+    }
+    await h.until((s) => s.matches({ waitingForConfig: 'sleeping' }));
+    assert.equal(h.spawns, 0);
+    h.clock.increment(1_000);
+    const s = await h.until((s) => s.status === 'done', 'failed');
+    assert.equal(h.state(), 'failed');
+    assert.equal(s.context.exitCode, 78);
+    assert.equal(h.spawns, 0);
+  });
+
+  it('when the config appears while waiting then it starts', async () => {
+    const h = createHarness({ world: { configExists: false } });
+    await h.until((s) => s.matches({ waitingForConfig: 'sleeping' }));
+    h.world.configExists = true;
+    h.clock.increment(1000);
+    await h.until((s) => s.matches({ running: 'idle' }));
+  });
+
+  it('when the config is invalid at start then it fails with 78 and never spawns', async () => {
+    const h = createHarness({ world: { valid: false } });
+    const s = await h.until((s) => s.status === 'done');
+    assert.equal(h.state(), 'failed');
+    assert.equal(s.context.exitCode, 78);
+    assert.match(s.context.lastError ?? '', /unknown field/);
+    assert.equal(h.spawns, 0);
+  });
+});
+
+describe('supervisor statechart: changes', () => {
+  it('when a config file changes in server mode then after the debounce it validates and sends SIGHUP', async () => {
+    const h = await startedHarness();
+    h.send({ type: 'FS_CHANGED', cause: 'config', paths: ['/c/server.conf'] });
+    assert.equal(h.state(), 'running.settling');
+    h.clock.increment(99);
+    assert.equal(h.state(), 'running.settling');
+    h.clock.increment(1);
+    const s = await h.until((s) => s.context.lastReload !== null);
+    assert.deepEqual(h.signals, ['SIGHUP']);
+    assert.deepEqual(s.context.lastReload?.causes, ['config']);
+    assert.equal(s.context.lastReload?.outcome, 'applied');
+    await h.until((s) => s.matches({ running: 'idle' }));
+  });
+
+  it('when events keep arriving then the debounce restarts and one action takes them all', async () => {
+    const h = await startedHarness();
+    for (const cause of ['config', 'tls', 'creds'] as const) {
+      h.send({ type: 'FS_CHANGED', cause, paths: [] });
+      h.clock.increment(60);
+    }
+    assert.equal(h.state(), 'running.settling');
+    h.clock.increment(40);
+    const s = await h.until((s) => s.context.lastReload !== null);
+    assert.deepEqual(s.context.lastReload?.causes, ['config', 'tls', 'creds']);
+    assert.deepEqual(h.signals, ['SIGHUP']);
+  });
+
+  it('when a Kubernetes ..data swap lands then it acts without the debounce', async () => {
+    const h = await startedHarness();
+    h.send({ type: 'FS_CHANGED', cause: 'config', paths: ['/c/..data'], immediate: true });
+    await h.until((s) => s.context.lastReload !== null);
+    assert.deepEqual(h.signals, ['SIGHUP']);
+  });
+
+  it('when the new config is invalid then nothing is signalled and the outcome is rejected with the message', async () => {
+    const h = await startedHarness();
+    h.world.valid = false;
+    h.send({ type: 'FS_CHANGED', cause: 'config', paths: [] });
+    h.clock.increment(100);
+    const s = await h.until((s) => s.context.lastReload !== null);
+    assert.equal(s.context.lastReload?.outcome, 'rejected');
+    assert.match(s.context.lastReload?.error ?? '', /unknown field/);
+    assert.deepEqual(h.signals, []);
+    await h.until((s) => s.matches({ running: 'idle' }));
+  });
+
+  it('when nats-server refuses the reload then the outcome is rejected', async () => {
+    const h = await startedHarness({ world: { reload: 'rejected' } });
+    h.send({ type: 'FS_CHANGED', cause: 'config', paths: [] });
+    h.clock.increment(100);
+    const s = await h.until((s) => s.context.lastReload !== null);
+    assert.equal(s.context.lastReload?.outcome, 'rejected');
+  });
+
+  it('when nats-server never confirms then confirmTimeout records a rejection', async () => {
+    const h = await startedHarness({ world: { reload: 'never' } });
+    h.send({ type: 'FS_CHANGED', cause: 'config', paths: [] });
+    h.clock.increment(100);
+    await h.until((s) => s.matches({ reloading: 'confirming' }));
+    h.clock.increment(10_000);
+    const s = await h.until((s) => s.context.lastReload !== null);
+    assert.equal(s.context.lastReload?.outcome, 'rejected');
+    assert.match(s.context.lastReload?.error ?? '', /did not confirm/);
+    await h.until((s) => s.matches({ running: 'idle' }));
+  });
+
+  it('when the leaf config changes then it restarts with SIGINT and starts again', async () => {
+    const h = await startedHarness({ mode: 'leaf' });
+    h.send({ type: 'FS_CHANGED', cause: 'config', paths: [] });
+    h.send({ type: 'FS_CHANGED', cause: 'tls', paths: [] });
+    h.clock.increment(100);
+    await h.until((s) => s.matches({ restarting: 'stoppingServer' }));
+    assert.deepEqual(h.signals, ['SIGINT']);
+    h.exitServer(0);
+    const s = await h.until((s) => s.matches({ running: 'idle' }) && s.context.server.restarts === 1);
+    assert.equal(h.spawns, 2);
+    assert.equal(s.context.server.crashes, 0);
+    assert.equal(s.context.lastReload?.outcome, 'restarted');
+  });
+
+  it('when only leaf TLS changes then it reloads without a restart', async () => {
+    const h = await startedHarness({ mode: 'leaf' });
+    h.send({ type: 'FS_CHANGED', cause: 'tls', paths: [] });
+    h.clock.increment(100);
+    await h.until((s) => s.context.lastReload?.outcome === 'applied');
+    assert.deepEqual(h.signals, ['SIGHUP']);
+  });
+
+  it('when only JWTs change in leaf mode then it mirrors and reconciles without any signal', async () => {
+    const h = await startedHarness({ mode: 'leaf' });
+    h.send({ type: 'FS_CHANGED', cause: 'jwt', paths: [] });
+    h.clock.increment(100);
+    await h.until((s) => s.matches({ running: 'idle' }) && h.reconciles === 2);
+    assert.deepEqual(h.signals, []);
+    assert.deepEqual(h.syncs, ['startup', 'change']);
+  });
+
+  it('when JWTs change in server mode then it mirrors, reloads, then reconciles', async () => {
+    const h = await startedHarness();
+    h.send({ type: 'FS_CHANGED', cause: 'jwt', paths: [] });
+    h.clock.increment(100);
+    await h.until((s) => s.matches({ running: 'idle' }) && h.reconciles === 2);
+    assert.deepEqual(h.signals, ['SIGHUP']);
+    assert.deepEqual(h.syncs, ['startup', 'change']);
+  });
+
+  it('when a change arrives during a restart then it is kept and handled once running', async () => {
+    const h = await startedHarness({ mode: 'leaf' });
+    h.send({ type: 'FS_CHANGED', cause: 'config', paths: [] });
+    h.clock.increment(100);
+    await h.until((s) => s.matches({ restarting: 'stoppingServer' }));
+    h.send({ type: 'FS_CHANGED', cause: 'tls', paths: [] });
+    assert.deepEqual(h.actor.getSnapshot().context.pendingCauses, ['tls']);
+    h.world.readyHeld = true;
+    h.exitServer(0);
+    await h.until((s) => s.matches('starting'));
+    h.send({ type: 'FS_CHANGED', cause: 'creds', paths: [] });
+    h.releaseReady();
+    await h.until((s) => s.matches({ running: 'settling' }));
+    assert.deepEqual(h.actor.getSnapshot().context.pendingCauses, ['creds']);
+  });
+});
+
+describe('supervisor statechart: crashes and stops', () => {
+  it('when nats-server dies then it backs off 1 s, doubling, and starts again', async () => {
+    const h = await startedHarness();
+    h.exitServer(null, 'SIGKILL');
+    await h.until((s) => s.matches('backingOff'));
+    h.clock.increment(999);
+    assert.equal(h.state(), 'backingOff');
+    h.clock.increment(1);
+    await h.until((s) => s.matches({ running: 'idle' }) && s.context.server.crashes === 1);
+    h.exitServer(2);
+    await h.until((s) => s.matches('backingOff'));
+    h.clock.increment(1999);
+    assert.equal(h.state(), 'backingOff');
+    h.clock.increment(1);
+    await h.until((s) => s.matches({ running: 'idle' }) && s.context.server.crashes === 2);
+  });
+
+  it('when nats-server crashes ten times in a row then it fails with exit 1', async () => {
+    const h = await startedHarness();
+    for (let i = 1; i <= 9; i++) {
+      h.exitServer(1);
+      await h.until((s) => s.matches('backingOff'));
+      h.clock.increment(30_000);
+      await h.until((s) => s.matches({ running: 'idle' }));
+    }
+    h.exitServer(1);
+    const s = await h.until((s) => s.status === 'done');
+    assert.equal(h.state(), 'failed');
+    assert.equal(s.context.exitCode, 1);
+  });
+
+  it('when nats-server stayed up for a minute then its next crash starts the count over', async () => {
+    const h = await startedHarness();
+    h.exitServer(1, null, 10);
+    await h.until((s) => s.matches('backingOff'));
+    h.clock.increment(1000);
+    await h.until((s) => s.matches({ running: 'idle' }));
+    h.exitServer(1, null, 61_000);
+    const s = await h.until((s) => s.matches('backingOff'));
+    assert.equal(s.context.consecutiveCrashes, 1);
+  });
+
+  it('when SHUTDOWN arrives then SIGTERM is sent and exit 0 follows the server exit', async () => {
+    const h = await startedHarness();
+    h.send({ type: 'SHUTDOWN', signal: 'SIGTERM' });
+    assert.deepEqual(h.signals, ['SIGTERM']);
+    h.exitServer(1);
+    const s = await h.until((s) => s.status === 'done');
+    assert.equal(h.state(), 'stopped');
+    assert.equal(s.context.exitCode, 0);
+  });
+
+  it('when the server outlives the stop budget then SIGKILL follows and the exit code is 1', async () => {
+    const h = await startedHarness();
+    h.send({ type: 'SHUTDOWN', signal: 'SIGTERM' });
+    h.clock.increment(25_000);
+    assert.deepEqual(h.signals, ['SIGTERM', 'SIGKILL']);
+    h.exitServer(null, 'SIGKILL');
+    const s = await h.until((s) => s.status === 'done');
+    assert.equal(s.context.exitCode, 1);
+  });
+
+  it('when NATS_SHUTDOWN is lame-duck then SIGUSR2 is sent', async () => {
+    const h = await startedHarness({ shutdown: 'lame-duck' });
+    h.send({ type: 'SHUTDOWN', signal: 'SIGTERM' });
+    assert.deepEqual(h.signals, ['SIGUSR2']);
+  });
+
+  it('when SHUTDOWN arrives while backing off then it stops at once', async () => {
+    const h = await startedHarness();
+    h.exitServer(1);
+    await h.until((s) => s.matches('backingOff'));
+    h.send({ type: 'SHUTDOWN', signal: 'SIGINT' });
+    const s = await h.until((s) => s.status === 'done');
+    assert.equal(h.state(), 'stopped');
+    assert.equal(s.context.exitCode, 0);
+  });
+
+  it('when SIGUSR1 is forwarded then the server receives it', async () => {
+    const h = await startedHarness();
+    h.send({ type: 'FORWARD_SIGNAL', signal: 'SIGUSR1' });
+    assert.deepEqual(h.signals, ['SIGUSR1']);
+  });
+});
