@@ -1,4 +1,4 @@
-import { assign, enqueueActions, fromCallback, fromPromise, not, sendTo, setup, stopChild } from 'xstate';
+import { assign, enqueueActions, fromCallback, fromPromise, not, setup, stopChild } from 'xstate';
 import { addCauses, causesLeftAfterSpawn, decideAction, type Cause } from './causes.js';
 import { initialContext, type SupervisorContext, type SupervisorInput } from './context.js';
 import type { ServerCommand, ServerSignal, SupervisorEvent } from './events.js';
@@ -117,12 +117,6 @@ export const supervisorMachine = setup({
       server: { ...context.server, restarts: context.server.restarts + 1 },
       reconcileDue: context.reconcileDue || context.activeCauses.includes('jwt'),
     })),
-    completeRestart: enqueueActions(({ enqueue }) => {
-      enqueue('releaseServer');
-      enqueue('recordRestartDone');
-      enqueue({ type: 'recordReload', params: { outcome: 'restarted', at: null, error: null } });
-      enqueue('finishAction');
-    }),
     finishAction: assign({ activeCauses: [] }),
     setError: assign({ lastError: (_, params: { message: string }) => params.message }),
     setExitCode: assign({ exitCode: (_, params: { code: number }) => params.code }),
@@ -394,12 +388,22 @@ export const supervisorMachine = setup({
         },
         stoppingServer: {
           entry: { type: 'signalServer', params: { signal: 'SIGINT' } },
-          on: { SERVER_EXITED: { target: '#supervisor.starting', actions: 'completeRestart' } },
+          on: {
+            SERVER_EXITED: {
+              target: '#supervisor.starting',
+              actions: ['releaseServer', 'recordRestartDone', { type: 'recordReload', params: { outcome: 'restarted', at: null, error: null } }, 'finishAction'],
+            },
+          },
           after: { stopTimeout: 'killingServer' },
         },
         killingServer: {
           entry: { type: 'signalServer', params: { signal: 'SIGKILL' } },
-          on: { SERVER_EXITED: { target: '#supervisor.starting', actions: 'completeRestart' } },
+          on: {
+            SERVER_EXITED: {
+              target: '#supervisor.starting',
+              actions: ['releaseServer', 'recordRestartDone', { type: 'recordReload', params: { outcome: 'restarted', at: null, error: null } }, 'finishAction'],
+            },
+          },
         },
       },
     },

@@ -2,7 +2,7 @@ import { createActor, fromCallback, fromPromise, SimulatedClock, waitFor, type A
 import type { Mode } from '../../machines/causes.js';
 import type { ShutdownStyle } from '../../machines/context.js';
 import type { ServerCommand, ServerSignal, SupervisorEvent } from '../../machines/events.js';
-import type { ReloadConfirmation, Validation } from '../../machines/outputs.js';
+import type { ReconcileReport, ReloadBaseline, ReloadConfirmation, Validation } from '../../machines/outputs.js';
 import { supervisorMachine } from '../../machines/supervisor.js';
 
 export type Snapshot = SnapshotFrom<typeof supervisorMachine>;
@@ -72,12 +72,12 @@ export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; wor
         if (world.readyHeld) await new Promise<void>((r) => readyWaiters.push(r));
         return { at };
       }),
-      reloadBaseline: fromPromise(async () => ({ logSeq: 0, configLoadTime: null })),
+      reloadBaseline: fromPromise(async (): Promise<ReloadBaseline> => ({ logSeq: 0, configLoadTime: null })),
       confirmReload: fromPromise(async (): Promise<ReloadConfirmation> => {
         if (world.reload === 'never') return new Promise<never>(() => undefined);
         return { outcome: world.reload, error: world.reload === 'rejected' ? 'refused' : null, at };
       }),
-      reconcile: fromPromise(async () => {
+      reconcile: fromPromise(async (): Promise<ReconcileReport> => {
         h.reconciles += 1;
         return { at, purged: [], pushed: 0, failed: 0, skipped: 'test' };
       }),

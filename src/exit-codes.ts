@@ -1,0 +1,7 @@
+/** The contract's exit codes, in one place. */
+export const EXIT = {
+  ok: 0,
+  serverFailed: 1,
+  usage: 2,
+  configInvalid: 78,
+} as const;

@@ -1,0 +1,16 @@
+import { pino, type Logger } from 'pino';
+import type { LogFormat } from './settings.js';
+
+export type { Logger };
+
+/** Paths that may carry secrets if an object ever reaches the logger whole. */
+const REDACT = ['creds', 'jwt', 'seed', 'nkey', 'token', 'password', '*.creds', '*.jwt', '*.seed', '*.nkey', '*.token', '*.password'];
+
+export function createLogger(opts: { format: LogFormat; level: string }): Logger {
+  const base = { level: opts.level, base: { name: 'iofog-nats' }, redact: { paths: REDACT, censor: '[redacted]' } };
+  if (opts.format === 'pretty') {
+    return pino({ ...base, transport: { target: 'pino-pretty', options: { destination: 2, colorize: false } } });
+  }
+  // Synchronous writes: a supervisor that is about to exit must not lose its last lines.
+  return pino(base, pino.destination({ dest: 1, sync: true }));
+}

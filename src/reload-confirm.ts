@@ -1,0 +1,61 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fromPromise } from 'xstate';
+import type { ReloadBaseline, ReloadConfirmation } from '../machines/outputs.js';
+import { fetchVarz } from './monitor-client.js';
+import type { ServerLogBus, ServerLine } from './server-log.js';
+import type { Settings } from './settings.js';
+
+const APPLIED = /Reloaded server configuration/;
+const REFUSED = /Failed to reload server configuration:\s*(.*)$/;
+const VARZ_POLL_MS = 50;
+
+type Deps = { settings: Settings; bus: ServerLogBus };
+
+export function createReloadBaseline({ settings, bus }: Deps) {
+  return fromPromise<ReloadBaseline>(async ({ signal }) => {
+    const logSeq = bus.lastSeq;
+    if (settings.monitorPort === 0) return { logSeq, configLoadTime: null };
+    const varz = await fetchVarz(settings.monitorPort, signal).catch(() => null);
+    return { logSeq, configLoadTime: varz?.config_load_time ?? null };
+  });
+}
+
+function fromLog(bus: ServerLogBus, afterSeq: number, signal: AbortSignal): Promise<ReloadConfirmation> {
+  const isVerdict = (l: ServerLine): boolean => APPLIED.test(l.message) || REFUSED.test(l.message);
+  return bus.waitFor(afterSeq, isVerdict, signal).then((line) => {
+    const refused = REFUSED.exec(line.message);
+    const at = new Date().toISOString();
+    return refused ? { outcome: 'rejected', error: refused[1] ?? line.message, at } : { outcome: 'applied', error: null, at };
+  });
+}
+
+// For a server that logs to a file (log_file), /varz config_load_time moving on is the only sign.
+async function fromVarz(port: number, before: string, signal: AbortSignal): Promise<ReloadConfirmation> {
+  for (;;) {
+    await sleep(VARZ_POLL_MS, undefined, { signal });
+    const varz = await fetchVarz(port, signal).catch(() => null);
+    const now = varz?.config_load_time;
+    if (now && now !== before) return { outcome: 'applied', error: null, at: new Date().toISOString() };
+  }
+}
+
+/** Waits for nats-server's verdict on the SIGHUP the chart just sent; the chart owns the timeout. */
+export function createConfirmReload({ settings, bus }: Deps) {
+  return fromPromise<ReloadConfirmation, { baseline: ReloadBaseline | null }>(async ({ input, signal }) => {
+    const inner = new AbortController();
+    const stop = (): void => inner.abort();
+    signal.addEventListener('abort', stop, { once: true });
+    const baseline = input.baseline ?? { logSeq: bus.lastSeq, configLoadTime: null };
+    const watchers = [fromLog(bus, baseline.logSeq, inner.signal)];
+    if (settings.monitorPort > 0 && baseline.configLoadTime) {
+      watchers.push(fromVarz(settings.monitorPort, baseline.configLoadTime, inner.signal));
+    }
+    try {
+      return await Promise.race(watchers);
+    } finally {
+      inner.abort();
+      signal.removeEventListener('abort', stop);
+      watchers.forEach((w) => w.catch(() => undefined));
+    }
+  });
+}

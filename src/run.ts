@@ -1,0 +1,49 @@
+import { toPromise } from 'xstate';
+import { createLogger, type Logger } from './logger.js';
+import { EXIT } from './exit-codes.js';
+import { listenToSignals } from './process-signals.js';
+import type { Settings } from './settings.js';
+import { StatusModel } from './status-model.js';
+import { createSupervisor } from './supervisor-actor.js';
+import { createTransitionLogger } from './transition-log.js';
+import { FileWatcher } from './watch/file-watcher.js';
+import { sourcesFor } from './watch/sources.js';
+
+function logStart(logger: Logger, settings: Settings): void {
+  for (const w of settings.warnings) logger.warn(w);
+  logger.info({
+    mode: settings.mode, conf: settings.confPath, bin: settings.serverBin, monitorPort: settings.monitorPort,
+  }, 'iofog-nats starting');
+}
+
+/** `iofog-nats run`: supervise nats-server until it is stopped; resolves with the process exit code. */
+export async function run(settings: Settings): Promise<number> {
+  const logger = createLogger({ format: settings.logFormat, level: settings.logLevel });
+  logStart(logger, settings);
+  const status = new StatusModel();
+  const { actor } = createSupervisor({ settings, logger, inspect: createTransitionLogger(logger, status) });
+  const watcher = new FileWatcher(sourcesFor(settings), (e) => actor.send(e), logger);
+  const unlisten = listenToSignals((e) => actor.send(e));
+  // A bug must not take nats-server down abruptly: it is stopped gracefully like on SIGTERM.
+  const onFatal = (err: unknown): void => {
+    logger.fatal({ err }, 'unexpected error in the supervisor; stopping nats-server gracefully');
+    actor.send({ type: 'SHUTDOWN', signal: 'internal-error' });
+  };
+  process.on('uncaughtException', onFatal);
+  process.on('unhandledRejection', onFatal);
+  await watcher.start();
+  logger.info({ watched: watcher.watchedPaths() }, 'watching');
+  actor.start();
+  let exitCode: number;
+  try {
+    exitCode = (await toPromise(actor)).exitCode;
+  } catch (err) {
+    logger.fatal({ err }, 'the supervisor statechart failed');
+    exitCode = EXIT.serverFailed;
+  }
+  unlisten();
+  await watcher.stop();
+  const last = actor.getSnapshot().context;
+  logger.info({ exitCode, state: status.toJSON().state, error: last.lastError ?? undefined }, 'iofog-nats stopped');
+  return exitCode;
+}

@@ -1,0 +1,68 @@
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { execa, type ResultPromise } from 'execa';
+import { fromCallback } from 'xstate';
+import type { ServerCommand, SupervisorEvent } from '../machines/events.js';
+import type { Logger } from './logger.js';
+import type { ServerLogBus } from './server-log.js';
+import type { Settings } from './settings.js';
+
+export function serverArgs(settings: Pick<Settings, 'confPath' | 'monitorPort'>): string[] {
+  const args = ['-c', settings.confPath];
+  if (settings.monitorPort > 0) args.push('-m', String(settings.monitorPort));
+  return args;
+}
+
+function forwardLines(stream: Readable | null, bus: ServerLogBus, log: Logger): void {
+  if (!stream) return;
+  createInterface({ input: stream, crlfDelay: Infinity }).on('line', (raw) => {
+    const line = bus.push(raw);
+    log[line.level]({ server: true }, line.message);
+  });
+}
+
+type Deps = { settings: Settings; logger: Logger; bus: ServerLogBus };
+
+/**
+ * nats-server as a long-lived actor: spawns it, forwards its log lines, sends SERVER_SPAWNED and
+ * SERVER_EXITED, and delivers the chart's signals. Stopping the actor while the process still runs
+ * terminates it gracefully, so a stopped actor never leaves a nats-server behind.
+ */
+export function createServerProcess({ settings, logger, bus }: Deps) {
+  return fromCallback<ServerCommand>(({ sendBack: sendBackLoose, receive }) => {
+    const sendBack = sendBackLoose as (event: SupervisorEvent) => void;
+    const startedAt = Date.now();
+    let exited = false;
+    const child: ResultPromise = execa(settings.serverBin, serverArgs(settings), {
+      cwd: settings.confDir,
+      stdin: 'ignore',
+      buffer: false,
+      reject: false,
+      // The chart owns the stop timeout (stopping → killing); execa's own escalation stays off.
+      forceKillAfterDelay: false,
+    });
+    const log = logger.child({ pid: child.pid });
+    if (child.pid !== undefined) sendBack({ type: 'SERVER_SPAWNED', pid: child.pid, at: new Date(startedAt).toISOString() });
+    forwardLines(child.stdout, bus, log);
+    forwardLines(child.stderr, bus, log);
+    void child.then((result) => {
+      exited = true;
+      const error = result.failed && result.exitCode === undefined && !result.signal ? result.shortMessage : undefined;
+      sendBack({
+        type: 'SERVER_EXITED',
+        code: result.exitCode ?? null,
+        signal: result.signal ?? null,
+        uptimeMs: Date.now() - startedAt,
+        ...(error ? { error } : {}),
+      });
+    });
+    receive((command) => {
+      if (exited) return;
+      log.debug({ signal: command.signal }, 'signalling nats-server');
+      child.kill(command.signal);
+    });
+    return () => {
+      if (!exited) child.kill('SIGTERM');
+    };
+  });
+}

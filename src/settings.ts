@@ -1,0 +1,152 @@
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
+import { MODES, type Mode } from '../machines/causes.js';
+import type { ShutdownStyle } from '../machines/context.js';
+
+export type PurgeMode = 'on' | 'dry-run' | 'off';
+export type LogFormat = 'json' | 'pretty';
+
+/** Every variable of the contract, resolved to its typed value. */
+export interface Settings {
+  confPath: string;
+  confDir: string;
+  accountsPath: string;
+  tlsDir: string;
+  jwtDir: string;
+  jwtMountDir: string;
+  mode: Mode;
+  credsDir: string;
+  serverBin: string;
+  monitorPort: number;
+  sysUserCredPath: string | null;
+  clientUrl: string;
+  jetstreamStoreDir: string | null;
+  controlSocket: string;
+  statusAddr: string | null;
+  debounceMs: number;
+  configWaitSeconds: number;
+  stopTimeoutSeconds: number;
+  shutdown: ShutdownStyle;
+  purge: PurgeMode;
+  logFormat: LogFormat;
+  logLevel: string;
+  /** Warnings found while reading the environment, logged once the logger exists. */
+  warnings: string[];
+}
+
+/** A bad environment value: the CLI prints the message and exits 2. */
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError';
+  readonly code = 'E_SETTINGS';
+  constructor(readonly variable: string, message: string) {
+    super(`${variable}: ${message}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string, fallback: string): string {
+  const v = env[name];
+  return v === undefined || v === '' ? fallback : v;
+}
+
+function optional(env: Env, name: string): string | null {
+  const v = env[name];
+  return v === undefined || v === '' ? null : v;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const v = str(env, name, fallback);
+  if ((allowed as readonly string[]).includes(v)) return v as T;
+  throw new SettingsError(name, `unknown value "${v}"; use one of: ${allowed.join(', ')}`);
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = str(env, name, String(fallback));
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new SettingsError(name, `"${raw}" is not a whole number from ${min} to ${max}`);
+  }
+  return n;
+}
+
+function tlsDirFrom(env: Env, warnings: string[]): string {
+  const tls = optional(env, 'NATS_TLS_DIR');
+  const ssl = optional(env, 'NATS_SSL_DIR');
+  if (ssl !== null && tls === null) {
+    warnings.push('NATS_SSL_DIR is deprecated: rename it to NATS_TLS_DIR (same meaning)');
+    return ssl;
+  }
+  if (ssl !== null) warnings.push('NATS_SSL_DIR is ignored because NATS_TLS_DIR is set; remove NATS_SSL_DIR');
+  return tls ?? '/etc/nats/certs';
+}
+
+function statusAddrFrom(env: Env): string | null {
+  const v = str(env, 'NATS_STATUS_ADDR', '127.0.0.1:8223');
+  if (v === 'off') return null;
+  const m = /^(.*):(\d+)$/.exec(v);
+  if (!m || Number(m[2]) > 65535) {
+    throw new SettingsError('NATS_STATUS_ADDR', `"${v}" is not host:port (for example 127.0.0.1:8223) or "off"`);
+  }
+  return v;
+}
+
+function clientUrlFrom(env: Env): string {
+  const v = str(env, 'NATS_CLIENT_URL', 'nats://127.0.0.1:4222');
+  try {
+    const url = new URL(v);
+    if (!['nats:', 'tls:'].includes(url.protocol)) throw new Error('scheme');
+  } catch {
+    throw new SettingsError('NATS_CLIENT_URL', `"${v}" is not a nats:// URL (for example nats://127.0.0.1:4222)`);
+  }
+  return v;
+}
+
+function binaryFrom(env: Env): string {
+  const bin = str(env, 'NATS_SERVER_BIN', '/home/runner/bin/nats-server');
+  const candidates = bin.includes('/') ? [bin] : (env.PATH ?? '').split(':').map((d) => path.join(d, bin));
+  for (const c of candidates) {
+    try {
+      accessSync(c, constants.X_OK);
+      return c;
+    } catch {
+      /* try the next one */
+    }
+  }
+  const tried = bin.includes('/') ? bin : `${bin} on PATH`;
+  throw new SettingsError('NATS_SERVER_BIN', `nats-server not found or not executable (tried ${tried}); set it to the nats-server binary`);
+}
+
+/** Reads the environment; throws SettingsError naming the variable for a value it cannot use. */
+export function readSettings(env: Env = process.env, opts: { requireBinary?: boolean } = {}): Settings {
+  const warnings: string[] = [];
+  const confPath = path.resolve(str(env, 'NATS_CONF', '/etc/nats/config/server.conf'));
+  const credsDir = str(env, 'NATS_CREDS_DIR', '/etc/nats/creds/');
+  const sysCred = optional(env, 'NATS_SYS_USER_CRED_PATH');
+  const storeDir = optional(env, 'NATS_JETSTREAM_STORE_DIR');
+  return {
+    confPath,
+    confDir: path.dirname(confPath),
+    accountsPath: path.resolve(str(env, 'NATS_ACCOUNTS', '/etc/nats/config/accounts.conf')),
+    tlsDir: path.resolve(tlsDirFrom(env, warnings)),
+    jwtDir: path.resolve(str(env, 'NATS_JWT_DIR', '/home/runner/nats/jwt')),
+    jwtMountDir: path.resolve(str(env, 'NATS_JWT_MOUNT_DIR', '/tmp/nats/jwt')),
+    mode: oneOf(env, 'NATS_SERVER_MODE', MODES, 'server'),
+    credsDir: path.resolve(credsDir),
+    serverBin: opts.requireBinary === false ? str(env, 'NATS_SERVER_BIN', '/home/runner/bin/nats-server') : binaryFrom(env),
+    monitorPort: integer(env, 'NATS_MONITOR_PORT', 8222, 0, 65535),
+    sysUserCredPath: sysCred === null ? null : path.resolve(credsDir, sysCred),
+    clientUrl: clientUrlFrom(env),
+    jetstreamStoreDir: storeDir === null ? null : path.resolve(path.dirname(confPath), storeDir),
+    controlSocket: str(env, 'NATS_CONTROL_SOCKET', '/tmp/iofog-nats.sock'),
+    statusAddr: statusAddrFrom(env),
+    debounceMs: integer(env, 'NATS_RELOAD_DEBOUNCE_MS', 100, 0, 600_000),
+    configWaitSeconds: integer(env, 'NATS_CONFIG_WAIT_SECONDS', 30, 0, 86_400),
+    stopTimeoutSeconds: integer(env, 'NATS_STOP_TIMEOUT_SECONDS', 25, 1, 86_400),
+    shutdown: oneOf(env, 'NATS_SHUTDOWN', ['term', 'lame-duck'] as const, 'term'),
+    purge: oneOf(env, 'NATS_JETSTREAM_PURGE', ['on', 'dry-run', 'off'] as const, 'on'),
+    logFormat: oneOf(env, 'NATS_LOG_FORMAT', ['json', 'pretty'] as const, 'json'),
+    logLevel: oneOf(env, 'NATS_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    warnings,
+  };
+}

@@ -1,0 +1,49 @@
+import { existsSync } from 'node:fs';
+import { createActor, fromPromise, type InspectionEvent } from 'xstate';
+import { supervisorMachine } from '../machines/supervisor.js';
+import type { Logger } from './logger.js';
+import { reconcilePlaceholder, syncJwtPlaceholder } from './operator-placeholder.js';
+import { createWaitReady } from './readiness.js';
+import { createConfirmReload, createReloadBaseline } from './reload-confirm.js';
+import { ServerLogBus } from './server-log.js';
+import { createServerProcess } from './server-process.js';
+import type { Settings } from './settings.js';
+import { createValidateConfig } from './validate-config.js';
+
+/** The one place the chart meets the real world: every effect and delay, provided from settings. */
+export function provideSupervisor(settings: Settings, logger: Logger, bus: ServerLogBus) {
+  return supervisorMachine.provide({
+    actors: {
+      configExists: fromPromise(async () => existsSync(settings.confPath)),
+      syncJwt: syncJwtPlaceholder,
+      validateConfig: createValidateConfig(settings),
+      serverProcess: createServerProcess({ settings, logger, bus }),
+      waitReady: createWaitReady(settings),
+      reloadBaseline: createReloadBaseline({ settings, bus }),
+      confirmReload: createConfirmReload({ settings, bus }),
+      reconcile: reconcilePlaceholder,
+    },
+    delays: {
+      configWait: settings.configWaitSeconds * 1000,
+      debounce: settings.debounceMs,
+      stopTimeout: settings.stopTimeoutSeconds * 1000,
+    },
+  });
+}
+
+export function createSupervisor(opts: {
+  settings: Settings;
+  logger: Logger;
+  inspect?: (event: InspectionEvent) => void;
+}) {
+  const bus = new ServerLogBus();
+  const machine = provideSupervisor(opts.settings, opts.logger, bus);
+  const actor = createActor(machine, {
+    input: { mode: opts.settings.mode, shutdown: opts.settings.shutdown },
+    ...(opts.inspect ? { inspect: opts.inspect } : {}),
+  });
+  return { actor, bus };
+}
+
+export type Supervisor = ReturnType<typeof createSupervisor>;
+export type SupervisorActor = Supervisor['actor'];

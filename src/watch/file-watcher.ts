@@ -1,0 +1,117 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import watcher, { type AsyncSubscription, type Event as WatchEvent } from '@parcel/watcher';
+import type { SupervisorEvent } from '../../machines/events.js';
+import type { Logger } from '../logger.js';
+import { WatchedSource, type SourceSpec } from './sources.js';
+
+type FsChanged = Extract<SupervisorEvent, { type: 'FS_CHANGED' }>;
+
+/** A missing directory is looked for this often; a native watch failure falls back to scans this often. */
+const POLL_MS = 1000;
+
+/** The last step of a Kubernetes AtomicWriter update: once `..data` is renamed in, the new version is complete. */
+function isAtomicSwap(events: readonly WatchEvent[]): boolean {
+  return events.some((e) => path.basename(e.path) === '..data');
+}
+
+/**
+ * Turns the mounted sources into FS_CHANGED events. Native events only say "look again":
+ * contents (sha256) decide whether anything changed.
+ */
+export class FileWatcher {
+  private readonly sources: WatchedSource[];
+  private readonly subscriptions = new Map<string, AsyncSubscription | NodeJS.Timeout>();
+  private readonly scanning = new Map<WatchedSource, Promise<void>>();
+  private readonly dirty = new Map<WatchedSource, boolean>();
+  private stopped = false;
+
+  constructor(specs: SourceSpec[], private readonly emit: (e: FsChanged) => void, private readonly log: Logger) {
+    this.sources = specs.map((s) => new WatchedSource(s));
+  }
+
+  /** Takes the first snapshot of every source (the baseline nats-server starts from), then subscribes. */
+  async start(): Promise<void> {
+    await Promise.all(this.sources.map((s) => s.rescan()));
+    await this.syncSubscriptions();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const subs = [...this.subscriptions.values()];
+    this.subscriptions.clear();
+    await Promise.all(subs.map((s) => (typeof s === 'object' && 'unsubscribe' in s ? s.unsubscribe() : clearTimeout(s))));
+  }
+
+  watchedPaths(): { cause: string; roots: string[] }[] {
+    return this.sources.map((s) => ({ cause: s.spec.cause, roots: s.roots() }));
+  }
+
+  private async syncSubscriptions(): Promise<void> {
+    const wanted = new Set(this.sources.flatMap((s) => s.roots()));
+    for (const root of wanted) if (!this.subscriptions.has(root)) await this.subscribe(root);
+  }
+
+  private async subscribe(root: string): Promise<void> {
+    if (this.stopped) return;
+    if (!existsSync(root)) {
+      this.subscriptions.set(root, setTimeout(() => this.retryMissing(root), POLL_MS).unref());
+      return;
+    }
+    try {
+      this.subscriptions.set(root, await watcher.subscribe(root, (err, events) => this.onEvents(root, err, events)));
+    } catch (err) {
+      this.log.warn({ root, err: String(err) }, 'native file watching failed; falling back to scanning every second (check inotify limits: fs.inotify.max_user_watches)');
+      this.pollForever(root);
+    }
+  }
+
+  private retryMissing(root: string): void {
+    this.subscriptions.delete(root);
+    if (!existsSync(root)) return void this.subscribe(root);
+    this.log.info({ root }, 'watched directory appeared');
+    void this.subscribe(root).then(() => this.rescanSources(root, false));
+  }
+
+  private pollForever(root: string): void {
+    const tick = (): void => {
+      if (this.stopped) return;
+      void this.rescanSources(root, false);
+      this.subscriptions.set(root, setTimeout(tick, POLL_MS).unref());
+    };
+    tick();
+  }
+
+  private onEvents(root: string, err: Error | null, events: WatchEvent[]): void {
+    if (err) this.log.warn({ root, err: err.message }, 'file watcher reported an error');
+    void this.rescanSources(root, isAtomicSwap(events));
+  }
+
+  private async rescanSources(root: string, immediate: boolean): Promise<void> {
+    const affected = this.sources.filter((s) => s.covers(root) || s.roots().includes(root));
+    await Promise.all(affected.map((s) => this.rescanSource(s, immediate)));
+  }
+
+  // One scan per source at a time; events during a scan mark it dirty and it runs once more.
+  private rescanSource(source: WatchedSource, immediate: boolean): Promise<void> {
+    const running = this.scanning.get(source);
+    if (running) {
+      this.dirty.set(source, this.dirty.get(source) || immediate);
+      return running;
+    }
+    const run = (async () => {
+      let swap = immediate;
+      for (;;) {
+        const changed = await source.rescan();
+        if (changed.length > 0 && !this.stopped) this.emit({ type: 'FS_CHANGED', cause: source.spec.cause, paths: changed, immediate: swap });
+        if (!this.dirty.has(source)) break;
+        swap = this.dirty.get(source) ?? false;
+        this.dirty.delete(source);
+      }
+      this.scanning.delete(source);
+      await this.syncSubscriptions();
+    })();
+    this.scanning.set(source, run);
+    return run;
+  }
+}

@@ -1,0 +1,57 @@
+import path from 'node:path';
+import type { WatchedCause } from '../../machines/events.js';
+import type { Settings } from '../settings.js';
+import { configFiles } from './config-includes.js';
+import { changedPaths, snapshotDir, snapshotFiles, type Snapshot } from './hash.js';
+
+/** One thing the platform mounts, with the cause its changes carry. */
+export type SourceSpec =
+  | { cause: WatchedCause; kind: 'files'; list: () => Promise<string[]> }
+  | { cause: WatchedCause; kind: 'dir'; dir: string };
+
+export function sourcesFor(settings: Settings): SourceSpec[] {
+  return [
+    { cause: 'config', kind: 'files', list: () => configFiles(settings.confPath) },
+    { cause: 'accounts', kind: 'files', list: async () => [settings.accountsPath] },
+    { cause: 'tls', kind: 'dir', dir: settings.tlsDir },
+    { cause: 'jwt', kind: 'dir', dir: settings.jwtMountDir },
+    { cause: 'creds', kind: 'dir', dir: settings.credsDir },
+  ];
+}
+
+/** A source's current files and their hashes; `rescan` says what changed since the last scan. */
+export class WatchedSource {
+  private snapshot: Snapshot = new Map();
+  private files: string[] = [];
+
+  constructor(readonly spec: SourceSpec) {}
+
+  /** Directories to subscribe to: a single file is watched through its parent, so replace-by-rename is seen. */
+  roots(): string[] {
+    if (this.spec.kind === 'dir') return [this.spec.dir];
+    return [...new Set(this.files.map((f) => path.dirname(f)))];
+  }
+
+  covers(file: string): boolean {
+    return this.roots().some((root) => file === root || file.startsWith(root + path.sep));
+  }
+
+  async rescan(): Promise<string[]> {
+    const next = await this.scan();
+    const changed = changedPaths(this.snapshot, next);
+    this.snapshot = next;
+    return changed;
+  }
+
+  private async scan(): Promise<Snapshot> {
+    if (this.spec.kind === 'dir') return snapshotDir(this.spec.dir);
+    this.files = await this.spec.list();
+    const next = await snapshotFiles(this.files);
+    // A single file missing for a moment (an editor's rename dance) is not a change: keep its last hash.
+    for (const f of this.files) {
+      const last = this.snapshot.get(f);
+      if (!next.has(f) && last !== undefined) next.set(f, last);
+    }
+    return next;
+  }
+}
