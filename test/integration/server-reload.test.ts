@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { after, afterEach, describe, it } from 'node:test';
+import { atomicWriterUpdate, basicConfig, makeLayout, removeLayout, type Layout } from '../support/layout.js';
+import { natsConnect, roundTrip, varz } from '../support/nats.js';
+import { SupervisorProcess } from '../support/supervisor-process.js';
+import { eventually } from '../support/wait.js';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+
+async function startServerMode(
+  name: string,
+  config: (l: Layout) => string = (l) => basicConfig(l, 'max_payload: 1000000'),
+  files: Record<string, string> = {},
+) {
+  const l = await makeLayout(name);
+  await writeFile(l.conf, config(l));
+  for (const [file, text] of Object.entries(files)) await writeFile(`${l.confDir}/${file}`, text);
+  const sup = SupervisorProcess.start(l, { SERVER_NAME: `srv-${name}` });
+  cleanup.push(() => removeLayout(l), () => sup.dispose());
+  await sup.waitForState('running.idle');
+  return { l, sup };
+}
+
+describe('server mode: reloads', () => {
+  after(async () => {
+    for (const fn of cleanup.splice(0).reverse()) await fn();
+  });
+
+  it('when the config uses an environment placeholder then nats-server resolves it from the environment', async () => {
+    const { l } = await startServerMode('placeholder', (l) => basicConfig(l, 'server_name: $SERVER_NAME'));
+    assert.equal((await varz(l)).server_name, 'srv-placeholder');
+  });
+
+  it('when the config is edited in place then the new value is live without a restart', async () => {
+    const { l, sup } = await startServerMode('inplace');
+    const pid = (await varz(l)).now;
+    const from = sup.mark();
+    await writeFile(l.conf, basicConfig(l, 'max_payload: 2000000'));
+    const outcome = await sup.waitForOutcome({ from });
+    assert.equal(outcome.outcome, 'applied');
+    assert.equal(outcome.cause, 'config');
+    assert.equal((await varz(l)).max_payload, 2000000);
+    assert.ok(pid);
+    assert.equal(sup.lines.filter((l) => l.state === 'starting').length, 1, 'nats-server was started once');
+  });
+
+  it('when the config is rewritten with identical bytes then nothing happens', async () => {
+    const { l, sup } = await startServerMode('identical');
+    const from = sup.mark();
+    await writeFile(l.conf, basicConfig(l, 'max_payload: 1000000'));
+    // A marker edit to another watched file proves the watcher looked after the identical rewrite.
+    await writeFile(`${l.credsDir}/marker.creds`, 'x');
+    const outcome = await sup.waitForOutcome({ from });
+    assert.deepEqual(sup.outcomes(from).map((o) => o.cause), ['creds']);
+    assert.equal(outcome.outcome, 'applied');
+  });
+
+  it('when Kubernetes swaps ..data atomically then the new config is applied', async () => {
+    const l = await makeLayout('atomic');
+    await atomicWriterUpdate(l.confDir, { 'server.conf': basicConfig(l, 'max_payload: 1000000') }, 1);
+    const sup = SupervisorProcess.start(l);
+    cleanup.push(() => removeLayout(l), () => sup.dispose());
+    await sup.waitForState('running.idle');
+    for (const size of [3000000, 4000000]) {
+      const from = sup.mark();
+      await atomicWriterUpdate(l.confDir, { 'server.conf': basicConfig(l, `max_payload: ${size}`) }, size / 1000000);
+      const outcome = await sup.waitForOutcome({ from });
+      assert.equal(outcome.outcome, 'applied');
+      assert.equal((await varz(l)).max_payload, size);
+    }
+  });
+
+  it('when an included file changes then the config is reloaded', async () => {
+    const { l, sup } = await startServerMode('include', (l) => basicConfig(l, 'include ./limits.conf'), {
+      'limits.conf': 'max_payload: 1000000\n',
+    });
+    assert.equal((await varz(l)).max_payload, 1000000);
+    const from = sup.mark();
+    await writeFile(`${l.confDir}/limits.conf`, 'max_payload: 1500000\n');
+    const outcome = await sup.waitForOutcome({ from });
+    assert.equal(outcome.outcome, 'applied');
+    assert.equal((await varz(l)).max_payload, 1500000);
+  });
+
+  it('when the edited config is invalid then the server keeps serving, and the next valid edit is applied', async () => {
+    const { l, sup } = await startServerMode('invalid');
+    const nc = await natsConnect(l);
+    cleanup.push(() => nc.close());
+    let from = sup.mark();
+    await writeFile(l.conf, basicConfig(l, 'max_payload: 1000000\nmax_payloadx: 1'));
+    const rejected = await sup.waitForOutcome({ from });
+    assert.equal(rejected.outcome, 'rejected');
+    assert.match(String(rejected.error), /unknown field "max_payloadx"/);
+    assert.equal(sup.lines.slice(from).filter((x) => x.msg === 'Reloaded server configuration').length, 0);
+    assert.ok(await roundTrip(nc));
+    assert.equal(nc.isClosed(), false);
+    from = sup.mark();
+    await writeFile(l.conf, basicConfig(l, 'max_payload: 2500000'));
+    assert.equal((await sup.waitForOutcome({ from })).outcome, 'applied');
+    assert.equal((await varz(l)).max_payload, 2500000);
+    assert.ok(await roundTrip(nc));
+  });
+
+  it('when nats-server refuses a non-reloadable change then the outcome is rejected with its reason', async () => {
+    const { l, sup } = await startServerMode('refused');
+    const from = sup.mark();
+    await writeFile(l.conf, basicConfig(l, 'max_payload: 1000000\nserver_name: renamed'));
+    const outcome = await sup.waitForOutcome({ from });
+    assert.equal(outcome.outcome, 'rejected');
+    assert.match(String(outcome.error), /not supported for ServerName/i);
+  });
+
+  it('when 50 edits land within a second then at most 3 actions run and the last value is live', async () => {
+    const { l, sup } = await startServerMode('storm');
+    const from = sup.mark();
+    for (let i = 1; i <= 50; i++) {
+      await writeFile(l.conf, basicConfig(l, `max_payload: ${1000000 + i}`));
+      await new Promise((r) => setTimeout(r, 15));
+    }
+    await eventually('the last value to be live', async () => (await varz(l)).max_payload === 1000050);
+    await sup.waitForState('running.idle', { from: sup.lines.findIndex((x, i) => i >= from && x.outcome) });
+    const actions = sup.outcomes(from);
+    assert.ok(actions.length >= 1 && actions.length <= 3, `expected 1..3 actions, got ${actions.length}`);
+    assert.ok(actions.every((a) => a.outcome === 'applied'));
+  });
+
+  it('when SIGHUP is sent to the supervisor then it runs a validated reload', async () => {
+    const { l, sup } = await startServerMode('sighup');
+    await writeFile(`${l.root}/unwatched`, 'x');
+    const from = sup.mark();
+    process.kill(sup.pid, 'SIGHUP');
+    const outcome = await sup.waitForOutcome({ from });
+    assert.equal(outcome.cause, 'signal');
+    assert.equal(outcome.outcome, 'applied');
+  });
+});
