@@ -45,16 +45,15 @@ export function createServerProcess({ settings, logger, bus }: Deps) {
     if (child.pid !== undefined) sendBack({ type: 'SERVER_SPAWNED', pid: child.pid, at: new Date(startedAt).toISOString() });
     forwardLines(child.stdout, bus, log);
     forwardLines(child.stderr, bus, log);
-    void child.then((result) => {
+    // 'exit', not execa's promise: a grandchild holding the pipes open must not hide the exit.
+    child.once('exit', (code, signal) => {
       exited = true;
-      const error = result.failed && result.exitCode === undefined && !result.signal ? result.shortMessage : undefined;
-      sendBack({
-        type: 'SERVER_EXITED',
-        code: result.exitCode ?? null,
-        signal: result.signal ?? null,
-        uptimeMs: Date.now() - startedAt,
-        ...(error ? { error } : {}),
-      });
+      sendBack({ type: 'SERVER_EXITED', code, signal, uptimeMs: Date.now() - startedAt });
+    });
+    void child.then((result) => {
+      if (exited || !result.failed) return;
+      exited = true;
+      sendBack({ type: 'SERVER_EXITED', code: null, signal: null, uptimeMs: Date.now() - startedAt, error: result.shortMessage });
     });
     receive((command) => {
       if (exited) return;

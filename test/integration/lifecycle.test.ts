@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { afterEach, describe, it } from 'node:test';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { basicConfig, makeLayout, removeLayout } from '../support/layout.js';
+import { natsConnect, roundTrip, varz } from '../support/nats.js';
+import { isAlive, natsServersUsing } from '../support/process-table.js';
+import { SupervisorProcess } from '../support/supervisor-process.js';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+
+async function layout(name: string) {
+  const l = await makeLayout(name);
+  cleanup.push(() => removeLayout(l));
+  return l;
+}
+
+function supervise(...args: Parameters<typeof SupervisorProcess.start>): SupervisorProcess {
+  const sup = SupervisorProcess.start(...args);
+  cleanup.push(() => sup.dispose());
+  return sup;
+}
+
+async function jsRequest(nc: NatsConnection, subject: string, body: unknown = ''): Promise<Record<string, unknown>> {
+  const payload = typeof body === 'string' ? body : JSON.stringify(body);
+  return (await nc.request(subject, payload, { timeout: 5000 })).json<Record<string, unknown>>();
+}
+
+describe('lifecycle', () => {
+  it('when the config appears only after start then the supervisor waits for it and starts', async () => {
+    const l = await layout('late');
+    const sup = supervise(l, { NATS_CONFIG_WAIT_SECONDS: '20' });
+    await sup.waitForState('waitingForConfig.sleeping');
+    await writeFile(l.conf, basicConfig(l, 'max_payload: 1234567'));
+    await sup.waitForState('running.idle');
+    assert.equal((await varz(l)).max_payload, 1234567);
+  });
+
+  it('when nats-server is killed then the supervisor starts it again and it serves', async () => {
+    const l = await layout('sigkill');
+    await writeFile(l.conf, basicConfig(l));
+    const sup = supervise(l);
+    await sup.waitForState('running.idle');
+    const [pid] = natsServersUsing(l.root);
+    assert.ok(pid);
+    const from = sup.mark();
+    process.kill(pid, 'SIGKILL');
+    await sup.waitForState('backingOff', { from });
+    await sup.waitForState('running.idle', { from });
+    const [next] = natsServersUsing(l.root);
+    assert.ok(next && next !== pid);
+    const nc = await natsConnect(l);
+    cleanup.push(() => nc.close());
+    assert.ok(await roundTrip(nc));
+  });
+
+  it('when the supervisor gets SIGTERM then it exits 0, leaves no nats-server, and acked JetStream messages survive', async () => {
+    const l = await layout('sigterm');
+    await writeFile(l.conf, basicConfig(l));
+    let sup = supervise(l);
+    await sup.waitForState('running.idle');
+    let nc = await natsConnect(l);
+    const created = await jsRequest(nc, '$JS.API.STREAM.CREATE.ORDERS', { name: 'ORDERS', subjects: ['orders.>'], storage: 'file' });
+    assert.equal(created.error, undefined, JSON.stringify(created.error));
+    const total = 200;
+    for (let i = 0; i < total; i++) {
+      const ack = await jsRequest(nc, `orders.${i}`, `order ${i}`);
+      assert.equal(ack.seq, i + 1);
+    }
+    await nc.close();
+    const [pid] = natsServersUsing(l.root);
+    assert.ok(pid);
+    const exit = await sup.stop('SIGTERM');
+    assert.deepEqual(exit, { code: 0, signal: null });
+    assert.equal(isAlive(pid), false, 'nats-server is gone');
+    assert.deepEqual(natsServersUsing(l.root), []);
+    assert.ok(sup.lines.some((x) => x.msg === 'state stopped'));
+
+    sup = supervise(l);
+    await sup.waitForState('running.idle');
+    nc = await natsConnect(l);
+    cleanup.push(() => nc.close());
+    const info = await jsRequest(nc, '$JS.API.STREAM.INFO.ORDERS');
+    assert.equal((info.state as { messages: number }).messages, total);
+  });
+
+  it('when the supervisor gets SIGINT then it stops nats-server gracefully too', async () => {
+    const l = await layout('sigint');
+    await writeFile(l.conf, basicConfig(l));
+    const sup = supervise(l);
+    await sup.waitForState('running.idle');
+    const exit = await sup.stop('SIGINT');
+    assert.deepEqual(exit, { code: 0, signal: null });
+    assert.ok(sup.lines.some((x) => x.server === true && /Server Exiting/.test(String(x.msg))));
+    assert.deepEqual(natsServersUsing(l.root), []);
+  });
+
+  it('when nats-server ignores SIGTERM past the stop budget then it is killed and the exit code is 1', async () => {
+    const l = await layout('stop-budget');
+    await writeFile(l.conf, basicConfig(l));
+    await writeFile(`${l.root}/stubborn.sh`, '#!/bin/sh\ntrap "" TERM INT\n[ "$1" = "-t" ] && exit 0\nexec sleep 300\n', { mode: 0o755 });
+    const sup = supervise(l, { NATS_SERVER_BIN: `${l.root}/stubborn.sh`, NATS_MONITOR_PORT: '0', NATS_STOP_TIMEOUT_SECONDS: '1' });
+    // The stub never listens, so the supervisor stays in `starting`; a stop still has to end it.
+    await sup.waitForState('starting');
+    const exit = await sup.stop('SIGTERM');
+    assert.equal(exit.code, 1);
+    assert.ok(sup.lines.some((x) => x.state === 'stopping.killing'));
+  });
+
+  it('when nats-server exits on its own then the supervisor backs off and starts it again', async () => {
+    const l = await layout('crash-once');
+    await writeFile(l.conf, basicConfig(l));
+    // First start exits 3 at once; later starts run the real server.
+    const real = l.env.NATS_SERVER_BIN;
+    await writeFile(`${l.root}/crash-once.sh`, `#!/bin/sh\n[ "$1" = "-t" ] && exec ${real} "$@"\nif [ ! -e ${l.root}/crashed ]; then touch ${l.root}/crashed; exit 3; fi\nexec ${real} "$@"\n`, { mode: 0o755 });
+    const sup = supervise(l, { NATS_SERVER_BIN: `${l.root}/crash-once.sh` });
+    await sup.waitForState('backingOff');
+    await sup.waitForState('running.idle');
+    const crash = sup.lines.find((x) => /exited unexpectedly \(code 3/.test(String(x.msg)));
+    assert.ok(crash, 'the crash is logged with its exit code');
+  });
+});
