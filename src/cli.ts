@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { EXIT } from './exit-codes.js';
 import { run } from './run.js';

@@ -14,13 +14,22 @@ export interface FakeWorld {
   reload: ReloadConfirmation['outcome'] | 'never';
   /** Set to hold readiness until the test releases it. */
   readyHeld: boolean;
+  /** The fake nats-server exits by itself when it gets a stop signal. */
+  exitsOnStopSignal: boolean;
 }
+
+/** What the fake effects saw, in order: the property test checks its invariants against this. */
+export type Trace =
+  | { kind: 'validated'; valid: boolean }
+  | { kind: 'signal'; signal: ServerSignal; activeCauses: string[] }
+  | { kind: 'spawn' };
 
 export interface Harness {
   actor: Actor<typeof supervisorMachine>;
   clock: SimulatedClock;
   world: FakeWorld;
   signals: ServerSignal[];
+  trace: Trace[];
   spawns: number;
   validations: number;
   syncs: string[];
@@ -43,13 +52,13 @@ export function stateString(s: Snapshot): string {
 
 export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; world?: Partial<FakeWorld> } = {}): Harness {
   const clock = new SimulatedClock();
-  const world: FakeWorld = { configExists: true, valid: true, reload: 'applied', readyHeld: false, ...opts.world };
+  const world: FakeWorld = { configExists: true, valid: true, reload: 'applied', readyHeld: false, exitsOnStopSignal: false, ...opts.world };
   let sendBack: ((e: SupervisorEvent) => void) | null = null;
   let readyWaiters: (() => void)[] = [];
   let pid = 1000;
   const at = '2026-01-01T00:00:00.000Z';
   const h = {
-    clock, world, signals: [] as ServerSignal[], spawns: 0, validations: 0, syncs: [] as string[], reconciles: 0,
+    clock, world, signals: [] as ServerSignal[], trace: [] as Trace[], spawns: 0, validations: 0, syncs: [] as string[], reconciles: 0,
   } as Harness;
   const machine = supervisorMachine.provide({
     actors: {
@@ -60,12 +69,23 @@ export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; wor
       }),
       validateConfig: fromPromise(async (): Promise<Validation> => {
         h.validations += 1;
+        h.trace.push({ kind: 'validated', valid: world.valid });
         return world.valid ? { valid: true, message: 'ok', at } : { valid: false, message: 'unknown field "prot"', at };
       }),
       serverProcess: fromCallback<ServerCommand>(({ sendBack: sb, receive }) => {
         h.spawns += 1;
-        sendBack = sb as (e: SupervisorEvent) => void;
-        receive((c) => h.signals.push(c.signal));
+        h.trace.push({ kind: 'spawn' });
+        const mySendBack = sb as (e: SupervisorEvent) => void;
+        sendBack = mySendBack;
+        let exited = false;
+        receive((c) => {
+          h.signals.push(c.signal);
+          h.trace.push({ kind: 'signal', signal: c.signal, activeCauses: [...h.actor.getSnapshot().context.activeCauses] });
+          if (world.exitsOnStopSignal && !exited && ['SIGINT', 'SIGTERM', 'SIGKILL', 'SIGUSR2'].includes(c.signal)) {
+            exited = true;
+            queueMicrotask(() => mySendBack({ type: 'SERVER_EXITED', code: 0, signal: null, uptimeMs: 1 }));
+          }
+        });
         sb({ type: 'SERVER_SPAWNED', pid: ++pid, at });
       }),
       waitReady: fromPromise(async () => {

@@ -1,0 +1,125 @@
+import { assign, enqueueActions, fromCallback, fromPromise, setup, stopChild } from 'xstate';
+import { addCauses, causesLeftAfterSpawn, decideAction, type Cause } from './causes.js';
+import type { SupervisorContext, SupervisorInput } from './context.js';
+import type { ServerCommand, ServerSignal, SupervisorEvent } from './events.js';
+import type {
+  JwtSyncReport, Ready, ReconcileReport, ReloadBaseline, ReloadConfirmation, ReloadOutcomeKind, Validation,
+} from './outputs.js';
+import { backoffMs, CRASH_RESET_UPTIME_MS, DEFAULT_DELAYS, MAX_CONSECUTIVE_CRASHES } from './timing.js';
+
+function mustBeProvided(name: string): () => never {
+  return () => {
+    throw new Error(`supervisor: the effect "${name}" must be provided with machine.provide()`);
+  };
+}
+
+const SHUTDOWN_SIGNAL = { term: 'SIGTERM', 'lame-duck': 'SIGUSR2' } as const satisfies Record<string, ServerSignal>;
+
+type ReloadRecordParams = { outcome: ReloadOutcomeKind; at: string | null; error: string | null };
+type ServerExit = Extract<SupervisorEvent, { type: 'SERVER_EXITED' }>;
+
+function describeExit(event: ServerExit): string {
+  if (event.error) return `nats-server could not run: ${event.error}`;
+  return `nats-server exited unexpectedly (code ${String(event.code)}, signal ${String(event.signal)})`;
+}
+
+function causeOf(event: SupervisorEvent): Cause[] {
+  if (event.type === 'FS_CHANGED') return [event.cause];
+  if (event.type === 'RELOAD_REQUESTED') return ['signal'];
+  return [];
+}
+
+/** Types, effects, guards, delays and actions of the supervisor chart; the states are in supervisor.ts. */
+export const supervisorSetup = setup({
+  types: {
+    context: {} as SupervisorContext,
+    events: {} as SupervisorEvent,
+    input: {} as SupervisorInput,
+    output: {} as { exitCode: number },
+  },
+  actors: {
+    configExists: fromPromise<boolean>(mustBeProvided('configExists')),
+    syncJwt: fromPromise<JwtSyncReport, { reason: 'startup' | 'change' }>(mustBeProvided('syncJwt')),
+    validateConfig: fromPromise<Validation>(mustBeProvided('validateConfig')),
+    serverProcess: fromCallback<ServerCommand>(mustBeProvided('serverProcess')),
+    waitReady: fromPromise<Ready>(mustBeProvided('waitReady')),
+    reloadBaseline: fromPromise<ReloadBaseline>(mustBeProvided('reloadBaseline')),
+    confirmReload: fromPromise<ReloadConfirmation, { baseline: ReloadBaseline | null }>(mustBeProvided('confirmReload')),
+    reconcile: fromPromise<ReconcileReport, { causes: Cause[] }>(mustBeProvided('reconcile')),
+  },
+  guards: {
+    isTrue: (_, params: { value: boolean }) => params.value,
+    hasPendingCauses: ({ context }) => context.pendingCauses.length > 0,
+    isImmediate: ({ event }) => event.type === 'FS_CHANGED' && event.immediate === true,
+    isLeafRestartNeeded: ({ context }) => decideAction(context.mode, context.pendingCauses) === 'restart',
+    onlyJwtChanged: ({ context }) => decideAction(context.mode, context.pendingCauses) === 'syncOnly',
+    jwtInActiveCauses: ({ context }) => context.activeCauses.includes('jwt'),
+    reconcileDue: ({ context }) => context.reconcileDue,
+    serverAlive: ({ context }) => context.server.alive,
+    tooManyCrashes: ({ context }) => context.consecutiveCrashes >= MAX_CONSECUTIVE_CRASHES,
+  },
+  delays: {
+    configPoll: DEFAULT_DELAYS.configPoll,
+    configWait: DEFAULT_DELAYS.configWait,
+    debounce: DEFAULT_DELAYS.debounce,
+    stopTimeout: DEFAULT_DELAYS.stopTimeout,
+    confirmTimeout: DEFAULT_DELAYS.confirmTimeout,
+    readyTimeout: DEFAULT_DELAYS.readyTimeout,
+    backoff: ({ context }) => backoffMs(context.consecutiveCrashes),
+  },
+  actions: {
+    addCauses: assign({ pendingCauses: ({ context, event }) => addCauses(context.pendingCauses, causeOf(event)) }),
+    takeCauses: assign({ activeCauses: ({ context }) => context.pendingCauses, pendingCauses: [] }),
+    spawnServer: enqueueActions(({ enqueue, context }) => {
+      enqueue.spawnChild('serverProcess', { id: 'server' });
+      enqueue.assign({
+        server: { ...context.server, alive: true, pid: null, startedAt: null },
+        pendingCauses: causesLeftAfterSpawn(context.pendingCauses),
+      });
+    }),
+    signalServer: enqueueActions(({ enqueue, context }, params: { signal: ServerSignal }) => {
+      if (context.server.alive) enqueue.sendTo('server', { type: 'SIGNAL', signal: params.signal } satisfies ServerCommand);
+    }),
+    sendShutdownSignal: enqueueActions(({ enqueue, context }) => {
+      if (!context.server.alive) return;
+      enqueue.sendTo('server', { type: 'SIGNAL', signal: SHUTDOWN_SIGNAL[context.shutdown] } satisfies ServerCommand);
+    }),
+    forwardSignal: enqueueActions(({ enqueue, event, context }) => {
+      if (event.type !== 'FORWARD_SIGNAL' || !context.server.alive) return;
+      enqueue.sendTo('server', { type: 'SIGNAL', signal: event.signal } satisfies ServerCommand);
+    }),
+    recordSpawn: assign({
+      server: ({ context, event }) =>
+        event.type === 'SERVER_SPAWNED' ? { ...context.server, pid: event.pid, startedAt: event.at } : context.server,
+    }),
+    releaseServer: enqueueActions(({ enqueue, context }) => {
+      enqueue(stopChild('server'));
+      enqueue.assign({ server: { ...context.server, alive: false, pid: null } });
+    }),
+    recordCrash: assign(({ context, event }) => {
+      if (event.type !== 'SERVER_EXITED') return {};
+      const healthyBefore = event.uptimeMs >= CRASH_RESET_UPTIME_MS;
+      return {
+        consecutiveCrashes: healthyBefore ? 1 : context.consecutiveCrashes + 1,
+        server: { ...context.server, crashes: context.server.crashes + 1 },
+        // Whatever the crashed action took is owed again; the next spawn keeps only what a start does not cover.
+        pendingCauses: addCauses(context.pendingCauses, context.activeCauses),
+        activeCauses: [],
+        reconcileDue: true,
+        lastError: describeExit(event),
+      };
+    }),
+    recordReload: assign(({ context }, params: ReloadRecordParams) => ({
+      lastReload: { at: params.at, causes: context.activeCauses, outcome: params.outcome, error: params.error },
+      reloadCount: context.reloadCount + 1,
+      lastError: params.error ?? context.lastError,
+    })),
+    recordRestartDone: assign(({ context }) => ({
+      server: { ...context.server, restarts: context.server.restarts + 1 },
+      reconcileDue: context.reconcileDue || context.activeCauses.includes('jwt'),
+    })),
+    finishAction: assign({ activeCauses: [] }),
+    setError: assign({ lastError: (_, params: { message: string }) => params.message }),
+    setExitCode: assign({ exitCode: (_, params: { code: number }) => params.code }),
+  },
+});

@@ -1,0 +1,83 @@
+import type { AnyStateNode, AnyTransitionDefinition, EventObject } from 'xstate';
+import { decideAction } from '../../machines/causes.js';
+import type { SupervisorEvent } from '../../machines/events.js';
+import type { ReconcileReport, Validation } from '../../machines/outputs.js';
+import { supervisorMachine } from '../../machines/supervisor.js';
+import type { Snapshot } from './harness.js';
+
+export type AnyEvent = SupervisorEvent | (EventObject & Record<string, unknown>);
+
+export function allStateNodes(node: AnyStateNode = supervisorMachine.root): AnyStateNode[] {
+  return [node, ...Object.values(node.states).flatMap((child) => allStateNodes(child))];
+}
+
+/** Every transition the chart defines, eventless ones included, with a readable key. */
+export function allTransitions(): { key: string; def: AnyTransitionDefinition }[] {
+  return allStateNodes().flatMap((node) => {
+    const evented = [...node.transitions.values()].flat();
+    return [...evented, ...(node.always ?? [])].map((def, i) => ({ key: transitionKey(def, i), def }));
+  });
+}
+
+export function transitionKey(def: AnyTransitionDefinition, index?: number): string {
+  const guard = def.guard ? ` [${typeof def.guard === 'object' && 'type' in def.guard ? String(def.guard.type) : 'inline'}]` : '';
+  const targets = def.target?.map((t) => t.id).join(',') ?? '(none)';
+  void index;
+  return `${def.source.id} --${def.eventType || 'always'}${guard}--> ${targets}`;
+}
+
+const AT = '2026-01-01T00:00:00.000Z';
+const valid: Validation = { valid: true, message: 'ok', at: AT };
+const invalid: Validation = { valid: false, message: 'bad', at: AT };
+const report: ReconcileReport = { at: AT, purged: [], pushed: 0, failed: 0, skipped: null };
+
+/** Outputs each invoked effect can finish with: every branch of every onDone. */
+const OUTPUTS: Record<string, unknown[]> = {
+  configExists: [true, false],
+  syncJwt: [{ copied: [], removed: [], skipped: [] }],
+  validateConfig: [valid, invalid],
+  waitReady: [{ at: AT }],
+  reloadBaseline: [{ logSeq: 0, configLoadTime: null }],
+  confirmReload: [{ outcome: 'applied', error: null, at: AT }, { outcome: 'rejected', error: 'no', at: AT }],
+  reconcile: [report],
+};
+
+const EXTERNAL: SupervisorEvent[] = [
+  { type: 'FS_CHANGED', cause: 'config', paths: [] },
+  { type: 'FS_CHANGED', cause: 'tls', paths: [] },
+  { type: 'FS_CHANGED', cause: 'jwt', paths: [] },
+  { type: 'FS_CHANGED', cause: 'config', paths: [], immediate: true },
+  { type: 'RELOAD_REQUESTED' },
+  { type: 'FORWARD_SIGNAL', signal: 'SIGUSR1' },
+  { type: 'SERVER_SPAWNED', pid: 7, at: AT },
+  { type: 'SERVER_EXITED', code: 1, signal: null, uptimeMs: 5 },
+  { type: 'SHUTDOWN', signal: 'SIGTERM' },
+];
+
+/** External events plus, for the invokes and delays active in `s`, their done/error/after events. */
+export function eventsFor(s: Snapshot): AnyEvent[] {
+  const events: AnyEvent[] = [...EXTERNAL];
+  for (const node of s._nodes) {
+    for (const inv of node.invoke) {
+      for (const output of OUTPUTS[inv.id] ?? []) events.push({ type: `xstate.done.actor.${inv.id}`, output, actorId: inv.id });
+      events.push({ type: `xstate.error.actor.${inv.id}`, error: new Error('boom'), actorId: inv.id });
+    }
+    for (const type of node.transitions.keys()) if (type.startsWith('xstate.after.')) events.push({ type });
+  }
+  return events;
+}
+
+/** Guards read only these facts, so two snapshots equal here behave alike. */
+export function serializeForGraph(s: Snapshot): string {
+  const c = s.context;
+  return JSON.stringify({
+    value: s.value,
+    status: s.status,
+    decision: c.pendingCauses.length ? decideAction(c.mode, c.pendingCauses) : null,
+    jwtPending: c.pendingCauses.includes('jwt'),
+    jwtActive: c.activeCauses.includes('jwt'),
+    reconcileDue: c.reconcileDue,
+    alive: c.server.alive,
+    crashes: c.consecutiveCrashes,
+  });
+}

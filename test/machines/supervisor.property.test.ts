@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import type { Cause, Mode } from '../../machines/causes.js';
+import type { WatchedCause } from '../../machines/events.js';
+import { createHarness, type Harness, type Snapshot } from './harness.js';
+
+type Command =
+  | { kind: 'change'; cause: WatchedCause; immediate: boolean }
+  | { kind: 'sighup' }
+  | { kind: 'crash'; uptimeMs: number }
+  | { kind: 'tick'; ms: number }
+  | { kind: 'validity'; valid: boolean }
+  | { kind: 'reloadVerdict'; outcome: 'applied' | 'rejected' };
+
+const command: fc.Arbitrary<Command> = fc.oneof(
+  fc.record({ kind: fc.constant('change' as const), cause: fc.constantFrom<WatchedCause>('config', 'accounts', 'tls', 'jwt', 'creds'), immediate: fc.boolean() }),
+  fc.constant({ kind: 'sighup' as const }),
+  fc.record({ kind: fc.constant('crash' as const), uptimeMs: fc.constantFrom(10, 70_000) }),
+  fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 40_000 }) }),
+  fc.record({ kind: fc.constant('validity' as const), valid: fc.boolean() }),
+  fc.record({ kind: fc.constant('reloadVerdict' as const), outcome: fc.constantFrom('applied' as const, 'rejected' as const) }),
+);
+
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+};
+
+/** A cause is served once an action takes it, a fresh start covers it, or the supervisor has ended. */
+class CauseLedger {
+  private open: Cause[] = [];
+
+  sent(cause: Cause): void {
+    this.open.push(cause);
+  }
+
+  observe(s: Snapshot, spawned: boolean): void {
+    if (s.status === 'done') this.open = [];
+    this.open = this.open.filter((c) => !s.context.activeCauses.includes(c) && !(spawned && c !== 'jwt'));
+  }
+
+  unserved(s: Snapshot): Cause[] {
+    return this.open.filter((c) => !s.context.pendingCauses.includes(c));
+  }
+}
+
+async function apply(h: Harness, c: Command, ledger: CauseLedger): Promise<void> {
+  if (c.kind === 'change') {
+    ledger.sent(c.cause);
+    h.send({ type: 'FS_CHANGED', cause: c.cause, paths: [], immediate: c.immediate });
+  } else if (c.kind === 'sighup') {
+    ledger.sent('signal');
+    h.send({ type: 'RELOAD_REQUESTED' });
+  } else if (c.kind === 'crash') {
+    if (h.actor.getSnapshot().context.server.alive) h.exitServer(1, null, c.uptimeMs);
+  } else if (c.kind === 'tick') {
+    h.clock.increment(c.ms);
+  } else if (c.kind === 'validity') {
+    h.world.valid = c.valid;
+  } else {
+    h.world.reload = c.outcome;
+  }
+  await settle();
+}
+
+function assertSignalsFollowValidConfig(h: Harness): void {
+  let lastValid = true;
+  for (const t of h.trace) {
+    if (t.kind === 'validated') lastValid = t.valid;
+    if (t.kind === 'signal' && (t.signal === 'SIGHUP' || t.signal === 'SIGINT')) {
+      assert.ok(lastValid, `${t.signal} sent after a rejected validation`);
+    }
+  }
+}
+
+function assertLeafRestartsOnlyForRestartCauses(h: Harness, mode: Mode): void {
+  if (mode !== 'leaf') return;
+  for (const t of h.trace) {
+    if (t.kind !== 'signal' || t.signal !== 'SIGINT') continue;
+    assert.ok(t.activeCauses.some((c) => ['config', 'accounts', 'creds', 'signal'].includes(c)), `leaf restart for ${t.activeCauses.join(',')}`);
+  }
+}
+
+describe('supervisor statechart: invariants under random event sequences (fast-check)', () => {
+  it('when any sequence of changes, crashes, verdicts and time happens then no cause is lost, signals follow a valid config, leaf restarts only for config/accounts/creds, and SHUTDOWN ends in stopped', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom<Mode>('server', 'leaf'), fc.array(command, { maxLength: 40 }), async (mode, commands) => {
+        const h = createHarness({ mode, world: { exitsOnStopSignal: true } });
+        const ledger = new CauseLedger();
+        let spawnsSeen = 0;
+        h.actor.subscribe((s) => {
+          ledger.observe(s, h.spawns > spawnsSeen);
+          spawnsSeen = h.spawns;
+        });
+        await settle();
+        for (const c of commands) await apply(h, c, ledger);
+        // Quiesce: enough simulated time for every debounce, backoff and timeout to run out.
+        for (let i = 0; i < 30 && h.actor.getSnapshot().status === 'active'; i++) await apply(h, { kind: 'tick', ms: 31_000 }, ledger);
+        const quiet = h.actor.getSnapshot();
+        assert.deepEqual(ledger.unserved(quiet), [], 'a cause was dropped');
+        if (quiet.status === 'active') assert.deepEqual(quiet.context.pendingCauses, [], 'causes left pending while quiet');
+        assertSignalsFollowValidConfig(h);
+        assertLeafRestartsOnlyForRestartCauses(h, mode);
+
+        const failedAlready = quiet.status === 'done';
+        h.send({ type: 'SHUTDOWN', signal: 'SIGTERM' });
+        await settle();
+        h.clock.increment(30_000);
+        await settle();
+        const end = h.actor.getSnapshot();
+        assert.equal(end.status, 'done');
+        assert.ok(failedAlready ? end.matches('failed') : end.matches('stopped'), `ended in ${JSON.stringify(end.value)}`);
+        h.actor.stop();
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { getMicrosteps, transition, type AnyTransitionDefinition } from 'xstate';
+import { getAdjacencyMap, getShortestPaths } from 'xstate/graph';
+import type { Mode } from '../../machines/causes.js';
+import { supervisorMachine } from '../../machines/supervisor.js';
+import { allStateNodes, allTransitions, eventsFor, serializeForGraph, transitionKey, type AnyEvent } from './chart-model.js';
+import type { Snapshot } from './harness.js';
+
+const MODES: Mode[] = ['server', 'leaf'];
+
+const options = (mode: Mode) => ({
+  input: { mode, shutdown: 'term' as const },
+  events: (s: Snapshot) => eventsFor(s) as never[],
+  serializeState: (s: Snapshot) => serializeForGraph(s),
+  serializeEvent: (e: AnyEvent) => JSON.stringify(e),
+  limit: 50_000,
+});
+
+interface Step { from: Snapshot; event: AnyEvent; microsteps: Snapshot[] }
+
+/** Which definitions fire for one step: the evented one, then the eventless ones it settles through. */
+function firedTransitions({ from, event, microsteps }: Step): AnyTransitionDefinition[] {
+  const fired = supervisorMachine.getTransitionData(from as never, event as never);
+  const chain = [from, ...microsteps];
+  for (let i = 1; i + 1 < chain.length; i++) {
+    const [s, next] = [chain[i]!, chain[i + 1]!];
+    const taken = s._nodes.flatMap((n) => n.always ?? []).find((t) => t.target?.every((target) => next._nodes.includes(target)));
+    if (taken) fired.push(taken);
+  }
+  return fired;
+}
+
+let steps: Step[] = [];
+
+describe('supervisor statechart: every transition is reachable (xstate/graph)', () => {
+  before(() => {
+    steps = MODES.flatMap((mode) =>
+      Object.values(getAdjacencyMap(supervisorMachine, options(mode))).flatMap(({ state, transitions }) =>
+        Object.values(transitions).map(({ event }) => ({
+          from: state,
+          event: event as AnyEvent,
+          microsteps: getMicrosteps(supervisorMachine, state, event as never).map(([s]) => s),
+        }))));
+  });
+
+  it('when every edge of the adjacency map is walked in both modes then every defined transition fires', () => {
+    const covered = new Set(steps.flatMap((step) => firedTransitions(step).map((def) => transitionKey(def))));
+    const missing = allTransitions().map((t) => t.key).filter((k) => !covered.has(k));
+    assert.deepEqual(missing, [], `transitions never taken:\n${missing.join('\n')}`);
+  });
+
+  it('when every edge is walked then every state node is entered, transient ones included', () => {
+    const reached = new Set(steps.flatMap((s) => s.microsteps.flatMap((m) => m._nodes.map((n) => n.id))));
+    const unreached = allStateNodes().map((n) => n.id).filter((id) => !reached.has(id));
+    assert.deepEqual(unreached, []);
+  });
+
+  it('when the shortest paths are enumerated then both final states are among their ends', () => {
+    for (const mode of MODES) {
+      const ends = getShortestPaths(supervisorMachine, options(mode)).map((p) => p.state);
+      assert.ok(ends.some((s) => s.matches('stopped')), `${mode}: stopped reachable`);
+      assert.ok(ends.some((s) => s.matches('failed')), `${mode}: failed reachable`);
+    }
+  });
+
+  it('when SHUTDOWN reaches any live state then the chart goes through stopping and a server exit ends it in stopped', () => {
+    const live = steps.map((s) => s.from).filter((s) => s.status === 'active');
+    assert.ok(live.length > 20);
+    for (const state of live) {
+      const path = getMicrosteps(supervisorMachine, state, { type: 'SHUTDOWN', signal: 'SIGTERM' }).map(([s]) => s);
+      const [last] = path.slice(-1);
+      const where = serializeForGraph(state);
+      assert.ok(path.some((s) => s.matches('stopping')), `SHUTDOWN from ${where} skips stopping`);
+      if (last!.matches('stopped')) continue;
+      assert.ok(last!.matches('stopping'), `SHUTDOWN from ${where} ends in ${JSON.stringify(last!.value)}`);
+      const [afterExit] = transition(supervisorMachine, last!, { type: 'SERVER_EXITED', code: 0, signal: null, uptimeMs: 1 });
+      assert.ok(afterExit.matches('stopped'), `server exit while stopping from ${where}`);
+    }
+  });
+});
