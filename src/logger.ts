@@ -9,7 +9,7 @@ const REDACT = ['creds', 'jwt', 'seed', 'nkey', 'token', 'password', '*.creds', 
 export function createLogger(opts: { format: LogFormat; level: string }): Logger {
   const base = { level: opts.level, base: { name: 'iofog-nats' }, redact: { paths: REDACT, censor: '[redacted]' } };
   if (opts.format === 'pretty') {
-    return pino({ ...base, transport: { target: 'pino-pretty', options: { destination: 2, colorize: false } } });
+    return pino({ ...base, transport: { target: 'pino-pretty', options: { destination: 1, colorize: false, ignore: 'hostname,server' } } });
   }
   // Synchronous writes: a supervisor that is about to exit must not lose its last lines.
   return pino(base, pino.destination({ dest: 1, sync: true }));

@@ -40,6 +40,8 @@ export function createServerProcess({ settings, logger, bus }: Deps) {
       reject: false,
       // The chart owns the stop timeout (stopping → killing); execa's own escalation stays off.
       forceKillAfterDelay: false,
+      // Its own process group: a Ctrl-C on a terminal reaches only the supervisor, which then stops it gracefully.
+      detached: true,
     });
     const log = logger.child({ pid: child.pid });
     if (child.pid !== undefined) sendBack({ type: 'SERVER_SPAWNED', pid: child.pid, at: new Date(startedAt).toISOString() });
