@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { getMicrosteps, transition, type AnyTransitionDefinition } from 'xstate';
-import { getAdjacencyMap, getShortestPaths } from 'xstate/graph';
+import { getAdjacencyMap, getShortestPaths, type AdjacencyMap } from 'xstate/graph';
 import type { Mode } from '../../machines/causes.js';
 import { supervisorMachine } from '../../machines/supervisor.js';
 import { allStateNodes, allTransitions, eventsFor, serializeForGraph, transitionKey, type AnyEvent } from './chart-model.js';
@@ -35,8 +35,9 @@ let steps: Step[] = [];
 
 describe('supervisor statechart: every transition is reachable (xstate/graph)', () => {
   before(() => {
+    const adjacency = (mode: Mode) => getAdjacencyMap(supervisorMachine, options(mode)) as unknown as AdjacencyMap<Snapshot, AnyEvent>;
     steps = MODES.flatMap((mode) =>
-      Object.values(getAdjacencyMap(supervisorMachine, options(mode))).flatMap(({ state, transitions }) =>
+      Object.values(adjacency(mode)).flatMap(({ state, transitions }) =>
         Object.values(transitions).map(({ event }) => ({
           from: state,
           event: event as AnyEvent,
