@@ -38,9 +38,9 @@ describe('supervisor statechart: every transition is reachable (xstate/graph)', 
     const adjacency = (mode: Mode) => getAdjacencyMap(supervisorMachine, options(mode)) as unknown as AdjacencyMap<Snapshot, AnyEvent>;
     steps = MODES.flatMap((mode) =>
       Object.values(adjacency(mode)).flatMap(({ state, transitions }) =>
-        Object.values(transitions).map(({ event }) => ({
+        Object.values(transitions as Record<string, { event: AnyEvent }>).map(({ event }) => ({
           from: state,
-          event: event as AnyEvent,
+          event,
           microsteps: getMicrosteps(supervisorMachine, state, event as never).map(([s]) => s),
         }))));
   });
