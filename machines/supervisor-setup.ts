@@ -39,6 +39,7 @@ export const supervisorSetup = setup({
   },
   actors: {
     configExists: fromPromise<boolean>(mustBeProvided('configExists')),
+    checkChanges: fromPromise<Cause[], { causes: Cause[] }>(mustBeProvided('checkChanges')),
     syncJwt: fromPromise<JwtSyncReport, { reason: 'startup' | 'change' }>(mustBeProvided('syncJwt')),
     validateConfig: fromPromise<Validation>(mustBeProvided('validateConfig')),
     serverProcess: fromCallback<ServerCommand>(mustBeProvided('serverProcess')),
@@ -51,8 +52,8 @@ export const supervisorSetup = setup({
     isTrue: (_, params: { value: boolean }) => params.value,
     hasPendingCauses: ({ context }) => context.pendingCauses.length > 0,
     isImmediate: ({ event }) => event.type === 'FS_CHANGED' && event.immediate === true,
-    isLeafRestartNeeded: ({ context }) => decideAction(context.mode, context.pendingCauses) === 'restart',
-    onlyJwtChanged: ({ context }) => decideAction(context.mode, context.pendingCauses) === 'syncOnly',
+    isLeafRestartNeeded: ({ context }) => decideAction(context.mode, context.activeCauses) === 'restart',
+    onlyJwtChanged: ({ context }) => decideAction(context.mode, context.activeCauses) === 'syncOnly',
     jwtInActiveCauses: ({ context }) => context.activeCauses.includes('jwt'),
     reconcileDue: ({ context }) => context.reconcileDue,
     serverAlive: ({ context }) => context.server.alive,

@@ -114,7 +114,7 @@ export const supervisorMachine = supervisorSetup.createMachine({
           always: { guard: 'hasPendingCauses', target: 'settling' },
           on: {
             FS_CHANGED: [
-              { guard: 'isImmediate', target: 'deciding', actions: 'addCauses' },
+              { guard: 'isImmediate', target: 'checking', actions: 'addCauses' },
               { target: 'settling', actions: 'addCauses' },
             ],
             RELOAD_REQUESTED: { target: 'settling', actions: 'addCauses' },
@@ -123,18 +123,37 @@ export const supervisorMachine = supervisorSetup.createMachine({
         settling: {
           on: {
             FS_CHANGED: [
-              { guard: 'isImmediate', target: 'deciding', actions: 'addCauses' },
+              { guard: 'isImmediate', target: 'checking', actions: 'addCauses' },
               { target: 'settling', reenter: true, actions: 'addCauses' },
             ],
             RELOAD_REQUESTED: { target: 'settling', reenter: true, actions: 'addCauses' },
           },
-          after: { debounce: 'deciding' },
+          after: { debounce: 'checking' },
+        },
+        // Events only said "look again": the causes whose contents still differ from what was applied go on.
+        checking: {
+          entry: 'takeCauses',
+          invoke: {
+            id: 'checkChanges',
+            src: 'checkChanges',
+            input: ({ context }) => ({ causes: context.activeCauses }),
+            onDone: [
+              {
+                guard: { type: 'isTrue', params: ({ event }) => ({ value: event.output.length > 0 }) },
+                target: 'deciding',
+                actions: assign({ activeCauses: ({ event }) => event.output }),
+              },
+              { target: 'idle', actions: 'finishAction' },
+            ],
+            // When in doubt, act on every cause: the config is validated before any signal anyway.
+            onError: { target: 'deciding' },
+          },
         },
         deciding: {
           always: [
-            { guard: 'isLeafRestartNeeded', target: '#supervisor.restarting', actions: 'takeCauses' },
-            { guard: 'onlyJwtChanged', target: '#supervisor.syncingJwt', actions: 'takeCauses' },
-            { target: '#supervisor.reloading', actions: 'takeCauses' },
+            { guard: 'isLeafRestartNeeded', target: '#supervisor.restarting' },
+            { guard: 'onlyJwtChanged', target: '#supervisor.syncingJwt' },
+            { target: '#supervisor.reloading' },
           ],
         },
       },

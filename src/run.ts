@@ -1,4 +1,5 @@
 import { toPromise } from 'xstate';
+import type { SupervisorEvent } from '../machines/events.js';
 import { createLogger, type Logger } from './logger.js';
 import { EXIT } from './exit-codes.js';
 import { listenToSignals } from './process-signals.js';
@@ -21,8 +22,11 @@ export async function run(settings: Settings): Promise<number> {
   const logger = createLogger({ format: settings.logFormat, level: settings.logLevel });
   logStart(logger, settings);
   const status = new StatusModel();
-  const { actor } = createSupervisor({ settings, logger, inspect: createTransitionLogger(logger, status) });
-  const watcher = new FileWatcher(sourcesFor(settings), (e) => actor.send(e), logger);
+  // The watcher's first snapshot is the baseline nats-server starts from; its events reach the actor once it exists.
+  let send: (e: SupervisorEvent) => void = () => undefined;
+  const watcher = new FileWatcher(sourcesFor(settings), (e) => send(e), logger);
+  const { actor } = createSupervisor({ settings, logger, watcher, inspect: createTransitionLogger(logger, status) });
+  send = (e) => actor.send(e);
   const unlisten = listenToSignals((e) => actor.send(e));
   // A bug must not take nats-server down abruptly: it is stopped gracefully like on SIGTERM.
   const onFatal = (err: unknown): void => {

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { createActor, fromPromise, type InspectionEvent } from 'xstate';
+import type { Cause } from '../machines/causes.js';
 import { supervisorMachine } from '../machines/supervisor.js';
 import type { Logger } from './logger.js';
 import { reconcilePlaceholder, syncJwtPlaceholder } from './operator-placeholder.js';
@@ -9,12 +10,14 @@ import { ServerLogBus } from './server-log.js';
 import { createServerProcess } from './server-process.js';
 import type { Settings } from './settings.js';
 import { createValidateConfig } from './validate-config.js';
+import type { FileWatcher } from './watch/file-watcher.js';
 
 /** The one place the chart meets the real world: every effect and delay, provided from settings. */
-export function provideSupervisor(settings: Settings, logger: Logger, bus: ServerLogBus) {
+export function provideSupervisor(settings: Settings, logger: Logger, bus: ServerLogBus, watcher: FileWatcher) {
   return supervisorMachine.provide({
     actors: {
       configExists: fromPromise(async () => existsSync(settings.confPath)),
+      checkChanges: fromPromise<Cause[], { causes: Cause[] }>(({ input }) => watcher.changedSinceApplied(input.causes)),
       syncJwt: syncJwtPlaceholder,
       validateConfig: createValidateConfig(settings),
       serverProcess: createServerProcess({ settings, logger, bus }),
@@ -34,10 +37,11 @@ export function provideSupervisor(settings: Settings, logger: Logger, bus: Serve
 export function createSupervisor(opts: {
   settings: Settings;
   logger: Logger;
+  watcher: FileWatcher;
   inspect?: (event: InspectionEvent) => void;
 }) {
   const bus = new ServerLogBus();
-  const machine = provideSupervisor(opts.settings, opts.logger, bus);
+  const machine = provideSupervisor(opts.settings, opts.logger, bus, opts.watcher);
   const actor = createActor(machine, {
     input: { mode: opts.settings.mode, shutdown: opts.settings.shutdown },
     ...(opts.inspect ? { inspect: opts.inspect } : {}),

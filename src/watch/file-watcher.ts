@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import watcher, { type AsyncSubscription, type Event as WatchEvent } from '@parcel/watcher';
+import type { Cause } from '../../machines/causes.js';
 import type { SupervisorEvent } from '../../machines/events.js';
 import type { Logger } from '../logger.js';
 import { WatchedSource, type SourceSpec } from './sources.js';
@@ -32,8 +33,22 @@ export class FileWatcher {
 
   /** Takes the first snapshot of every source (the baseline nats-server starts from), then subscribes. */
   async start(): Promise<void> {
-    await Promise.all(this.sources.map((s) => s.rescan()));
+    await Promise.all(this.sources.map((s) => s.start()));
     await this.syncSubscriptions();
+  }
+
+  /**
+   * Of `causes`, those whose contents differ from what the last action took. A file caught half-written
+   * by an event differs from what was seen before, but after the quiet period it reads whole again.
+   */
+  async changedSinceApplied(causes: readonly Cause[]): Promise<Cause[]> {
+    const kept = await Promise.all(causes.map(async (cause) => {
+      const source = this.sources.find((s) => s.spec.cause === cause);
+      if (!source) return true;
+      await this.scanning.get(source);
+      return source.takeForAction();
+    }));
+    return causes.filter((_, i) => kept[i]);
   }
 
   async stop(): Promise<void> {

@@ -22,6 +22,8 @@ export function sourcesFor(settings: Settings): SourceSpec[] {
 /** A source's current files and their hashes; `rescan` says what changed since the last scan. */
 export class WatchedSource {
   private snapshot: Snapshot = new Map();
+  /** What the last action took for this source (at start: what nats-server started from). */
+  private applied: Snapshot = new Map();
   private files: string[] = [];
 
   constructor(readonly spec: SourceSpec) {}
@@ -34,6 +36,19 @@ export class WatchedSource {
 
   covers(file: string): boolean {
     return this.roots().some((root) => file === root || file.startsWith(root + path.sep));
+  }
+
+  /** Scans now and makes that the applied state; true when it differs from what was applied before. */
+  async takeForAction(): Promise<boolean> {
+    await this.rescan();
+    const changed = changedPaths(this.applied, this.snapshot).length > 0;
+    this.applied = this.snapshot;
+    return changed;
+  }
+
+  async start(): Promise<void> {
+    await this.rescan();
+    this.applied = this.snapshot;
   }
 
   async rescan(): Promise<string[]> {

@@ -125,7 +125,9 @@ describe('server mode: reloads', () => {
     await sup.waitForState('running.idle', { from: sup.lines.findIndex((x, i) => i >= from && x.outcome) });
     const actions = sup.outcomes(from);
     assert.ok(actions.length >= 1 && actions.length <= 3, `expected 1..3 actions, got ${actions.length}`);
-    assert.ok(actions.every((a) => a.outcome === 'applied'));
+    // An in-place write is not atomic: an action in the middle of the storm may read a half-written file
+    // and be rejected; the last one must apply the final contents.
+    assert.equal(actions.at(-1)?.outcome, 'applied');
   });
 
   it('when SIGHUP is sent to the supervisor then it runs a validated reload', async () => {

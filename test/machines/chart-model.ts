@@ -34,6 +34,7 @@ const report: ReconcileReport = { at: AT, purged: [], pushed: 0, failed: 0, skip
 /** Outputs each invoked effect can finish with: every branch of every onDone. */
 const OUTPUTS: Record<string, unknown[]> = {
   configExists: [true, false],
+  checkChanges: [['config'], ['tls'], ['jwt'], []],
   syncJwt: [{ copied: [], removed: [], skipped: [] }],
   validateConfig: [valid, invalid],
   waitReady: [{ at: AT }],
@@ -75,6 +76,7 @@ export function serializeForGraph(s: Snapshot): string {
     status: s.status,
     decision: c.pendingCauses.length ? decideAction(c.mode, c.pendingCauses) : null,
     jwtPending: c.pendingCauses.includes('jwt'),
+    active: c.activeCauses.length ? decideAction(c.mode, c.activeCauses) : null,
     jwtActive: c.activeCauses.includes('jwt'),
     reconcileDue: c.reconcileDue,
     alive: c.server.alive,

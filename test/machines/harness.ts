@@ -1,5 +1,5 @@
 import { createActor, fromCallback, fromPromise, SimulatedClock, waitFor, type Actor, type SnapshotFrom } from 'xstate';
-import type { Mode } from '../../machines/causes.js';
+import type { Cause, Mode } from '../../machines/causes.js';
 import type { ShutdownStyle } from '../../machines/context.js';
 import type { ServerCommand, ServerSignal, SupervisorEvent } from '../../machines/events.js';
 import type { ReconcileReport, ReloadBaseline, ReloadConfirmation, Validation } from '../../machines/outputs.js';
@@ -14,6 +14,8 @@ export interface FakeWorld {
   reload: ReloadConfirmation['outcome'] | 'never';
   /** Set to hold readiness until the test releases it. */
   readyHeld: boolean;
+  /** Causes whose contents turn out to be what was applied already. */
+  unchanged: Cause[];
   /** The fake nats-server exits by itself when it gets a stop signal. */
   exitsOnStopSignal: boolean;
 }
@@ -52,7 +54,7 @@ export function stateString(s: Snapshot): string {
 
 export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; world?: Partial<FakeWorld> } = {}): Harness {
   const clock = new SimulatedClock();
-  const world: FakeWorld = { configExists: true, valid: true, reload: 'applied', readyHeld: false, exitsOnStopSignal: false, ...opts.world };
+  const world: FakeWorld = { configExists: true, valid: true, reload: 'applied', readyHeld: false, exitsOnStopSignal: false, unchanged: [], ...opts.world };
   let sendBack: ((e: SupervisorEvent) => void) | null = null;
   let readyWaiters: (() => void)[] = [];
   let pid = 1000;
@@ -63,6 +65,7 @@ export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; wor
   const machine = supervisorMachine.provide({
     actors: {
       configExists: fromPromise(async () => world.configExists),
+      checkChanges: fromPromise(async ({ input }: { input: { causes: Cause[] } }) => input.causes.filter((c) => !world.unchanged.includes(c))),
       syncJwt: fromPromise(async ({ input }) => {
         h.syncs.push(input.reason);
         return { copied: [], removed: [], skipped: [] };

@@ -73,6 +73,16 @@ describe('supervisor statechart: changes', () => {
     assert.deepEqual(h.signals, ['SIGHUP']);
   });
 
+  it('when the contents turn out unchanged after the debounce then nothing is validated or signalled', async () => {
+    const h = await startedHarness({ world: { unchanged: ['config'] } });
+    h.send({ type: 'FS_CHANGED', cause: 'config', paths: [] });
+    h.clock.increment(100);
+    await h.until((s) => s.matches({ running: 'idle' }));
+    assert.equal(h.validations, 1, 'only the start-up validation');
+    assert.deepEqual(h.signals, []);
+    assert.equal(h.actor.getSnapshot().context.lastReload, null);
+  });
+
   it('when a Kubernetes ..data swap lands then it acts without the debounce', async () => {
     const h = await startedHarness();
     h.send({ type: 'FS_CHANGED', cause: 'config', paths: ['/c/..data'], immediate: true });

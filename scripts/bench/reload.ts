@@ -1,0 +1,145 @@
+// Supervisor vs bare nats-server, side by side in one run: change-to-applied latency (in-place edits and
+// Kubernetes ..data swaps), an event storm over the certs and creds dirs, startup to /healthz, idle RSS and CPU.
+// Run by hand: npm run build && npm run bench. Prints figures; asserts nothing.
+import { execFileSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { atomicWriterUpdate, basicConfig, makeLayout, removeLayout, type Layout } from '../../test/support/layout.js';
+import {
+  configLoadTime, processUsage, startProcess, summary, waitForLoadTimeChange, waitHealthy, type Running,
+} from './lib.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const NATS = process.env.NATS_SERVER_BIN ?? execFileSync('sh', ['-c', 'command -v nats-server']).toString().trim();
+const EDITS = Number(process.env.BENCH_EDITS ?? 30);
+
+function supervise(l: Layout): Running {
+  return startProcess(process.execPath, [path.join(REPO, 'dist', 'cli.js')], { ...l.env, NATS_SERVER_BIN: NATS }, REPO);
+}
+
+function bare(l: Layout): Running {
+  return startProcess(NATS, ['-c', l.conf, '-m', String(l.monitorPort)], {}, l.confDir);
+}
+
+function barePid(r: Running): number {
+  return r.child.pid!;
+}
+
+type Writer = (l: Layout, i: number) => Promise<void>;
+const inPlace: Writer = (l, i) => writeFile(l.conf, basicConfig(l, `max_payload: ${1_000_000 + i}`));
+const swap: Writer = (l, i) => atomicWriterUpdate(l.confDir, { 'server.conf': basicConfig(l, `max_payload: ${1_000_000 + i}`) }, i);
+
+async function latencies(l: Layout, write: Writer, afterWrite: () => void): Promise<{ ms: number[]; missed: number }> {
+  const ms: number[] = [];
+  let missed = 0;
+  for (let i = 1; i <= EDITS; i++) {
+    const before = await configLoadTime(l);
+    await sleep(20); // config_load_time has second-ish resolution in text; keep edits apart
+    const t0 = performance.now();
+    await write(l, i);
+    afterWrite();
+    const waited = await waitForLoadTimeChange(l, before, 3000);
+    if (waited === null) missed += 1;
+    else ms.push(performance.now() - t0);
+    await sleep(150);
+  }
+  return { ms, missed };
+}
+
+async function benchLatency(kind: 'in-place' | 'swap'): Promise<void> {
+  const write = kind === 'in-place' ? inPlace : swap;
+  for (const who of ['bare nats-server + SIGHUP', 'iofog-nats'] as const) {
+    const l = await makeLayout(`bench-${kind}`);
+    await write(l, 0);
+    const proc = who === 'iofog-nats' ? supervise(l) : bare(l);
+    await waitHealthy(l);
+    const hup = who === 'iofog-nats' ? () => undefined : () => process.kill(barePid(proc), 'SIGHUP');
+    const { ms, missed } = await latencies(l, write, hup);
+    console.log(`${kind.padEnd(8)} ${who.padEnd(26)} write→applied ${summary(ms)} missed=${missed}`);
+    await proc.stop();
+    await removeLayout(l);
+  }
+}
+
+async function benchStorm(): Promise<void> {
+  const l = await makeLayout('bench-storm');
+  await writeFile(l.conf, basicConfig(l));
+  const proc = supervise(l);
+  await waitHealthy(l);
+  const t0 = performance.now();
+  for (let i = 0; i < 1000; i++) {
+    const dir = i % 2 ? l.tlsDir : l.credsDir;
+    await writeFile(path.join(dir, `f${i % 20}.pem`), `content ${i}`);
+    // Spread the 1000 writes over ~2 s.
+    if (i % 10 === 9) await sleep(Math.max(0, i * 2 - (performance.now() - t0)));
+  }
+  const lastWriteAt = Date.now();
+  const writeMs = performance.now() - t0;
+  // Quiet = no new line for 1 s while idle; then read the times the supervisor logged.
+  let seen = -1;
+  while (seen !== proc.lines.length) {
+    seen = proc.lines.length;
+    await sleep(1000);
+  }
+  const outcomes = proc.lines.filter((x) => typeof x.outcome === 'string');
+  const idleAt = Number(proc.lines.filter((x) => x.state === 'running.idle' && x.event).at(-1)?.time ?? NaN);
+  const lastAfterWrites = Number(outcomes.at(-1)?.time ?? 0) >= lastWriteAt;
+  console.log(`storm    1000 writes in ${writeMs.toFixed(0)} ms over certs+creds: reloads=${outcomes.length} ` +
+    `all applied=${outcomes.every((o) => o.outcome === 'applied')} last reload after the last write=${lastAfterWrites} ` +
+    `quiet ${(idleAt - lastWriteAt).toFixed(0)} ms after the last write`);
+  await proc.stop();
+  await removeLayout(l);
+}
+
+async function benchStartup(): Promise<void> {
+  const runs = 10;
+  for (const who of ['bare nats-server', 'iofog-nats'] as const) {
+    const ms: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const l = await makeLayout('bench-start');
+      await writeFile(l.conf, basicConfig(l));
+      const t0 = performance.now();
+      const proc = who === 'iofog-nats' ? supervise(l) : bare(l);
+      await waitHealthy(l);
+      ms.push(performance.now() - t0);
+      await proc.stop();
+      await removeLayout(l);
+    }
+    console.log(`startup  ${who.padEnd(26)} spawn→/healthz ${summary(ms)}`);
+  }
+}
+
+async function benchIdle(): Promise<void> {
+  const seconds = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
+  const l = await makeLayout('bench-idle');
+  await writeFile(l.conf, basicConfig(l));
+  const proc = supervise(l);
+  await waitHealthy(l);
+  await sleep(1000);
+  const pid = proc.child.pid!;
+  const start = processUsage(pid);
+  let peak = start.rssMb;
+  for (let s = 0; s < seconds; s++) {
+    await sleep(1000);
+    peak = Math.max(peak, processUsage(pid).rssMb);
+  }
+  const end = processUsage(pid);
+  const ticksPerSecond = 100;
+  const cpuPct = ((end.ticks - start.ticks) / ticksPerSecond / seconds) * 100;
+  console.log(`idle     iofog-nats over ${seconds} s: cpu=${cpuPct.toFixed(2)}% rss=${end.rssMb.toFixed(1)} MB (peak ${peak.toFixed(1)} MB)`);
+  await proc.stop();
+  await removeLayout(l);
+}
+
+const which = process.argv.slice(2);
+const all = which.length === 0;
+console.log(`nats-server: ${execFileSync(NATS, ['--version']).toString().trim()}; node ${process.version}; edits per series: ${EDITS}`);
+if (all || which.includes('latency')) {
+  await benchLatency('in-place');
+  await benchLatency('swap');
+}
+if (all || which.includes('storm')) await benchStorm();
+if (all || which.includes('startup')) await benchStartup();
+if (all || which.includes('idle')) await benchIdle();
