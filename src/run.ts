@@ -35,9 +35,10 @@ export async function run(settings: Settings): Promise<number> {
   };
   process.on('uncaughtException', onFatal);
   process.on('unhandledRejection', onFatal);
-  await watcher.start();
-  logger.info({ watched: watcher.watchedPaths() }, 'watching');
+  await watcher.snapshot();
   actor.start();
+  // Subscribing costs a few ms per directory: it runs while nats-server is validated and started.
+  void watcher.subscribe().then(() => logger.info({ watched: watcher.watchedPaths() }, 'watching'));
   let exitCode: number;
   try {
     exitCode = (await toPromise(actor)).exitCode;

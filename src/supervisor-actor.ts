@@ -21,7 +21,7 @@ export function provideSupervisor(settings: Settings, logger: Logger, bus: Serve
       syncJwt: syncJwtPlaceholder,
       validateConfig: createValidateConfig(settings),
       serverProcess: createServerProcess({ settings, logger, bus }),
-      waitReady: createWaitReady(settings),
+      waitReady: createWaitReady(settings, bus),
       reloadBaseline: createReloadBaseline({ settings, bus }),
       confirmReload: createConfirmReload({ settings, bus }),
       reconcile: reconcilePlaceholder,

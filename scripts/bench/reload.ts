@@ -14,9 +14,11 @@ import {
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NATS = process.env.NATS_SERVER_BIN ?? execFileSync('sh', ['-c', 'command -v nats-server']).toString().trim();
 const EDITS = Number(process.env.BENCH_EDITS ?? 30);
+// The container's entrypoint runs node with these flags (docker/Dockerfile); BENCH_NODE_FLAGS="" measures plain node.
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '--lite-mode').split(' ').filter(Boolean);
 
 function supervise(l: Layout): Running {
-  return startProcess(process.execPath, [path.join(REPO, 'dist', 'cli.js')], { ...l.env, NATS_SERVER_BIN: NATS }, REPO);
+  return startProcess(process.execPath, [...NODE_FLAGS, path.join(REPO, 'dist', 'cli.js')], { ...l.env, NATS_SERVER_BIN: NATS }, REPO);
 }
 
 function bare(l: Layout): Running {
@@ -135,7 +137,7 @@ async function benchIdle(): Promise<void> {
 
 const which = process.argv.slice(2);
 const all = which.length === 0;
-console.log(`nats-server: ${execFileSync(NATS, ['--version']).toString().trim()}; node ${process.version}; edits per series: ${EDITS}`);
+console.log(`${execFileSync(NATS, ['--version']).toString().trim()}; node ${process.version} ${NODE_FLAGS.join(' ')}; edits per series: ${EDITS}`);
 if (all || which.includes('latency')) {
   await benchLatency('in-place');
   await benchLatency('swap');

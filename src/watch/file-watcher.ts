@@ -31,10 +31,15 @@ export class FileWatcher {
     this.sources = specs.map((s) => new WatchedSource(s));
   }
 
-  /** Takes the first snapshot of every source (the baseline nats-server starts from), then subscribes. */
-  async start(): Promise<void> {
+  /** Takes the first snapshot of every source: the baseline nats-server starts from. */
+  async snapshot(): Promise<void> {
     await Promise.all(this.sources.map((s) => s.start()));
+  }
+
+  /** Subscribes, then looks once more, so a change between the snapshot and the subscription is not missed. */
+  async subscribe(): Promise<void> {
     await this.syncSubscriptions();
+    await Promise.all(this.sources.map((s) => this.rescanSource(s, false)));
   }
 
   /**
@@ -64,10 +69,10 @@ export class FileWatcher {
 
   private async syncSubscriptions(): Promise<void> {
     const wanted = new Set(this.sources.flatMap((s) => s.roots()));
-    for (const root of wanted) if (!this.subscriptions.has(root)) await this.subscribe(root);
+    for (const root of wanted) if (!this.subscriptions.has(root)) await this.subscribeRoot(root);
   }
 
-  private async subscribe(root: string): Promise<void> {
+  private async subscribeRoot(root: string): Promise<void> {
     if (this.stopped) return;
     if (!existsSync(root)) {
       this.subscriptions.set(root, setTimeout(() => this.retryMissing(root), POLL_MS).unref());
@@ -83,9 +88,9 @@ export class FileWatcher {
 
   private retryMissing(root: string): void {
     this.subscriptions.delete(root);
-    if (!existsSync(root)) return void this.subscribe(root);
+    if (!existsSync(root)) return void this.subscribeRoot(root);
     this.log.info({ root }, 'watched directory appeared');
-    void this.subscribe(root).then(() => this.rescanSources(root, false));
+    void this.subscribeRoot(root).then(() => this.rescanSources(root, false));
   }
 
   private pollForever(root: string): void {

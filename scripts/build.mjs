@@ -1,0 +1,21 @@
+// Bundles the CLI into dist/cli.js. One file instead of hundreds of modules (execa alone pulls in ~40)
+// takes ~60 ms off every start; type checking stays with `npm run lint` (tsc --noEmit).
+import { rmSync } from 'node:fs';
+import { build } from 'esbuild';
+
+rmSync('dist', { recursive: true, force: true });
+await build({
+  entryPoints: ['src/cli.ts'],
+  outfile: 'dist/cli.js',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: true,
+  // Native addon, and pino's transports run in worker threads that load modules by name: keep them in node_modules.
+  external: ['@parcel/watcher', 'pino', 'pino-pretty'],
+  banner: {
+    js: "#!/usr/bin/env node\nimport { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);",
+  },
+  logLevel: 'warning',
+});
