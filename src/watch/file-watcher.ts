@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import watcher, { type AsyncSubscription, type Event as WatchEvent } from '@parcel/watcher';
 import type { Cause } from '../../machines/causes.js';
@@ -8,8 +8,22 @@ import { WatchedSource, type SourceSpec } from './sources.js';
 
 type FsChanged = Extract<SupervisorEvent, { type: 'FS_CHANGED' }>;
 
-/** A missing directory is looked for this often; a native watch failure falls back to scans this often. */
+/** A native watch failure falls back to scans this often. */
 const POLL_MS = 1000;
+
+type Subscription = AsyncSubscription | FSWatcher | NodeJS.Timeout;
+
+function nearestExisting(dir: string): string {
+  let d = dir;
+  while (!existsSync(d) && path.dirname(d) !== d) d = path.dirname(d);
+  return d;
+}
+
+async function cancel(sub: Subscription): Promise<void> {
+  if ('unsubscribe' in sub) await sub.unsubscribe();
+  else if ('close' in sub) sub.close();
+  else clearTimeout(sub);
+}
 
 /** The last step of a Kubernetes AtomicWriter update: once `..data` is renamed in, the new version is complete. */
 function isAtomicSwap(events: readonly WatchEvent[]): boolean {
@@ -22,7 +36,7 @@ function isAtomicSwap(events: readonly WatchEvent[]): boolean {
  */
 export class FileWatcher {
   private readonly sources: WatchedSource[];
-  private readonly subscriptions = new Map<string, AsyncSubscription | NodeJS.Timeout>();
+  private readonly subscriptions = new Map<string, Subscription>();
   private readonly scanning = new Map<WatchedSource, Promise<void>>();
   private readonly dirty = new Map<WatchedSource, boolean>();
   private stopped = false;
@@ -60,7 +74,7 @@ export class FileWatcher {
     this.stopped = true;
     const subs = [...this.subscriptions.values()];
     this.subscriptions.clear();
-    await Promise.all(subs.map((s) => (typeof s === 'object' && 'unsubscribe' in s ? s.unsubscribe() : clearTimeout(s))));
+    await Promise.all(subs.map(cancel));
   }
 
   watchedPaths(): { cause: string; roots: string[] }[] {
@@ -74,15 +88,25 @@ export class FileWatcher {
 
   private async subscribeRoot(root: string): Promise<void> {
     if (this.stopped) return;
-    if (!existsSync(root)) {
-      this.subscriptions.set(root, setTimeout(() => this.retryMissing(root), POLL_MS).unref());
-      return;
-    }
+    if (!existsSync(root)) return this.awaitRoot(root);
     try {
       this.subscriptions.set(root, await watcher.subscribe(root, (err, events) => this.onEvents(root, err, events)));
     } catch (err) {
       this.log.warn({ root, err: String(err) }, 'native file watching failed; falling back to scanning every second (check inotify limits: fs.inotify.max_user_watches)');
       this.pollForever(root);
+    }
+  }
+
+  // A directory that is not there yet: one non-recursive inotify watch on the nearest existing ancestor, no polling.
+  private awaitRoot(root: string): void {
+    try {
+      const ancestor = watch(nearestExisting(root), { persistent: false }, () => {
+        ancestor.close();
+        this.retryMissing(root);
+      });
+      this.subscriptions.set(root, ancestor);
+    } catch {
+      this.subscriptions.set(root, setTimeout(() => this.retryMissing(root), POLL_MS).unref());
     }
   }
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { after, afterEach, describe, it } from 'node:test';
 import { atomicWriterUpdate, basicConfig, makeLayout, removeLayout, type Layout } from '../support/layout.js';
 import { natsConnect, roundTrip, varz } from '../support/nats.js';
@@ -128,6 +129,23 @@ describe('server mode: reloads', () => {
     // An in-place write is not atomic: an action in the middle of the storm may read a half-written file
     // and be rejected; the last one must apply the final contents.
     assert.equal(actions.at(-1)?.outcome, 'applied');
+  });
+
+  it('when a watched directory appears only after start then its files are watched', async () => {
+    const l = await makeLayout('late-dir');
+    await rm(l.credsDir, { recursive: true });
+    await writeFile(l.conf, basicConfig(l));
+    const sup = SupervisorProcess.start(l);
+    cleanup.push(() => removeLayout(l), () => sup.dispose());
+    await sup.waitForState('running.idle');
+    const from = sup.mark();
+    await mkdir(path.join(l.credsDir, 'nested'), { recursive: true });
+    await writeFile(path.join(l.credsDir, 'nested', 'user.creds'), 'first');
+    const outcome = await sup.waitForOutcome({ from });
+    assert.equal(outcome.cause, 'creds');
+    const next = sup.mark();
+    await writeFile(path.join(l.credsDir, 'nested', 'user.creds'), 'second');
+    assert.equal((await sup.waitForOutcome({ from: next })).cause, 'creds');
   });
 
   it('when SIGHUP is sent to the supervisor then it runs a validated reload', async () => {
