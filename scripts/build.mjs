@@ -12,8 +12,9 @@ await build({
   format: 'esm',
   target: 'node20',
   sourcemap: true,
-  // Native addon, and pino's transports run in worker threads that load modules by name: keep them in node_modules.
-  external: ['@parcel/watcher', 'pino', 'pino-pretty'],
+  // Native addon; pino's transports run in worker threads that load modules by name; prom-client is
+  // imported on the first /metrics scrape only. They stay in node_modules.
+  external: ['@parcel/watcher', 'pino', 'pino-pretty', 'prom-client'],
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);",
   },

@@ -1,18 +1,47 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
+import { SocketInUseError } from './control-socket.js';
 import { EXIT } from './exit-codes.js';
+import { GRAPH_FORMATS, renderGraph, type GraphFormat } from './graph/render.js';
+import { ask, formatStatus, formatTransition, NoSupervisorError } from './inspect.js';
 import { run } from './run.js';
 import { readSettings, SettingsError } from './settings.js';
+import type { StatusDocument, Transition } from './status-model.js';
+
+function usageError(message: string): never {
+  process.stderr.write(`iofog-nats: ${message}\n`);
+  process.exit(EXIT.usage);
+}
 
 async function runCommand(): Promise<void> {
   let settings;
   try {
     settings = readSettings();
   } catch (err) {
-    if (!(err instanceof SettingsError)) throw err;
-    process.stderr.write(`iofog-nats: ${err.message}\n`);
-    process.exit(EXIT.usage);
+    if (err instanceof SettingsError) usageError(err.message);
+    throw err;
   }
-  process.exitCode = await run(settings);
+  try {
+    process.exitCode = await run(settings);
+  } catch (err) {
+    if (err instanceof SocketInUseError) usageError(err.message);
+    throw err;
+  }
+}
+
+async function inspectCommand(opts: { json?: boolean; follow?: boolean }): Promise<void> {
+  const socket = process.env.NATS_CONTROL_SOCKET || '/tmp/iofog-nats.sock';
+  try {
+    for await (const message of ask(socket, opts.follow ? 'follow' : 'state')) {
+      const m = message as { state?: StatusDocument; transition?: Transition } & StatusDocument;
+      if (opts.json) process.stdout.write(JSON.stringify(message) + '\n');
+      else if (m.transition) process.stdout.write(formatTransition(m.transition) + '\n');
+      else process.stdout.write(formatStatus(opts.follow ? m.state! : m));
+    }
+  } catch (err) {
+    if (!(err instanceof NoSupervisorError)) throw err;
+    process.stderr.write(`iofog-nats inspect: ${err.message}\n`);
+    process.exit(EXIT.serverFailed);
+  }
 }
 
 const program = new Command('iofog-nats')
@@ -21,6 +50,15 @@ const program = new Command('iofog-nats')
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
 program.command('run', { isDefault: true }).description('supervise nats-server (the container entrypoint)').action(runCommand);
+program.command('inspect')
+  .description("print the running supervisor's state, read over NATS_CONTROL_SOCKET")
+  .option('--json', 'print the state as JSON (with --follow: one JSON line per transition)')
+  .option('--follow', 'stream each transition until interrupted')
+  .action(inspectCommand);
+program.command('graph')
+  .description('print the statechart without running anything')
+  .addOption(new Option('--format <format>', 'output format').choices(GRAPH_FORMATS).default('mermaid'))
+  .action((opts: { format: GraphFormat }) => void process.stdout.write(renderGraph(opts.format)));
 
 try {
   await program.parseAsync(process.argv);

@@ -1,9 +1,11 @@
 import { toPromise } from 'xstate';
 import type { SupervisorEvent } from '../machines/events.js';
+import { startControlSocket } from './control-socket.js';
 import { createLogger, type Logger } from './logger.js';
 import { EXIT } from './exit-codes.js';
 import { listenToSignals } from './process-signals.js';
 import type { Settings } from './settings.js';
+import { startStatusHttp } from './status-http.js';
 import { StatusModel } from './status-model.js';
 import { createSupervisor } from './supervisor-actor.js';
 import { createTransitionLogger } from './transition-log.js';
@@ -15,6 +17,21 @@ function logStart(logger: Logger, settings: Settings): void {
   logger.info({
     mode: settings.mode, conf: settings.confPath, bin: settings.serverBin, monitorPort: settings.monitorPort,
   }, 'iofog-nats starting');
+}
+
+/** The operator's views: the control socket (inspect) and the status HTTP server. */
+async function startSurfaces(settings: Settings, status: StatusModel, logger: Logger): Promise<{ close(): Promise<void> }[]> {
+  const surfaces = [await startControlSocket(settings.controlSocket, status)];
+  if (settings.statusAddr) {
+    try {
+      surfaces.push(await startStatusHttp(settings.statusAddr, status));
+      logger.info({ addr: settings.statusAddr }, 'status HTTP server listening');
+    } catch (err) {
+      // The status page must never keep nats-server from running.
+      logger.error({ addr: settings.statusAddr, err: String(err) }, 'status HTTP server could not start (NATS_STATUS_ADDR); running without it');
+    }
+  }
+  return surfaces;
 }
 
 /** `iofog-nats run`: supervise nats-server until it is stopped; resolves with the process exit code. */
@@ -35,6 +52,7 @@ export async function run(settings: Settings): Promise<number> {
   };
   process.on('uncaughtException', onFatal);
   process.on('unhandledRejection', onFatal);
+  const surfaces = await startSurfaces(settings, status, logger);
   await watcher.snapshot();
   actor.start();
   // Subscribing costs a few ms per directory: it runs while nats-server is validated and started.
@@ -47,7 +65,7 @@ export async function run(settings: Settings): Promise<number> {
     exitCode = EXIT.serverFailed;
   }
   unlisten();
-  await watcher.stop();
+  await Promise.all([watcher.stop(), ...surfaces.map((s) => s.close())]);
   const last = actor.getSnapshot().context;
   logger.info({ exitCode, state: status.toJSON().state, error: last.lastError ?? undefined }, 'iofog-nats stopped');
   return exitCode;

@@ -1,0 +1,71 @@
+import { chmod, unlink } from 'node:fs/promises';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createInterface } from 'node:readline';
+import type { StatusModel } from './status-model.js';
+
+/** Another supervisor answers on the socket: the CLI reports it and exits 2. */
+export class SocketInUseError extends Error {
+  override readonly name = 'SocketInUseError';
+  readonly code = 'E_SOCKET_IN_USE';
+}
+
+function answers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(path);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+// A socket file left by a crashed run is removed; one a live supervisor answers on is never taken over.
+async function clearStale(path: string): Promise<void> {
+  if (await answers(path)) {
+    throw new SocketInUseError(`NATS_CONTROL_SOCKET: another iofog-nats answers on ${path}; stop it or set NATS_CONTROL_SOCKET to another path`);
+  }
+  await unlink(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+  });
+}
+
+function serve(socket: Socket, status: StatusModel): void {
+  const write = (value: unknown): boolean => socket.write(JSON.stringify(value) + '\n');
+  socket.on('error', () => socket.destroy());
+  createInterface({ input: socket }).once('line', (line) => {
+    const cmd = (JSON.parse(line || '{}') as { cmd?: string }).cmd;
+    if (cmd === 'follow') {
+      write({ state: status.toJSON() });
+      const onTransition = (transition: unknown): void => void write({ transition, state: status.toJSON() });
+      status.on('transition', onTransition);
+      socket.once('close', () => status.off('transition', onTransition));
+      return;
+    }
+    write(cmd === 'state' ? status.toJSON() : { error: `unknown command ${String(cmd)}; use state or follow` });
+    socket.end();
+  });
+}
+
+/** NATS_CONTROL_SOCKET: a unix socket (mode 0600) that `iofog-nats inspect` reads the state from. */
+export async function startControlSocket(path: string, status: StatusModel): Promise<{ close(): Promise<void> }> {
+  await clearStale(path);
+  const open = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+    serve(socket, status);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => resolve());
+  });
+  await chmod(path, 0o600);
+  return {
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      // Followers hold connections open and close() waits for them: end them.
+      for (const socket of open) socket.destroy();
+    }),
+  };
+}

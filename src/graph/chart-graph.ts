@@ -1,0 +1,84 @@
+import type { AnyStateNode, AnyTransitionDefinition } from 'xstate';
+import { supervisorMachine } from '../../machines/supervisor.js';
+
+/** The statechart as plain data, read from the machine definition itself so no copy can drift. */
+export interface GraphNode {
+  id: string;
+  key: string;
+  parent: string | null;
+  kind: 'atomic' | 'compound' | 'final';
+  initial: string | null;
+  children: string[];
+  /** `running.idle` — the dotted path that `state` in /state and inspect uses. */
+  path: string;
+}
+
+export interface GraphEdge {
+  source: string;
+  targets: string[];
+  event: string;
+  label: string;
+  guard: string | null;
+  reenter: boolean;
+}
+
+export interface ChartGraph { root: string; nodes: GraphNode[]; edges: GraphEdge[] }
+
+/** `xstate.after.debounce.supervisor.running.settling` → `after debounce`, `xstate.done.actor.x` → `done: x`. */
+export function eventLabel(eventType: string): string {
+  if (eventType === '') return 'always';
+  const after = /^xstate\.after\.([^.]+)\./.exec(eventType);
+  if (after) return `after ${after[1]}`;
+  const done = /^xstate\.(done|error)\.actor\.(.+)$/.exec(eventType);
+  if (done) return `${done[1]}: ${done[2]}`;
+  return eventType;
+}
+
+function guardName(def: AnyTransitionDefinition): string | null {
+  const g = def.guard as unknown;
+  if (!g) return null;
+  if (typeof g === 'string') return g;
+  // not('x') is a function carrying the guards it negates.
+  if (typeof g === 'function' && 'guards' in g) return `not ${(g as { guards: unknown[] }).guards.map(String).join(',')}`;
+  if (typeof g === 'object' && 'type' in g) return String((g as { type: unknown }).type);
+  return 'inline';
+}
+
+function nodeOf(node: AnyStateNode): GraphNode {
+  const childKeys = Object.keys(node.states);
+  return {
+    id: node.id,
+    key: node.key,
+    parent: node.parent?.id ?? null,
+    kind: node.type === 'final' ? 'final' : childKeys.length > 0 ? 'compound' : 'atomic',
+    initial: node.initial?.target[0]?.id ?? null,
+    children: Object.values(node.states).map((c) => c.id),
+    path: node.path.join('.'),
+  };
+}
+
+function edgesOf(node: AnyStateNode): GraphEdge[] {
+  const defs = [...[...node.transitions.values()].flat(), ...(node.always ?? [])];
+  return defs.map((def) => {
+    const guard = guardName(def);
+    const label = eventLabel(def.eventType);
+    return {
+      source: node.id,
+      targets: def.target?.map((t) => t.id) ?? [],
+      event: def.eventType,
+      label: guard ? `${label} [${guard}]` : label,
+      guard,
+      reenter: def.reenter,
+    };
+  });
+}
+
+export function chartGraph(machine: { root: AnyStateNode } = supervisorMachine): ChartGraph {
+  const all: AnyStateNode[] = [];
+  const walk = (n: AnyStateNode): void => {
+    all.push(n);
+    Object.values(n.states).forEach(walk);
+  };
+  walk(machine.root);
+  return { root: machine.root.id, nodes: all.map(nodeOf), edges: all.flatMap(edgesOf) };
+}

@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { basicConfig, makeLayout, removeLayout, type Layout } from '../support/layout.js';
+import { natsServersUsing } from '../support/process-table.js';
+import { freePort } from '../support/ports.js';
+import { SupervisorProcess } from '../support/supervisor-process.js';
+import { eventually } from '../support/wait.js';
+
+const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli.ts');
+const run = promisify(execFile);
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+
+async function start(name: string, opts: { config?: boolean } = {}) {
+  const l = await makeLayout(name);
+  const statusPort = await freePort();
+  if (opts.config !== false) await writeFile(l.conf, basicConfig(l, 'max_payload: 1000000'));
+  const sup = SupervisorProcess.start(l, { NATS_STATUS_ADDR: `127.0.0.1:${statusPort}` });
+  cleanup.push(() => removeLayout(l), () => sup.dispose());
+  return { l, sup, base: `http://127.0.0.1:${statusPort}` };
+}
+
+function inspect(l: Layout, ...args: string[]) {
+  return run(process.execPath, ['--import', 'tsx', CLI, 'inspect', ...args], { env: { ...process.env, NATS_CONTROL_SOCKET: l.env.NATS_CONTROL_SOCKET } });
+}
+
+async function inspectJson(l: Layout): Promise<Record<string, any>> {
+  return JSON.parse((await inspect(l, '--json')).stdout) as Record<string, any>;
+}
+
+/** Prometheus text format: every sample line is `name{labels} value`; returns name{labels} → value. */
+function parseMetrics(text: string): Map<string, number> {
+  const samples = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[^}]*\})?) (-?[0-9.e+-]+|NaN)$/.exec(line);
+    assert.ok(m, `not a Prometheus sample line: ${line}`);
+    samples.set(m[1]!, Number(m[2]));
+  }
+  return samples;
+}
+
+describe('inspect', () => {
+  it('when the supervisor is idle then inspect shows running.idle and the pid of nats-server', async () => {
+    const { l, sup } = await start('inspect-idle');
+    await sup.waitForState('running.idle');
+    const doc = await inspectJson(l);
+    assert.equal(doc.state, 'running.idle');
+    assert.equal(doc.mode, 'server');
+    assert.deepEqual([doc.server.pid], natsServersUsing(l.root));
+    assert.ok(doc.history.length > 0);
+    const human = (await inspect(l)).stdout;
+    assert.match(human, /^state\s+running\.idle/m);
+    assert.match(human, new RegExp(`pid ${doc.server.pid}`));
+    assert.equal((await stat(l.env.NATS_CONTROL_SOCKET!)).mode & 0o777, 0o600);
+  });
+
+  it('when a config edit is applied then the reload count and causes change', async () => {
+    const { l, sup } = await start('inspect-reload');
+    await sup.waitForState('running.idle');
+    assert.equal((await inspectJson(l)).reloads.count, 0);
+    const from = sup.mark();
+    await writeFile(l.conf, basicConfig(l, 'max_payload: 2000000'));
+    await sup.waitForOutcome({ from });
+    const doc = await inspectJson(l);
+    assert.equal(doc.reloads.count, 1);
+    assert.deepEqual(doc.reloads.last.causes, ['config']);
+    assert.equal(doc.reloads.last.outcome, 'applied');
+  });
+
+  it('when following then the transitions of a reload are printed as they happen', async () => {
+    const { l, sup } = await start('inspect-follow');
+    await sup.waitForState('running.idle');
+    const follower = spawn(process.execPath, ['--import', 'tsx', CLI, 'inspect', '--follow'], {
+      env: { ...process.env, NATS_CONTROL_SOCKET: l.env.NATS_CONTROL_SOCKET },
+    });
+    cleanup.push(async () => void follower.kill());
+    let out = '';
+    follower.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await eventually('the follower to print the current state', () => out.includes('recent transitions'));
+    await writeFile(l.conf, basicConfig(l, 'max_payload: 3000000'));
+    await eventually('the reload transitions', () => /reloading\.confirming[\s\S]*running\.idle/.test(out));
+    assert.match(out, /running\.settling\s+← FS_CHANGED/);
+  });
+
+  it('when no supervisor is running then inspect says so and exits non-zero', async () => {
+    const l = await makeLayout('inspect-none');
+    cleanup.push(() => removeLayout(l));
+    const err = await inspect(l).then(() => null, (e: { code: number; stderr: string }) => e);
+    assert.ok(err);
+    assert.equal(err.code, 1);
+    assert.match(err.stderr, /no iofog-nats supervisor answers on .*control\.sock/);
+  });
+});
+
+describe('status HTTP', () => {
+  it('when scraped then /metrics is Prometheus text and its counters move after a reload', async () => {
+    const { l, sup, base } = await start('metrics');
+    await sup.waitForState('running.idle');
+    const before = parseMetrics(await (await fetch(`${base}/metrics`)).text());
+    assert.equal(before.get('iofog_nats_state{state="running.idle"}'), 1);
+    assert.equal(before.get('iofog_nats_reloads_total{outcome="applied"}') ?? 0, 0);
+    const from = sup.mark();
+    await writeFile(l.conf, basicConfig(l, 'max_payload: 2000000'));
+    await sup.waitForOutcome({ from });
+    await sup.waitForState('running.idle', { from });
+    const after = parseMetrics(await (await fetch(`${base}/metrics`)).text());
+    assert.equal(after.get('iofog_nats_reloads_total{outcome="applied"}'), 1);
+    assert.ok((after.get('iofog_nats_last_reload_timestamp_seconds') ?? 0) > 0);
+  });
+
+  it('when nats-server is not running yet then /healthz is 503, and 200 once it is ready', async () => {
+    const { l, sup, base } = await start('healthz', { config: false });
+    await sup.waitForState('waitingForConfig.sleeping');
+    assert.equal((await fetch(`${base}/healthz`)).status, 503);
+    await writeFile(l.conf, basicConfig(l));
+    await sup.waitForState('running.idle');
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+  });
+
+  it('when asked for anything but its routes then it answers 404 and serves no files', async () => {
+    const { sup, base } = await start('routes');
+    await sup.waitForState('running.idle');
+    for (const p of ['/etc/passwd', '/../package.json', '/state/../../etc/passwd', '/src/cli.ts']) {
+      const res = await fetch(`${base}${p}`);
+      assert.equal(res.status, 404, p);
+    }
+    const state = await (await fetch(`${base}/state`)).json() as Record<string, unknown>;
+    assert.equal(state.state, 'running.idle');
+    assert.equal((await fetch(`${base}/graph?format=dot`)).headers.get('content-type'), 'text/vnd.graphviz; charset=utf-8');
+    assert.equal((await fetch(`${base}/state`, { method: 'POST' })).status, 405);
+  });
+
+  it('when a client listens on /events then each transition arrives as a server-sent event', async () => {
+    const { l, sup, base } = await start('sse');
+    await sup.waitForState('running.idle');
+    const ac = new AbortController();
+    cleanup.push(async () => ac.abort());
+    const res = await fetch(`${base}/events`, { signal: ac.signal });
+    assert.equal(res.headers.get('content-type'), 'text/event-stream');
+    const reader = res.body!.getReader();
+    let text = '';
+    const reading = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        text += Buffer.from(value).toString();
+      }
+    })().catch(() => undefined);
+    await eventually('the first state event', () => text.includes('event: state'));
+    await writeFile(l.conf, basicConfig(l, 'max_payload: 2000000'));
+    const transitions = (): string[] => text.split('\n\n')
+      .filter((block) => block.startsWith('event: transition\n'))
+      .map((block) => (JSON.parse(block.slice(block.indexOf('data: ') + 6)) as { transition: { state: string } }).transition.state);
+    await eventually('a transition back to running.idle', () => transitions().includes('running.idle'));
+    assert.deepEqual(transitions().slice(0, 2), ['running.settling', 'running.checking']);
+    assert.ok(transitions().includes('reloading.confirming'));
+    ac.abort();
+    await reading;
+  });
+});
