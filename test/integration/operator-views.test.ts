@@ -10,6 +10,7 @@ import { natsServersUsing } from '../support/process-table.js';
 import { freePort } from '../support/ports.js';
 import { SupervisorProcess } from '../support/supervisor-process.js';
 import { eventually } from '../support/wait.js';
+import type { StatusDocument } from '../../src/status-model.js';
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli.ts');
 const run = promisify(execFile);
@@ -31,8 +32,8 @@ function inspect(l: Layout, ...args: string[]) {
   return run(process.execPath, ['--import', 'tsx', CLI, 'inspect', ...args], { env: { ...process.env, NATS_CONTROL_SOCKET: l.env.NATS_CONTROL_SOCKET } });
 }
 
-async function inspectJson(l: Layout): Promise<Record<string, any>> {
-  return JSON.parse((await inspect(l, '--json')).stdout) as Record<string, any>;
+async function inspectJson(l: Layout): Promise<StatusDocument> {
+  return JSON.parse((await inspect(l, '--json')).stdout) as StatusDocument;
 }
 
 /** Prometheus text format: every sample line is `name{labels} value`; returns name{labels} → value. */
@@ -71,8 +72,8 @@ describe('inspect', () => {
     await sup.waitForOutcome({ from });
     const doc = await inspectJson(l);
     assert.equal(doc.reloads.count, 1);
-    assert.deepEqual(doc.reloads.last.causes, ['config']);
-    assert.equal(doc.reloads.last.outcome, 'applied');
+    assert.deepEqual(doc.reloads.last?.causes, ['config']);
+    assert.equal(doc.reloads.last?.outcome, 'applied');
   });
 
   it('when following then the transitions of a reload are printed as they happen', async () => {
