@@ -12,6 +12,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/page/page-script.js'],
+    languageOptions: { globals: { window: 'readonly', document: 'readonly', EventSource: 'readonly' } },
+  },
+  {
     files: ['machines/**/*.ts'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',

@@ -21,7 +21,8 @@ async function runCommand(): Promise<void> {
     throw err;
   }
   try {
-    process.exitCode = await run(settings);
+    // Everything is stopped and logged (synchronously) by now: exit without waiting on stray handles.
+    process.exit(await run(settings));
   } catch (err) {
     if (err instanceof SocketInUseError) usageError(err.message);
     throw err;

@@ -56,7 +56,7 @@ export async function run(settings: Settings): Promise<number> {
   await watcher.snapshot();
   actor.start();
   // Subscribing costs a few ms per directory: it runs while nats-server is validated and started.
-  void watcher.subscribe().then(() => logger.info({ watched: watcher.watchedPaths() }, 'watching'));
+  const subscribed = watcher.subscribe().then(() => logger.info({ watched: watcher.watchedPaths() }, 'watching'));
   let exitCode: number;
   try {
     exitCode = (await toPromise(actor)).exitCode;
@@ -65,6 +65,7 @@ export async function run(settings: Settings): Promise<number> {
     exitCode = EXIT.serverFailed;
   }
   unlisten();
+  await subscribed;
   await Promise.all([watcher.stop(), ...surfaces.map((s) => s.close())]);
   const last = actor.getSnapshot().context;
   logger.info({ exitCode, state: status.toJSON().state, error: last.lastError ?? undefined }, 'iofog-nats stopped');

@@ -1,5 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { chartGraph } from './graph/chart-graph.js';
 import { GRAPH_CONTENT_TYPES, isGraphFormat, renderGraph } from './graph/render.js';
+import { chartLayout } from './page/chart-layout.js';
+import { PAGE_CSP, renderPage } from './page/page.js';
 import { createMetrics } from './metrics.js';
 import type { StatusModel, Transition } from './status-model.js';
 
@@ -37,7 +40,7 @@ function events(req: IncomingMessage, res: ServerResponse, status: StatusModel):
 
 type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
 
-function routes(status: StatusModel, page?: Route): Record<string, Route> {
+function routes(status: StatusModel): Record<string, Route> {
   const metrics = createMetrics(status);
   return {
     '/state': (_req, res) => json(res, 200, status.toJSON()),
@@ -52,13 +55,16 @@ function routes(status: StatusModel, page?: Route): Record<string, Route> {
       const { contentType, body } = await metrics();
       send(res, 200, contentType, body);
     },
-    ...(page ? { '/': page } : {}),
+    '/': async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': PAGE_CSP, 'x-content-type-options': 'nosniff' });
+      res.end(renderPage(await chartLayout(chartGraph())));
+    },
   };
 }
 
 /** NATS_STATUS_ADDR: read-only status routes and nothing else (no files, no listing, no env). */
-export async function startStatusHttp(addr: string, status: StatusModel, extra: { page?: Route } = {}) {
-  const table = routes(status, extra.page);
+export async function startStatusHttp(addr: string, status: StatusModel) {
+  const table = routes(status);
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://status.local');
     const route = table[url.pathname];

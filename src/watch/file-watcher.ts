@@ -90,7 +90,10 @@ export class FileWatcher {
     if (this.stopped) return;
     if (!existsSync(root)) return this.awaitRoot(root);
     try {
-      this.subscriptions.set(root, await watcher.subscribe(root, (err, events) => this.onEvents(root, err, events)));
+      const sub = await watcher.subscribe(root, (err, events) => this.onEvents(root, err, events));
+      // stop() may have run while subscribing: nothing may outlive it.
+      if (this.stopped) return void (await sub.unsubscribe());
+      this.subscriptions.set(root, sub);
     } catch (err) {
       this.log.warn({ root, err: String(err) }, 'native file watching failed; falling back to scanning every second (check inotify limits: fs.inotify.max_user_watches)');
       this.pollForever(root);
@@ -99,6 +102,7 @@ export class FileWatcher {
 
   // A directory that is not there yet: one non-recursive inotify watch on the nearest existing ancestor, no polling.
   private awaitRoot(root: string): void {
+    if (this.stopped) return;
     try {
       const ancestor = watch(nearestExisting(root), { persistent: false }, () => {
         ancestor.close();

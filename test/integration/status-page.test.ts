@@ -1,0 +1,88 @@
+/// <reference lib="dom" />
+import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { chartGraph } from '../../src/graph/chart-graph.js';
+import { renderGraph } from '../../src/graph/render.js';
+import { basicConfig, makeLayout, removeLayout } from '../support/layout.js';
+import { freePort } from '../support/ports.js';
+import { SupervisorProcess } from '../support/supervisor-process.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const ARTIFACTS = path.join(REPO, 'test-artifacts');
+// The flags this workplace's closed network needs; Debian's chromium, never a downloaded browser.
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+let browser: Browser;
+const cleanup: (() => Promise<void>)[] = [];
+
+describe('the live statechart page in a real browser', () => {
+  before(async () => {
+    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  });
+  after(async () => {
+    for (const fn of cleanup.splice(0).reverse()) await fn();
+    await browser?.close();
+  });
+
+  it('when opened then every state is drawn, the active one is highlighted, and a config edit moves it through reloading back to idle', async () => {
+    const l = await makeLayout('page');
+    const port = await freePort();
+    await writeFile(l.conf, basicConfig(l, 'max_payload: 1000000'));
+    const sup = SupervisorProcess.start(l, { NATS_STATUS_ADDR: `127.0.0.1:${port}` });
+    cleanup.push(() => removeLayout(l), () => sup.dispose());
+    await sup.waitForState('running.idle');
+
+    const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
+    const offsite: string[] = [];
+    page.on('request', (r) => { if (!r.url().startsWith(`http://127.0.0.1:${port}/`)) offsite.push(r.url()); });
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.waitForFunction(() => document.querySelectorAll('.state.active').length > 0, undefined, { timeout: 15_000 });
+
+    const drawn = await page.$$eval('.state', (els) => els.map((e) => e.getAttribute('data-path')));
+    const expected = chartGraph().nodes.filter((n) => n.path !== '').map((n) => n.path);
+    assert.deepEqual(drawn.filter((p) => p !== 'any').sort(), expected.sort());
+    assert.deepEqual(await page.$$eval('.state.active', (els) => els.map((e) => e.getAttribute('data-path'))), ['running', 'running.idle']);
+    assert.ok((await page.$$eval('.edge', (els) => els.length)) >= chartGraph().edges.length - 3, 'transitions drawn');
+
+    const from = sup.mark();
+    await writeFile(l.conf, basicConfig(l, 'max_payload: 2000000'));
+    await sup.waitForOutcome({ from });
+    await page.waitForFunction(() => {
+      const trail = (window as unknown as { iofogTrail: string[] }).iofogTrail;
+      return trail.some((s) => s.startsWith('reloading.')) && trail.at(-1) === 'running.idle';
+    }, undefined, { timeout: 10_000 });
+    const trail = await page.evaluate(() => (window as unknown as { iofogTrail: string[] }).iofogTrail);
+    const reloadAt = trail.findIndex((s) => s.startsWith('reloading.'));
+    assert.ok(reloadAt > 0 && trail.slice(reloadAt).includes('running.idle'), trail.join(' → '));
+    assert.match(await page.textContent('#reload') ?? '', /1 · last applied \(config\)/);
+    assert.match(await page.textContent('#transitions') ?? '', /reloading\.confirming/);
+
+    await page.waitForFunction(() => document.getAnimations().length === 0);
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'statechart-page.png') });
+    assert.deepEqual(errors, []);
+    assert.deepEqual(offsite, [], 'the page fetches nothing from elsewhere');
+  });
+
+  it('when the Mermaid output is given to the Mermaid parser then it is accepted', async () => {
+    const page = await browser.newPage();
+    await page.setContent('<!doctype html><html><body></body></html>');
+    await page.addScriptTag({ path: path.join(REPO, 'node_modules', 'mermaid', 'dist', 'mermaid.min.js') });
+    const result = await page.evaluate(async (text) => {
+      const m = (window as unknown as { mermaid: { parse(t: string): Promise<unknown> } }).mermaid;
+      try {
+        return { ok: Boolean(await m.parse(text)), error: null };
+      } catch (err) {
+        return { ok: false, error: String(err) };
+      }
+    }, renderGraph('mermaid'));
+    assert.deepEqual(result, { ok: true, error: null });
+  });
+});
