@@ -1,6 +1,7 @@
 import { toPromise } from 'xstate';
 import type { SupervisorEvent } from '../machines/events.js';
 import { startControlSocket } from './control-socket.js';
+import { Reconciler } from './operator/reconciler.js';
 import { createLogger, type Logger } from './logger.js';
 import { EXIT } from './exit-codes.js';
 import { listenToSignals } from './process-signals.js';
@@ -42,7 +43,8 @@ export async function run(settings: Settings): Promise<number> {
   // The watcher's first snapshot is the baseline nats-server starts from; its events reach the actor once it exists.
   let send: (e: SupervisorEvent) => void = () => undefined;
   const watcher = new FileWatcher(sourcesFor(settings), (e) => send(e), logger);
-  const { actor } = createSupervisor({ settings, logger, watcher, inspect: createTransitionLogger(logger, status) });
+  const reconciler = new Reconciler(settings, logger);
+  const { actor } = createSupervisor({ settings, logger, watcher, reconciler, inspect: createTransitionLogger(logger, status) });
   send = (e) => actor.send(e);
   const unlisten = listenToSignals((e) => actor.send(e));
   // A bug must not take nats-server down abruptly: it is stopped gracefully like on SIGTERM.
@@ -66,7 +68,7 @@ export async function run(settings: Settings): Promise<number> {
   }
   unlisten();
   await subscribed;
-  await Promise.all([watcher.stop(), ...surfaces.map((s) => s.close())]);
+  await Promise.all([watcher.stop(), reconciler.close(), ...surfaces.map((s) => s.close())]);
   const last = actor.getSnapshot().context;
   logger.info({ exitCode, state: status.toJSON().state, error: last.lastError ?? undefined }, 'iofog-nats stopped');
   return exitCode;

@@ -3,7 +3,8 @@ import { createActor, fromPromise, type InspectionEvent } from 'xstate';
 import type { Cause } from '../machines/causes.js';
 import { supervisorMachine } from '../machines/supervisor.js';
 import type { Logger } from './logger.js';
-import { reconcilePlaceholder, syncJwtPlaceholder } from './operator-placeholder.js';
+import { createReconcile, createSyncJwt } from './operator/effects.js';
+import type { Reconciler } from './operator/reconciler.js';
 import { createWaitReady } from './readiness.js';
 import { createConfirmReload, createReloadBaseline } from './reload-confirm.js';
 import { ServerLogBus } from './server-log.js';
@@ -13,18 +14,18 @@ import { createValidateConfig } from './validate-config.js';
 import type { FileWatcher } from './watch/file-watcher.js';
 
 /** The one place the chart meets the real world: every effect and delay, provided from settings. */
-export function provideSupervisor(settings: Settings, logger: Logger, bus: ServerLogBus, watcher: FileWatcher) {
+export function provideSupervisor(settings: Settings, logger: Logger, bus: ServerLogBus, watcher: FileWatcher, reconciler: Reconciler) {
   return supervisorMachine.provide({
     actors: {
       configExists: fromPromise(async () => existsSync(settings.confPath)),
       checkChanges: fromPromise<Cause[], { causes: Cause[] }>(({ input }) => watcher.changedSinceApplied(input.causes)),
-      syncJwt: syncJwtPlaceholder,
+      syncJwt: createSyncJwt(settings, logger),
       validateConfig: createValidateConfig(settings),
       serverProcess: createServerProcess({ settings, logger, bus }),
       waitReady: createWaitReady(settings, bus),
       reloadBaseline: createReloadBaseline({ settings, bus }),
       confirmReload: createConfirmReload({ settings, bus }),
-      reconcile: reconcilePlaceholder,
+      reconcile: createReconcile(reconciler),
     },
     delays: {
       configWait: settings.configWaitSeconds * 1000,
@@ -38,10 +39,11 @@ export function createSupervisor(opts: {
   settings: Settings;
   logger: Logger;
   watcher: FileWatcher;
+  reconciler: Reconciler;
   inspect?: (event: InspectionEvent) => void;
 }) {
   const bus = new ServerLogBus();
-  const machine = provideSupervisor(opts.settings, opts.logger, bus, opts.watcher);
+  const machine = provideSupervisor(opts.settings, opts.logger, bus, opts.watcher, opts.reconciler);
   const actor = createActor(machine, {
     input: { mode: opts.settings.mode, shutdown: opts.settings.shutdown },
     ...(opts.inspect ? { inspect: opts.inspect } : {}),

@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ReconcileReport } from '../../machines/outputs.js';
+import type { Logger } from '../logger.js';
+import type { Settings } from '../settings.js';
+import { planPurge, type PurgePlan } from './purge-rules.js';
+import { resolverAccounts, serverFacts, storeEntries } from './server-facts.js';
+import { SystemClient, type CallResult } from './system-client.js';
+
+const PUSH_CONCURRENCY = 64;
+const RETRY_DELAYS_MS = [250, 1000, 3000];
+
+async function withRetries(call: () => Promise<CallResult>, signal?: AbortSignal): Promise<CallResult> {
+  let result = await call();
+  for (const delay of RETRY_DELAYS_MS) {
+    if (result.ok || signal?.aborted) return result;
+    await sleep(delay, undefined, signal ? { signal } : {}).catch(() => undefined);
+    result = await call();
+  }
+  return result;
+}
+
+async function pool<T>(items: T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
+}
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/**
+ * The `reconcile` effect: purge JetStream data of accounts that left the resolver (only when every rule
+ * holds), then push the account JWTs whose contents changed since their last successful push.
+ */
+export class Reconciler {
+  private readonly client: SystemClient | null;
+  /** account → sha256 of the JWT last pushed; null until the first reconcile takes the start-up set as pushed. */
+  private pushed: Map<string, string> | null = null;
+
+  constructor(private readonly settings: Settings, private readonly log: Logger) {
+    this.client = settings.sysUserCredPath ? new SystemClient(settings.clientUrl, settings.sysUserCredPath) : null;
+  }
+
+  async plan(): Promise<PurgePlan & { jetstreamDir: string; storeSource: string; systemAccount: string | null }> {
+    const facts = await serverFacts(this.settings);
+    const plan = planPurge({
+      mode: this.settings.purge,
+      sysCredsSet: this.client !== null,
+      resolverAccounts: await resolverAccounts(this.settings.jwtDir),
+      systemAccount: facts.systemAccount,
+      storeEntries: await storeEntries(facts.jetstreamDir),
+    });
+    return { ...plan, ...facts };
+  }
+
+  async reconcile(signal?: AbortSignal): Promise<ReconcileReport> {
+    const at = (): string => new Date().toISOString();
+    if (!this.client) {
+      return { at: at(), purged: [], pushed: 0, failed: 0, skipped: 'NATS_SYS_USER_CRED_PATH is not set: no purge, no claims push' };
+    }
+    const purged = await this.purge(signal);
+    const { pushed, failed } = await this.push(signal);
+    return { at: at(), purged, pushed, failed, skipped: this.settings.purge === 'dry-run' ? 'dry-run: nothing purged' : null };
+  }
+
+  private async purge(signal?: AbortSignal): Promise<string[]> {
+    const plan = await this.plan();
+    if (plan.blocked) this.log.info({ reason: plan.blocked }, 'no JetStream purge');
+    if (this.settings.purge === 'dry-run') {
+      for (const account of plan.purge) this.log.warn({ account, dryRun: true }, 'would purge the JetStream data of an account that left the resolver');
+      return [];
+    }
+    const purged: string[] = [];
+    for (const account of plan.purge) {
+      const result = await withRetries(() => this.client!.purgeAccount(account), signal);
+      if (result.ok) purged.push(account);
+      this.log[result.ok ? 'info' : 'error']({ account, outcome: result.ok ? 'purged' : 'failed', error: result.ok ? undefined : result.error },
+        result.ok ? 'purged the JetStream data of an account that left the resolver' : 'JetStream purge failed; will try again on the next change');
+    }
+    return purged;
+  }
+
+  private async readResolver(): Promise<Map<string, string>> {
+    const jwts = new Map<string, string>();
+    for (const account of (await resolverAccounts(this.settings.jwtDir)) ?? []) {
+      const text = await readFile(path.join(this.settings.jwtDir, `${account}.jwt`), 'utf8').catch(() => null);
+      if (text !== null) jwts.set(account, text.trim());
+    }
+    return jwts;
+  }
+
+  private async push(signal?: AbortSignal): Promise<{ pushed: number; failed: number }> {
+    const current = await this.readResolver();
+    if (this.pushed === null) {
+      // At start nats-server loaded the mirrored set itself: it counts as pushed.
+      this.pushed = new Map([...current].map(([k, v]) => [k, sha256(v)]));
+      return { pushed: 0, failed: 0 };
+    }
+    const changed = [...current].filter(([k, v]) => this.pushed!.get(k) !== sha256(v));
+    let failed = 0;
+    await pool(changed, PUSH_CONCURRENCY, async ([account, jwt]) => {
+      const result = await withRetries(() => this.client!.pushClaims(jwt), signal);
+      if (result.ok) this.pushed!.set(account, sha256(jwt));
+      else {
+        failed += 1;
+        this.log.error({ account, error: result.error }, 'account claims push failed; will try again on the next change');
+      }
+    });
+    for (const account of [...this.pushed.keys()]) if (!current.has(account)) this.pushed.delete(account);
+    return { pushed: changed.length - failed, failed };
+  }
+
+  close(): Promise<void> {
+    return this.client?.close() ?? Promise.resolve();
+  }
+}

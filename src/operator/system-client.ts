@@ -1,0 +1,64 @@
+import { readFile } from 'node:fs/promises';
+import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
+
+export type CallResult = { ok: true } | { ok: false; error: string };
+
+/**
+ * One connection as the system user, opened on first use and kept: the Go wrapper opened one per purge.
+ * The NATS client lives here only; the chart never sees it.
+ */
+export class SystemClient {
+  private conn: Promise<NatsConnection> | null = null;
+
+  constructor(private readonly url: string, private readonly credsPath: string) {}
+
+  private connection(): Promise<NatsConnection> {
+    this.conn ??= (async () => {
+      const creds = await readFile(this.credsPath);
+      return connect({ servers: this.url, authenticator: credsAuthenticator(creds), name: 'iofog-nats', maxReconnectAttempts: -1 });
+    })();
+    // A failed connect is retried on the next call, not cached.
+    this.conn.catch(() => (this.conn = null));
+    return this.conn;
+  }
+
+  async request(subject: string, body: string | Uint8Array, timeoutMs: number): Promise<unknown> {
+    const nc = await this.connection();
+    const reply = await nc.request(subject, body, { timeout: timeoutMs });
+    return reply.json<unknown>();
+  }
+
+  /** `$JS.API.ACCOUNT.PURGE.<account>`; a request not from the system account gets no reply: a timeout is never success. */
+  async purgeAccount(account: string, timeoutMs = 5000): Promise<CallResult> {
+    try {
+      const reply = (await this.request(`$JS.API.ACCOUNT.PURGE.${account}`, '', timeoutMs)) as { initiated?: boolean; error?: { code?: number; description?: string } };
+      if (reply.error) return { ok: false, error: `${reply.error.code ?? ''} ${reply.error.description ?? 'error'}`.trim() };
+      return reply.initiated ? { ok: true } : { ok: false, error: 'the server did not initiate the purge' };
+    } catch (err) {
+      return { ok: false, error: describe(err) };
+    }
+  }
+
+  /** `$SYS.REQ.CLAIMS.UPDATE` with the raw account JWT: success is a reply with data.code 200. */
+  async pushClaims(jwt: string, timeoutMs = 5000): Promise<CallResult> {
+    try {
+      const reply = (await this.request('$SYS.REQ.CLAIMS.UPDATE', jwt, timeoutMs)) as { data?: { code?: number; message?: string }; error?: { code?: number; description?: string } };
+      if (reply.data?.code === 200) return { ok: true };
+      return { ok: false, error: reply.error?.description ?? reply.data?.message ?? 'unexpected reply' };
+    } catch (err) {
+      return { ok: false, error: describe(err) };
+    }
+  }
+
+  async close(): Promise<void> {
+    const conn = this.conn;
+    this.conn = null;
+    await conn?.then((nc) => nc.close()).catch(() => undefined);
+  }
+}
+
+function describe(err: unknown): string {
+  const e = err as { name?: string; message?: string };
+  if (e?.name === 'TimeoutError' || /timeout/i.test(e?.message ?? '')) return 'timeout (no reply: is the user in the system account?)';
+  return e?.message ?? String(err);
+}
