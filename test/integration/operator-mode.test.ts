@@ -1,0 +1,174 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, it } from 'node:test';
+import { credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
+import { readFile } from 'node:fs/promises';
+import { makeLayout, removeLayout, type Layout } from '../support/layout.js';
+import { natsConnect, roundTrip } from '../support/nats.js';
+import { OperatorWorld, putInMount, type TestAccount } from '../support/operator.js';
+import { SupervisorProcess } from '../support/supervisor-process.js';
+import { eventually } from '../support/wait.js';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+
+interface World { l: Layout; w: OperatorWorld; a: TestAccount; b: TestAccount; sup: SupervisorProcess }
+
+async function startOperator(name: string, opts: { env?: Record<string, string>; mount?: (w: OperatorWorld, a: TestAccount, b: TestAccount) => TestAccount[]; before?: (l: Layout) => Promise<void> } = {}): Promise<World> {
+  const l = await makeLayout(name);
+  cleanup.push(() => removeLayout(l));
+  const w = await OperatorWorld.create();
+  const a = await w.account('A');
+  const b = await w.account('B');
+  await writeFile(l.conf, w.config(l));
+  await w.creds(w.sys, path.join(l.credsDir, 'sys.creds'));
+  await putInMount(l, ...(opts.mount ? opts.mount(w, a, b) : [a, b]));
+  await opts.before?.(l);
+  const sup = SupervisorProcess.start(l, { NATS_SYS_USER_CRED_PATH: 'sys.creds', ...opts.env });
+  cleanup.push(() => sup.dispose());
+  await sup.waitForState('running.idle');
+  return { l, w, a, b, sup };
+}
+
+async function connectAs(world: World, account: TestAccount, file = `${account.name}.creds`): Promise<NatsConnection> {
+  const creds = await world.w.creds(account, path.join(world.l.root, 'users', file));
+  const nc = await natsConnect(world.l, { authenticator: credsAuthenticator(await readFile(creds)) });
+  cleanup.push(() => nc.close().catch(() => undefined));
+  return nc;
+}
+
+async function js(nc: NatsConnection, subject: string, body: unknown = ''): Promise<Record<string, unknown>> {
+  const reply = await nc.request(subject, typeof body === 'string' ? body : JSON.stringify(body), { timeout: 5000 });
+  return reply.json<Record<string, unknown>>();
+}
+
+async function streamWithMessages(nc: NatsConnection, name: string, count: number): Promise<void> {
+  const created = await js(nc, `$JS.API.STREAM.CREATE.${name}`, { name, subjects: [`${name.toLowerCase()}.>`], storage: 'file' });
+  assert.equal(created.error, undefined, JSON.stringify(created.error));
+  for (let i = 0; i < count; i++) await js(nc, `${name.toLowerCase()}.${i}`, `m${i}`);
+}
+
+const accountDir = (l: Layout, key: string): string => path.join(l.storeDir, 'jetstream', key);
+
+describe('operator mode', () => {
+  it('when started then the mount is mirrored and a user of a mirrored account connects', async () => {
+    const world = await startOperator('op-start');
+    const jwts = await readdir(world.l.jwtDir);
+    assert.ok(jwts.includes(`${world.a.key}.jwt`) && jwts.includes(`${world.b.key}.jwt`));
+    assert.ok(await roundTrip(await connectAs(world, world.a)));
+  });
+
+  it('when a new account JWT lands in the mount then its users can connect within seconds', async () => {
+    const world = await startOperator('op-add');
+    const c = await world.w.account('C');
+    await putInMount(world.l, c);
+    const nc = await eventually('a user of the new account to connect', () => connectAs(world, c), 10_000);
+    assert.ok(await roundTrip(nc));
+  });
+
+  it('when an account JWT is updated then the running server enforces the new claims without a restart', async () => {
+    const world = await startOperator('op-update');
+    const starts = world.sup.lines.filter((x) => x.state === 'starting').length;
+    await connectAs(world, world.a, 'first.creds');
+    await connectAs(world, world.a, 'second.creds');
+    const from = world.sup.mark();
+    // JWT issue times are whole seconds, and a server ignores claims no newer than the ones it has.
+    const issued = Math.floor(Date.now() / 1000);
+    await eventually('the next second', () => Math.floor(Date.now() / 1000) > issued);
+    const limited = await world.w.account('A', { conn: 1, kp: world.a.kp });
+    await putInMount(world.l, limited);
+    await world.sup.waitForLog('a claims push', (x) => x.msg === 'reconcile finished' && (x.reconcile as { pushed: number }).pushed === 1, { from });
+    // The server may drop connections over the new limit; either way a second one at a time is refused.
+    const holder = await eventually('one connection under the new limit', () => connectAs(world, world.a, 'third.creds'));
+    assert.ok(await roundTrip(holder));
+    const refusedFrom = world.sup.mark();
+    // The client sees the -ERR or, when the server closes first, a reset: the server's log says which.
+    await assert.rejects(connectAs(world, world.a, 'fourth.creds'));
+    await world.sup.waitForLog('the server refusing the connection', (x) => x.server === true && /maximum account active connections exceeded/i.test(String(x.msg)), { from: refusedFrom });
+    assert.equal(world.sup.lines.filter((x) => x.state === 'starting').length, starts, 'no restart');
+  });
+
+  it('when an account leaves the mount then its JWT leaves the resolver dir and its JetStream data is purged, and nothing else', async () => {
+    const world = await startOperator('op-remove', {
+      // nats-server itself removes empty dirs from the store at start: this one holds a file.
+      before: async (l) => {
+        await mkdir(path.join(l.storeDir, 'jetstream', 'APP'), { recursive: true });
+        await writeFile(path.join(l.storeDir, 'jetstream', 'APP', 'keep'), 'x');
+      },
+    });
+    await streamWithMessages(await connectAs(world, world.a), 'KEEP', 5);
+    await streamWithMessages(await connectAs(world, world.b), 'GONE', 5);
+    assert.ok(existsSync(accountDir(world.l, world.b.key)));
+    const from = world.sup.mark();
+    await rm(path.join(world.l.jwtMount, `${world.b.key}.jwt`));
+    await world.sup.waitForLog('the purge of B', (x) => x.account === world.b.key && x.outcome === 'purged', { from });
+    assert.ok(!existsSync(path.join(world.l.jwtDir, `${world.b.key}.jwt`)));
+    await eventually('B\'s store dir to go', () => !existsSync(path.join(accountDir(world.l, world.b.key), 'streams', 'GONE')));
+    const info = await js(await connectAs(world, world.a, 'again.creds'), '$JS.API.STREAM.INFO.KEEP');
+    assert.equal((info.state as { messages: number }).messages, 5);
+    assert.ok(existsSync(path.join(world.l.storeDir, 'jetstream', 'APP')), 'a non-account dir is never touched');
+    assert.ok(!world.sup.lines.some((x) => x.account === world.w.sys.key && x.outcome === 'purged'), 'the system account is never purged');
+  });
+
+  it('when the mount and resolver are empty at start with JetStream data on disk then nothing is purged', async () => {
+    const orphanKey = (await new OperatorWorld().account('X', { kp: undefined })).key;
+    const world = await startOperator('op-empty', {
+      mount: () => [],
+      before: async (l) => {
+        await mkdir(path.join(accountDir(l, orphanKey), 'streams', 'OLD'), { recursive: true });
+        await writeFile(path.join(accountDir(l, orphanKey), 'streams', 'OLD', 'meta.inf'), '{}');
+      },
+    });
+    await world.sup.waitForLog('the reason nothing was purged', (x) => x.msg === 'no JetStream purge' && /no account besides the system account/.test(String(x.reason)));
+    assert.ok(existsSync(path.join(accountDir(world.l, orphanKey), 'streams', 'OLD', 'meta.inf')));
+  });
+
+  it('when the mount is emptied at runtime then the resolver dir and the JetStream data stay', async () => {
+    const world = await startOperator('op-emptied');
+    await streamWithMessages(await connectAs(world, world.b), 'STAY', 3);
+    const from = world.sup.mark();
+    for (const k of [world.a.key, world.b.key]) await rm(path.join(world.l.jwtMount, `${k}.jwt`));
+    await world.sup.waitForLog('the mirror to refuse an empty mount', (x) => /no valid account JWT in the mount/.test(String(x.reason)), { from });
+    await world.sup.waitForState('running.idle', { from });
+    assert.ok(existsSync(path.join(world.l.jwtDir, `${world.b.key}.jwt`)));
+    assert.ok(existsSync(path.join(accountDir(world.l, world.b.key), 'streams', 'STAY')));
+  });
+
+  it('when NATS_JETSTREAM_PURGE is dry-run then nothing is purged and the would-be purge is reported', async () => {
+    const world = await startOperator('op-dry', { env: { NATS_JETSTREAM_PURGE: 'dry-run' } });
+    await streamWithMessages(await connectAs(world, world.b), 'DRY', 2);
+    const from = world.sup.mark();
+    await rm(path.join(world.l.jwtMount, `${world.b.key}.jwt`));
+    await world.sup.waitForLog('the dry-run report', (x) => x.account === world.b.key && x.dryRun === true, { from });
+    await world.sup.waitForState('running.idle', { from });
+    assert.ok(existsSync(path.join(accountDir(world.l, world.b.key), 'streams', 'DRY')));
+  });
+
+  it('when a garbage JWT and a symlink out of the mount appear then both are skipped and the supervisor carries on', async () => {
+    const world = await startOperator('op-garbage');
+    const outside = await world.w.account('OUT');
+    await writeFile(path.join(world.l.root, 'outside.jwt'), outside.jwt);
+    const from = world.sup.mark();
+    await writeFile(path.join(world.l.jwtMount, `A${'Q'.repeat(55)}.jwt`), 'garbage');
+    await symlink(path.join(world.l.root, 'outside.jwt'), path.join(world.l.jwtMount, `${outside.key}.jwt`));
+    await world.sup.waitForLog('the symlink skipped', (x) => /links outside the mount/.test(String(x.reason)), { from });
+    await world.sup.waitForLog('the garbage skipped', (x) => /not a JWT/.test(String(x.reason)), { from });
+    assert.ok(!existsSync(path.join(world.l.jwtDir, `${outside.key}.jwt`)));
+    assert.ok(!world.sup.lines.some((x) => typeof x.msg === 'string' && x.msg.includes(outside.jwt)), 'no JWT body in the logs');
+    assert.ok(await roundTrip(await connectAs(world, world.a)));
+  });
+
+  it('when the system user cannot reach the server then the push fails, is retried and reported, and nothing crashes', async () => {
+    const world = await startOperator('op-noconn', { env: { NATS_CLIENT_URL: 'nats://127.0.0.1:1' } });
+    const from = world.sup.mark();
+    await putInMount(world.l, await world.w.account('A', { conn: 5, kp: world.a.kp }));
+    const done = await world.sup.waitForLog('the reconcile report', (x) => x.msg === 'reconcile finished', { from, timeoutMs: 30_000 });
+    assert.equal((done.reconcile as { failed: number }).failed, 1);
+    assert.ok(world.sup.lines.slice(from).some((x) => x.msg?.startsWith('account claims push failed')));
+    assert.ok(!world.sup.hasExited);
+  });
+});

@@ -1,0 +1,54 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { encodeAccount, encodeOperator, encodeUser, fmtCreds } from '@nats-io/jwt';
+import { createAccount, createOperator, createUser, type KeyPair } from '@nats-io/nkeys';
+import type { Layout } from './layout.js';
+
+/** An operator-mode world made in the test: operator, system account, accounts, users, creds. */
+export interface TestAccount { name: string; kp: KeyPair; key: string; jwt: string }
+
+export class OperatorWorld {
+  readonly operator = createOperator();
+  sys!: TestAccount;
+  operatorJwt = '';
+
+  static async create(): Promise<OperatorWorld> {
+    const w = new OperatorWorld();
+    w.sys = await w.account('SYS', { jetstream: false });
+    w.operatorJwt = await encodeOperator('OP', w.operator, { system_account: w.sys.key });
+    return w;
+  }
+
+  async account(name: string, opts: { jetstream?: boolean; conn?: number; kp?: KeyPair } = {}): Promise<TestAccount> {
+    const kp = opts.kp ?? createAccount();
+    const js = opts.jetstream === false ? {} : { mem_storage: -1, disk_storage: -1, streams: -1, consumer: -1 };
+    const limits = { conn: opts.conn ?? -1, subs: -1, data: -1, payload: -1, imports: -1, exports: -1, wildcards: true, leaf: -1, ...js };
+    const jwt = await encodeAccount(name, kp, { limits: limits as never }, { signer: this.operator });
+    return { name, kp, key: kp.getPublicKey(), jwt };
+  }
+
+  async creds(account: TestAccount, file: string): Promise<string> {
+    const user = createUser();
+    const jwt = await encodeUser(`${account.name}-user`, user, account.kp);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, fmtCreds(jwt, user));
+    return file;
+  }
+
+  /** Full resolver on the layout's JWT dir, deletes allowed, the system account preloaded. */
+  config(l: Layout): string {
+    return [
+      `listen: 127.0.0.1:${l.clientPort}`,
+      `operator: ${this.operatorJwt}`,
+      `system_account: ${this.sys.key}`,
+      `resolver: { type: full, dir: "${l.jwtDir}", allow_delete: true, interval: "2m" }`,
+      `resolver_preload: { ${this.sys.key}: ${this.sys.jwt} }`,
+      `jetstream { store_dir: "${l.storeDir}" }`,
+    ].join('\n') + '\n';
+  }
+}
+
+export async function putInMount(l: Layout, ...accounts: TestAccount[]): Promise<void> {
+  await mkdir(l.jwtMount, { recursive: true });
+  for (const a of accounts) await writeFile(path.join(l.jwtMount, `${a.key}.jwt`), a.jwt);
+}
