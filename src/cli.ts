@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { check } from './check.js';
 import { SocketInUseError } from './control-socket.js';
 import { EXIT } from './exit-codes.js';
 import { GRAPH_FORMATS, renderGraph, type GraphFormat } from './graph/render.js';
@@ -29,6 +30,17 @@ async function runCommand(): Promise<void> {
   }
 }
 
+async function checkCommand(): Promise<void> {
+  let settings;
+  try {
+    settings = readSettings();
+  } catch (err) {
+    if (err instanceof SettingsError) usageError(err.message);
+    throw err;
+  }
+  process.exit(await check(settings, (line) => process.stdout.write(line + '\n')));
+}
+
 async function inspectCommand(opts: { json?: boolean; follow?: boolean }): Promise<void> {
   const socket = process.env.NATS_CONTROL_SOCKET || '/tmp/iofog-nats.sock';
   try {
@@ -56,6 +68,9 @@ program.command('inspect')
   .option('--json', 'print the state as JSON (with --follow: one JSON line per transition)')
   .option('--follow', 'stream each transition until interrupted')
   .action(inspectCommand);
+program.command('check')
+  .description('validate env and config, list watched paths, store dir, resolver accounts and what a reconcile would purge; starts nothing')
+  .action(checkCommand);
 program.command('graph')
   .description('print the statechart without running anything')
   .addOption(new Option('--format <format>', 'output format').choices(GRAPH_FORMATS).default('mermaid'))

@@ -16,7 +16,8 @@ export interface ServerFacts {
 // Top-level `key: value` / `key = value` / `key value`, quoted or not. A full parser is part of issue #3.
 function configValue(text: string, keys: string[]): string | null {
   for (const key of keys) {
-    const m = new RegExp(`^\\s*${key}\\s*[:=]?\\s*(?:"([^"]+)"|'([^']+)'|([^\\s#;,}]+))`, 'm').exec(text);
+    // At a line start or right inside a block: `jetstream { store_dir: "/data" }` is one line.
+    const m = new RegExp(`(?:^|[{,;])\\s*${key}\\s*[:=]?\\s*(?:"([^"]+)"|'([^']+)'|([^\\s#;,}]+))`, 'm').exec(text);
     if (m) return m[1] ?? m[2] ?? m[3] ?? null;
   }
   return null;

@@ -1,0 +1,38 @@
+import { existsSync } from 'node:fs';
+import { EXIT } from './exit-codes.js';
+import { planPurge } from './operator/purge-rules.js';
+import { resolverAccounts, serverFacts, storeEntries } from './operator/server-facts.js';
+import type { Settings } from './settings.js';
+import { validateConfig } from './validate-config.js';
+import { WatchedSource, sourcesFor } from './watch/sources.js';
+
+/** `iofog-nats check`: what `run` would use, validated, and what a reconcile would purge. Starts nothing. */
+export async function check(settings: Settings, out: (line: string) => void): Promise<number> {
+  for (const w of settings.warnings) out(`warning   ${w}`);
+  out(`mode      ${settings.mode}`);
+  out(`binary    ${settings.serverBin}`);
+  if (!existsSync(settings.confPath)) {
+    out(`config    ${settings.confPath}: MISSING (NATS_CONF)`);
+    return EXIT.configInvalid;
+  }
+  const validation = await validateConfig(settings);
+  out(`config    ${settings.confPath}: ${validation.valid ? 'valid' : `INVALID\n          ${validation.message}`}`);
+  for (const spec of sourcesFor(settings)) {
+    const source = new WatchedSource(spec);
+    await source.rescan();
+    const roots = source.roots().map((r) => `${r}${existsSync(r) ? '' : ' (missing: watched once it appears)'}`);
+    out(`watch     ${spec.cause.padEnd(8)} ${roots.join(', ')}`);
+  }
+  const facts = await serverFacts(settings);
+  out(`store     ${facts.jetstreamDir} (from ${facts.storeSource})`);
+  out(`system    ${facts.systemAccount ?? 'unknown (no system_account in the config, no running server)'}`);
+  const resolver = await resolverAccounts(settings.jwtDir);
+  out(`resolver  ${settings.jwtDir}: ${resolver === null ? 'unreadable' : `${resolver.size} account(s)`}`);
+  const plan = planPurge({
+    mode: settings.purge, sysCredsSet: settings.sysUserCredPath !== null, resolverAccounts: resolver,
+    systemAccount: facts.systemAccount, storeEntries: await storeEntries(facts.jetstreamDir),
+  });
+  out(`purge     ${plan.blocked ? `nothing: ${plan.blocked}` : plan.purge.length ? `would purge ${plan.purge.join(', ')}` : 'nothing to purge'}`);
+  for (const p of plan.protected.filter((x) => x.reason !== plan.blocked)) out(`          keeps ${p.name}: ${p.reason}`);
+  return validation.valid ? EXIT.ok : EXIT.configInvalid;
+}

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { makeLayout, removeLayout, type Layout } from '../support/layout.js';
+import { OperatorWorld, putInMount } from '../support/operator.js';
+import { natsServersUsing } from '../support/process-table.js';
+
+const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli.ts');
+const run = promisify(execFile);
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+
+async function check(l: Layout, env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
+  try {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', CLI, 'check'], { env: { ...process.env, ...l.env, ...env } });
+    return { code: 0, out: stdout };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, out: e.stdout + e.stderr };
+  }
+}
+
+describe('iofog-nats check', () => {
+  it('when operator mode is set up then it lists the store, the resolver and exactly what a reconcile would purge, and starts nothing', async () => {
+    const l = await makeLayout('check-op');
+    cleanup.push(() => removeLayout(l));
+    const w = await OperatorWorld.create();
+    const [a, gone] = [await w.account('A'), await w.account('GONE')];
+    await writeFile(l.conf, w.config(l));
+    await w.creds(w.sys, path.join(l.credsDir, 'sys.creds'));
+    await putInMount(l, a);
+    await mkdir(l.jwtDir, { recursive: true });
+    await writeFile(path.join(l.jwtDir, `${a.key}.jwt`), a.jwt);
+    for (const dir of [a.key, gone.key, 'APP']) await mkdir(path.join(l.storeDir, 'jetstream', dir, 'streams'), { recursive: true });
+    const { code, out } = await check(l, { NATS_SYS_USER_CRED_PATH: 'sys.creds' });
+    assert.equal(code, 0, out);
+    assert.match(out, /config .*: valid/);
+    assert.match(out, new RegExp(`store\\s+${l.storeDir}/jetstream \\(from config\\)`));
+    assert.match(out, new RegExp(`system\\s+${w.sys.key}`));
+    assert.match(out, /resolver .*: 1 account\(s\)/);
+    assert.match(out, new RegExp(`purge\\s+would purge ${gone.key}$`, 'm'));
+    assert.match(out, new RegExp(`keeps ${a.key}: still in the resolver`));
+    assert.match(out, /keeps APP: not named as an account public key/);
+    assert.deepEqual(natsServersUsing(l.root), []);
+  });
+
+  it('when the config is invalid then it says why and exits 78', async () => {
+    const l = await makeLayout('check-bad');
+    cleanup.push(() => removeLayout(l));
+    await writeFile(l.conf, 'listen: 127.0.0.1:1\nmax_payloadx: 1\n');
+    const { code, out } = await check(l);
+    assert.equal(code, 78);
+    assert.match(out, /INVALID[\s\S]*unknown field "max_payloadx"/);
+  });
+});
