@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readdir, readFile, realpath, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { JwtSyncReport } from '../../machines/outputs.js';
+import { FILE_CONCURRENCY, mapPool } from '../concurrency.js';
 import { accountClaims, isAccountPublicKey } from './account-jwt.js';
 
 export interface MirrorInput {
@@ -50,7 +51,7 @@ export async function mirrorJwts(input: MirrorInput): Promise<JwtSyncReport> {
   const report: JwtSyncReport = { copied: [], removed: [], skipped: [] };
   const mountReal = await realpath(input.mountDir).catch(() => null);
   if (mountReal === null) return { ...report, skipped: [{ name: input.mountDir, reason: 'the mount does not exist: nothing changed' }] };
-  const candidates = await Promise.all((await listJwts(input.mountDir)).map((e) => readCandidate(mountReal, input.mountDir, e)));
+  const candidates = await mapPool(await listJwts(input.mountDir), FILE_CONCURRENCY, (e) => readCandidate(mountReal, input.mountDir, e));
   const valid = candidates.filter((c): c is { key: string; text: string } => 'key' in c);
   report.skipped = candidates.filter((c): c is { skip: string; reason: string } => 'skip' in c).map((c) => ({ name: c.skip, reason: c.reason }));
   if (valid.length === 0) {
@@ -58,12 +59,13 @@ export async function mirrorJwts(input: MirrorInput): Promise<JwtSyncReport> {
     return report;
   }
   await mkdir(input.jwtDir, { recursive: true });
-  for (const { key, text } of valid) {
+  const copied = await mapPool(valid, FILE_CONCURRENCY, async ({ key, text }) => {
     const target = path.join(input.jwtDir, `${key}.jwt`);
-    if ((await readFile(target, 'utf8').catch(() => null))?.trim() === text) continue;
+    if ((await readFile(target, 'utf8').catch(() => null))?.trim() === text) return null;
     await writeAtomically(target, text);
-    report.copied.push(key);
-  }
+    return key;
+  });
+  report.copied = copied.filter((k): k is string => k !== null);
   const keep = new Set(valid.map((v) => v.key));
   for (const entry of await listJwts(input.jwtDir)) {
     const key = entry.slice(0, -'.jwt'.length);

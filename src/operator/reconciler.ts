@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ReconcileReport } from '../../machines/outputs.js';
+import { FILE_CONCURRENCY, mapPool } from '../concurrency.js';
 import type { Logger } from '../logger.js';
 import type { Settings } from '../settings.js';
 import { planPurge, type PurgePlan } from './purge-rules.js';
@@ -12,22 +13,15 @@ import { SystemClient, type CallResult } from './system-client.js';
 const PUSH_CONCURRENCY = 64;
 const RETRY_DELAYS_MS = [250, 1000, 3000];
 
-async function withRetries(call: () => Promise<CallResult>, signal?: AbortSignal): Promise<CallResult> {
+async function withRetries(call: () => Promise<CallResult>, onRetry: (error: string) => void, signal?: AbortSignal): Promise<CallResult> {
   let result = await call();
   for (const delay of RETRY_DELAYS_MS) {
     if (result.ok || signal?.aborted) return result;
+    onRetry(result.error);
     await sleep(delay, undefined, signal ? { signal } : {}).catch(() => undefined);
     result = await call();
   }
   return result;
-}
-
-async function pool<T>(items: T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
 }
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -76,7 +70,7 @@ export class Reconciler {
     }
     const purged: string[] = [];
     for (const account of plan.purge) {
-      const result = await withRetries(() => this.client!.purgeAccount(account), signal);
+      const result = await withRetries(() => this.client!.purgeAccount(account), (error) => this.log.debug({ account, error }, 'purge attempt failed; retrying'), signal);
       if (result.ok) purged.push(account);
       this.log[result.ok ? 'info' : 'error']({ account, outcome: result.ok ? 'purged' : 'failed', error: result.ok ? undefined : result.error },
         result.ok ? 'purged the JetStream data of an account that left the resolver' : 'JetStream purge failed; will try again on the next change');
@@ -85,12 +79,9 @@ export class Reconciler {
   }
 
   private async readResolver(): Promise<Map<string, string>> {
-    const jwts = new Map<string, string>();
-    for (const account of (await resolverAccounts(this.settings.jwtDir)) ?? []) {
-      const text = await readFile(path.join(this.settings.jwtDir, `${account}.jwt`), 'utf8').catch(() => null);
-      if (text !== null) jwts.set(account, text.trim());
-    }
-    return jwts;
+    const accounts = [...((await resolverAccounts(this.settings.jwtDir)) ?? [])];
+    const texts = await mapPool(accounts, FILE_CONCURRENCY, (a) => readFile(path.join(this.settings.jwtDir, `${a}.jwt`), 'utf8').catch(() => null));
+    return new Map(accounts.flatMap((a, i) => (texts[i] === null ? [] : [[a, texts[i]!.trim()] as [string, string]])));
   }
 
   private async push(signal?: AbortSignal): Promise<{ pushed: number; failed: number }> {
@@ -102,8 +93,8 @@ export class Reconciler {
     }
     const changed = [...current].filter(([k, v]) => this.pushed!.get(k) !== sha256(v));
     let failed = 0;
-    await pool(changed, PUSH_CONCURRENCY, async ([account, jwt]) => {
-      const result = await withRetries(() => this.client!.pushClaims(jwt), signal);
+    await mapPool(changed, PUSH_CONCURRENCY, async ([account, jwt]) => {
+      const result = await withRetries(() => this.client!.pushClaims(jwt), (error) => this.log.debug({ account, error }, 'claims push attempt failed; retrying'), signal);
       if (result.ok) this.pushed!.set(account, sha256(jwt));
       else {
         failed += 1;

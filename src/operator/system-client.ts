@@ -40,7 +40,8 @@ export class SystemClient {
   }
 
   /** `$SYS.REQ.CLAIMS.UPDATE` with the raw account JWT: success is a reply with data.code 200. */
-  async pushClaims(jwt: string, timeoutMs = 5000): Promise<CallResult> {
+  // Replies come in milliseconds; one lost during a reload is better retried soon than waited for.
+  async pushClaims(jwt: string, timeoutMs = 2000): Promise<CallResult> {
     try {
       const reply = (await this.request('$SYS.REQ.CLAIMS.UPDATE', jwt, timeoutMs)) as { data?: { code?: number; message?: string }; error?: { code?: number; description?: string } };
       if (reply.data?.code === 200) return { ok: true };

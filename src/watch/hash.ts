@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { FILE_CONCURRENCY, mapPool } from '../concurrency.js';
 
 /** path → sha256 of its contents; symlinks are followed, so a Kubernetes `..data` swap shows as a content change. */
 export type Snapshot = Map<string, string>;
@@ -31,14 +32,14 @@ export async function snapshotDir(dir: string, depth = 8): Promise<Snapshot> {
   const snap: Snapshot = new Map();
   const walk = async (d: string, left: number): Promise<void> => {
     const entries = await readdir(d).catch(() => [] as string[]);
-    await Promise.all(entries.filter((n) => !isKubernetesInternal(n)).map(async (name) => {
+    await mapPool(entries.filter((n) => !isKubernetesInternal(n)), FILE_CONCURRENCY, async (name) => {
       const full = path.join(d, name);
       const st = await stat(full).catch(() => null);
       if (st?.isDirectory() && left > 0) return walk(full, left - 1);
       if (!st?.isFile()) return;
       const h = await hashFile(full);
       if (h !== null) snap.set(full, h);
-    }));
+    });
   };
   await walk(dir, depth);
   return snap;

@@ -40,7 +40,9 @@ export class WatchedSource {
 
   /** Scans now and makes that the applied state; true when it differs from what was applied before. */
   async takeForAction(): Promise<boolean> {
-    await this.rescan();
+    // A file caught half-written is the risk for single files, cheap to read again. A directory was
+    // rescanned after its last event already, and may hold thousands of JWTs: its snapshot stands.
+    if (this.spec.kind === 'files') await this.rescan();
     const changed = changedPaths(this.applied, this.snapshot).length > 0;
     this.applied = this.snapshot;
     return changed;

@@ -1,0 +1,117 @@
+// Operator mode at scale, supervisor vs bare nats-server (whose resolver dir the bench fills itself):
+// start-up with N accounts, all N JWTs rewritten, one of N rewritten. Run by hand after `npm run build`:
+//   node --import tsx scripts/bench/operator.ts [N ...]      (default: 1000 5000)
+import { execFileSync } from 'node:child_process';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { credsAuthenticator } from '@nats-io/transport-node';
+import { atomicWriterUpdate, makeLayout, removeLayout, type Layout } from '../../test/support/layout.js';
+import { natsConnect } from '../../test/support/nats.js';
+import { OperatorWorld, type TestAccount } from '../../test/support/operator.js';
+import { processUsage, startProcess, waitHealthy } from './lib.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const NATS = process.env.NATS_SERVER_BIN ?? execFileSync('sh', ['-c', 'command -v nats-server']).toString().trim();
+const SAMPLE = 5;
+
+let version = 0;
+/** The kubelet's way: the whole projection into a new timestamped dir, then `..data` swapped (AtomicWriter). */
+async function writeMount(l: Layout, accounts: TestAccount[]): Promise<void> {
+  await mkdir(l.jwtMount, { recursive: true });
+  await atomicWriterUpdate(l.jwtMount, Object.fromEntries(accounts.map((a) => [`${a.key}.jwt`, a.jwt])), ++version);
+}
+
+async function nextSecond(): Promise<void> {
+  const now = Math.floor(Date.now() / 1000);
+  while (Math.floor(Date.now() / 1000) === now) await sleep(5);
+}
+
+async function accountJwt(l: Layout, key: string): Promise<string | null> {
+  const res = await fetch(`http://127.0.0.1:${l.monitorPort}/accountz?acc=${key}`).catch(() => null);
+  if (!res?.ok) return null;
+  return ((await res.json()) as { account_detail?: { jwt?: string } }).account_detail?.jwt ?? null;
+}
+
+async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 120_000): Promise<number> {
+  const t0 = performance.now();
+  while (!(await probe())) {
+    if (performance.now() - t0 > timeoutMs) throw new Error(`timed out: ${what}`);
+    await sleep(5);
+  }
+  return performance.now() - t0;
+}
+
+async function resolverMatches(l: Layout, accounts: TestAccount[]): Promise<boolean> {
+  const files = new Set(await readdir(l.jwtDir).catch(() => []));
+  if (!accounts.every((a) => files.has(`${a.key}.jwt`))) return false;
+  const sample = [accounts[0]!, accounts[accounts.length - 1]!];
+  const texts = await Promise.all(sample.map((a) => readFile(path.join(l.jwtDir, `${a.key}.jwt`), 'utf8').catch(() => '')));
+  return texts.every((t, i) => t.trim() === sample[i]!.jwt);
+}
+
+async function bench(n: number): Promise<void> {
+  const w = await OperatorWorld.create();
+  const t0 = performance.now();
+  let accounts = await Promise.all(Array.from({ length: n }, (_, i) => w.account(`ACC${i}`)));
+  console.log(`N=${n}: generated ${n} account JWTs in ${(performance.now() - t0).toFixed(0)} ms`);
+
+  // Floor: bare nats-server with its resolver dir already filled.
+  const bare = await makeLayout(`bench-op-bare-${n}`);
+  await writeFile(bare.conf, w.config(bare));
+  await writeMount(bare, accounts);
+  await mkdir(bare.jwtDir, { recursive: true });
+  await Promise.all(accounts.map((a) => writeFile(path.join(bare.jwtDir, `${a.key}.jwt`), a.jwt)));
+  let t = performance.now();
+  const bareProc = startProcess(NATS, ['-c', bare.conf, '-m', String(bare.monitorPort)], {}, bare.confDir);
+  await waitHealthy(bare, 60_000);
+  console.log(`N=${n}: bare nats-server spawn→/healthz (resolver pre-filled) ${(performance.now() - t).toFixed(0)} ms`);
+  await bareProc.stop();
+  await removeLayout(bare);
+
+  const l = await makeLayout(`bench-op-${n}`);
+  await writeFile(l.conf, w.config(l));
+  await w.creds(w.sys, path.join(l.credsDir, 'sys.creds'));
+  await writeMount(l, accounts);
+  t = performance.now();
+  const sup = startProcess(process.execPath, [path.join(REPO, 'dist', 'cli.js')], { ...l.env, NATS_SERVER_BIN: NATS, NATS_SYS_USER_CRED_PATH: 'sys.creds', NATS_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn' }, REPO);
+  await waitHealthy(l, 60_000);
+  await until('resolver = mount', () => resolverMatches(l, accounts));
+  console.log(`N=${n}: iofog-nats spawn→resolver dir = mount and /healthz 200 ${(performance.now() - t).toFixed(0)} ms`);
+
+  // Keep a sample of accounts loaded by a connected user each.
+  const sample = accounts.slice(0, SAMPLE);
+  const conns = await Promise.all(sample.map(async (a) => {
+    const creds = await w.creds(a, path.join(l.root, 'users', `${a.name}.creds`));
+    return natsConnect(l, { authenticator: credsAuthenticator(await readFile(creds)) });
+  }));
+  await until('idle after start', async () => true);
+  await sleep(500); // let the start-up reconcile finish before the rewrite (measured separately above)
+
+  await nextSecond();
+  accounts = await Promise.all(accounts.map((a) => w.account(a.name, { kp: a.kp, conn: 100 })));
+  t = performance.now();
+  await writeMount(l, accounts);
+  const allFiles = await until('all resolver files new', () => resolverMatches(l, accounts));
+  await until('new claims live for the sample', async () =>
+    (await Promise.all(sample.map(async (a) => (await accountJwt(l, a.key)) === accounts.find((x) => x.key === a.key)!.jwt))).every(Boolean));
+  console.log(`N=${n}: all ${n} rewritten → resolver files new ${allFiles.toFixed(0)} ms, new claims live (sample of ${SAMPLE}) ${(performance.now() - t).toFixed(0)} ms`);
+
+  await sleep(1000);
+  await nextSecond();
+  const one = await w.account(accounts[0]!.name, { kp: accounts[0]!.kp, conn: 50 });
+  accounts = [one, ...accounts.slice(1)];
+  t = performance.now();
+  await writeMount(l, accounts);
+  await until('one account live', async () => (await accountJwt(l, one.key)) === one.jwt);
+  console.log(`N=${n}: one of ${n} rewritten → its new claims live ${(performance.now() - t).toFixed(0)} ms`);
+  if (process.env.BENCH_TIMELINE) for (const x of sup.lines.filter((y) => y.level === 50 || y.reconcile || /attempt/.test(String(y.msg)))) console.log('   ', x.time, JSON.stringify(x).slice(0, 300));
+  console.log(`N=${n}: supervisor RSS ${processUsage(sup.child.pid!).rssMb.toFixed(1)} MB`);
+  await Promise.all(conns.map((c) => c.close()));
+  await sup.stop();
+  await removeLayout(l);
+}
+
+const sizes = process.argv.slice(2).map(Number).filter(Boolean);
+for (const n of sizes.length ? sizes : [1000, 5000]) await bench(n);
