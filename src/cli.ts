@@ -5,7 +5,7 @@ import { EXIT } from './exit-codes.js';
 import { GRAPH_FORMATS, renderGraph, type GraphFormat } from './graph/render.js';
 import { ask, formatStatus, formatTransition, NoSupervisorError } from './inspect.js';
 import { run } from './run.js';
-import { readSettings, SettingsError } from './settings.js';
+import { readSettings, SettingsError, type Settings } from './settings.js';
 import type { StatusDocument, Transition } from './status-model.js';
 
 function usageError(message: string): never {
@@ -13,14 +13,17 @@ function usageError(message: string): never {
   process.exit(EXIT.usage);
 }
 
-async function runCommand(): Promise<void> {
-  let settings;
+function settingsOrExit(): Settings {
   try {
-    settings = readSettings();
+    return readSettings();
   } catch (err) {
     if (err instanceof SettingsError) usageError(err.message);
     throw err;
   }
+}
+
+async function runCommand(): Promise<void> {
+  const settings = settingsOrExit();
   try {
     // Everything is stopped and logged (synchronously) by now: exit without waiting on stray handles.
     process.exit(await run(settings));
@@ -31,14 +34,7 @@ async function runCommand(): Promise<void> {
 }
 
 async function checkCommand(): Promise<void> {
-  let settings;
-  try {
-    settings = readSettings();
-  } catch (err) {
-    if (err instanceof SettingsError) usageError(err.message);
-    throw err;
-  }
-  process.exit(await check(settings, (line) => process.stdout.write(line + '\n')));
+  process.exit(await check(settingsOrExit(), (line) => process.stdout.write(line + '\n')));
 }
 
 async function inspectCommand(opts: { json?: boolean; follow?: boolean }): Promise<void> {
