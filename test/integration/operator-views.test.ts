@@ -91,6 +91,24 @@ describe('inspect', () => {
     assert.match(out, /running\.settling\s+← FS_CHANGED/);
   });
 
+  it('when a socket file is left from a crashed run then it is replaced; when a live supervisor answers on it then a second one exits 2', async () => {
+    const l = await makeLayout('socket-stale');
+    cleanup.push(() => removeLayout(l));
+    await writeFile(l.env.NATS_CONTROL_SOCKET!, 'left over');
+    await writeFile(l.conf, basicConfig(l));
+    const first = SupervisorProcess.start(l);
+    cleanup.push(() => first.dispose());
+    await first.waitForState('running.idle');
+    assert.equal((await inspectJson(l)).state, 'running.idle');
+    const second = SupervisorProcess.start(l);
+    cleanup.push(() => second.dispose());
+    const exit = await second.exited;
+    assert.equal(exit.code, 2);
+    assert.match(second.stderr.join('\n'), /NATS_CONTROL_SOCKET: another iofog-nats answers on/);
+    assert.equal((await inspectJson(l)).state, 'running.idle', 'the first one keeps its socket');
+    assert.equal(natsServersUsing(l.root).length, 1, 'the second started no nats-server');
+  });
+
   it('when no supervisor is running then inspect says so and exits non-zero', async () => {
     const l = await makeLayout('inspect-none');
     cleanup.push(() => removeLayout(l));
