@@ -13,9 +13,10 @@ await build({
   target: 'node20',
   sourcemap: true,
   // @parcel/watcher is a native addon; pino's transports run in worker threads that load modules by
-  // name; prom-client (first /metrics scrape) and elkjs (first page view) load only when needed.
+  // name; prom-client (first /metrics scrape), elkjs (first page view) and the NATS client (first purge
+  // or claims push) load only when needed.
   // All of them stay in node_modules.
-  external: ['@parcel/watcher', 'pino', 'pino-pretty', 'prom-client', 'elkjs'],
+  external: ['@parcel/watcher', 'pino', 'pino-pretty', 'prom-client', 'elkjs', '@nats-io/transport-node'],
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);",
   },

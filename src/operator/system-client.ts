@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 
 export type CallResult = { ok: true } | { ok: false; error: string };
 
@@ -15,6 +15,8 @@ export class SystemClient {
   private connection(): Promise<NatsConnection> {
     this.conn ??= (async () => {
       const creds = await readFile(this.credsPath);
+      // Loaded on first use: a server without operator mode never pays for the client's memory.
+      const { connect, credsAuthenticator } = await import('@nats-io/transport-node');
       return connect({ servers: this.url, authenticator: credsAuthenticator(creds), name: 'iofog-nats', maxReconnectAttempts: -1 });
     })();
     // A failed connect is retried on the next call, not cached.
