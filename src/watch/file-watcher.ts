@@ -151,7 +151,9 @@ export class FileWatcher {
       let swap = immediate;
       for (;;) {
         const changed = await source.rescan();
-        if (changed.length > 0 && !this.stopped) this.emit({ type: 'FS_CHANGED', cause: source.spec.cause, paths: changed, immediate: swap });
+        // A swap that landed while this scan ran is likely what it saw: the new version is complete.
+        const immediate = swap || this.dirty.get(source) === true;
+        if (changed.length > 0 && !this.stopped) this.emit({ type: 'FS_CHANGED', cause: source.spec.cause, paths: changed, immediate });
         if (!this.dirty.has(source)) break;
         swap = this.dirty.get(source) ?? false;
         this.dirty.delete(source);
