@@ -7,7 +7,7 @@ import { FILE_CONCURRENCY, mapPool } from '../concurrency.js';
 import type { Logger } from '../logger.js';
 import type { Settings } from '../settings.js';
 import { planPurge, type PurgePlan } from './purge-rules.js';
-import { resolverAccounts, serverFacts, storeEntries } from './server-facts.js';
+import { resolverAccounts, serverFacts, storeEntries, type ServerFacts } from './server-facts.js';
 import { SystemClient, type CallResult } from './system-client.js';
 
 const PUSH_CONCURRENCY = 64;
@@ -39,7 +39,7 @@ export class Reconciler {
     this.client = settings.sysUserCredPath ? new SystemClient(settings.clientUrl, settings.sysUserCredPath) : null;
   }
 
-  async plan(): Promise<PurgePlan & { jetstreamDir: string; storeSource: string; systemAccount: string | null }> {
+  async plan(): Promise<PurgePlan & ServerFacts> {
     const facts = await serverFacts(this.settings);
     const plan = planPurge({
       mode: this.settings.purge,

@@ -1,49 +1,43 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fetchVarz } from '../monitor-client.js';
 import type { Settings } from '../settings.js';
-import { configFiles } from '../watch/config-includes.js';
+import { confGet, parseConfFile } from '../config/nats-conf.js';
 import { isAccountPublicKey } from './account-jwt.js';
 
 export interface ServerFacts {
   systemAccount: string | null;
-  /** <store_dir>/jetstream: where the account dirs are. */
-  jetstreamDir: string;
-  storeSource: 'varz' | 'env' | 'config' | 'default';
+  /** <store_dir>/jetstream: where the account dirs are; null when it cannot be known. */
+  jetstreamDir: string | null;
+  storeSource: string;
 }
 
-// Top-level `key: value` / `key = value` / `key value`, quoted or not. A full parser is part of issue #3.
-function configValue(text: string, keys: string[]): string | null {
-  for (const key of keys) {
-    // At a line start or right inside a block: `jetstream { store_dir: "/data" }` is one line.
-    const m = new RegExp(`(?:^|[{,;])\\s*${key}\\s*[:=]?\\s*(?:"([^"]+)"|'([^']+)'|([^\\s#;,}]+))`, 'm').exec(text);
-    if (m) return m[1] ?? m[2] ?? m[3] ?? null;
+/** system_account and the JetStream store_dir from the config itself; null fields when it cannot be read. */
+function fromConfig(settings: Settings): { systemAccount: string | null; storeDir: string | null; error: string | null } {
+  try {
+    const { config } = parseConfFile(settings.confPath);
+    const sys = confGet(config, 'system_account');
+    const dir = confGet(config, 'jetstream', 'store_dir') ?? confGet(config, 'jetstream', 'storedir');
+    // nats-server runs with the config's directory as its working directory: relative paths start there.
+    const storeDir = typeof dir === 'string' ? path.resolve(settings.confDir, dir) : null;
+    return { systemAccount: typeof sys === 'string' ? sys : null, storeDir, error: null };
+  } catch (err) {
+    return { systemAccount: null, storeDir: null, error: String(err) };
   }
-  return null;
-}
-
-async function fromConfig(confPath: string): Promise<{ systemAccount: string | null; storeDir: string | null }> {
-  let systemAccount: string | null = null;
-  let storeDir: string | null = null;
-  for (const file of await configFiles(confPath)) {
-    const text = await readFile(file, 'utf8').catch(() => '');
-    systemAccount ??= configValue(text, ['system_account']);
-    const dir = configValue(text, ['store_dir', 'storedir']);
-    if (dir && !storeDir) storeDir = path.resolve(path.dirname(file), dir);
-  }
-  return { systemAccount, storeDir };
 }
 
 /** The running server's own report first (/varz), the environment and the config after it. */
 export async function serverFacts(settings: Settings): Promise<ServerFacts> {
   const varz = settings.monitorPort > 0 ? await fetchVarz(settings.monitorPort).catch(() => null) : null;
-  const parsed = await fromConfig(settings.confPath);
+  const parsed = fromConfig(settings);
   const systemAccount = varz?.system_account || parsed.systemAccount;
   const varzStore = varz?.jetstream?.config?.store_dir;
   if (varzStore) return { systemAccount, jetstreamDir: varzStore, storeSource: 'varz' };
   if (settings.jetstreamStoreDir) return { systemAccount, jetstreamDir: path.join(settings.jetstreamStoreDir, 'jetstream'), storeSource: 'env' };
   if (parsed.storeDir) return { systemAccount, jetstreamDir: path.join(parsed.storeDir, 'jetstream'), storeSource: 'config' };
+  // An unreadable config leaves the store unknown, and an unknown store blocks every purge.
+  if (parsed.error) return { systemAccount, jetstreamDir: null, storeSource: `unknown (${parsed.error})` };
   return { systemAccount, jetstreamDir: path.join(tmpdir(), 'nats', 'jetstream'), storeSource: 'default' };
 }
 
@@ -56,7 +50,8 @@ export async function resolverAccounts(jwtDir: string): Promise<Set<string> | nu
   }
 }
 
-export async function storeEntries(jetstreamDir: string): Promise<{ name: string; isDirectory: boolean }[] | null> {
+export async function storeEntries(jetstreamDir: string | null): Promise<{ name: string; isDirectory: boolean }[] | null> {
+  if (jetstreamDir === null) return null;
   try {
     const entries = await readdir(jetstreamDir, { withFileTypes: true });
     return entries.map((e) => ({ name: e.name, isDirectory: e.isDirectory() }));

@@ -47,6 +47,12 @@ describe('server facts from the config (monitoring off)', () => {
     assert.equal(facts.storeSource, 'default');
   });
 
+  it('when the config cannot be read then the store is unknown, which blocks every purge', async () => {
+    const { facts } = await factsFor('jetstream {\n  store_dir: /x\n');
+    assert.equal(facts.jetstreamDir, null);
+    assert.match(facts.storeSource, /^unknown \(.*expected '}'/);
+  });
+
   it('when system_account is set, quoted or not, then it is read', async () => {
     assert.equal((await factsFor(`system_account: "${SYS}"\n`)).facts.systemAccount, SYS);
     assert.equal((await factsFor(`system_account = ${SYS}\n`)).facts.systemAccount, SYS);
