@@ -136,7 +136,7 @@ export class FileWatcher {
   }
 
   private async rescanSources(root: string, immediate: boolean): Promise<void> {
-    const affected = this.sources.filter((s) => s.covers(root) || s.roots().includes(root));
+    const affected = this.sources.filter((s) => s.covers(root));
     await Promise.all(affected.map((s) => this.rescanSource(s, immediate)));
   }
 

@@ -4,6 +4,7 @@ import type { ShutdownStyle } from '../../machines/context.js';
 import type { ServerCommand, ServerSignal, SupervisorEvent } from '../../machines/events.js';
 import type { ReconcileReport, ReloadBaseline, ReloadConfirmation, Validation } from '../../machines/outputs.js';
 import { supervisorMachine } from '../../machines/supervisor.js';
+import { statePath } from '../../src/state-path.js';
 
 export type Snapshot = SnapshotFrom<typeof supervisorMachine>;
 
@@ -44,12 +45,7 @@ export interface Harness {
 }
 
 export function stateString(s: Snapshot): string {
-  const walk = (v: unknown): string[] => {
-    if (typeof v === 'string') return [v];
-    const [k, child] = Object.entries(v as Record<string, unknown>)[0] ?? [];
-    return k === undefined ? [] : [k, ...walk(child)];
-  };
-  return walk(s.value).join('.');
+  return statePath(s.value);
 }
 
 export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; world?: Partial<FakeWorld> } = {}): Harness {
