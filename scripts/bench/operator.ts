@@ -107,7 +107,7 @@ async function bench(n: number): Promise<void> {
   await until('one account live', async () => (await accountJwt(l, one.key)) === one.jwt);
   console.log(`N=${n}: one of ${n} rewritten → its new claims live ${(performance.now() - t).toFixed(0)} ms`);
   // BENCH_TIMELINE=1 (with BENCH_LOG_LEVEL=debug): the supervisor's last lines, to see where the time goes.
-  if (process.env.BENCH_TIMELINE) for (const x of sup.lines.slice(-28)) console.log('   ', x.time, String(x.state ?? ''), String(x.msg).slice(0, 90));
+  if (process.env.BENCH_TIMELINE) for (const x of sup.lines.slice(-40)) console.log('   ', x.time, String(x.state ?? ''), String(x.msg).slice(0, 90));
   console.log(`N=${n}: supervisor RSS ${processUsage(sup.child.pid!).rssMb.toFixed(1)} MB`);
   await Promise.all(conns.map((c) => c.close()));
   await sup.stop();

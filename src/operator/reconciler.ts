@@ -13,16 +13,20 @@ import { SystemClient, type CallResult } from './system-client.js';
 const PUSH_CONCURRENCY = 64;
 const RETRY_DELAYS_MS = [250, 1000, 3000];
 
-async function withRetries(call: () => Promise<CallResult>, onRetry: (error: string) => void, signal?: AbortSignal): Promise<CallResult> {
-  let result = await call();
-  for (const delay of RETRY_DELAYS_MS) {
+async function withRetries(call: (attempt: number) => Promise<CallResult>, onRetry: (error: string) => void, signal?: AbortSignal): Promise<CallResult> {
+  let result = await call(0);
+  for (const [i, delay] of RETRY_DELAYS_MS.entries()) {
     if (result.ok || signal?.aborted) return result;
     onRetry(result.error);
     await sleep(delay, undefined, signal ? { signal } : {}).catch(() => undefined);
-    result = await call();
+    result = await call(i + 1);
   }
   return result;
 }
+
+// Right after a reload nats-server 2.9.10 sometimes drops the first request: give it a short first
+// chance, then the patient timeout (a push is idempotent, so a late duplicate does no harm).
+const pushTimeoutMs = (attempt: number): number => (attempt === 0 ? 750 : 2000);
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -56,6 +60,8 @@ export class Reconciler {
     if (!this.client) {
       return { at: at(), purged: [], pushed: 0, failed: 0, skipped: 'NATS_SYS_USER_CRED_PATH is not set: no purge, no claims push' };
     }
+    // Not ready in time is not fatal: every call below retries and reports its own failure.
+    await this.client.ready();
     const purged = await this.purge(signal);
     const { pushed, failed } = await this.push(signal);
     return { at: at(), purged, pushed, failed, skipped: this.settings.purge === 'dry-run' ? 'dry-run: nothing purged' : null };
@@ -94,7 +100,7 @@ export class Reconciler {
     const changed = [...current].filter(([k, v]) => this.pushed!.get(k) !== sha256(v));
     let failed = 0;
     await mapPool(changed, PUSH_CONCURRENCY, async ([account, jwt]) => {
-      const result = await withRetries(() => this.client!.pushClaims(jwt), (error) => this.log.debug({ account, error }, 'claims push attempt failed; retrying'), signal);
+      const result = await withRetries((attempt) => this.client!.pushClaims(jwt, pushTimeoutMs(attempt)), (error) => this.log.debug({ account, error }, 'claims push attempt failed; retrying'), signal);
       if (result.ok) this.pushed!.set(account, sha256(jwt));
       else {
         failed += 1;

@@ -17,11 +17,31 @@ export class SystemClient {
       const creds = await readFile(this.credsPath);
       // Loaded on first use: a server without operator mode never pays for the client's memory.
       const { connect, credsAuthenticator } = await import('@nats-io/transport-node');
-      return connect({ servers: this.url, authenticator: credsAuthenticator(creds), name: 'iofog-nats', maxReconnectAttempts: -1 });
+      return connect({
+        servers: this.url, authenticator: credsAuthenticator(creds), name: 'iofog-nats',
+        maxReconnectAttempts: -1, reconnectTimeWait: 250,
+      });
     })();
     // A failed connect is retried on the next call, not cached.
     this.conn.catch(() => (this.conn = null));
     return this.conn;
+  }
+
+  /**
+   * Waits until the connection answers a PING. A reload in operator mode drops the system user's
+   * connection (seen on 2.9.10); a request sent before the client is back is lost, so batches start here.
+   */
+  async ready(timeoutMs = 5000): Promise<boolean> {
+    try {
+      const nc = await this.connection();
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+      const ok = await Promise.race([nc.flush().then(() => true), timeout]);
+      clearTimeout(timer);
+      return ok;
+    } catch {
+      return false;
+    }
   }
 
   async request(subject: string, body: string | Uint8Array, timeoutMs: number): Promise<unknown> {
@@ -42,7 +62,6 @@ export class SystemClient {
   }
 
   /** `$SYS.REQ.CLAIMS.UPDATE` with the raw account JWT: success is a reply with data.code 200. */
-  // Replies come in milliseconds; one lost during a reload is better retried soon than waited for.
   async pushClaims(jwt: string, timeoutMs = 2000): Promise<CallResult> {
     try {
       const reply = (await this.request('$SYS.REQ.CLAIMS.UPDATE', jwt, timeoutMs)) as { data?: { code?: number; message?: string }; error?: { code?: number; description?: string } };
