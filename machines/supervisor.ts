@@ -41,27 +41,17 @@ export const supervisorMachine = supervisorSetup.createMachine({
         sleeping: { after: { configPoll: 'checking' } },
       },
     },
+    // Validate first: `nats-server -t` loads every JWT in the resolver dir (14 ms empty, ~130 ms with 1000),
+    // and an invalid config then leaves the resolver dir untouched.
     preparing: {
-      initial: 'syncingJwt',
+      initial: 'validating',
       states: {
-        syncingJwt: {
-          invoke: {
-            id: 'syncJwt',
-            src: 'syncJwt',
-            input: { reason: 'startup' },
-            onDone: { target: 'validating' },
-            onError: {
-              target: 'validating',
-              actions: { type: 'setError', params: ({ event }) => ({ message: `JWT mirror failed: ${String(event.error)}` }) },
-            },
-          },
-        },
         validating: {
           invoke: {
             id: 'validateConfig',
             src: 'validateConfig',
             onDone: [
-              { guard: { type: 'isTrue', params: ({ event }) => ({ value: event.output.valid }) }, target: '#supervisor.starting' },
+              { guard: { type: 'isTrue', params: ({ event }) => ({ value: event.output.valid }) }, target: 'syncingJwt' },
               {
                 target: '#supervisor.failed',
                 actions: [
@@ -76,6 +66,18 @@ export const supervisorMachine = supervisorSetup.createMachine({
                 { type: 'setExitCode', params: { code: 78 } },
                 { type: 'setError', params: ({ event }) => ({ message: String(event.error) }) },
               ],
+            },
+          },
+        },
+        syncingJwt: {
+          invoke: {
+            id: 'syncJwt',
+            src: 'syncJwt',
+            input: { reason: 'startup' },
+            onDone: { target: '#supervisor.starting' },
+            onError: {
+              target: '#supervisor.starting',
+              actions: { type: 'setError', params: ({ event }) => ({ message: `JWT mirror failed: ${String(event.error)}` }) },
             },
           },
         },

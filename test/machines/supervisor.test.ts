@@ -35,13 +35,14 @@ describe('supervisor statechart: start', () => {
     await h.until((s) => s.matches({ running: 'idle' }));
   });
 
-  it('when the config is invalid at start then it fails with 78 and never spawns', async () => {
+  it('when the config is invalid at start then it fails with 78, never spawns and never touches the resolver dir', async () => {
     const h = createHarness({ world: { valid: false } });
     const s = await h.until((s) => s.status === 'done');
     assert.equal(h.state(), 'failed');
     assert.equal(s.context.exitCode, 78);
     assert.match(s.context.lastError ?? '', /unknown field/);
     assert.equal(h.spawns, 0);
+    assert.deepEqual(h.syncs, []);
   });
 });
 
