@@ -17,6 +17,9 @@ export interface Totals {
   lastReloadAt: string | null;
 }
 
+/** What one snapshot brought: each field null when nothing of that kind is new. */
+export interface Observation { transition: Transition | null; reload: ReloadRecord | null; reconcile: ReconcileReport | null }
+
 const HISTORY_LIMIT = 50;
 
 // nats-server is up and has passed readiness in every state but these.
@@ -49,33 +52,36 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> {
     return this.snapshot?.context ?? null;
   }
 
-  /** Feeds one snapshot; returns the transition when the active state changed. */
-  observe(snapshot: Snapshot, event: AnyEventObject, now = new Date()): Transition | null {
+  /** Feeds one snapshot; says what is new in it: the transition (if the state changed) and new records. */
+  observe(snapshot: Snapshot, event: AnyEventObject, now = new Date()): Observation {
     this.snapshot = snapshot;
-    this.countNewRecords(snapshot, now);
+    const { reload, reconcile } = this.countNewRecords(snapshot, now);
     const state = statePath(snapshot.value);
-    if (state === this.lastState) return null;
+    if (state === this.lastState) return { transition: null, reload, reconcile };
     this.lastState = state;
     const transition = { at: now.toISOString(), state, event: event.type };
     this.history.push(transition);
     if (this.history.length > HISTORY_LIMIT) this.history.shift();
     this.emit('transition', transition);
-    return transition;
+    return { transition, reload, reconcile };
   }
 
-  private countNewRecords(snapshot: Snapshot, now: Date): void {
+  private countNewRecords(snapshot: Snapshot, now: Date): Omit<Observation, 'transition'> {
     const { lastReload, lastReconcile } = snapshot.context;
-    if (lastReload && lastReload !== this.lastReloadSeen) {
-      this.totals.reloadsByOutcome[lastReload.outcome] += 1;
-      this.totals.lastReloadAt = lastReload.at ?? now.toISOString();
-    }
+    const reload = lastReload && lastReload !== this.lastReloadSeen ? lastReload : null;
+    const reconcile = lastReconcile && lastReconcile !== this.lastReconcileSeen ? lastReconcile : null;
     this.lastReloadSeen = lastReload;
-    if (lastReconcile && lastReconcile !== this.lastReconcileSeen) {
-      this.totals.purges += lastReconcile.purged.length;
-      this.totals.claimsPushed += lastReconcile.pushed;
-      this.totals.claimsFailed += lastReconcile.failed;
-    }
     this.lastReconcileSeen = lastReconcile;
+    if (reload) {
+      this.totals.reloadsByOutcome[reload.outcome] += 1;
+      this.totals.lastReloadAt = reload.at ?? now.toISOString();
+    }
+    if (reconcile) {
+      this.totals.purges += reconcile.purged.length;
+      this.totals.claimsPushed += reconcile.pushed;
+      this.totals.claimsFailed += reconcile.failed;
+    }
+    return { reload, reconcile };
   }
 
   /** The contract's `inspect --json` / GET /state document. */

@@ -4,25 +4,20 @@ import type { StatusModel } from './status-model.js';
 
 /** Logs each transition and each new outcome the chart records; the chart itself never logs. */
 export function createTransitionLogger(logger: Logger, status: StatusModel) {
-  let lastReload: unknown = null;
-  let lastReconcile: unknown = null;
   let lastError: string | null = null;
   return (ev: InspectionEvent): void => {
     if (ev.type !== '@xstate.snapshot' || ev.actorRef.sessionId !== ev.rootId) return;
     const snapshot = ev.snapshot as Parameters<StatusModel['observe']>[0];
-    const transition = status.observe(snapshot, ev.event);
+    const { transition, reload: r, reconcile } = status.observe(snapshot, ev.event);
     const c = snapshot.context;
     const pid = c.server.pid ?? undefined;
     if (transition) logger.info({ state: transition.state, event: transition.event, pid }, `state ${transition.state}`);
-    if (c.lastReload !== lastReload && c.lastReload) {
-      const r = c.lastReload;
+    if (r) {
       const fields = { cause: r.causes.join(','), outcome: r.outcome, pid, state: transition?.state };
       if (r.outcome === 'rejected') logger.error({ ...fields, error: r.error }, `change ${r.outcome}: ${r.error ?? ''}`);
       else logger.info(fields, `change ${r.outcome}`);
     }
-    lastReload = c.lastReload;
-    if (c.lastReconcile !== lastReconcile && c.lastReconcile) logger.info({ reconcile: c.lastReconcile }, 'reconcile finished');
-    lastReconcile = c.lastReconcile;
+    if (reconcile) logger.info({ reconcile }, 'reconcile finished');
     if (c.lastError !== lastError && c.lastError && c.lastReload?.error !== c.lastError) {
       logger.warn({ error: c.lastError, pid }, c.lastError);
     }
