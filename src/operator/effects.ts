@@ -10,7 +10,7 @@ import { serverFacts } from './server-facts.js';
 /** The chart's `syncJwt`: mirror the mount into the resolver dir and log what happened, file by file. */
 export function createSyncJwt(settings: Settings, log: Logger) {
   return fromPromise<JwtSyncReport, { reason: 'startup' | 'change' }>(async ({ input }) => {
-    const { systemAccount } = await serverFacts(settings);
+    const systemAccount = async () => (await serverFacts(settings)).systemAccount;
     const report = await mirrorJwts({ mountDir: settings.jwtMountDir, jwtDir: settings.jwtDir, systemAccount });
     for (const s of report.skipped) log.warn({ cause: 'jwt', file: s.name, reason: s.reason }, `JWT mirror skipped ${s.name}: ${s.reason}`);
     if (report.copied.length || report.removed.length) {

@@ -8,8 +8,11 @@ import { accountClaims, isAccountPublicKey } from './account-jwt.js';
 export interface MirrorInput {
   mountDir: string;
   jwtDir: string;
-  /** nats-server writes the system account's JWT into the resolver dir itself: never removed. */
-  systemAccount: string | null;
+  /**
+   * nats-server writes the system account's JWT into the resolver dir itself: never removed. Asked only
+   * when something is about to be removed (finding it costs a /varz request and a config parse).
+   */
+  systemAccount: () => Promise<string | null>;
 }
 
 type Candidate = { key: string; text: string } | { skip: string; reason: string };
@@ -67,9 +70,11 @@ export async function mirrorJwts(input: MirrorInput): Promise<JwtSyncReport> {
   });
   report.copied = copied.filter((k): k is string => k !== null);
   const keep = new Set(valid.map((v) => v.key));
-  for (const entry of await listJwts(input.jwtDir)) {
-    const key = entry.slice(0, -'.jwt'.length);
-    if (!isAccountPublicKey(key) || keep.has(key) || key === input.systemAccount) continue;
+  const orphans = (await listJwts(input.jwtDir)).map((e) => e.slice(0, -'.jwt'.length)).filter((k) => isAccountPublicKey(k) && !keep.has(k));
+  const systemAccount = orphans.length > 0 ? await input.systemAccount() : null;
+  for (const key of orphans) {
+    const entry = `${key}.jwt`;
+    if (key === systemAccount) continue;
     const st = await lstat(path.join(input.jwtDir, entry)).catch(() => null);
     if (!st?.isFile()) continue;
     await unlink(path.join(input.jwtDir, entry));

@@ -37,7 +37,7 @@ describe('JWT mirror', () => {
     await mkdir(jwtDir);
     await writeFile(path.join(jwtDir, `${orphan.key}.jwt`), orphan.jwt);
     await writeFile(path.join(jwtDir, `${sys.key}.jwt`), sys.jwt);
-    const report = await mirrorJwts({ mountDir: mount, jwtDir, systemAccount: sys.key });
+    const report = await mirrorJwts({ mountDir: mount, jwtDir, systemAccount: async () => sys.key });
     assert.deepEqual(report.copied.sort(), [a.key, b.key].sort());
     assert.deepEqual(report.removed, [orphan.key]);
     assert.deepEqual(await files(jwtDir), [`${a.key}.jwt`, `${b.key}.jwt`, `${sys.key}.jwt`].sort());
@@ -47,8 +47,8 @@ describe('JWT mirror', () => {
   it('when nothing changed then nothing is written', async () => {
     const a = await account('A');
     await writeFile(path.join(mount, `${a.key}.jwt`), a.jwt);
-    await mirrorJwts({ mountDir: mount, jwtDir, systemAccount: null });
-    const again = await mirrorJwts({ mountDir: mount, jwtDir, systemAccount: null });
+    await mirrorJwts({ mountDir: mount, jwtDir, systemAccount: async () => null });
+    const again = await mirrorJwts({ mountDir: mount, jwtDir, systemAccount: async () => null });
     assert.deepEqual([again.copied, again.removed], [[], []]);
   });
 
@@ -62,7 +62,7 @@ describe('JWT mirror', () => {
       await mkdir(jwtDir);
       await writeFile(path.join(jwtDir, `${old.key}.jwt`), old.jwt);
       await prepare();
-      const report = await mirrorJwts({ mountDir: mount, jwtDir, systemAccount: null });
+      const report = await mirrorJwts({ mountDir: mount, jwtDir, systemAccount: async () => null });
       assert.deepEqual(report.removed, []);
       assert.deepEqual(await files(jwtDir), [`${old.key}.jwt`]);
       assert.ok(report.skipped.length > 0);
@@ -81,7 +81,7 @@ describe('JWT mirror', () => {
     await writeFile(path.join(mount, `A${'D'.repeat(55)}.jwt`), opJwt);
     await writeFile(path.join(mount, `A${'E'.repeat(55)}.jwt`), other.jwt);
     await symlink(outside, path.join(mount, `${other.key}.jwt`));
-    const report = await mirrorJwts({ mountDir: mount, jwtDir, systemAccount: null });
+    const report = await mirrorJwts({ mountDir: mount, jwtDir, systemAccount: async () => null });
     assert.deepEqual(report.copied, [good.key]);
     const reasons = Object.fromEntries(report.skipped.map((s) => [s.name.slice(0, 12), s.reason]));
     assert.match(reasons['not-a-key.jw'] ?? '', /not an account public key/);
@@ -95,7 +95,7 @@ describe('JWT mirror', () => {
   it('when the mount uses the Kubernetes ..data layout then the linked files are mirrored', async () => {
     const a = await account('A');
     await atomicWriterUpdate(mount, { [`${a.key}.jwt`]: a.jwt }, 1);
-    const report = await mirrorJwts({ mountDir: mount, jwtDir, systemAccount: null });
+    const report = await mirrorJwts({ mountDir: mount, jwtDir, systemAccount: async () => null });
     assert.deepEqual(report.copied, [a.key]);
     assert.deepEqual(report.skipped, []);
   });
