@@ -152,8 +152,8 @@ export class FileWatcher {
       for (;;) {
         const changed = await source.rescan();
         // A swap that landed while this scan ran is likely what it saw: the new version is complete.
-        const immediate = swap || this.dirty.get(source) === true;
-        if (changed.length > 0 && !this.stopped) this.emit({ type: 'FS_CHANGED', cause: source.spec.cause, paths: changed, immediate });
+        const swapped = swap || this.dirty.get(source) === true;
+        if (changed.length > 0 && !this.stopped) this.emit({ type: 'FS_CHANGED', cause: source.spec.cause, paths: changed, immediate: swapped });
         if (!this.dirty.has(source)) break;
         swap = this.dirty.get(source) ?? false;
         this.dirty.delete(source);

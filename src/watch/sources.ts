@@ -38,7 +38,7 @@ export class WatchedSource {
     return this.roots().some((root) => file === root || file.startsWith(root + path.sep));
   }
 
-  /** Scans now and makes that the applied state; true when it differs from what was applied before. */
+  /** Makes the current contents the applied state; true when they differ from what was applied before. */
   async takeForAction(): Promise<boolean> {
     // A file caught half-written is the risk for single files, cheap to read again. A directory was
     // rescanned after its last event already, and may hold thousands of JWTs: its snapshot stands.
