@@ -2,13 +2,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { encodeAccount, encodeOperator, encodeUser, fmtCreds } from '@nats-io/jwt';
 import { createAccount, createOperator, createUser, type KeyPair } from '@nats-io/nkeys';
+import { fastKeyPair } from './fast-keys.js';
 import type { Layout } from './layout.js';
 
 /** An operator-mode world made in the test: operator, system account, accounts, users, creds. */
 export interface TestAccount { name: string; kp: KeyPair; key: string; jwt: string }
 
 export class OperatorWorld {
-  readonly operator = createOperator();
+  readonly operator = fastKeyPair(createOperator());
   sys!: TestAccount;
   operatorJwt = '';
 
@@ -20,7 +21,7 @@ export class OperatorWorld {
   }
 
   async account(name: string, opts: { jetstream?: boolean; conn?: number; kp?: KeyPair } = {}): Promise<TestAccount> {
-    const kp = opts.kp ?? createAccount();
+    const kp = opts.kp ?? fastKeyPair(createAccount());
     const js = opts.jetstream === false ? {} : { mem_storage: -1, disk_storage: -1, streams: -1, consumer: -1 };
     const limits = { conn: opts.conn ?? -1, subs: -1, data: -1, payload: -1, imports: -1, exports: -1, wildcards: true, leaf: -1, ...js };
     const jwt = await encodeAccount(name, kp, { limits: limits as never }, { signer: this.operator });
@@ -28,7 +29,7 @@ export class OperatorWorld {
   }
 
   async creds(account: TestAccount, file: string): Promise<string> {
-    const user = createUser();
+    const user = fastKeyPair(createUser());
     const jwt = await encodeUser(`${account.name}-user`, user, account.kp);
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, fmtCreds(jwt, user));
