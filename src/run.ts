@@ -1,7 +1,9 @@
 import { toPromise } from 'xstate';
 import type { SupervisorEvent } from '../machines/events.js';
 import { startControlSocket } from './control-socket.js';
+import { JwtMirror } from './operator/jwt-mirror.js';
 import { Reconciler } from './operator/reconciler.js';
+import { serverFacts } from './operator/server-facts.js';
 import { createLogger, type Logger } from './logger.js';
 import { EXIT } from './exit-codes.js';
 import { listenToSignals } from './process-signals.js';
@@ -43,8 +45,12 @@ export async function run(settings: Settings): Promise<number> {
   // The watcher's first snapshot is the baseline nats-server starts from; its events reach the actor once it exists.
   let send: (e: SupervisorEvent) => void = () => undefined;
   const watcher = new FileWatcher(sourcesFor(settings), (e) => send(e), logger);
-  const reconciler = new Reconciler(settings, logger);
-  const { actor } = createSupervisor({ settings, logger, watcher, reconciler, inspect: createTransitionLogger(logger, status) });
+  const mirror = new JwtMirror({
+    mountDir: settings.jwtMountDir, jwtDir: settings.jwtDir,
+    systemAccount: async () => (await serverFacts(settings)).systemAccount,
+  });
+  const reconciler = new Reconciler(settings, mirror, logger);
+  const { actor } = createSupervisor({ settings, logger, watcher, mirror, reconciler, inspect: createTransitionLogger(logger, status) });
   send = (e) => actor.send(e);
   const unlisten = listenToSignals((e) => actor.send(e));
   // A bug must not take nats-server down abruptly: it is stopped gracefully like on SIGTERM.

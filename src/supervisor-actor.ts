@@ -4,6 +4,7 @@ import type { Cause } from '../machines/causes.js';
 import { supervisorMachine } from '../machines/supervisor.js';
 import type { Logger } from './logger.js';
 import { createReconcile, createSyncJwt } from './operator/effects.js';
+import type { JwtMirror } from './operator/jwt-mirror.js';
 import type { Reconciler } from './operator/reconciler.js';
 import { createWaitReady } from './readiness.js';
 import { createConfirmReload, createReloadBaseline } from './reload-confirm.js';
@@ -14,12 +15,21 @@ import { createValidateConfig } from './validate-config.js';
 import type { FileWatcher } from './watch/file-watcher.js';
 
 /** The one place the chart meets the real world: every effect and delay, provided from settings. */
-export function provideSupervisor(settings: Settings, logger: Logger, bus: ServerLogBus, watcher: FileWatcher, reconciler: Reconciler) {
+export interface SupervisorParts {
+  settings: Settings;
+  logger: Logger;
+  watcher: FileWatcher;
+  mirror: JwtMirror;
+  reconciler: Reconciler;
+  inspect?: (event: InspectionEvent) => void;
+}
+
+export function provideSupervisor({ settings, logger, watcher, mirror, reconciler }: SupervisorParts, bus: ServerLogBus) {
   return supervisorMachine.provide({
     actors: {
       configExists: fromPromise(async () => existsSync(settings.confPath)),
       checkChanges: fromPromise<Cause[], { causes: Cause[] }>(({ input }) => watcher.changedSinceApplied(input.causes)),
-      syncJwt: createSyncJwt(settings, logger),
+      syncJwt: createSyncJwt(mirror, logger, () => watcher.appliedSnapshot('jwt')),
       validateConfig: createValidateConfig(settings),
       serverProcess: createServerProcess({ settings, logger, bus }),
       waitReady: createWaitReady(settings, bus),
@@ -35,15 +45,9 @@ export function provideSupervisor(settings: Settings, logger: Logger, bus: Serve
   });
 }
 
-export function createSupervisor(opts: {
-  settings: Settings;
-  logger: Logger;
-  watcher: FileWatcher;
-  reconciler: Reconciler;
-  inspect?: (event: InspectionEvent) => void;
-}) {
+export function createSupervisor(opts: SupervisorParts) {
   const bus = new ServerLogBus();
-  const machine = provideSupervisor(opts.settings, opts.logger, bus, opts.watcher, opts.reconciler);
+  const machine = provideSupervisor(opts, bus);
   const actor = createActor(machine, {
     input: { mode: opts.settings.mode, shutdown: opts.settings.shutdown },
     ...(opts.inspect ? { inspect: opts.inspect } : {}),

@@ -1,11 +1,9 @@
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ReconcileReport } from '../../machines/outputs.js';
-import { FILE_CONCURRENCY, mapPool } from '../concurrency.js';
+import { mapPool } from '../concurrency.js';
 import type { Logger } from '../logger.js';
 import type { Settings } from '../settings.js';
+import type { JwtMirror } from './jwt-mirror.js';
 import { planPurge, type PurgePlan } from './purge-rules.js';
 import { resolverAccounts, serverFacts, storeEntries, type ServerFacts } from './server-facts.js';
 import { SystemClient, type CallResult } from './system-client.js';
@@ -28,8 +26,6 @@ async function withRetries(call: (attempt: number) => Promise<CallResult>, onRet
 // chance, then the patient timeout (a push is idempotent, so a late duplicate does no harm).
 const pushTimeoutMs = (attempt: number): number => (attempt === 0 ? 750 : 2000);
 
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
-
 /**
  * The `reconcile` effect: purge JetStream data of accounts that left the resolver (only when every rule
  * holds), then push the account JWTs whose contents changed since their last successful push.
@@ -39,7 +35,7 @@ export class Reconciler {
   /** account → sha256 of the JWT last pushed; null until the first reconcile takes the start-up set as pushed. */
   private pushed: Map<string, string> | null = null;
 
-  constructor(private readonly settings: Settings, private readonly log: Logger) {
+  constructor(private readonly settings: Settings, private readonly mirror: JwtMirror, private readonly log: Logger) {
     this.client = settings.sysUserCredPath ? new SystemClient(settings.clientUrl, settings.sysUserCredPath) : null;
   }
 
@@ -84,24 +80,21 @@ export class Reconciler {
     return purged;
   }
 
-  private async readResolver(): Promise<Map<string, string>> {
-    const accounts = [...((await resolverAccounts(this.settings.jwtDir)) ?? [])];
-    const texts = await mapPool(accounts, FILE_CONCURRENCY, (a) => readFile(path.join(this.settings.jwtDir, `${a}.jwt`), 'utf8').catch(() => null));
-    return new Map(accounts.flatMap((a, i) => (texts[i] === null ? [] : [[a, texts[i]!.trim()] as [string, string]])));
-  }
-
   private async push(signal?: AbortSignal): Promise<{ pushed: number; failed: number }> {
-    const current = await this.readResolver();
+    const current = this.mirror.accounts();
     if (this.pushed === null) {
       // At start nats-server loaded the mirrored set itself: it counts as pushed.
-      this.pushed = new Map([...current].map(([k, v]) => [k, sha256(v)]));
+      this.pushed = new Map(current);
       return { pushed: 0, failed: 0 };
     }
-    const changed = [...current].filter(([k, v]) => this.pushed!.get(k) !== sha256(v));
+    const changed = [...current].filter(([k, sha]) => this.pushed!.get(k) !== sha);
     let failed = 0;
-    await mapPool(changed, PUSH_CONCURRENCY, async ([account, jwt]) => {
-      const result = await withRetries((attempt) => this.client!.pushClaims(jwt, pushTimeoutMs(attempt)), (error) => this.log.debug({ account, error }, 'claims push attempt failed; retrying'), signal);
-      if (result.ok) this.pushed!.set(account, sha256(jwt));
+    await mapPool(changed, PUSH_CONCURRENCY, async ([account, sha]) => {
+      const jwt = await this.mirror.jwt(account);
+      const result = jwt === null
+        ? { ok: false as const, error: 'its JWT is gone from the resolver dir' }
+        : await withRetries((attempt) => this.client!.pushClaims(jwt, pushTimeoutMs(attempt)), (error) => this.log.debug({ account, error }, 'claims push attempt failed; retrying'), signal);
+      if (result.ok) this.pushed!.set(account, sha);
       else {
         failed += 1;
         this.log.error({ account, error: result.error }, 'account claims push failed; will try again on the next change');

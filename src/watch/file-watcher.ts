@@ -4,6 +4,7 @@ import watcher, { type AsyncSubscription, type Event as WatchEvent } from '@parc
 import type { Cause } from '../../machines/causes.js';
 import type { SupervisorEvent } from '../../machines/events.js';
 import type { Logger } from '../logger.js';
+import type { Snapshot } from './hash.js';
 import { WatchedSource, type SourceSpec } from './sources.js';
 
 type FsChanged = Extract<SupervisorEvent, { type: 'FS_CHANGED' }>;
@@ -68,6 +69,11 @@ export class FileWatcher {
       return source.takeForAction();
     }));
     return causes.filter((_, i) => kept[i]);
+  }
+
+  /** The contents (path → sha256) of a source as the last action took them. */
+  appliedSnapshot(cause: Cause): Snapshot | undefined {
+    return this.sources.find((s) => s.spec.cause === cause)?.appliedSnapshot();
   }
 
   async stop(): Promise<void> {

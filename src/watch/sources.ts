@@ -48,6 +48,10 @@ export class WatchedSource {
     return changed;
   }
 
+  appliedSnapshot(): Snapshot {
+    return this.applied;
+  }
+
   async start(): Promise<void> {
     await this.rescan();
     this.applied = this.snapshot;

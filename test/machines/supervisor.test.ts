@@ -145,18 +145,23 @@ describe('supervisor statechart: changes', () => {
     assert.deepEqual(h.signals, ['SIGHUP']);
   });
 
-  it('when only JWTs change in leaf mode then it mirrors and reconciles without any signal', async () => {
-    const h = await startedHarness({ mode: 'leaf' });
-    h.send({ type: 'FS_CHANGED', cause: 'jwt', paths: [] });
-    h.clock.increment(100);
-    await h.until((s) => s.matches({ running: 'idle' }) && h.reconciles === 2);
-    assert.deepEqual(h.signals, []);
-    assert.deepEqual(h.syncs, ['startup', 'change']);
-  });
+  for (const mode of ['server', 'leaf'] as const) {
+    it(`when only JWTs change in ${mode} mode then it mirrors and reconciles without any signal or validation`, async () => {
+      const h = await startedHarness({ mode });
+      const validationsAtStart = h.validations;
+      h.send({ type: 'FS_CHANGED', cause: 'jwt', paths: [] });
+      h.clock.increment(100);
+      await h.until((s) => s.matches({ running: 'idle' }) && h.reconciles === 2);
+      assert.deepEqual(h.signals, []);
+      assert.equal(h.validations, validationsAtStart);
+      assert.deepEqual(h.syncs, ['startup', 'change']);
+    });
+  }
 
-  it('when JWTs change in server mode then it mirrors, reloads, then reconciles', async () => {
+  it('when JWTs and the config change together in server mode then it mirrors, reloads, then reconciles', async () => {
     const h = await startedHarness();
     h.send({ type: 'FS_CHANGED', cause: 'jwt', paths: [] });
+    h.send({ type: 'FS_CHANGED', cause: 'config', paths: [] });
     h.clock.increment(100);
     await h.until((s) => s.matches({ running: 'idle' }) && h.reconciles === 2);
     assert.deepEqual(h.signals, ['SIGHUP']);

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { encodeAccount, encodeOperator } from '@nats-io/jwt';
-import { createAccount, createOperator } from '@nats-io/nkeys';
-import { mirrorJwts } from '../../../src/operator/jwt-mirror.js';
+import { createAccount, createOperator, type KeyPair } from '@nats-io/nkeys';
+import { JwtMirror } from '../../../src/operator/jwt-mirror.js';
+import { snapshotDir } from '../../../src/watch/hash.js';
 import { atomicWriterUpdate } from '../../support/layout.js';
 
 let root: string;
@@ -13,10 +14,10 @@ let mount: string;
 let jwtDir: string;
 const operator = createOperator();
 
-async function account(name: string, limits: Record<string, number> = {}): Promise<{ key: string; jwt: string }> {
-  const kp = createAccount();
+type Account = { key: string; jwt: string; kp: KeyPair };
+async function account(name: string, limits: Record<string, number> = {}, kp: KeyPair = createAccount()): Promise<Account> {
   const jwt = await encodeAccount(name, kp, { limits: { conn: -1, ...limits } as never }, { signer: operator });
-  return { key: kp.getPublicKey(), jwt };
+  return { key: kp.getPublicKey(), jwt, kp };
 }
 
 beforeEach(async () => {
@@ -26,6 +27,9 @@ beforeEach(async () => {
   await mkdir(mount);
 });
 afterEach(() => rm(root, { recursive: true, force: true }));
+
+const mirrorOf = (systemAccount: string | null = null) => new JwtMirror({ mountDir: mount, jwtDir, systemAccount: async () => systemAccount });
+const mirrorJwts = (opts: { systemAccount: () => Promise<string | null> }) => new JwtMirror({ mountDir: mount, jwtDir, ...opts }).sync();
 
 const files = async (d: string) => (await readdir(d).catch(() => [])).sort();
 
@@ -37,7 +41,7 @@ describe('JWT mirror', () => {
     await mkdir(jwtDir);
     await writeFile(path.join(jwtDir, `${orphan.key}.jwt`), orphan.jwt);
     await writeFile(path.join(jwtDir, `${sys.key}.jwt`), sys.jwt);
-    const report = await mirrorJwts({ mountDir: mount, jwtDir, systemAccount: async () => sys.key });
+    const report = await mirrorJwts({ systemAccount: async () => sys.key });
     assert.deepEqual(report.copied.sort(), [a.key, b.key].sort());
     assert.deepEqual(report.removed, [orphan.key]);
     assert.deepEqual(await files(jwtDir), [`${a.key}.jwt`, `${b.key}.jwt`, `${sys.key}.jwt`].sort());
@@ -47,9 +51,35 @@ describe('JWT mirror', () => {
   it('when nothing changed then nothing is written', async () => {
     const a = await account('A');
     await writeFile(path.join(mount, `${a.key}.jwt`), a.jwt);
-    await mirrorJwts({ mountDir: mount, jwtDir, systemAccount: async () => null });
-    const again = await mirrorJwts({ mountDir: mount, jwtDir, systemAccount: async () => null });
+    await mirrorJwts({ systemAccount: async () => null });
+    const again = await mirrorJwts({ systemAccount: async () => null });
     assert.deepEqual([again.copied, again.removed], [[], []]);
+    const mirror = mirrorOf();
+    await mirror.sync(await snapshotDir(mount));
+    const third = await mirror.sync(await snapshotDir(mount));
+    assert.deepEqual([third.copied, third.removed], [[], []]);
+  });
+
+  it('when one account of many changes then only it is written, and an unchanged bad entry is not reported again', async () => {
+    const accounts = await Promise.all(['A', 'B', 'C', 'D'].map((n) => account(n)));
+    let version = 1;
+    const project = (list: Account[]) =>
+      atomicWriterUpdate(mount, { ...Object.fromEntries(list.map((a) => [`${a.key}.jwt`, a.jwt])), 'bad.jwt': 'x' }, version++);
+    await project(accounts);
+    const mirror = mirrorOf();
+    const first = await mirror.sync(await snapshotDir(mount));
+    assert.equal(first.copied.length, 4);
+    assert.deepEqual(first.skipped.map((s) => s.name), ['bad.jwt']);
+    const changed = [accounts[0]!, await account('B', { conn: 1 }, accounts[1]!.kp), accounts[2]!, accounts[3]!];
+    await project(changed);
+    const second = await mirror.sync(await snapshotDir(mount));
+    assert.deepEqual([second.copied, second.removed, second.skipped], [[accounts[1]!.key], [], []]);
+    assert.equal(await readFile(path.join(jwtDir, `${accounts[1]!.key}.jwt`), 'utf8'), changed[1]!.jwt);
+    assert.equal(mirror.accounts().size, 4);
+    await project([accounts[0]!]);
+    const third = await mirror.sync(await snapshotDir(mount));
+    assert.deepEqual(third.removed.sort(), accounts.slice(1).map((a) => a.key).sort());
+    assert.deepEqual([...mirror.accounts().keys()], [accounts[0]!.key]);
   });
 
   for (const [what, prepare] of [
@@ -62,7 +92,7 @@ describe('JWT mirror', () => {
       await mkdir(jwtDir);
       await writeFile(path.join(jwtDir, `${old.key}.jwt`), old.jwt);
       await prepare();
-      const report = await mirrorJwts({ mountDir: mount, jwtDir, systemAccount: async () => null });
+      const report = await mirrorJwts({ systemAccount: async () => null });
       assert.deepEqual(report.removed, []);
       assert.deepEqual(await files(jwtDir), [`${old.key}.jwt`]);
       assert.ok(report.skipped.length > 0);
@@ -81,7 +111,7 @@ describe('JWT mirror', () => {
     await writeFile(path.join(mount, `A${'D'.repeat(55)}.jwt`), opJwt);
     await writeFile(path.join(mount, `A${'E'.repeat(55)}.jwt`), other.jwt);
     await symlink(outside, path.join(mount, `${other.key}.jwt`));
-    const report = await mirrorJwts({ mountDir: mount, jwtDir, systemAccount: async () => null });
+    const report = await mirrorJwts({ systemAccount: async () => null });
     assert.deepEqual(report.copied, [good.key]);
     const reasons = Object.fromEntries(report.skipped.map((s) => [s.name.slice(0, 12), s.reason]));
     assert.match(reasons['not-a-key.jw'] ?? '', /not an account public key/);
@@ -95,7 +125,7 @@ describe('JWT mirror', () => {
   it('when the mount uses the Kubernetes ..data layout then the linked files are mirrored', async () => {
     const a = await account('A');
     await atomicWriterUpdate(mount, { [`${a.key}.jwt`]: a.jwt }, 1);
-    const report = await mirrorJwts({ mountDir: mount, jwtDir, systemAccount: async () => null });
+    const report = await mirrorJwts({ systemAccount: async () => null });
     assert.deepEqual(report.copied, [a.key]);
     assert.deepEqual(report.skipped, []);
   });
