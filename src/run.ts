@@ -10,7 +10,7 @@ import { listenToSignals } from './process-signals.js';
 import type { Settings } from './settings.js';
 import { startStatusHttp } from './status-http.js';
 import { StatusModel } from './status-model.js';
-import { createSupervisor } from './supervisor-actor.js';
+import { createSupervisor, type SupervisorActor } from './supervisor-actor.js';
 import { createTransitionLogger } from './transition-log.js';
 import { FileWatcher } from './watch/file-watcher.js';
 import { sourcesFor } from './watch/sources.js';
@@ -35,6 +35,22 @@ async function startSurfaces(settings: Settings, status: StatusModel, logger: Lo
     }
   }
   return surfaces;
+}
+
+/** Resolves once nats-server is first spawned, or the supervisor is done without ever spawning it. */
+function firstSpawn(actor: SupervisorActor): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const sub = actor.subscribe({
+      next: (s) => {
+        if (s.matches('starting') || s.status !== 'active') {
+          sub.unsubscribe();
+          resolve();
+        }
+      },
+      error: () => resolve(),
+      complete: () => resolve(),
+    });
+  });
 }
 
 /** `iofog-nats run`: supervise nats-server until it is stopped; resolves with the process exit code. */
@@ -63,8 +79,14 @@ export async function run(settings: Settings): Promise<number> {
   const surfaces = await startSurfaces(settings, status, logger);
   await watcher.snapshot();
   actor.start();
-  // Subscribing costs a few ms per directory: it runs while nats-server is validated and started.
-  const subscribed = watcher.subscribe().then(() => logger.info({ watched: watcher.watchedPaths() }, 'watching'));
+  // Subscribing costs a few ms per directory: it runs while nats-server is validated and started. The
+  // look for changes made before the subscription reads every watched file again (5000 JWTs: ~50 ms):
+  // it waits until nats-server is spawned, whose own start keeps the other core busy for longer.
+  const spawned = firstSpawn(actor);
+  const subscribed = watcher.subscribe()
+    .then(() => logger.info({ watched: watcher.watchedPaths() }, 'watching'))
+    .then(() => spawned)
+    .then(() => watcher.catchUp());
   let exitCode: number;
   try {
     exitCode = (await toPromise(actor)).exitCode;

@@ -1,10 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { lstat, mkdir, readdir, readFile, realpath, rename, unlink, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { lstatSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { JwtSyncReport } from '../../machines/outputs.js';
-import { FILE_CONCURRENCY, mapPool } from '../concurrency.js';
-import type { Snapshot } from '../watch/hash.js';
+import { mapSliced } from '../concurrency.js';
+import { sha256, type Snapshot } from '../watch/hash.js';
 import { accountClaims, isAccountPublicKey } from './account-jwt.js';
+import { LinkResolver } from './link-resolver.js';
 
 export interface MirrorPaths {
   mountDir: string;
@@ -20,31 +22,42 @@ export interface MirrorPaths {
 type Taken = { key: string; text: string; sha: string };
 type Verdict = { hash: string | null } & (Taken | { skip: string; reason: string });
 
-const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
-
 /** Writes through a temp file in the same directory and a rename: nats-server never reads half a JWT. */
-async function writeAtomically(file: string, text: string): Promise<void> {
+function writeAtomically(file: string, text: string): void {
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  await writeFile(temp, text, { mode: 0o644 });
-  await rename(temp, file);
+  writeFileSync(temp, text, { mode: 0o644 });
+  renameSync(temp, file);
 }
 
-async function listJwts(dir: string): Promise<string[]> {
-  const entries = await readdir(dir).catch(() => [] as string[]);
+function listJwts(dir: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return [];
+  }
   return entries.filter((e) => e.endsWith('.jwt') && !e.startsWith('.'));
 }
 
-async function readEntry(mountReal: string, dir: string, entry: string, hint: string | null): Promise<Verdict> {
+function readOrNull(file: string): Buffer | null {
+  try {
+    return readFileSync(file);
+  } catch {
+    return null;
+  }
+}
+
+function readEntry(links: LinkResolver, mountReal: string, dir: string, entry: string, hint: string | null): Verdict {
   const key = entry.slice(0, -'.jwt'.length);
   if (!isAccountPublicKey(key)) return { hash: hint, skip: entry, reason: 'the name is not an account public key' };
   const full = path.join(dir, entry);
-  const target = await realpath(full).catch(() => null);
+  const target = links.resolve(full);
   if (target === null) return { hash: null, skip: entry, reason: 'it cannot be resolved (dangling link?)' };
   // The Kubernetes layout links every file into ..data inside the mount; anything else leaving it is refused.
   if (target !== mountReal && !target.startsWith(mountReal + path.sep)) {
     return { hash: hint, skip: entry, reason: `it links outside the mount (to ${target})` };
   }
-  const bytes = await readFile(full).catch(() => null);
+  const bytes = readOrNull(full);
   if (bytes === null) return { hash: null, skip: entry, reason: 'it cannot be read' };
   const text = bytes.toString('utf8').trim();
   const checked = accountClaims(text, key);
@@ -73,9 +86,8 @@ export class JwtMirror {
   }
 
   /** The JWT text of a mirrored account, read back from the resolver dir. */
-  async jwt(account: string): Promise<string | null> {
-    const text = await readFile(path.join(this.paths.jwtDir, `${account}.jwt`), 'utf8').catch(() => null);
-    return text?.trim() ?? null;
+  jwt(account: string): string | null {
+    return readOrNull(path.join(this.paths.jwtDir, `${account}.jwt`))?.toString('utf8').trim() ?? null;
   }
 
   /** `mountHashes` (path → sha256, from the watcher) lets entries unchanged since the last sync go unread. */
@@ -84,12 +96,13 @@ export class JwtMirror {
     const report: JwtSyncReport = { copied: [], removed: [], skipped: [] };
     const mountReal = await realpath(mountDir).catch(() => null);
     if (mountReal === null) return { ...report, skipped: [{ name: mountDir, reason: 'the mount does not exist: nothing changed' }] };
-    const entries = await listJwts(mountDir);
-    const verdicts = await mapPool(entries, FILE_CONCURRENCY, async (entry) => {
+    const entries = listJwts(mountDir);
+    const links = new LinkResolver();
+    const verdicts = await mapSliced(entries, (entry) => {
       const last = this.seen.get(entry);
       const hint = mountHashes?.get(path.join(mountDir, entry)) ?? null;
       if (last && hint !== null && last.hash === hint) return { verdict: last, fresh: false };
-      return { verdict: await readEntry(mountReal, mountDir, entry, hint), fresh: true };
+      return { verdict: readEntry(links, mountReal, mountDir, entry, hint), fresh: true };
     });
     this.remember(entries, verdicts.map((v) => v.verdict));
     // A skipped entry is reported when it is read, not again on every later change.
@@ -111,18 +124,18 @@ export class JwtMirror {
   }
 
   private async write(valid: Taken[]): Promise<string[]> {
-    const existing = this.resolver.size === 0 ? new Set(await listJwts(this.paths.jwtDir)) : null;
-    const copied = await mapPool(valid, FILE_CONCURRENCY, async ({ key, text, sha }) => {
+    const existing = this.resolver.size === 0 ? new Set(listJwts(this.paths.jwtDir)) : null;
+    const copied = await mapSliced(valid, ({ key, text, sha }) => {
       const known = this.resolver.get(key);
       if (known === sha) return null;
       const target = path.join(this.paths.jwtDir, `${key}.jwt`);
       // Unknown to this mirror (first sync, a new account): the file may already hold it.
       const mayExist = existing === null || existing.has(`${key}.jwt`);
-      if (known === undefined && mayExist && (await readFile(target, 'utf8').catch(() => null))?.trim() === text) {
+      if (known === undefined && mayExist && readOrNull(target)?.toString('utf8').trim() === text) {
         this.resolver.set(key, sha);
         return null;
       }
-      await writeAtomically(target, text);
+      writeAtomically(target, text);
       this.resolver.set(key, sha);
       return key;
     });
@@ -131,15 +144,15 @@ export class JwtMirror {
 
   private async removeOrphans(keep: ReadonlySet<string>): Promise<string[]> {
     const { jwtDir } = this.paths;
-    const orphans = (await listJwts(jwtDir)).map((e) => e.slice(0, -'.jwt'.length)).filter((k) => isAccountPublicKey(k) && !keep.has(k));
+    const orphans = listJwts(jwtDir).map((e) => e.slice(0, -'.jwt'.length)).filter((k) => isAccountPublicKey(k) && !keep.has(k));
     const systemAccount = orphans.length > 0 ? await this.paths.systemAccount() : null;
     const removed: string[] = [];
     for (const key of orphans) {
       this.resolver.delete(key);
       if (key === systemAccount) continue;
-      const st = await lstat(path.join(jwtDir, `${key}.jwt`)).catch(() => null);
-      if (!st?.isFile()) continue;
-      await unlink(path.join(jwtDir, `${key}.jwt`));
+      const file = path.join(jwtDir, `${key}.jwt`);
+      if (!lstatSync(file, { throwIfNoEntry: false })?.isFile()) continue;
+      unlinkSync(file);
       removed.push(key);
     }
     return removed;

@@ -90,7 +90,7 @@ export class Reconciler {
     const changed = [...current].filter(([k, sha]) => this.pushed!.get(k) !== sha);
     let failed = 0;
     await mapPool(changed, PUSH_CONCURRENCY, async ([account, sha]) => {
-      const jwt = await this.mirror.jwt(account);
+      const jwt = this.mirror.jwt(account);
       const result = jwt === null
         ? { ok: false as const, error: 'its JWT is gone from the resolver dir' }
         : await withRetries((attempt) => this.client!.pushClaims(jwt, pushTimeoutMs(attempt)), (error) => this.log.debug({ account, error }, 'claims push attempt failed; retrying'), signal);

@@ -51,9 +51,12 @@ export class FileWatcher {
     await Promise.all(this.sources.map((s) => s.start()));
   }
 
-  /** Subscribes, then looks once more, so a change between the snapshot and the subscription is not missed. */
   async subscribe(): Promise<void> {
     await this.syncSubscriptions();
+  }
+
+  /** Looks once more after subscribing, so a change between the snapshot and the subscription is not missed. */
+  async catchUp(): Promise<void> {
     await Promise.all(this.sources.map((s) => this.rescanSource(s, false)));
   }
 

@@ -1,17 +1,50 @@
-import { createHash } from 'node:crypto';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import crypto from 'node:crypto';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import path from 'node:path';
-import { FILE_CONCURRENCY, mapPool } from '../concurrency.js';
+import { mapSliced } from '../concurrency.js';
 
 /** path → sha256 of its contents; symlinks are followed, so a Kubernetes `..data` swap shows as a content change. */
 export type Snapshot = Map<string, string>;
 
-export async function hashFile(file: string): Promise<string | null> {
+// crypto.hash (Node ≥ 20.12) skips the Hash object: half the cost for the small files mounts hold.
+const oneShot = (crypto as { hash?: (algorithm: string, data: Buffer | string, encoding: 'hex') => string }).hash;
+export const sha256 = (data: Buffer | string): string => oneShot?.('sha256', data, 'hex') ?? crypto.createHash('sha256').update(data).digest('hex');
+
+/** Most mounted files (JWTs, creds, certs) fit: one buffer reused for every read. */
+const scratch = Buffer.allocUnsafe(64 * 1024);
+
+type Entry = { kind: 'file'; hash: string } | { kind: 'dir' } | null;
+
+function readAll(fd: number, size: number): Buffer {
+  const buf = size <= scratch.length ? scratch : Buffer.allocUnsafe(size);
+  let total = 0;
+  for (let n = 1; n > 0 && total < buf.length; total += n) n = readSync(fd, buf, total, buf.length - total, total);
+  return buf.subarray(0, total);
+}
+
+/** One open per path, symlinks followed: a file's hash, or that it is a directory; null when unreadable. */
+function inspect(file: string): Entry {
+  let fd: number;
   try {
-    return createHash('sha256').update(await readFile(file)).digest('hex');
+    // Non-blocking: a FIFO in a watched dir must not hang the supervisor (it is then skipped below).
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch {
     return null;
   }
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) return { kind: 'dir' };
+    return st.isFile() ? { kind: 'file', hash: sha256(readAll(fd, st.size)) } : null;
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function hashFile(file: string): string | null {
+  const e = inspect(file);
+  return e?.kind === 'file' ? e.hash : null;
 }
 
 /** Kubernetes keeps its versions in `..<timestamp>` dirs and `..data`; the visible names link into them. */
@@ -20,28 +53,29 @@ export function isKubernetesInternal(name: string): boolean {
 }
 
 export async function snapshotFiles(files: readonly string[]): Promise<Snapshot> {
-  const snap: Snapshot = new Map();
-  await Promise.all(files.map(async (f) => {
-    const h = await hashFile(f);
-    if (h !== null) snap.set(f, h);
-  }));
-  return snap;
+  const hashes = await mapSliced(files, hashFile);
+  return new Map(files.flatMap((f, i) => (hashes[i] ? [[f, hashes[i]] as [string, string]] : [])));
+}
+
+function listDir(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((n) => !isKubernetesInternal(n)).map((n) => path.join(dir, n));
+  } catch {
+    return [];
+  }
 }
 
 export async function snapshotDir(dir: string, depth = 8): Promise<Snapshot> {
   const snap: Snapshot = new Map();
-  const walk = async (d: string, left: number): Promise<void> => {
-    const entries = await readdir(d).catch(() => [] as string[]);
-    await mapPool(entries.filter((n) => !isKubernetesInternal(n)), FILE_CONCURRENCY, async (name) => {
-      const full = path.join(d, name);
-      const st = await stat(full).catch(() => null);
-      if (st?.isDirectory() && left > 0) return walk(full, left - 1);
-      if (!st?.isFile()) return;
-      const h = await hashFile(full);
-      if (h !== null) snap.set(full, h);
+  let level = listDir(dir);
+  for (let left = depth; level.length > 0; left--) {
+    const subdirs = await mapSliced(level, (full) => {
+      const e = inspect(full);
+      if (e?.kind === 'file') snap.set(full, e.hash);
+      return e?.kind === 'dir' && left > 0 ? full : null;
     });
-  };
-  await walk(dir, depth);
+    level = subdirs.flatMap((d) => (d === null ? [] : listDir(d)));
+  }
   return snap;
 }
 

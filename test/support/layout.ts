@@ -72,7 +72,7 @@ export async function removeLayout(l: Layout): Promise<void> {
  * Writes `files` the way the kubelet's AtomicWriter does: a new timestamped dir, `..data_tmp`
  * pointing at it, renamed over `..data`; the visible names are symlinks into `..data`.
  */
-export async function atomicWriterUpdate(dir: string, files: Record<string, string>, version: number): Promise<void> {
+export async function atomicWriterUpdate(dir: string, files: Record<string, string>, version: number, beforeSwap?: () => void): Promise<void> {
   const stamp = `..2026_11_22_00_00_${String(version).padStart(2, '0')}.${process.pid}`;
   await mkdir(path.join(dir, stamp));
   for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, stamp, name), text);
@@ -81,5 +81,6 @@ export async function atomicWriterUpdate(dir: string, files: Record<string, stri
   for (const name of Object.keys(files)) {
     await symlink(path.join('..data', name), path.join(dir, name)).catch(() => undefined);
   }
+  beforeSwap?.();
   await rename(path.join(dir, '..data_tmp'), path.join(dir, '..data'));
 }
