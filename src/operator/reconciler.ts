@@ -88,12 +88,14 @@ export class Reconciler {
       return { pushed: 0, failed: 0 };
     }
     const changed = [...current].filter(([k, sha]) => this.pushed!.get(k) !== sha);
+    if (changed.length === 0) return { pushed: 0, failed: 0 };
+    const servers = await this.client!.clusterSize();
     let failed = 0;
     await mapPool(changed, PUSH_CONCURRENCY, async ([account, sha]) => {
       const jwt = this.mirror.jwt(account);
       const result = jwt === null
         ? { ok: false as const, error: 'its JWT is gone from the resolver dir' }
-        : await withRetries((attempt) => this.client!.pushClaims(jwt, pushTimeoutMs(attempt)), (error) => this.log.debug({ account, error }, 'claims push attempt failed; retrying'), signal);
+        : await withRetries((attempt) => this.client!.pushClaims(jwt, pushTimeoutMs(attempt), servers), (error) => this.log.debug({ account, error }, 'claims push attempt failed; retrying'), signal);
       if (result.ok) this.pushed!.set(account, sha);
       else {
         failed += 1;
@@ -101,6 +103,7 @@ export class Reconciler {
       }
     });
     for (const account of [...this.pushed.keys()]) if (!current.has(account)) this.pushed.delete(account);
+    this.log.info({ pushed: changed.length - failed, failed, servers }, `account claims pushed to ${servers === 1 ? 'the server' : `each of ${servers} servers`}`);
     return { pushed: changed.length - failed, failed };
   }
 

@@ -3,6 +3,16 @@ import type { NatsConnection } from '@nats-io/transport-node';
 
 export type CallResult = { ok: true } | { ok: false; error: string };
 
+type ClaimsReply = { data?: { code?: number; message?: string }; error?: { code?: number; description?: string }; server?: { name?: string } };
+
+function claimsVerdict(replies: ClaimsReply[], servers: number): CallResult {
+  const refusals = replies.filter((r) => r.data?.code !== 200)
+    .map((r) => `${r.server?.name ? `${r.server.name}: ` : ''}${r.error?.description ?? r.data?.message ?? 'unexpected reply'}`);
+  if (refusals.length > 0) return { ok: false, error: refusals.join('; ') };
+  if (replies.length < servers) return { ok: false, error: `${replies.length} of ${servers} servers answered in time` };
+  return { ok: true };
+}
+
 /**
  * One connection as the system user, opened on first use and kept: the Go wrapper opened one per purge.
  * The NATS client lives here only; the chart never sees it.
@@ -61,12 +71,35 @@ export class SystemClient {
     }
   }
 
-  /** `$SYS.REQ.CLAIMS.UPDATE` with the raw account JWT: success is a reply with data.code 200. */
-  async pushClaims(jwt: string, timeoutMs = 2000): Promise<CallResult> {
+  /**
+   * How many servers answer a claims push: this one and every server routed to it (in a cluster each
+   * full resolver replies). Asked of the connected server itself (ROUTEZ); unknown → 1.
+   */
+  async clusterSize(timeoutMs = 2000): Promise<number> {
     try {
-      const reply = (await this.request('$SYS.REQ.CLAIMS.UPDATE', jwt, timeoutMs)) as { data?: { code?: number; message?: string }; error?: { code?: number; description?: string } };
-      if (reply.data?.code === 200) return { ok: true };
-      return { ok: false, error: reply.error?.description ?? reply.data?.message ?? 'unexpected reply' };
+      const nc = await this.connection();
+      const id = nc.info?.server_id;
+      if (!id) return 1;
+      const reply = (await this.request(`$SYS.REQ.SERVER.${id}.ROUTEZ`, '', timeoutMs)) as { data?: { routes?: { remote_id?: string }[] } };
+      return 1 + new Set((reply.data?.routes ?? []).flatMap((r) => (r.remote_id ? [r.remote_id] : []))).size;
+    } catch {
+      return 1;
+    }
+  }
+
+  /**
+   * `$SYS.REQ.CLAIMS.UPDATE` with the raw account JWT. Success is `data.code` 200 from every one of
+   * `servers`: the first reply does not speak for the rest of a cluster.
+   */
+  async pushClaims(jwt: string, timeoutMs = 2000, servers = 1): Promise<CallResult> {
+    try {
+      if (servers <= 1) return claimsVerdict([await this.request('$SYS.REQ.CLAIMS.UPDATE', jwt, timeoutMs) as ClaimsReply], 1);
+      const nc = await this.connection();
+      const replies: ClaimsReply[] = [];
+      for await (const m of await nc.requestMany('$SYS.REQ.CLAIMS.UPDATE', jwt, { strategy: 'count', maxMessages: servers, maxWait: timeoutMs })) {
+        replies.push(m.json<ClaimsReply>());
+      }
+      return claimsVerdict(replies, servers);
     } catch (err) {
       return { ok: false, error: describe(err) };
     }

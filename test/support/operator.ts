@@ -36,15 +36,22 @@ export class OperatorWorld {
     return file;
   }
 
-  /** Full resolver on the layout's JWT dir, deletes allowed, the system account preloaded. */
-  config(l: Layout): string {
+  /**
+   * Full resolver on the layout's JWT dir, deletes allowed, the system account preloaded. `cluster` makes
+   * it one server of a cluster (no JetStream then: a clustered JetStream needs its own quorum).
+   */
+  config(l: Layout, opts: { cluster?: { name: string; port: number; routes: number[] }; resolverLimit?: number } = {}): string {
+    const limit = opts.resolverLimit ? `, limit: ${opts.resolverLimit}` : '';
     return [
       `listen: 127.0.0.1:${l.clientPort}`,
       `operator: ${this.operatorJwt}`,
       `system_account: ${this.sys.key}`,
-      `resolver: { type: full, dir: "${l.jwtDir}", allow_delete: true, interval: "2m" }`,
+      `resolver: { type: full, dir: "${l.jwtDir}", allow_delete: true, interval: "2m"${limit} }`,
       `resolver_preload: { ${this.sys.key}: ${this.sys.jwt} }`,
-      `jetstream { store_dir: "${l.storeDir}" }`,
+      ...(opts.cluster
+        ? [`server_name: ${opts.cluster.name}`,
+          `cluster { name: test, listen: 127.0.0.1:${opts.cluster.port}, routes: [${opts.cluster.routes.map((p) => `nats-route://127.0.0.1:${p}`).join(', ')}] }`]
+        : [`jetstream { store_dir: "${l.storeDir}" }`]),
     ].join('\n') + '\n';
   }
 }
