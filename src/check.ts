@@ -20,8 +20,8 @@ export async function check(settings: Settings, out: (line: string) => void): Pr
   for (const spec of sourcesFor(settings)) {
     const source = new WatchedSource(spec);
     await source.rescan();
-    const roots = source.roots().map((r) => `${r}${existsSync(r) ? '' : ' (missing: watched once it appears)'}`);
-    out(`watch     ${spec.cause.padEnd(8)} ${roots.join(', ')}`);
+    const paths = source.paths().map((r) => `${r}${existsSync(r) ? '' : ' (missing: watched once it appears)'}`);
+    if (paths.length > 0) out(`watch     ${spec.cause.padEnd(8)} ${paths.join(', ')}`);
   }
   const facts = await serverFacts(settings);
   out(`store     ${facts.jetstreamDir} (from ${facts.storeSource})`);

@@ -66,10 +66,13 @@ export class FileWatcher {
    */
   async changedSinceApplied(causes: readonly Cause[]): Promise<Cause[]> {
     const kept = await Promise.all(causes.map(async (cause) => {
-      const source = this.sources.find((s) => s.spec.cause === cause);
-      if (!source) return true;
-      await this.scanning.get(source);
-      return source.takeForAction();
+      const sources = this.sources.filter((s) => s.spec.cause === cause);
+      if (sources.length === 0) return true;
+      const changed = await Promise.all(sources.map(async (source) => {
+        await this.scanning.get(source);
+        return source.takeForAction();
+      }));
+      return changed.some(Boolean);
     }));
     return causes.filter((_, i) => kept[i]);
   }
@@ -146,6 +149,10 @@ export class FileWatcher {
 
   private async rescanSources(root: string, immediate: boolean): Promise<void> {
     const affected = this.sources.filter((s) => s.covers(root));
+    // A config change may name other files: the lists read from it are taken again.
+    if (affected.some((s) => s.spec.cause === 'config')) {
+      for (const s of this.sources) if (s.spec.kind === 'files' && s.spec.fromConfig && !affected.includes(s)) affected.push(s);
+    }
     await Promise.all(affected.map((s) => this.rescanSource(s, immediate)));
   }
 

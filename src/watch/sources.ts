@@ -1,19 +1,27 @@
 import path from 'node:path';
 import type { WatchedCause } from '../../machines/events.js';
 import type { Settings } from '../settings.js';
+import { tlsFiles } from '../config/tls-files.js';
 import { configFiles } from './config-includes.js';
 import { changedPaths, snapshotDir, snapshotFiles, type Snapshot } from './hash.js';
 
-/** One thing the platform mounts, with the cause its changes carry. */
+/**
+ * One thing the platform mounts, with the cause its changes carry. A list that is read from the config
+ * (`fromConfig`) is listed again whenever the config changes.
+ */
 export type SourceSpec =
-  | { cause: WatchedCause; kind: 'files'; list: () => Promise<string[]> }
+  | { cause: WatchedCause; kind: 'files'; list: () => Promise<string[]>; fromConfig?: boolean }
   | { cause: WatchedCause; kind: 'dir'; dir: string };
+
+const inside = (dir: string) => (file: string): boolean => file.startsWith(path.resolve(dir) + path.sep);
 
 export function sourcesFor(settings: Settings): SourceSpec[] {
   return [
     { cause: 'config', kind: 'files', list: () => configFiles(settings.confPath) },
     { cause: 'accounts', kind: 'files', list: async () => [settings.accountsPath] },
     { cause: 'tls', kind: 'dir', dir: settings.tlsDir },
+    // Certificates the config names outside NATS_TLS_DIR rotate too.
+    { cause: 'tls', kind: 'files', fromConfig: true, list: async () => tlsFiles(settings.confPath).filter((f) => !inside(settings.tlsDir)(f)) },
     { cause: 'jwt', kind: 'dir', dir: settings.jwtMountDir },
     { cause: 'creds', kind: 'dir', dir: settings.credsDir },
   ];
@@ -32,6 +40,11 @@ export class WatchedSource {
   roots(): string[] {
     if (this.spec.kind === 'dir') return [this.spec.dir];
     return [...new Set(this.files.map((f) => path.dirname(f)))];
+  }
+
+  /** What is watched, as an operator would name it: the directory, or each single file. */
+  paths(): string[] {
+    return this.spec.kind === 'dir' ? [this.spec.dir] : [...this.files];
   }
 
   covers(file: string): boolean {

@@ -50,6 +50,21 @@ describe('iofog-nats check', () => {
     assert.deepEqual(natsServersUsing(l.root), []);
   });
 
+  it('when the config includes a file and names certificates outside the TLS dir then each is listed as watched', async () => {
+    const l = await makeLayout('check-watch');
+    cleanup.push(() => removeLayout(l));
+    const elsewhere = path.join(l.root, 'elsewhere');
+    await writeFile(path.join(l.confDir, 'limits.conf'), 'max_payload: 1000000\n');
+    await writeFile(l.conf, [
+      `listen: 127.0.0.1:${l.clientPort}`, 'include limits.conf',
+      `tls { cert_file: "${elsewhere}/tls.crt", key_file: "${elsewhere}/tls.key" }`,
+    ].join('\n'));
+    const { out } = await check(l);
+    assert.match(out, new RegExp(`watch\\s+config\\s+${l.conf}, ${path.join(l.confDir, 'limits.conf')}$`, 'm'));
+    assert.match(out, new RegExp(`watch\\s+tls\\s+${l.tlsDir}$`, 'm'));
+    assert.match(out, new RegExp(`watch\\s+tls\\s+${elsewhere}/tls.crt \\(missing[^,]*, ${elsewhere}/tls.key \\(missing`, 'm'));
+  });
+
   it('when the config is invalid then it says why and exits 78', async () => {
     const l = await makeLayout('check-bad');
     cleanup.push(() => removeLayout(l));

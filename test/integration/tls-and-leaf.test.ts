@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import type { Mode } from '../../machines/causes.js';
@@ -29,11 +29,11 @@ async function start(name: string, mode: Mode, config: (l: Layout) => string, pr
   return { l, sup };
 }
 
-async function replaceCert(l: Layout, name: string): Promise<void> {
+async function replaceCert(l: Layout, name: string, dir = l.tlsDir): Promise<void> {
   const made = await makeCert(l.root, name);
   // Key first, cert last: a cert paired with the old key would not load.
-  await copyFile(made.key, path.join(l.tlsDir, 'tls.key'));
-  await copyFile(made.cert, path.join(l.tlsDir, 'tls.crt'));
+  await copyFile(made.key, path.join(dir, 'tls.key'));
+  await copyFile(made.cert, path.join(dir, 'tls.crt'));
 }
 
 function serverPid(l: Layout): number {
@@ -63,6 +63,25 @@ for (const mode of ['server', 'leaf'] as const) {
     });
   });
 }
+
+describe('server mode: TLS files outside NATS_TLS_DIR', () => {
+  it('when a certificate the config names elsewhere is replaced then nats-server reloads and serves it', async () => {
+    const elsewhere = (l: Layout) => path.join(l.root, 'elsewhere');
+    const { l, sup } = await start('tls-elsewhere', 'server',
+      (l) => basicConfig(l, `tls { cert_file: "${elsewhere(l)}/tls.crt", key_file: "${elsewhere(l)}/tls.key" }`),
+      async (l) => {
+        await mkdir(elsewhere(l));
+        await replaceCert(l, 'first', elsewhere(l));
+      });
+    await sup.waitForState('running.idle');
+    const before = await servedFingerprint(l.clientPort);
+    const from = sup.mark();
+    await replaceCert(l, 'second', elsewhere(l));
+    const outcome = await sup.waitForOutcome({ from });
+    assert.deepEqual([outcome.outcome, outcome.cause], ['applied', 'tls']);
+    await eventually('the new certificate to be served', async () => (await servedFingerprint(l.clientPort)) !== before);
+  });
+});
 
 describe('leaf mode: restarts', () => {
   it('when the leaf config changes then nats-server is restarted and runs the new value', async () => {
