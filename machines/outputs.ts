@@ -10,6 +10,9 @@ export interface ReloadConfirmation { outcome: 'applied' | 'rejected'; error: st
 /** `at` is null when the machine itself decided (a timeout): the observer in src/ stamps it. */
 export interface ReloadRecord { at: string | null; causes: Cause[]; outcome: ReloadOutcomeKind; error: string | null }
 
+/** `pushAsWritten`: the server is ready and no signal follows, so claims may be pushed as files land. */
+export interface SyncJwtInput { reason: 'startup' | 'change'; pushAsWritten: boolean }
+
 export interface JwtSyncReport { copied: string[]; removed: string[]; skipped: { name: string; reason: string }[] }
 
 export interface ReconcileReport {

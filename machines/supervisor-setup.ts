@@ -3,7 +3,7 @@ import { addCauses, causesLeftAfterSpawn, decideAction, type Cause } from './cau
 import type { SupervisorContext, SupervisorInput } from './context.js';
 import type { ServerCommand, ServerSignal, SupervisorEvent } from './events.js';
 import type {
-  JwtSyncReport, Ready, ReconcileReport, ReloadBaseline, ReloadConfirmation, ReloadOutcomeKind, Validation,
+  JwtSyncReport, Ready, SyncJwtInput, ReconcileReport, ReloadBaseline, ReloadConfirmation, ReloadOutcomeKind, Validation,
 } from './outputs.js';
 import { backoffMs, CRASH_RESET_UPTIME_MS, DEFAULT_DELAYS, MAX_CONSECUTIVE_CRASHES } from './timing.js';
 
@@ -40,7 +40,7 @@ export const supervisorSetup = setup({
   actors: {
     configExists: fromPromise<boolean>(mustBeProvided('configExists')),
     checkChanges: fromPromise<Cause[], { causes: Cause[] }>(mustBeProvided('checkChanges')),
-    syncJwt: fromPromise<JwtSyncReport, { reason: 'startup' | 'change' }>(mustBeProvided('syncJwt')),
+    syncJwt: fromPromise<JwtSyncReport, SyncJwtInput>(mustBeProvided('syncJwt')),
     validateConfig: fromPromise<Validation>(mustBeProvided('validateConfig')),
     serverProcess: fromCallback<ServerCommand>(mustBeProvided('serverProcess')),
     waitReady: fromPromise<Ready>(mustBeProvided('waitReady')),

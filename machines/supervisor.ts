@@ -73,7 +73,7 @@ export const supervisorMachine = supervisorSetup.createMachine({
           invoke: {
             id: 'syncJwt',
             src: 'syncJwt',
-            input: { reason: 'startup' },
+            input: { reason: 'startup', pushAsWritten: false },
             onDone: { target: '#supervisor.starting' },
             onError: {
               target: '#supervisor.starting',
@@ -165,7 +165,8 @@ export const supervisorMachine = supervisorSetup.createMachine({
       invoke: {
         id: 'syncJwt',
         src: 'syncJwt',
-        input: { reason: 'change' },
+        // Only JWTs changed: the server is ready and no signal follows, so pushes may start as files land.
+        input: { reason: 'change', pushAsWritten: true },
         onDone: { target: 'reconciling' },
         onError: {
           target: 'running',
@@ -185,7 +186,7 @@ export const supervisorMachine = supervisorSetup.createMachine({
           invoke: {
             id: 'syncJwt',
             src: 'syncJwt',
-            input: { reason: 'change' },
+            input: { reason: 'change', pushAsWritten: false },
             onDone: { target: 'validating' },
             onError: {
               target: 'validating',
@@ -266,7 +267,7 @@ export const supervisorMachine = supervisorSetup.createMachine({
           invoke: {
             id: 'syncJwt',
             src: 'syncJwt',
-            input: { reason: 'change' },
+            input: { reason: 'change', pushAsWritten: false },
             onDone: { target: 'validating' },
             onError: {
               target: 'validating',

@@ -31,3 +31,23 @@ export async function mapSliced<T, R>(items: readonly T[], work: (item: T) => R,
   }
   return results;
 }
+
+/**
+ * A gate for work that arrives one item at a time: at most `size` tasks run at once, the rest wait their
+ * turn in arrival order (a finishing task hands its slot straight to the next).
+ */
+export function limiter(size: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async (task) => {
+    if (active < size) active++;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
+    }
+  };
+}

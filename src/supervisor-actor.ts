@@ -29,7 +29,7 @@ export function provideSupervisor({ settings, logger, watcher, mirror, reconcile
     actors: {
       configExists: fromPromise(async () => existsSync(settings.confPath)),
       checkChanges: fromPromise<Cause[], { causes: Cause[] }>(({ input }) => watcher.changedSinceApplied(input.causes)),
-      syncJwt: createSyncJwt(mirror, logger, () => watcher.appliedSnapshot('jwt')),
+      syncJwt: createSyncJwt(mirror, logger, () => watcher.appliedSnapshot('jwt'), (account, sha, jwt) => reconciler.pushAsWritten(account, sha, jwt)),
       validateConfig: createValidateConfig(settings),
       serverProcess: createServerProcess({ settings, logger, bus }),
       waitReady: createWaitReady(settings, bus),

@@ -1,8 +1,9 @@
 // Operator mode at scale, supervisor vs bare nats-server (whose resolver dir the bench fills itself):
 // start-up with N accounts, all N JWTs rewritten, one of N rewritten. Run by hand after `npm run build`:
 //   node --import tsx scripts/bench/operator.ts [N ...]      (default: 1000 5000)
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -10,13 +11,14 @@ import { credsAuthenticator } from '@nats-io/transport-node';
 import { atomicWriterUpdate, makeLayout, removeLayout, type Layout } from '../../test/support/layout.js';
 import { natsConnect } from '../../test/support/nats.js';
 import { OperatorWorld, type TestAccount } from '../../test/support/operator.js';
-import { processUsage, startProcess, waitHealthy } from './lib.js';
+import { processUsage, startProcess, waitHealthy, type Running } from './lib.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NATS = process.env.NATS_SERVER_BIN ?? execFileSync('sh', ['-c', 'command -v nats-server']).toString().trim();
 const SAMPLE = 5;
 
 let version = 0;
+let swappedAt = 0;
 /**
  * The kubelet's way: the whole projection into a new timestamped dir, then `..data` swapped (AtomicWriter).
  * Returns the moment of the swap: before it, nothing a reader of the mount sees has changed.
@@ -24,7 +26,8 @@ let version = 0;
 async function writeMount(l: Layout, accounts: TestAccount[]): Promise<number> {
   await mkdir(l.jwtMount, { recursive: true });
   await atomicWriterUpdate(l.jwtMount, Object.fromEntries(accounts.map((a) => [`${a.key}.jwt`, a.jwt])), ++version, flushToDisk);
-  if (process.env.BENCH_TIMELINE) console.log(`    ${Date.now()} ..data swapped`);
+  swappedAt = Date.now();
+  if (process.env.BENCH_TIMELINE) console.log(`    ${swappedAt} ..data swapped`);
   return performance.now();
 }
 
@@ -56,13 +59,21 @@ async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 12
   return performance.now() - t0;
 }
 
-async function resolverMatches(l: Layout, accounts: TestAccount[]): Promise<boolean> {
-  const files = new Set(await readdir(l.jwtDir).catch(() => []));
-  if (!accounts.every((a) => files.has(`${a.key}.jwt`))) return false;
-  const sample = [accounts[0]!, accounts[accounts.length - 1]!];
-  const texts = await Promise.all(sample.map((a) => readFile(path.join(l.jwtDir, `${a.key}.jwt`), 'utf8').catch(() => '')));
-  return texts.every((t, i) => t.trim() === sample[i]!.jwt);
+/** Every account's file in the resolver dir holds exactly its JWT (read once, at the end of a phase). */
+async function resolverHolds(l: Layout, accounts: TestAccount[]): Promise<boolean> {
+  const texts = await Promise.all(accounts.map((a) => readFile(path.join(l.jwtDir, `${a.key}.jwt`), 'utf8').catch(() => '')));
+  return texts.every((t, i) => t.trim() === accounts[i]!.jwt);
 }
+
+/** The supervisor's own report of a step, as ms after `sinceEpochMs` (its log lines carry epoch times). */
+async function reported(sup: Running, from: number, sinceEpochMs: number, what: string, pred: (x: Record<string, unknown>) => boolean): Promise<number> {
+  let line: Record<string, unknown> | undefined;
+  await until(what, async () => Boolean(line = sup.lines.slice(from).find(pred)));
+  return Number(line!.time) - sinceEpochMs;
+}
+
+const mirrored = (n: number) => (x: Record<string, unknown>) => x.msg === 'JWT mirror updated the resolver dir' && x.copied === n;
+const allPushed = (n: number) => (x: Record<string, unknown>) => /account claims pushed/.test(String(x.msg)) && Number(x.pushed) + Number(x.failed) >= n;
 
 async function bench(n: number): Promise<void> {
   const w = await OperatorWorld.create();
@@ -90,28 +101,34 @@ async function bench(n: number): Promise<void> {
   await writeMount(l, accounts);
   flushToDisk();
   t = performance.now();
-  const sup = startProcess(process.execPath, [path.join(REPO, 'dist', 'cli.js')], { ...l.env, NATS_SERVER_BIN: NATS, NATS_SYS_USER_CRED_PATH: 'sys.creds', NATS_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn' }, REPO);
+  const spawnedAt = Date.now();
+  const sup = startProcess(process.execPath, [path.join(REPO, 'dist', 'cli.js')], { ...l.env, NATS_SERVER_BIN: NATS, NATS_SYS_USER_CRED_PATH: 'sys.creds', NATS_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' }, REPO);
   await waitHealthy(l, 60_000);
-  await until('resolver = mount', () => resolverMatches(l, accounts));
-  console.log(`N=${n}: iofog-nats spawn→resolver dir = mount and /healthz 200 ${(performance.now() - t).toFixed(0)} ms`);
+  const healthy = performance.now() - t;
+  const startMirror = await reported(sup, 0, spawnedAt, 'start-up mirror', mirrored(n));
+  assert.ok(await resolverHolds(l, accounts), 'resolver dir = mount after start');
+  console.log(`N=${n}: iofog-nats spawn → resolver dir = mount ${startMirror} ms, /healthz 200 ${healthy.toFixed(0)} ms`);
   if (process.env.BENCH_TIMELINE) for (const x of sup.lines.slice(0, 40)) console.log('   ', x.time, String(x.state ?? ''), String(x.msg).slice(0, 90));
 
-  // Keep a sample of accounts loaded by a connected user each.
-  const sample = accounts.slice(0, SAMPLE);
+  // A sample of accounts spread over the set, each kept loaded by a connected user.
+  const sample = Array.from({ length: SAMPLE }, (_, i) => accounts[Math.round((i * (n - 1)) / (SAMPLE - 1))]!);
   const conns = await Promise.all(sample.map(async (a) => {
     const creds = await w.creds(a, path.join(l.root, 'users', `${a.name}.creds`));
     return natsConnect(l, { authenticator: credsAuthenticator(await readFile(creds)) });
   }));
-  await until('idle after start', async () => true);
   await sleep(500); // let the start-up reconcile finish before the rewrite (measured separately above)
 
   await nextSecond();
   accounts = await Promise.all(accounts.map((a) => w.account(a.name, { kp: a.kp, conn: 100 })));
+  const from = sup.lines.length;
   t = await writeMount(l, accounts);
-  const allFiles = await until('all resolver files new', () => resolverMatches(l, accounts));
-  await until('new claims live for the sample', async () =>
-    (await Promise.all(sample.map(async (a) => (await accountJwt(l, a.key)) === accounts.find((x) => x.key === a.key)!.jwt))).every(Boolean));
-  console.log(`N=${n}: all ${n} rewritten, from the ..data swap → resolver files new ${allFiles.toFixed(0)} ms, new claims live (sample of ${SAMPLE}) ${(performance.now() - t).toFixed(0)} ms`);
+  const jwtOf = new Map(accounts.map((a) => [a.key, a.jwt]));
+  const sampleLive = await until('new claims live for the sample', async () =>
+    (await Promise.all(sample.map(async (a) => (await accountJwt(l, a.key)) === jwtOf.get(a.key)))).every(Boolean));
+  const allMirrored = await reported(sup, from, swappedAt, 'all files mirrored', mirrored(n));
+  const pushedAll = await reported(sup, from, swappedAt, 'all claims pushed', allPushed(n));
+  assert.ok(await resolverHolds(l, accounts), 'every resolver file new');
+  console.log(`N=${n}: all ${n} rewritten, from the ..data swap → every resolver file new ${allMirrored} ms, every claim pushed ${pushedAll} ms (sample of ${SAMPLE} live ${sampleLive.toFixed(0)} ms)`);
 
   await sleep(1000);
   await nextSecond();

@@ -18,9 +18,15 @@ export interface MirrorPaths {
   systemAccount: () => Promise<string | null>;
 }
 
-/** What one mount entry was found to be, by the sha256 of its bytes (null: not read, never reused). */
-type Taken = { key: string; text: string; sha: string };
+/**
+ * What one mount entry was found to be, by the sha256 of its bytes (null: not read, never reused). The
+ * JWT text is kept only until it is written: thousands of remembered verdicts hold no JWT bodies.
+ */
+type Taken = { key: string; sha: string; text?: string };
 type Verdict = { hash: string | null } & (Taken | { skip: string; reason: string });
+
+export type OnWritten = (account: string, sha: string, jwt: string) => void;
+const WRITE_SLICE_WITH_LISTENER = 32;
 
 /** Writes through a temp file in the same directory and a rename: nats-server never reads half a JWT. */
 function writeAtomically(file: string, text: string): void {
@@ -90,8 +96,11 @@ export class JwtMirror {
     return readOrNull(path.join(this.paths.jwtDir, `${account}.jwt`))?.toString('utf8').trim() ?? null;
   }
 
-  /** `mountHashes` (path → sha256, from the watcher) lets entries unchanged since the last sync go unread. */
-  async sync(mountHashes?: Snapshot): Promise<JwtSyncReport> {
+  /**
+   * `mountHashes` (path → sha256, from the watcher) lets entries unchanged since the last sync go unread;
+   * `onWritten` hears of each account as soon as its file is in place.
+   */
+  async sync(mountHashes?: Snapshot, onWritten?: OnWritten): Promise<JwtSyncReport> {
     const { mountDir, jwtDir } = this.paths;
     const report: JwtSyncReport = { copied: [], removed: [], skipped: [] };
     const mountReal = await realpath(mountDir).catch(() => null);
@@ -101,10 +110,9 @@ export class JwtMirror {
     const verdicts = await mapSliced(entries, (entry) => {
       const last = this.seen.get(entry);
       const hint = mountHashes?.get(path.join(mountDir, entry)) ?? null;
-      if (last && hint !== null && last.hash === hint) return { verdict: last, fresh: false };
+      if (last && hint !== null && last.hash === hint && this.stillMirrored(last)) return { verdict: last, fresh: false };
       return { verdict: readEntry(links, mountReal, mountDir, entry, hint), fresh: true };
     });
-    this.remember(entries, verdicts.map((v) => v.verdict));
     // A skipped entry is reported when it is read, not again on every later change.
     report.skipped = verdicts.flatMap(({ verdict, fresh }) => (fresh && 'skip' in verdict ? [{ name: verdict.skip, reason: verdict.reason }] : []));
     const valid = verdicts.map((v) => v.verdict).filter((v): v is Verdict & Taken => 'key' in v);
@@ -113,21 +121,33 @@ export class JwtMirror {
       return report;
     }
     await mkdir(jwtDir, { recursive: true });
-    report.copied = await this.write(valid);
+    report.copied = await this.write(valid, onWritten);
     report.removed = await this.removeOrphans(new Set(valid.map((v) => v.key)));
+    this.remember(entries, verdicts.map((v) => v.verdict));
     return report;
+  }
+
+  /** A remembered account entry is reused only while the resolver dir holds what it read. */
+  private stillMirrored(v: Verdict): boolean {
+    return !('key' in v) || this.resolver.get(v.key) === v.sha;
   }
 
   private remember(entries: string[], verdicts: Verdict[]): void {
     this.seen.clear();
-    entries.forEach((entry, i) => this.seen.set(entry, verdicts[i]!));
+    entries.forEach((entry, i) => {
+      const { text: _text, ...kept } = verdicts[i]! as Verdict & { text?: string };
+      this.seen.set(entry, kept);
+    });
   }
 
-  private async write(valid: Taken[]): Promise<string[]> {
+  private async write(valid: Taken[], onWritten?: OnWritten): Promise<string[]> {
     const existing = this.resolver.size === 0 ? new Set(listJwts(this.paths.jwtDir)) : null;
+    // Someone acts on each write: short slices let that work run between them.
     const copied = await mapSliced(valid, ({ key, text, sha }) => {
       const known = this.resolver.get(key);
       if (known === sha) return null;
+      // Reused verdicts are only those the resolver dir still holds (stillMirrored): a text is here.
+      if (text === undefined) throw new Error(`JWT mirror: no text read for ${key}`);
       const target = path.join(this.paths.jwtDir, `${key}.jwt`);
       // Unknown to this mirror (first sync, a new account): the file may already hold it.
       const mayExist = existing === null || existing.has(`${key}.jwt`);
@@ -137,8 +157,9 @@ export class JwtMirror {
       }
       writeAtomically(target, text);
       this.resolver.set(key, sha);
+      onWritten?.(key, sha, text);
       return key;
-    });
+    }, onWritten ? WRITE_SLICE_WITH_LISTENER : undefined);
     return copied.filter((k): k is string => k !== null);
   }
 

@@ -1,30 +1,12 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ReconcileReport } from '../../machines/outputs.js';
-import { mapPool } from '../concurrency.js';
 import type { Logger } from '../logger.js';
 import type { Settings } from '../settings.js';
+import { ClaimsPusher } from './claims-pusher.js';
 import type { JwtMirror } from './jwt-mirror.js';
 import { planPurge, type PurgePlan } from './purge-rules.js';
+import { withRetries } from './retries.js';
 import { resolverAccounts, serverFacts, storeEntries, type ServerFacts } from './server-facts.js';
-import { SystemClient, type CallResult } from './system-client.js';
-
-const PUSH_CONCURRENCY = 64;
-const RETRY_DELAYS_MS = [250, 1000, 3000];
-
-async function withRetries(call: (attempt: number) => Promise<CallResult>, onRetry: (error: string) => void, signal?: AbortSignal): Promise<CallResult> {
-  let result = await call(0);
-  for (const [i, delay] of RETRY_DELAYS_MS.entries()) {
-    if (result.ok || signal?.aborted) return result;
-    onRetry(result.error);
-    await sleep(delay, undefined, signal ? { signal } : {}).catch(() => undefined);
-    result = await call(i + 1);
-  }
-  return result;
-}
-
-// Right after a reload nats-server 2.9.10 sometimes drops the first request: give it a short first
-// chance, then the patient timeout (a push is idempotent, so a late duplicate does no harm).
-const pushTimeoutMs = (attempt: number): number => (attempt === 0 ? 750 : 2000);
+import { SystemClient } from './system-client.js';
 
 /**
  * The `reconcile` effect: purge JetStream data of accounts that left the resolver (only when every rule
@@ -32,11 +14,16 @@ const pushTimeoutMs = (attempt: number): number => (attempt === 0 ? 750 : 2000);
  */
 export class Reconciler {
   private readonly client: SystemClient | null;
-  /** account → sha256 of the JWT last pushed; null until the first reconcile takes the start-up set as pushed. */
-  private pushed: Map<string, string> | null = null;
+  private readonly pusher: ClaimsPusher | null;
 
-  constructor(private readonly settings: Settings, private readonly mirror: JwtMirror, private readonly log: Logger) {
+  constructor(private readonly settings: Settings, mirror: JwtMirror, private readonly log: Logger) {
     this.client = settings.sysUserCredPath ? new SystemClient(settings.clientUrl, settings.sysUserCredPath) : null;
+    this.pusher = this.client ? new ClaimsPusher(this.client, mirror, log) : null;
+  }
+
+  /** For a JWT-only change: push each account as soon as the mirror has written it (see ClaimsPusher). */
+  pushAsWritten(account: string, sha: string, jwt: string): void {
+    this.pusher?.pushAsWritten(account, sha, jwt);
   }
 
   async plan(): Promise<PurgePlan & ServerFacts> {
@@ -53,13 +40,13 @@ export class Reconciler {
 
   async reconcile(signal?: AbortSignal): Promise<ReconcileReport> {
     const at = (): string => new Date().toISOString();
-    if (!this.client) {
+    if (!this.client || !this.pusher) {
       return { at: at(), purged: [], pushed: 0, failed: 0, skipped: 'NATS_SYS_USER_CRED_PATH is not set: no purge, no claims push' };
     }
     // Not ready in time is not fatal: every call below retries and reports its own failure.
     await this.client.ready();
     const purged = await this.purge(signal);
-    const { pushed, failed } = await this.push(signal);
+    const { pushed, failed } = await this.pusher.pushChanged(signal);
     return { at: at(), purged, pushed, failed, skipped: this.settings.purge === 'dry-run' ? 'dry-run: nothing purged' : null };
   }
 
@@ -78,33 +65,6 @@ export class Reconciler {
         result.ok ? 'purged the JetStream data of an account that left the resolver' : 'JetStream purge failed; will try again on the next change');
     }
     return purged;
-  }
-
-  private async push(signal?: AbortSignal): Promise<{ pushed: number; failed: number }> {
-    const current = this.mirror.accounts();
-    if (this.pushed === null) {
-      // At start nats-server loaded the mirrored set itself: it counts as pushed.
-      this.pushed = new Map(current);
-      return { pushed: 0, failed: 0 };
-    }
-    const changed = [...current].filter(([k, sha]) => this.pushed!.get(k) !== sha);
-    if (changed.length === 0) return { pushed: 0, failed: 0 };
-    const servers = await this.client!.clusterSize();
-    let failed = 0;
-    await mapPool(changed, PUSH_CONCURRENCY, async ([account, sha]) => {
-      const jwt = this.mirror.jwt(account);
-      const result = jwt === null
-        ? { ok: false as const, error: 'its JWT is gone from the resolver dir' }
-        : await withRetries((attempt) => this.client!.pushClaims(jwt, pushTimeoutMs(attempt), servers), (error) => this.log.debug({ account, error }, 'claims push attempt failed; retrying'), signal);
-      if (result.ok) this.pushed!.set(account, sha);
-      else {
-        failed += 1;
-        this.log.error({ account, error: result.error }, 'account claims push failed; will try again on the next change');
-      }
-    });
-    for (const account of [...this.pushed.keys()]) if (!current.has(account)) this.pushed.delete(account);
-    this.log.info({ pushed: changed.length - failed, failed, servers }, `account claims pushed to ${servers === 1 ? 'the server' : `each of ${servers} servers`}`);
-    return { pushed: changed.length - failed, failed };
   }
 
   close(): Promise<void> {

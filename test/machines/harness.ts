@@ -63,7 +63,7 @@ export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; wor
       configExists: fromPromise(async () => world.configExists),
       checkChanges: fromPromise(async ({ input }: { input: { causes: Cause[] } }) => input.causes.filter((c) => !world.unchanged.includes(c))),
       syncJwt: fromPromise(async ({ input }) => {
-        h.syncs.push(input.reason);
+        h.syncs.push(input.pushAsWritten ? `${input.reason}, pushing as written` : input.reason);
         return { copied: [], removed: [], skipped: [] };
       }),
       validateConfig: fromPromise(async (): Promise<Validation> => {

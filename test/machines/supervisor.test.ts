@@ -154,7 +154,7 @@ describe('supervisor statechart: changes', () => {
       await h.until((s) => s.matches({ running: 'idle' }) && h.reconciles === 2);
       assert.deepEqual(h.signals, []);
       assert.equal(h.validations, validationsAtStart);
-      assert.deepEqual(h.syncs, ['startup', 'change']);
+      assert.deepEqual(h.syncs, ['startup', 'change, pushing as written']);
     });
   }
 
