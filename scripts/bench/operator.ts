@@ -139,7 +139,7 @@ async function bench(n: number): Promise<void> {
   console.log(`N=${n}: one of ${n} rewritten, from the ..data swap → its new claims live ${(performance.now() - t).toFixed(0)} ms`);
   // BENCH_TIMELINE=1 (with BENCH_LOG_LEVEL=debug): the supervisor's last lines, to see where the time goes.
   if (process.env.BENCH_TIMELINE) {
-    for (const x of sup.lines.slice(-40)) console.log('   ', x.time, String(x.state ?? ''), String(x.msg).slice(0, 90));
+    for (const x of sup.lines.slice(-40)) console.log('   ', x.time, String(x.state ?? ''), String(x.msg).slice(0, 90), x.ms ?? '');
     const counts = new Map<string, number>();
     for (const x of sup.lines) counts.set(String(x.msg).slice(0, 60), (counts.get(String(x.msg).slice(0, 60)) ?? 0) + 1);
     console.log([...counts].filter(([, c]) => c > 3).map(([m, c]) => `    ${c} × ${m}`).join('\n'));

@@ -32,6 +32,14 @@ function isAtomicSwap(events: readonly WatchEvent[]): boolean {
 }
 
 /**
+ * The kubelet writes a new version into a `..<timestamp>` dir and `..data_tmp` before swapping `..data`:
+ * nothing visible changes until the swap, so those events do not cost a scan of every file.
+ */
+function isKubernetesStaging(root: string, event: WatchEvent): boolean {
+  return path.relative(root, event.path).split(path.sep).some((seg) => seg.startsWith('..') && seg !== '..data');
+}
+
+/**
  * Turns the mounted sources into FS_CHANGED events. Native events only say "look again":
  * contents (sha256) decide whether anything changed.
  */
@@ -144,6 +152,7 @@ export class FileWatcher {
 
   private onEvents(root: string, err: Error | null, events: WatchEvent[]): void {
     if (err) this.log.warn({ root, err: err.message }, 'file watcher reported an error');
+    else if (events.every((e) => isKubernetesStaging(root, e))) return;
     void this.rescanSources(root, isAtomicSwap(events));
   }
 
@@ -166,7 +175,9 @@ export class FileWatcher {
     const run = (async () => {
       let swap = immediate;
       for (;;) {
+        const t0 = performance.now();
         const changed = await source.rescan();
+        this.log.debug({ cause: source.spec.cause, changed: changed.length, ms: Math.round(performance.now() - t0) }, 'rescanned');
         // A swap that landed while this scan ran is likely what it saw: the new version is complete.
         const swapped = swap || this.dirty.get(source) === true;
         if (changed.length > 0 && !this.stopped) this.emit({ type: 'FS_CHANGED', cause: source.spec.cause, paths: changed, immediate: swapped });

@@ -15,10 +15,15 @@ const scratch = Buffer.allocUnsafe(64 * 1024);
 
 type Entry = { kind: 'file'; hash: string } | { kind: 'dir' } | null;
 
+/** The `size` bytes fstat reported, in as few reads as the kernel allows (one, for a small file). */
 function readAll(fd: number, size: number): Buffer {
   const buf = size <= scratch.length ? scratch : Buffer.allocUnsafe(size);
   let total = 0;
-  for (let n = 1; n > 0 && total < buf.length; total += n) n = readSync(fd, buf, total, buf.length - total, total);
+  while (total < size) {
+    const n = readSync(fd, buf, total, size - total, total);
+    if (n === 0) break;
+    total += n;
+  }
   return buf.subarray(0, total);
 }
 
