@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
 import type { LogFormat } from './settings.js';
 
@@ -9,7 +10,9 @@ const REDACT = ['creds', 'jwt', 'seed', 'nkey', 'token', 'password', '*.creds', 
 export function createLogger(opts: { format: LogFormat; level: string }): Logger {
   const base = { level: opts.level, base: { name: 'iofog-nats' }, redact: { paths: REDACT, censor: '[redacted]' } };
   if (opts.format === 'pretty') {
-    return pino({ ...base, transport: { target: 'pino-pretty', options: { destination: 1, colorize: false, ignore: 'hostname,server' } } });
+    // A stream in this thread, not a transport: no worker thread, and pino can be bundled. Loaded only here.
+    const pretty = createRequire(import.meta.url)('pino-pretty') as (o: Record<string, unknown>) => NodeJS.WritableStream;
+    return pino(base, pretty({ destination: 1, colorize: false, ignore: 'hostname,server', sync: true }));
   }
   // Synchronous writes: a supervisor that is about to exit must not lose its last lines.
   return pino(base, pino.destination({ dest: 1, sync: true }));

@@ -1,6 +1,6 @@
 import { existsSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
-import watcher, { type AsyncSubscription, type Event as WatchEvent } from '@parcel/watcher';
+import type { AsyncSubscription, Event as WatchEvent } from '@parcel/watcher';
 import type { Cause } from '../../machines/causes.js';
 import type { SupervisorEvent } from '../../machines/events.js';
 import type { Logger } from '../logger.js';
@@ -110,6 +110,8 @@ export class FileWatcher {
     if (this.stopped) return;
     if (!existsSync(root)) return this.awaitRoot(root);
     try {
+      // The native addon loads on first use: its ~20-40 ms overlap nats-server's first validation.
+      const { default: watcher } = await import('@parcel/watcher');
       const sub = await watcher.subscribe(root, (err, events) => this.onEvents(root, err, events));
       // stop() may have run while subscribing: nothing may outlive it.
       if (this.stopped) return void (await sub.unsubscribe());

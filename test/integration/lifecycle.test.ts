@@ -30,6 +30,15 @@ async function jsRequest(nc: NatsConnection, subject: string, body: unknown = ''
 }
 
 describe('lifecycle', () => {
+  it('when NATS_LOG_FORMAT is pretty then lines are human-readable, nats-server\'s included, and no JSON is printed', async () => {
+    const l = await layout('pretty');
+    await writeFile(l.conf, basicConfig(l));
+    const sup = supervise(l, { NATS_LOG_FORMAT: 'pretty', NATS_LOG_LEVEL: 'info' });
+    await sup.waitForLog('a pretty line from the supervisor', (x) => x.unparsed === true && /INFO \(iofog-nats\): iofog-nats starting/.test(String(x.msg)));
+    await sup.waitForLog('nats-server\'s own line', (x) => x.unparsed === true && /INFO \(iofog-nats\/\d+\): Server is ready/.test(String(x.msg)));
+    assert.deepEqual(sup.lines.filter((x) => typeof x === 'object' && typeof x.level === 'number'), [], 'no pino JSON line');
+  });
+
   it('when the config appears only after start then the supervisor waits for it and starts', async () => {
     const l = await layout('late');
     const sup = supervise(l, { NATS_CONFIG_WAIT_SECONDS: '20' });
