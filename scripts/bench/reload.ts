@@ -15,7 +15,7 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const NATS = process.env.NATS_SERVER_BIN ?? execFileSync('sh', ['-c', 'command -v nats-server']).toString().trim();
 const EDITS = Number(process.env.BENCH_EDITS ?? 30);
 // The container's entrypoint runs node with these flags (docker/Dockerfile); BENCH_NODE_FLAGS="" measures plain node.
-const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '--lite-mode').split(' ').filter(Boolean);
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
 function supervise(l: Layout): Running {
   return startProcess(process.execPath, [...NODE_FLAGS, path.join(REPO, 'dist', 'cli.js')], { ...l.env, NATS_SERVER_BIN: NATS }, REPO);
