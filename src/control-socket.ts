@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { chmod, unlink } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -22,6 +23,7 @@ function answers(path: string): Promise<boolean> {
 
 // A socket file left by a crashed run is removed; one a live supervisor answers on is never taken over.
 async function clearStale(path: string): Promise<void> {
+  if (!existsSync(path)) return; // the usual case in a fresh container: no connect attempt on the way to start
   if (await answers(path)) {
     throw new SocketInUseError(`NATS_CONTROL_SOCKET: another iofog-nats answers on ${path}; stop it or set NATS_CONTROL_SOCKET to another path`);
   }

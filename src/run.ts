@@ -76,8 +76,7 @@ export async function run(settings: Settings): Promise<number> {
   };
   process.on('uncaughtException', onFatal);
   process.on('unhandledRejection', onFatal);
-  const surfaces = await startSurfaces(settings, status, logger);
-  await watcher.snapshot();
+  const [surfaces] = await Promise.all([startSurfaces(settings, status, logger), watcher.snapshot()]);
   actor.start();
   // Subscribing costs a few ms per directory: it runs while nats-server is validated and started. The
   // look for changes made before the subscription reads every watched file again (5000 JWTs: ~50 ms):
