@@ -6,6 +6,7 @@ import type { SupervisorEvent } from '../../machines/events.js';
 import type { Logger } from '../logger.js';
 import type { Snapshot } from './hash.js';
 import { WatchedSource, type SourceSpec } from './sources.js';
+import { SWAP_LINK, watchSwaps } from './swap-watch.js';
 
 type FsChanged = Extract<SupervisorEvent, { type: 'FS_CHANGED' }>;
 
@@ -28,7 +29,7 @@ async function cancel(sub: Subscription): Promise<void> {
 
 /** The last step of a Kubernetes AtomicWriter update: once `..data` is renamed in, the new version is complete. */
 function isAtomicSwap(events: readonly WatchEvent[]): boolean {
-  return events.some((e) => path.basename(e.path) === '..data');
+  return events.some((e) => path.basename(e.path) === SWAP_LINK);
 }
 
 /**
@@ -46,6 +47,7 @@ function isKubernetesStaging(root: string, event: WatchEvent): boolean {
 export class FileWatcher {
   private readonly sources: WatchedSource[];
   private readonly subscriptions = new Map<string, Subscription>();
+  private readonly swapWatches = new Map<string, FSWatcher>();
   private readonly scanning = new Map<WatchedSource, Promise<void>>();
   private readonly dirty = new Map<WatchedSource, boolean>();
   private stopped = false;
@@ -92,8 +94,9 @@ export class FileWatcher {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    const subs = [...this.subscriptions.values()];
+    const subs = [...this.subscriptions.values(), ...this.swapWatches.values()];
     this.subscriptions.clear();
+    this.swapWatches.clear();
     await Promise.all(subs.map(cancel));
   }
 
@@ -116,6 +119,8 @@ export class FileWatcher {
       // stop() may have run while subscribing: nothing may outlive it.
       if (this.stopped) return void (await sub.unsubscribe());
       this.subscriptions.set(root, sub);
+      const swaps = watchSwaps(root, () => void this.rescanSources(root, true));
+      if (swaps) this.swapWatches.set(root, swaps);
     } catch (err) {
       this.log.warn({ root, err: String(err) }, 'native file watching failed; falling back to scanning every second (check inotify limits: fs.inotify.max_user_watches)');
       this.pollForever(root);
@@ -154,7 +159,8 @@ export class FileWatcher {
 
   private onEvents(root: string, err: Error | null, events: WatchEvent[]): void {
     if (err) this.log.warn({ root, err: err.message }, 'file watcher reported an error');
-    else if (events.every((e) => isKubernetesStaging(root, e))) return;
+    // A swap the swap watch already reported costs no second scan of every file.
+    else if (events.every((e) => isKubernetesStaging(root, e) || (this.swapWatches.has(root) && path.basename(e.path) === SWAP_LINK))) return;
     void this.rescanSources(root, isAtomicSwap(events));
   }
 
