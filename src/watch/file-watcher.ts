@@ -6,7 +6,7 @@ import type { SupervisorEvent } from '../../machines/events.js';
 import type { Logger } from '../logger.js';
 import type { Snapshot } from './hash.js';
 import { WatchedSource, type SourceSpec } from './sources.js';
-import { SWAP_LINK, watchSwaps } from './swap-watch.js';
+import { SWAP_LINK, watchQuickly } from './quick-watch.js';
 
 type FsChanged = Extract<SupervisorEvent, { type: 'FS_CHANGED' }>;
 
@@ -47,7 +47,7 @@ function isKubernetesStaging(root: string, event: WatchEvent): boolean {
 export class FileWatcher {
   private readonly sources: WatchedSource[];
   private readonly subscriptions = new Map<string, Subscription>();
-  private readonly swapWatches = new Map<string, FSWatcher>();
+  private readonly quickWatches = new Map<string, FSWatcher>();
   private readonly scanning = new Map<WatchedSource, Promise<void>>();
   private readonly dirty = new Map<WatchedSource, boolean>();
   private stopped = false;
@@ -94,14 +94,19 @@ export class FileWatcher {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    const subs = [...this.subscriptions.values(), ...this.swapWatches.values()];
+    const subs = [...this.subscriptions.values(), ...this.quickWatches.values()];
     this.subscriptions.clear();
-    this.swapWatches.clear();
+    this.quickWatches.clear();
     await Promise.all(subs.map(cancel));
   }
 
   watchedPaths(): { cause: string; roots: string[] }[] {
     return this.sources.map((s) => ({ cause: s.spec.cause, roots: s.roots() }));
+  }
+
+  /** Names of the single watched files (config, includes, accounts, certificates) directly in `root`. */
+  private singleFilesIn(root: string): Set<string> {
+    return new Set(this.sources.flatMap((s) => s.paths().filter((p) => s.spec.kind === 'files' && path.dirname(p) === root).map((p) => path.basename(p))));
   }
 
   private async syncSubscriptions(): Promise<void> {
@@ -119,8 +124,8 @@ export class FileWatcher {
       // stop() may have run while subscribing: nothing may outlive it.
       if (this.stopped) return void (await sub.unsubscribe());
       this.subscriptions.set(root, sub);
-      const swaps = watchSwaps(root, () => void this.rescanSources(root, true));
-      if (swaps) this.swapWatches.set(root, swaps);
+      const quick = watchQuickly(root, () => this.singleFilesIn(root), (swap) => void this.rescanSources(root, swap));
+      if (quick) this.quickWatches.set(root, quick);
     } catch (err) {
       this.log.warn({ root, err: String(err) }, 'native file watching failed; falling back to scanning every second (check inotify limits: fs.inotify.max_user_watches)');
       this.pollForever(root);
@@ -159,8 +164,8 @@ export class FileWatcher {
 
   private onEvents(root: string, err: Error | null, events: WatchEvent[]): void {
     if (err) this.log.warn({ root, err: err.message }, 'file watcher reported an error');
-    // A swap the swap watch already reported costs no second scan of every file.
-    else if (events.every((e) => isKubernetesStaging(root, e) || (this.swapWatches.has(root) && path.basename(e.path) === SWAP_LINK))) return;
+    // A swap the quick watch already reported costs no second scan of every file.
+    else if (events.every((e) => isKubernetesStaging(root, e) || (this.quickWatches.has(root) && path.basename(e.path) === SWAP_LINK))) return;
     void this.rescanSources(root, isAtomicSwap(events));
   }
 

@@ -1,0 +1,23 @@
+import { existsSync, watch, type FSWatcher } from 'node:fs';
+import path from 'node:path';
+
+export const SWAP_LINK = '..data';
+
+/**
+ * One extra, non-recursive inotify watch (fs.watch) on a root, for the events worth acting on before
+ * @parcel/watcher's ~50 ms batching delivers them: the `..data` swap of a Kubernetes volume (a swapped-in
+ * version is already complete) and writes to the single files watched in it (the debounce that follows
+ * is the only wait they need). `names` says which entries of the root are single watched files.
+ */
+export function watchQuickly(root: string, names: () => ReadonlySet<string>, on: (swap: boolean) => void): FSWatcher | null {
+  const swappable = existsSync(path.join(root, SWAP_LINK));
+  if (!swappable && names().size === 0) return null;
+  try {
+    return watch(root, { persistent: false }, (_type, name) => {
+      if (name === SWAP_LINK && swappable) on(true);
+      else if (name !== null && names().has(name)) on(false);
+    });
+  } catch {
+    return null; // @parcel/watcher still reports the same changes, ~50 ms later
+  }
+}
