@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { JwtSyncReport } from '../../machines/outputs.js';
 import { mapSliced } from '../concurrency.js';
+import { readRegular } from '../read-file.js';
 import { sha256, type Snapshot } from '../watch/hash.js';
 import { accountClaims, isAccountPublicKey } from './account-jwt.js';
 import { LinkResolver } from './link-resolver.js';
@@ -29,8 +29,10 @@ export type OnWritten = (account: string, sha: string, jwt: string) => void;
 const WRITE_SLICE_WITH_LISTENER = 32;
 
 /** Writes through a temp file in the same directory and a rename: nats-server never reads half a JWT. */
+let tempSeq = 0;
+
 function writeAtomically(file: string, text: string): void {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${++tempSeq}.tmp`);
   writeFileSync(temp, text, { mode: 0o644 });
   renameSync(temp, file);
 }
@@ -53,21 +55,30 @@ function readOrNull(file: string): Buffer | null {
   }
 }
 
+const isInside = (root: string, file: string): boolean => file === root || file.startsWith(root + path.sep);
+
+/** The entry's real path and bytes, read from exactly the file checked to be inside the mount. */
+function readInside(links: LinkResolver, mountReal: string, full: string): { bytes: Buffer } | { reason: string; unread: boolean } {
+  let target = links.locate(full);
+  for (let exact = false; ; exact = true) {
+    if (target === null) return { reason: 'it cannot be resolved (dangling link?)', unread: true };
+    // The Kubernetes layout links every file into ..data inside the mount; anything else leaving it is refused.
+    if (!isInside(mountReal, target)) return { reason: `it links outside the mount (to ${target})`, unread: false };
+    const read = readRegular(target, { noFollow: true });
+    if (read?.kind === 'file') return { bytes: read.bytes };
+    if (read?.kind !== 'link' || exact) return { reason: 'it cannot be read', unread: true };
+    target = links.resolve(full); // a link to a link: resolved all the way
+  }
+}
+
 function readEntry(links: LinkResolver, mountReal: string, dir: string, entry: string, hint: string | null): Verdict {
   const key = entry.slice(0, -'.jwt'.length);
   if (!isAccountPublicKey(key)) return { hash: hint, skip: entry, reason: 'the name is not an account public key' };
-  const full = path.join(dir, entry);
-  const target = links.resolve(full);
-  if (target === null) return { hash: null, skip: entry, reason: 'it cannot be resolved (dangling link?)' };
-  // The Kubernetes layout links every file into ..data inside the mount; anything else leaving it is refused.
-  if (target !== mountReal && !target.startsWith(mountReal + path.sep)) {
-    return { hash: hint, skip: entry, reason: `it links outside the mount (to ${target})` };
-  }
-  const bytes = readOrNull(full);
-  if (bytes === null) return { hash: null, skip: entry, reason: 'it cannot be read' };
-  const text = bytes.toString('utf8').trim();
+  const read = readInside(links, mountReal, path.join(dir, entry));
+  if ('reason' in read) return { hash: read.unread ? null : hint, skip: entry, reason: read.reason };
+  const text = read.bytes.toString('utf8').trim();
   const checked = accountClaims(text, key);
-  const hash = sha256(bytes);
+  const hash = sha256(read.bytes);
   return 'reason' in checked ? { hash, skip: entry, reason: checked.reason } : { hash, key, text, sha: sha256(text) };
 }
 

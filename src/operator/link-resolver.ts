@@ -42,6 +42,25 @@ export class LinkResolver {
     return this.resolve(path.resolve(path.dirname(file), target), hops + 1);
   }
 
+  /**
+   * Where `file` leads after one hop, with that hop's directory resolved: the real path whenever the
+   * last component is not itself a link, which the caller checks by opening it with O_NOFOLLOW (and then
+   * asks `resolve`). One readlink for a Kubernetes entry instead of two lstats and a readlink.
+   */
+  locate(file: string): string | null {
+    let target: string;
+    try {
+      target = readlinkSync(file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EINVAL') return null;
+      target = path.basename(file); // not a link: the file itself
+    }
+    if (target.split('/').includes('..')) return realpathOrNull(file);
+    const next = path.resolve(path.dirname(file), target);
+    const dir = this.realDir(path.dirname(next));
+    return dir === null ? null : path.join(dir, path.basename(next));
+  }
+
   private realDir(dir: string): string | null {
     if (!this.dirs.has(dir)) this.dirs.set(dir, realpathOrNull(dir));
     return this.dirs.get(dir) ?? null;

@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { mapSliced } from '../concurrency.js';
+import { readRegular } from '../read-file.js';
 
 /** path → sha256 of its contents; symlinks are followed, so a Kubernetes `..data` swap shows as a content change. */
 export type Snapshot = Map<string, string>;
@@ -15,36 +16,11 @@ const scratch = Buffer.allocUnsafe(64 * 1024);
 
 type Entry = { kind: 'file'; hash: string } | { kind: 'dir' } | null;
 
-/** The `size` bytes fstat reported, in as few reads as the kernel allows (one, for a small file). */
-function readAll(fd: number, size: number): Buffer {
-  const buf = size <= scratch.length ? scratch : Buffer.allocUnsafe(size);
-  let total = 0;
-  while (total < size) {
-    const n = readSync(fd, buf, total, size - total, total);
-    if (n === 0) break;
-    total += n;
-  }
-  return buf.subarray(0, total);
-}
-
-/** One open per path, symlinks followed: a file's hash, or that it is a directory; null when unreadable. */
+/** A file's hash, or that it is a directory (symlinks followed); null when unreadable. */
 function inspect(file: string): Entry {
-  let fd: number;
-  try {
-    // Non-blocking: a FIFO in a watched dir must not hang the supervisor (it is then skipped below).
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch {
-    return null;
-  }
-  try {
-    const st = fstatSync(fd);
-    if (st.isDirectory()) return { kind: 'dir' };
-    return st.isFile() ? { kind: 'file', hash: sha256(readAll(fd, st.size)) } : null;
-  } catch {
-    return null;
-  } finally {
-    closeSync(fd);
-  }
+  const read = readRegular(file, { scratch });
+  if (read?.kind === 'file') return { kind: 'file', hash: sha256(read.bytes) };
+  return read?.kind === 'dir' ? { kind: 'dir' } : null;
 }
 
 export function hashFile(file: string): string | null {

@@ -122,6 +122,21 @@ describe('JWT mirror', () => {
     assert.deepEqual(await files(jwtDir), [`${good.key}.jwt`]);
   });
 
+  it('when an entry links through another link then it is followed while it stays in the mount', async () => {
+    const [inner, outer] = await Promise.all([account('IN'), account('OUT')]);
+    await mkdir(path.join(mount, 'real'));
+    await writeFile(path.join(mount, 'real', 'in.jwt'), inner.jwt);
+    await symlink('real/in.jwt', path.join(mount, 'hop-in'));
+    await symlink('hop-in', path.join(mount, `${inner.key}.jwt`));
+    await writeFile(path.join(root, 'out.jwt'), outer.jwt);
+    await symlink(path.join(root, 'out.jwt'), path.join(mount, 'hop-out'));
+    await symlink('hop-out', path.join(mount, `${outer.key}.jwt`));
+    const report = await mirrorJwts({ systemAccount: async () => null });
+    assert.deepEqual(report.copied, [inner.key]);
+    assert.match(report.skipped.find((x) => x.name === `${outer.key}.jwt`)?.reason ?? '', /links outside the mount/);
+    assert.equal(await readFile(path.join(jwtDir, `${inner.key}.jwt`), 'utf8'), inner.jwt);
+  });
+
   it('when the mount uses the Kubernetes ..data layout then the linked files are mirrored', async () => {
     const a = await account('A');
     await atomicWriterUpdate(mount, { [`${a.key}.jwt`]: a.jwt }, 1);

@@ -38,6 +38,16 @@ describe('LinkResolver', () => {
     });
   }
 
+  for (const name of ['a.jwt', 'plain.jwt', 'absolute-out.jwt', 'dotdot-out.jwt', 'through-dirlink.jwt']) {
+    it(`when ${name} is located in one hop then it is where realpath(3) says`, async () => {
+      assert.equal(new LinkResolver().locate(path.join(mount, name)), await realpath(path.join(mount, name)));
+    });
+  }
+
+  it('when an entry links to a link then one hop stops at that link, for the caller to resolve fully', async () => {
+    assert.equal(new LinkResolver().locate(path.join(mount, 'chain.jwt')), path.join(await realpath(mount), 'a.jwt'));
+  });
+
   it('when a link leads out through a linked directory then the real path is outside the mount', async () => {
     const real = new LinkResolver().resolve(path.join(mount, 'through-dirlink.jwt'));
     assert.equal(real, path.join(await realpath(root), 'outside', 'deep', 'file'));

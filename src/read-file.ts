@@ -1,0 +1,38 @@
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+
+export type Read = { kind: 'file'; bytes: Buffer } | { kind: 'dir' } | { kind: 'link' } | null;
+
+/** Reads the `size` bytes fstat reported into `buf` (or a new buffer when it does not fit). */
+function readAll(fd: number, size: number, buf?: Buffer): Buffer {
+  const into = buf && size <= buf.length ? buf : Buffer.allocUnsafe(size);
+  let total = 0;
+  while (total < size) {
+    const n = readSync(fd, into, total, size - total, total);
+    if (n === 0) break;
+    total += n;
+  }
+  return into.subarray(0, total);
+}
+
+/**
+ * One open per path: a regular file's bytes, or what else it is; null when it cannot be opened. Non-blocking,
+ * so a FIFO never hangs the supervisor. `noFollow`: a link as the last component is reported, not followed.
+ * With `scratch`, the bytes live in it until the next call.
+ */
+export function readRegular(file: string, opts: { noFollow?: boolean; scratch?: Buffer } = {}): Read {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | (opts.noFollow ? constants.O_NOFOLLOW : 0));
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ELOOP' ? { kind: 'link' } : null;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) return { kind: 'dir' };
+    return st.isFile() ? { kind: 'file', bytes: readAll(fd, st.size, opts.scratch) } : null;
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
