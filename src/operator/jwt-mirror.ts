@@ -28,9 +28,9 @@ type Verdict = { hash: string | null } & (Taken | { skip: string; reason: string
 export type OnWritten = (account: string, sha: string, jwt: string) => void;
 const WRITE_SLICE_WITH_LISTENER = 32;
 
-/** Writes through a temp file in the same directory and a rename: nats-server never reads half a JWT. */
 let tempSeq = 0;
 
+/** Writes through a temp file in the same directory and a rename: nats-server never reads half a JWT. */
 function writeAtomically(file: string, text: string): void {
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${++tempSeq}.tmp`);
   writeFileSync(temp, text, { mode: 0o644 });
