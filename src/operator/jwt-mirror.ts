@@ -117,6 +117,7 @@ export class JwtMirror {
     const mountReal = await realpath(mountDir).catch(() => null);
     if (mountReal === null) return { ...report, skipped: [{ name: mountDir, reason: 'the mount does not exist: nothing changed' }] };
     const entries = listJwts(mountDir);
+    const present = this.forgetMissing();
     const links = new LinkResolver();
     const verdicts = await mapSliced(entries, (entry) => {
       const last = this.seen.get(entry);
@@ -132,10 +133,20 @@ export class JwtMirror {
       return report;
     }
     await mkdir(jwtDir, { recursive: true });
-    report.copied = await this.write(valid, onWritten);
+    report.copied = await this.write(valid, present, onWritten);
     report.removed = await this.removeOrphans(new Set(valid.map((v) => v.key)));
     this.remember(entries, verdicts.map((v) => v.verdict));
     return report;
+  }
+
+  /**
+   * The JWT files the resolver dir holds now (one readdir). An account whose file someone removed is
+   * forgotten, so the mount's copy is read and written again.
+   */
+  private forgetMissing(): Set<string> {
+    const present = new Set(listJwts(this.paths.jwtDir));
+    for (const key of [...this.resolver.keys()]) if (!present.has(`${key}.jwt`)) this.resolver.delete(key);
+    return present;
   }
 
   /** A remembered account entry is reused only while the resolver dir holds what it read. */
@@ -151,8 +162,7 @@ export class JwtMirror {
     });
   }
 
-  private async write(valid: Taken[], onWritten?: OnWritten): Promise<string[]> {
-    const existing = this.resolver.size === 0 ? new Set(listJwts(this.paths.jwtDir)) : null;
+  private async write(valid: Taken[], present: ReadonlySet<string>, onWritten?: OnWritten): Promise<string[]> {
     // Someone acts on each write: short slices let that work run between them.
     const copied = await mapSliced(valid, ({ key, text, sha }) => {
       const known = this.resolver.get(key);
@@ -160,9 +170,8 @@ export class JwtMirror {
       // Reused verdicts are only those the resolver dir still holds (stillMirrored): a text is here.
       if (text === undefined) throw new Error(`JWT mirror: no text read for ${key}`);
       const target = path.join(this.paths.jwtDir, `${key}.jwt`);
-      // Unknown to this mirror (first sync, a new account): the file may already hold it.
-      const mayExist = existing === null || existing.has(`${key}.jwt`);
-      if (known === undefined && mayExist && readOrNull(target)?.toString('utf8').trim() === text) {
+      // Unknown to this mirror (first sync, a new account): a file already there may hold it.
+      if (known === undefined && present.has(`${key}.jwt`) && readOrNull(target)?.toString('utf8').trim() === text) {
         this.resolver.set(key, sha);
         return null;
       }

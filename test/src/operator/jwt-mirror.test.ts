@@ -122,6 +122,19 @@ describe('JWT mirror', () => {
     assert.deepEqual(await files(jwtDir), [`${good.key}.jwt`]);
   });
 
+  it('when someone removes a mirrored file from the resolver dir then the next sync writes it again', async () => {
+    const [a, b] = await Promise.all([account('A'), account('B')]);
+    await writeFile(path.join(mount, `${a.key}.jwt`), a.jwt);
+    await writeFile(path.join(mount, `${b.key}.jwt`), b.jwt);
+    const mirror = mirrorOf();
+    const hashes = await snapshotDir(mount);
+    await mirror.sync(hashes);
+    await rm(path.join(jwtDir, `${a.key}.jwt`));
+    const again = await mirror.sync(hashes);
+    assert.deepEqual(again.copied, [a.key]);
+    assert.equal(await readFile(path.join(jwtDir, `${a.key}.jwt`), 'utf8'), a.jwt);
+  });
+
   it('when an entry links through another link then it is followed while it stays in the mount', async () => {
     const [inner, outer] = await Promise.all([account('IN'), account('OUT')]);
     await mkdir(path.join(mount, 'real'));
