@@ -29,7 +29,12 @@ export function provideSupervisor({ settings, logger, watcher, mirror, reconcile
     actors: {
       configExists: fromPromise(async () => existsSync(settings.confPath)),
       checkChanges: fromPromise<Cause[], { causes: Cause[] }>(({ input }) => watcher.changedSinceApplied(input.causes)),
-      syncJwt: createSyncJwt(mirror, logger, () => watcher.appliedSnapshot('jwt'), (account, sha, jwt) => reconciler.pushAsWritten(account, sha, jwt)),
+      syncJwt: createSyncJwt({
+        mirror, log: logger,
+        mountHashes: () => watcher.appliedSnapshot('jwt'),
+        onWritten: (account, sha, jwt) => reconciler.pushAsWritten(account, sha, jwt),
+        onStartupRead: (hashes) => watcher.adoptBaseline('jwt', hashes),
+      }),
       validateConfig: createValidateConfig(settings),
       serverProcess: createServerProcess({ settings, logger, bus }),
       waitReady: createWaitReady(settings, bus),

@@ -6,14 +6,26 @@ import type { Snapshot } from '../watch/hash.js';
 import type { JwtMirror, OnWritten } from './jwt-mirror.js';
 import type { Reconciler } from './reconciler.js';
 
-/**
- * The chart's `syncJwt`: mirror the mount into the resolver dir and log what happened, file by file.
- * `mountHashes` is the watcher's view of the mount as this action took it. With `pushAsWritten` (a
- * JWT-only change: the server is ready and no signal follows) each written account goes to `onWritten`.
- */
-export function createSyncJwt(mirror: JwtMirror, log: Logger, mountHashes: () => Snapshot | undefined, onWritten: OnWritten) {
+export interface SyncJwtParts {
+  mirror: JwtMirror;
+  log: Logger;
+  /** The watcher's view of the mount as this action took it. */
+  mountHashes: () => Snapshot | undefined;
+  /** With `pushAsWritten` (a JWT-only change: the server is ready, no signal follows): each written account. */
+  onWritten: OnWritten;
+  /** After the start-up sync, whether it succeeded or not: the hashes of what it read. */
+  onStartupRead: (hashes: Snapshot) => void;
+}
+
+/** The chart's `syncJwt`: mirror the mount into the resolver dir and log what happened, file by file. */
+export function createSyncJwt({ mirror, log, mountHashes, onWritten, onStartupRead }: SyncJwtParts) {
   return fromPromise<JwtSyncReport, SyncJwtInput>(async ({ input }) => {
-    const report = await mirror.sync(mountHashes(), input.pushAsWritten ? onWritten : undefined);
+    let report: JwtSyncReport;
+    try {
+      report = await mirror.sync(mountHashes(), input.pushAsWritten ? onWritten : undefined);
+    } finally {
+      if (input.reason === 'startup') onStartupRead(mirror.lastReadHashes());
+    }
     for (const s of report.skipped) log.warn({ cause: 'jwt', file: s.name, reason: s.reason }, `JWT mirror skipped ${s.name}: ${s.reason}`);
     if (report.copied.length || report.removed.length) {
       log.info({ cause: 'jwt', reason: input.reason, copied: report.copied.length, removed: report.removed }, 'JWT mirror updated the resolver dir');

@@ -92,10 +92,16 @@ function readEntry(links: LinkResolver, mountReal: string, dir: string, entry: s
 export class JwtMirror {
   /** mount entry → what it was when last read. */
   private readonly seen = new Map<string, Verdict>();
+  private readHashes: Snapshot = new Map();
   /** account → sha256 of the JWT the resolver dir holds, as this mirror wrote or found it. */
   private readonly resolver = new Map<string, string>();
 
   constructor(private readonly paths: MirrorPaths) {}
+
+  /** Path → sha256 of the mount entries as the last sync found them (read, or known unchanged). */
+  lastReadHashes(): Snapshot {
+    return this.readHashes;
+  }
 
   /** The accounts mirrored into the resolver dir with the sha256 of each JWT. */
   accounts(): ReadonlyMap<string, string> {
@@ -115,6 +121,7 @@ export class JwtMirror {
     const { mountDir, jwtDir } = this.paths;
     const report: JwtSyncReport = { copied: [], removed: [], skipped: [] };
     const mountReal = await realpath(mountDir).catch(() => null);
+    this.readHashes = new Map();
     if (mountReal === null) return { ...report, skipped: [{ name: mountDir, reason: 'the mount does not exist: nothing changed' }] };
     const entries = listJwts(mountDir);
     const present = this.forgetMissing();
@@ -125,6 +132,10 @@ export class JwtMirror {
       if (last && hint !== null && last.hash === hint && this.stillMirrored(last)) return { verdict: last, fresh: false };
       return { verdict: readEntry(links, mountReal, mountDir, entry, hint), fresh: true };
     });
+    this.readHashes = new Map(entries.flatMap((entry, i) => {
+      const hash = verdicts[i]!.verdict.hash;
+      return hash === null ? [] : [[path.join(mountDir, entry), hash] as [string, string]];
+    }));
     // A skipped entry is reported when it is read, not again on every later change.
     report.skipped = verdicts.flatMap(({ verdict, fresh }) => (fresh && 'skip' in verdict ? [{ name: verdict.skip, reason: verdict.reason }] : []));
     const valid = verdicts.map((v) => v.verdict).filter((v): v is Verdict & Taken => 'key' in v);

@@ -65,8 +65,15 @@ export class FileWatcher {
     await this.syncSubscriptions();
   }
 
+  /** Completes a source's baseline with the hashes of what the first action read (see WatchedSource). */
+  adoptBaseline(cause: Cause, hashes: Snapshot): void {
+    for (const s of this.sources) if (s.spec.cause === cause) s.adoptBaseline(hashes);
+  }
+
   /** Looks once more after subscribing, so a change between the snapshot and the subscription is not missed. */
   async catchUp(): Promise<void> {
+    // A baseline no action completed (its read failed) is complete as it is: what it lacks shows as changed.
+    for (const s of this.sources) s.adoptBaseline(new Map());
     await Promise.all(this.sources.map((s) => this.rescanSource(s, false)));
   }
 

@@ -46,9 +46,10 @@ function listDir(dir: string): string[] {
   }
 }
 
-export async function snapshotDir(dir: string, depth = 8): Promise<Snapshot> {
+/** `skipTop`: names directly in `dir` left out (their baseline comes from elsewhere; see WatchedSource). */
+export async function snapshotDir(dir: string, depth = 8, skipTop?: (name: string) => boolean): Promise<Snapshot> {
   const snap: Snapshot = new Map();
-  let level = listDir(dir);
+  let level = skipTop ? listDir(dir).filter((full) => !skipTop(path.basename(full))) : listDir(dir);
   for (let left = depth; level.length > 0; left--) {
     const subdirs = await mapSliced(level, (full) => {
       const e = inspect(full);

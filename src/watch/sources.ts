@@ -11,7 +11,9 @@ import { changedPaths, snapshotDir, snapshotFiles, type Snapshot } from './hash.
  */
 export type SourceSpec =
   | { cause: WatchedCause; kind: 'files'; list: () => Promise<string[]>; fromConfig?: boolean }
-  | { cause: WatchedCause; kind: 'dir'; dir: string };
+  | { cause: WatchedCause; kind: 'dir'; dir: string; baselineFromAction?: (name: string) => boolean };
+
+const isMirroredName = (name: string): boolean => name.endsWith('.jwt') && !name.startsWith('.');
 
 const inside = (dir: string) => (file: string): boolean => file.startsWith(path.resolve(dir) + path.sep);
 
@@ -22,7 +24,8 @@ export function sourcesFor(settings: Settings): SourceSpec[] {
     { cause: 'tls', kind: 'dir', dir: settings.tlsDir },
     // Certificates the config names outside NATS_TLS_DIR rotate too.
     { cause: 'tls', kind: 'files', fromConfig: true, list: async () => tlsFiles(settings.confPath).filter((f) => !inside(settings.tlsDir)(f)) },
-    { cause: 'jwt', kind: 'dir', dir: settings.jwtMountDir },
+    // The start-up mirror reads every JWT anyway: the hashes of what it read are this source's baseline.
+    { cause: 'jwt', kind: 'dir', dir: settings.jwtMountDir, baselineFromAction: isMirroredName },
     { cause: 'creds', kind: 'dir', dir: settings.credsDir },
   ];
 }
@@ -33,6 +36,7 @@ export class WatchedSource {
   /** What the last action took for this source (at start: what nats-server started from). */
   private applied: Snapshot = new Map();
   private files: string[] = [];
+  private awaitingBaseline = false;
 
   constructor(readonly spec: SourceSpec) {}
 
@@ -66,8 +70,21 @@ export class WatchedSource {
   }
 
   async start(): Promise<void> {
+    this.awaitingBaseline = this.spec.kind === 'dir' && this.spec.baselineFromAction !== undefined;
     await this.rescan();
     this.applied = this.snapshot;
+  }
+
+  /**
+   * The hashes of what the first action read (the start-up mirror) complete the baseline of a source whose
+   * entries it reads anyway: one read of thousands of JWTs at start instead of two. Until then those
+   * entries are left out of every scan; the first scan after this compares them with what was read.
+   */
+  adoptBaseline(hashes: Snapshot): void {
+    if (!this.awaitingBaseline) return;
+    this.awaitingBaseline = false;
+    this.snapshot = new Map([...this.snapshot, ...hashes]);
+    this.applied = new Map([...this.applied, ...hashes]);
   }
 
   async rescan(): Promise<string[]> {
@@ -78,7 +95,7 @@ export class WatchedSource {
   }
 
   private async scan(): Promise<Snapshot> {
-    if (this.spec.kind === 'dir') return snapshotDir(this.spec.dir);
+    if (this.spec.kind === 'dir') return snapshotDir(this.spec.dir, undefined, this.awaitingBaseline ? this.spec.baselineFromAction : undefined);
     this.files = await this.spec.list();
     const next = await snapshotFiles(this.files);
     // A single file missing for a moment (an editor's rename dance) is not a change: keep its last hash.

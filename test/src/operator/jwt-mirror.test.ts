@@ -122,6 +122,14 @@ describe('JWT mirror', () => {
     assert.deepEqual(await files(jwtDir), [`${good.key}.jwt`]);
   });
 
+  it('when a sync has read the mount then it tells the hashes of what it read, as the watcher takes them', async () => {
+    const [a, b] = await Promise.all([account('A'), account('B')]);
+    await atomicWriterUpdate(mount, { [`${a.key}.jwt`]: a.jwt, [`${b.key}.jwt`]: b.jwt }, 1);
+    const mirror = mirrorOf();
+    await mirror.sync();
+    assert.deepEqual([...mirror.lastReadHashes()].sort(), [...await snapshotDir(mount)].sort());
+  });
+
   it('when someone removes a mirrored file from the resolver dir then the next sync writes it again', async () => {
     const [a, b] = await Promise.all([account('A'), account('B')]);
     await writeFile(path.join(mount, `${a.key}.jwt`), a.jwt);

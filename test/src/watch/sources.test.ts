@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { snapshotDir } from '../../../src/watch/hash.js';
+import { WatchedSource } from '../../../src/watch/sources.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'iofog-nats-sources-'));
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+const jwtSource = () => new WatchedSource({ cause: 'jwt', kind: 'dir', dir, baselineFromAction: (name) => name.endsWith('.jwt') });
+
+describe('a watched source whose baseline comes from its first action', () => {
+  it('when the action read what is there then nothing shows as changed, and a later write does', async () => {
+    await writeFile(path.join(dir, 'a.jwt'), 'a1');
+    await writeFile(path.join(dir, 'README'), 'r');
+    const source = jwtSource();
+    await source.start();
+    assert.deepEqual([...source.appliedSnapshot().keys()], [path.join(dir, 'README')], 'the JWTs wait for the action');
+    source.adoptBaseline(await snapshotDir(dir, 8, (name) => !name.endsWith('.jwt')));
+    assert.deepEqual(await source.rescan(), []);
+    assert.equal(await source.takeForAction(), false);
+    await writeFile(path.join(dir, 'a.jwt'), 'a2');
+    assert.deepEqual(await source.rescan(), [path.join(dir, 'a.jwt')]);
+    assert.equal(await source.takeForAction(), true);
+  });
+
+  it('when an entry changed after the action read it then the first scan after adopting reports it', async () => {
+    await writeFile(path.join(dir, 'a.jwt'), 'a1');
+    const source = jwtSource();
+    await source.start();
+    const read = await snapshotDir(dir);
+    await writeFile(path.join(dir, 'a.jwt'), 'a2');
+    assert.deepEqual(await source.rescan(), [], 'before adopting, the JWTs are not compared');
+    source.adoptBaseline(read);
+    assert.deepEqual(await source.rescan(), [path.join(dir, 'a.jwt')]);
+  });
+
+  it('when no action read anything then adopting nothing makes every JWT a change', async () => {
+    await writeFile(path.join(dir, 'a.jwt'), 'a1');
+    const source = jwtSource();
+    await source.start();
+    source.adoptBaseline(new Map());
+    assert.deepEqual(await source.rescan(), [path.join(dir, 'a.jwt')]);
+  });
+});
