@@ -143,10 +143,15 @@ export class FileWatcher {
   private awaitRoot(root: string): void {
     if (this.stopped) return;
     try {
-      const ancestor = watch(nearestExisting(root), { persistent: false }, () => {
+      // Any sign of life, or the ancestor itself failing (an unhandled 'error' would end the process):
+      // look again, once, from what exists then.
+      const lookAgain = (): void => {
+        if (this.subscriptions.get(root) !== ancestor) return;
         ancestor.close();
         this.retryMissing(root);
-      });
+      };
+      const ancestor = watch(nearestExisting(root), { persistent: false }, lookAgain);
+      ancestor.on('error', lookAgain);
       this.subscriptions.set(root, ancestor);
     } catch {
       this.subscriptions.set(root, setTimeout(() => this.retryMissing(root), POLL_MS).unref());

@@ -13,10 +13,13 @@ export function watchQuickly(root: string, names: () => ReadonlySet<string>, on:
   const swappable = existsSync(path.join(root, SWAP_LINK));
   if (!swappable && names().size === 0) return null;
   try {
-    return watch(root, { persistent: false }, (_type, name) => {
+    const watcher = watch(root, { persistent: false }, (_type, name) => {
       if (name === SWAP_LINK && swappable) on(true);
       else if (name !== null && names().has(name)) on(false);
     });
+    // An unhandled 'error' would end the process; @parcel/watcher keeps watching the root either way.
+    watcher.on('error', () => watcher.close());
+    return watcher;
   } catch {
     return null; // @parcel/watcher still reports the same changes, ~50 ms later
   }

@@ -149,6 +149,23 @@ describe('server mode: reloads', () => {
     assert.equal((await sup.waitForOutcome({ from: next })).cause, 'creds');
   });
 
+  it('when the directory a missing one was awaited in is removed and made again with it then it is still picked up', async () => {
+    const l = await makeLayout('late-parent');
+    const parent = path.join(l.root, 'platform');
+    const credsDir = path.join(parent, 'creds');
+    await mkdir(parent);
+    await writeFile(l.conf, basicConfig(l));
+    const sup = SupervisorProcess.start(l, { NATS_CREDS_DIR: credsDir });
+    cleanup.push(() => removeLayout(l), () => sup.dispose());
+    await sup.waitForState('running.idle');
+    await rm(parent, { recursive: true });
+    await mkdir(credsDir, { recursive: true });
+    const from = sup.mark();
+    await writeFile(path.join(credsDir, 'user.creds'), 'first');
+    assert.equal((await sup.waitForOutcome({ from })).cause, 'creds');
+    assert.equal(sup.hasExited, false);
+  });
+
   it('when SIGHUP is sent to the supervisor then it runs a validated reload', async () => {
     const { l, sup } = await startServerMode('sighup');
     await writeFile(`${l.root}/unwatched`, 'x');
