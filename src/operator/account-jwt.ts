@@ -1,3 +1,8 @@
+/** A file the JWT mirror considers: `*.jwt`, not hidden (temp files and Kubernetes' own entries are). */
+export function isJwtFileName(name: string): boolean {
+  return name.endsWith('.jwt') && !name.startsWith('.');
+}
+
 /** An account public key: 'A' and 55 more base32 characters (nkeys). */
 export function isAccountPublicKey(name: string): boolean {
   return /^A[A-Z2-7]{55}$/.test(name);

@@ -5,7 +5,7 @@ import type { JwtSyncReport } from '../../machines/outputs.js';
 import { mapSliced } from '../concurrency.js';
 import { readRegular } from '../read-file.js';
 import { sha256, type Snapshot } from '../watch/hash.js';
-import { accountClaims, isAccountPublicKey } from './account-jwt.js';
+import { accountClaims, isAccountPublicKey, isJwtFileName } from './account-jwt.js';
 import { LinkResolver } from './link-resolver.js';
 
 export interface MirrorPaths {
@@ -44,7 +44,7 @@ function listJwts(dir: string): string[] {
   } catch {
     return [];
   }
-  return entries.filter((e) => e.endsWith('.jwt') && !e.startsWith('.'));
+  return entries.filter(isJwtFileName);
 }
 
 function readOrNull(file: string): Buffer | null {
@@ -145,7 +145,7 @@ export class JwtMirror {
     }
     await mkdir(jwtDir, { recursive: true });
     report.copied = await this.write(valid, present, onWritten);
-    report.removed = await this.removeOrphans(new Set(valid.map((v) => v.key)));
+    report.removed = await this.removeOrphans(present, new Set(valid.map((v) => v.key)));
     this.remember(entries, verdicts.map((v) => v.verdict));
     return report;
   }
@@ -194,9 +194,10 @@ export class JwtMirror {
     return copied.filter((k): k is string => k !== null);
   }
 
-  private async removeOrphans(keep: ReadonlySet<string>): Promise<string[]> {
+  /** `present` was listed before the writes, which only add names in `keep`: no second listing. */
+  private async removeOrphans(present: ReadonlySet<string>, keep: ReadonlySet<string>): Promise<string[]> {
     const { jwtDir } = this.paths;
-    const orphans = listJwts(jwtDir).map((e) => e.slice(0, -'.jwt'.length)).filter((k) => isAccountPublicKey(k) && !keep.has(k));
+    const orphans = [...present].map((e) => e.slice(0, -'.jwt'.length)).filter((k) => isAccountPublicKey(k) && !keep.has(k));
     const systemAccount = orphans.length > 0 ? await this.paths.systemAccount() : null;
     const removed: string[] = [];
     for (const key of orphans) {

@@ -37,7 +37,7 @@ function isAtomicSwap(events: readonly WatchEvent[]): boolean {
  * nothing visible changes until the swap, so those events do not cost a scan of every file.
  */
 function isKubernetesStaging(root: string, event: WatchEvent): boolean {
-  return path.relative(root, event.path).split(path.sep).some((seg) => seg.startsWith('..') && seg !== '..data');
+  return path.relative(root, event.path).split(path.sep).some((seg) => seg.startsWith('..') && seg !== SWAP_LINK);
 }
 
 /**

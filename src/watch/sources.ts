@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { WatchedCause } from '../../machines/events.js';
 import type { Settings } from '../settings.js';
 import { tlsFiles } from '../config/tls-files.js';
+import { isJwtFileName } from '../operator/account-jwt.js';
 import { configFiles } from './config-includes.js';
 import { changedPaths, snapshotDir, snapshotFiles, type Snapshot } from './hash.js';
 
@@ -13,9 +14,7 @@ export type SourceSpec =
   | { cause: WatchedCause; kind: 'files'; list: () => Promise<string[]>; fromConfig?: boolean }
   | { cause: WatchedCause; kind: 'dir'; dir: string; baselineFromAction?: (name: string) => boolean };
 
-const isMirroredName = (name: string): boolean => name.endsWith('.jwt') && !name.startsWith('.');
-
-const inside = (dir: string) => (file: string): boolean => file.startsWith(path.resolve(dir) + path.sep);
+const isInside = (dir: string, file: string): boolean => file.startsWith(path.resolve(dir) + path.sep);
 
 export function sourcesFor(settings: Settings): SourceSpec[] {
   return [
@@ -23,9 +22,9 @@ export function sourcesFor(settings: Settings): SourceSpec[] {
     { cause: 'accounts', kind: 'files', list: async () => [settings.accountsPath] },
     { cause: 'tls', kind: 'dir', dir: settings.tlsDir },
     // Certificates the config names outside NATS_TLS_DIR rotate too.
-    { cause: 'tls', kind: 'files', fromConfig: true, list: async () => tlsFiles(settings.confPath).filter((f) => !inside(settings.tlsDir)(f)) },
+    { cause: 'tls', kind: 'files', fromConfig: true, list: async () => tlsFiles(settings.confPath).filter((f) => !isInside(settings.tlsDir, f)) },
     // The start-up mirror reads every JWT anyway: the hashes of what it read are this source's baseline.
-    { cause: 'jwt', kind: 'dir', dir: settings.jwtMountDir, baselineFromAction: isMirroredName },
+    { cause: 'jwt', kind: 'dir', dir: settings.jwtMountDir, baselineFromAction: isJwtFileName },
     { cause: 'creds', kind: 'dir', dir: settings.credsDir },
   ];
 }
