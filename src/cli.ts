@@ -72,12 +72,10 @@ program.command('graph')
   .addOption(new Option('--format <format>', 'output format').choices(GRAPH_FORMATS).default('mermaid'))
   .action((opts: { format: GraphFormat }) => void process.stdout.write(renderGraph(opts.format)));
 
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
+program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CommanderError) {
     // Help and version are not errors; everything else commander rejects is a usage error (exit 2).
     process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage);
   }
   throw err;
-}
+});

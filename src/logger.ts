@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
+import { requireLazily } from './lazy-require.js';
 import type { LogFormat } from './settings.js';
 
 export type { Logger };
@@ -11,7 +11,7 @@ export function createLogger(opts: { format: LogFormat; level: string }): Logger
   const base = { level: opts.level, base: { name: 'iofog-nats' }, redact: { paths: REDACT, censor: '[redacted]' } };
   if (opts.format === 'pretty') {
     // A stream in this thread, not a transport: no worker thread, and pino can be bundled. Loaded only here.
-    const pretty = createRequire(import.meta.url)('pino-pretty') as (o: Record<string, unknown>) => NodeJS.WritableStream;
+    const pretty = requireLazily('pino-pretty') as (o: Record<string, unknown>) => NodeJS.WritableStream;
     return pino(base, pretty({ destination: 1, colorize: false, ignore: 'hostname,server', sync: true }));
   }
   // Synchronous writes: a supervisor that is about to exit must not lose its last lines.

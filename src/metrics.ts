@@ -1,3 +1,4 @@
+import { requireLazily } from './lazy-require.js';
 import type { StatusModel } from './status-model.js';
 
 type PromClient = typeof import('prom-client');
@@ -46,7 +47,7 @@ function register(prom: PromClient, status: StatusModel) {
 export function createMetrics(status: StatusModel): () => Promise<{ contentType: string; body: string }> {
   let render: ReturnType<typeof register> | null = null;
   return async () => {
-    render ??= register(await import('prom-client'), status);
+    render ??= register(requireLazily('prom-client') as PromClient, status);
     return render();
   };
 }

@@ -82,7 +82,10 @@ export async function run(settings: Settings): Promise<number> {
   // look for changes made before the subscription reads every watched file again (5000 JWTs: ~50 ms):
   // it waits until nats-server is spawned, whose own start keeps the other core busy for longer.
   const spawned = firstSpawn(actor);
-  const subscribed = watcher.subscribe()
+  // Loading the native watcher blocks for ~20-30 ms: a macrotask later, the chart's microtasks have spawned
+  // `nats-server -t` already, so the two overlap instead of the validation waiting for the load.
+  const subscribed = new Promise((resolve) => setImmediate(resolve))
+    .then(() => watcher.subscribe())
     .then(() => logger.info({ watched: watcher.watchedPaths() }, 'watching'))
     .then(() => spawned)
     .then(() => watcher.catchUp());

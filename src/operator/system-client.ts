@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { requireLazily } from '../lazy-require.js';
 
 export type CallResult = { ok: true } | { ok: false; error: string };
 
@@ -26,7 +27,7 @@ export class SystemClient {
     this.conn ??= (async () => {
       const creds = await readFile(this.credsPath);
       // Loaded on first use: a server without operator mode never pays for the client's memory.
-      const { connect, credsAuthenticator } = await import('@nats-io/transport-node');
+      const { connect, credsAuthenticator } = requireLazily('@nats-io/transport-node') as typeof import('@nats-io/transport-node');
       return connect({
         servers: this.url, authenticator: credsAuthenticator(creds), name: 'iofog-nats',
         maxReconnectAttempts: -1, reconnectTimeWait: 250,

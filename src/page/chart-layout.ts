@@ -1,4 +1,5 @@
 import type { ChartGraph, GraphNode } from '../graph/chart-graph.js';
+import { requireLazily } from '../lazy-require.js';
 
 /** Node and edge geometry for the page, absolute coordinates, computed once per process by elkjs. */
 export interface LayoutNode { id: string; path: string; key: string; kind: GraphNode['kind']; x: number; y: number; width: number; height: number; depth: number }
@@ -101,9 +102,7 @@ let cached: Promise<ChartLayout> | null = null;
 /** Lays the chart out once; elkjs is loaded only when the page is first asked for. */
 export function chartLayout(g: ChartGraph): Promise<ChartLayout> {
   cached ??= (async () => {
-    // A CommonJS module: under nodenext its class sits on the namespace's default.
-    const mod = (await import('elkjs/lib/elk.bundled.js')) as unknown as { default: ElkClass | { default: ElkClass } };
-    const ELK = 'default' in mod.default ? mod.default.default : mod.default;
+    const ELK = requireLazily('elkjs/lib/elk.bundled.js') as ElkClass;
     const laid = await new ELK().layout(elkGraph(g));
     const { nodes, offsets } = flatten(g, laid);
     return { width: laid.width ?? 0, height: laid.height ?? 0, nodes, edges: edgesOf(laid, offsets) };

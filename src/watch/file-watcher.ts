@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { AsyncSubscription, Event as WatchEvent } from '@parcel/watcher';
 import type { Cause } from '../../machines/causes.js';
 import type { SupervisorEvent } from '../../machines/events.js';
+import { requireLazily } from '../lazy-require.js';
 import type { Logger } from '../logger.js';
 import type { Snapshot } from './hash.js';
 import { WatchedSource, type SourceSpec } from './sources.js';
@@ -126,7 +127,7 @@ export class FileWatcher {
     if (!existsSync(root)) return this.awaitRoot(root);
     try {
       // The native addon loads on first use: its ~20-40 ms overlap nats-server's first validation.
-      const { default: watcher } = await import('@parcel/watcher');
+      const watcher = requireLazily('@parcel/watcher') as typeof import('@parcel/watcher');
       const sub = await watcher.subscribe(root, (err, events) => this.onEvents(root, err, events));
       // stop() may have run while subscribing: nothing may outlive it.
       if (this.stopped) return void (await sub.unsubscribe());

@@ -33,8 +33,10 @@ export class SupervisorProcess {
     }));
   }
 
-  static start(layout: Layout, env: Record<string, string> = {}, args: string[] = []): SupervisorProcess {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'src', 'cli.ts'), ...args], {
+  /** Runs the source through tsx, or with `builtCli` the built command (a dist/cli.js) with plain node. */
+  static start(layout: Layout, env: Record<string, string> = {}, args: string[] = [], builtCli?: string): SupervisorProcess {
+    const entry = builtCli ? [builtCli] : ['--import', 'tsx', path.join(REPO, 'src', 'cli.ts')];
+    const child = spawn(process.execPath, [...entry, ...args], {
       cwd: REPO,
       env: { ...process.env, NATS_LOG_LEVEL: 'debug', ...layout.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
