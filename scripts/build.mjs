@@ -25,10 +25,10 @@ await build({
   minifyWhitespace: true,
   charset: 'ascii',
   define: { 'import.meta.url': '__bundle_url' },
-  // @parcel/watcher is a native addon; pino-pretty (NATS_LOG_FORMAT=pretty), prom-client (first /metrics
-  // scrape), elkjs (first page view) and the NATS client (first purge or claims push) load only when needed
-  // (src/lazy-require.ts). All of them stay in node_modules. pino itself is bundled.
-  external: ['@parcel/watcher', 'pino-pretty', 'prom-client', 'elkjs', '@nats-io/transport-node'],
+  // @parcel/watcher's JS is bundled; its native addon (the platform's @parcel/watcher-* package) stays in
+  // node_modules. pino-pretty (NATS_LOG_FORMAT=pretty), prom-client (first /metrics scrape), elkjs (first
+  // page view) and the NATS client (first purge or claims push) load only when needed (src/lazy-require.ts).
+  external: ['@parcel/watcher-*', 'pino-pretty', 'prom-client', 'elkjs', '@nats-io/transport-node'],
   banner: { js: "'use strict';const __bundle_url=require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 });

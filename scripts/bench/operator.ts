@@ -16,6 +16,8 @@ import { processUsage, startProcess, waitHealthy, type Running } from './lib.js'
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NATS = process.env.NATS_SERVER_BIN ?? execFileSync('sh', ['-c', 'command -v nats-server']).toString().trim();
 const SAMPLE = 5;
+// Node flags for the supervisor only, e.g. BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
 let version = 0;
 let swappedAt = 0;
@@ -102,7 +104,7 @@ async function bench(n: number): Promise<void> {
   flushToDisk();
   t = performance.now();
   const spawnedAt = Date.now();
-  const sup = startProcess(process.execPath, [path.join(REPO, 'dist', 'cli.js')], { ...l.env, NATS_SERVER_BIN: NATS, NATS_SYS_USER_CRED_PATH: 'sys.creds', NATS_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' }, REPO);
+  const sup = startProcess(process.execPath, [...NODE_FLAGS, path.join(REPO, 'dist', 'cli.js')], { ...l.env, NATS_SERVER_BIN: NATS, NATS_SYS_USER_CRED_PATH: 'sys.creds', NATS_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' }, REPO);
   await waitHealthy(l, 60_000);
   const healthy = performance.now() - t;
   const startMirror = await reported(sup, 0, spawnedAt, 'start-up mirror', mirrored(n));

@@ -3,7 +3,6 @@ import path from 'node:path';
 import type { AsyncSubscription, Event as WatchEvent } from '@parcel/watcher';
 import type { Cause } from '../../machines/causes.js';
 import type { SupervisorEvent } from '../../machines/events.js';
-import { requireLazily } from '../lazy-require.js';
 import type { Logger } from '../logger.js';
 import type { Snapshot } from './hash.js';
 import { WatchedSource, type SourceSpec } from './sources.js';
@@ -126,8 +125,9 @@ export class FileWatcher {
     if (this.stopped) return;
     if (!existsSync(root)) return this.awaitRoot(root);
     try {
-      // The native addon loads on first use: its ~20-40 ms overlap nats-server's first validation.
-      const watcher = requireLazily('@parcel/watcher') as typeof import('@parcel/watcher');
+      // Loaded on first use, overlapping nats-server's first validation. Its JS is bundled (and in the code
+      // cache); the native addon it requires stays in node_modules.
+      const { default: watcher } = await import('@parcel/watcher');
       const sub = await watcher.subscribe(root, (err, events) => this.onEvents(root, err, events));
       // stop() may have run while subscribing: nothing may outlive it.
       if (this.stopped) return void (await sub.unsubscribe());

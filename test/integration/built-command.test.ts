@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { basicConfig, makeLayout, removeLayout } from '../support/layout.js';
-import { natsConnect, roundTrip } from '../support/nats.js';
+import { natsConnect, roundTrip, varz } from '../support/nats.js';
 import { natsServersUsing } from '../support/process-table.js';
 import { freePort } from '../support/ports.js';
 import { SupervisorProcess } from '../support/supervisor-process.js';
@@ -52,6 +52,12 @@ describe('the built command', () => {
       const sup = SupervisorProcess.start(l, { NATS_STATUS_ADDR: `127.0.0.1:${port}` }, [], CLI);
       try {
         await sup.waitForState('running.idle');
+        // The native watcher is found from the bundle: an edit is seen and applied, with no fallback to polling.
+        const from = sup.mark();
+        await writeFile(l.conf, basicConfig(l, 'max_payload: 654321'));
+        assert.equal((await sup.waitForOutcome({ from })).outcome, 'applied');
+        assert.equal((await varz(l)).max_payload, 654321);
+        assert.ok(!sup.lines.some((x) => /native file watching failed/.test(String(x.msg))), 'no polling fallback');
         const nc = await natsConnect(l);
         await roundTrip(nc);
         await nc.close();
