@@ -22,19 +22,19 @@ function logStart(logger: Logger, settings: Settings): void {
   }, 'iofog-nats starting');
 }
 
-/** The operator's views: the control socket (inspect) and the status HTTP server. */
-async function startSurfaces(settings: Settings, status: StatusModel, logger: Logger): Promise<{ close(): Promise<void> }[]> {
-  const surfaces = [await startControlSocket(settings.controlSocket, status)];
-  if (settings.statusAddr) {
-    try {
-      surfaces.push(await startStatusHttp(settings.statusAddr, status));
-      logger.info({ addr: settings.statusAddr }, 'status HTTP server listening');
-    } catch (err) {
-      // The status page must never keep nats-server from running.
-      logger.error({ addr: settings.statusAddr, err: String(err) }, 'status HTTP server could not start (NATS_STATUS_ADDR); running without it');
-    }
+type Surface = { close(): Promise<void> };
+
+/** The status HTTP server; a failure to listen is logged, never fatal: it must not keep nats-server down. */
+async function startStatusSurface(settings: Settings, status: StatusModel, logger: Logger): Promise<Surface[]> {
+  if (!settings.statusAddr) return [];
+  try {
+    const server = await startStatusHttp(settings.statusAddr, status);
+    logger.info({ addr: settings.statusAddr }, 'status HTTP server listening');
+    return [server];
+  } catch (err) {
+    logger.error({ addr: settings.statusAddr, err: String(err) }, 'status HTTP server could not start (NATS_STATUS_ADDR); running without it');
+    return [];
   }
-  return surfaces;
 }
 
 /** Resolves once nats-server is first spawned, or the supervisor is done without ever spawning it. */
@@ -76,8 +76,11 @@ export async function run(settings: Settings): Promise<number> {
   };
   process.on('uncaughtException', onFatal);
   process.on('unhandledRejection', onFatal);
-  const [surfaces] = await Promise.all([startSurfaces(settings, status, logger), watcher.snapshot()]);
+  // The control socket comes first: another supervisor answering on it means this one must not start a
+  // second nats-server. The status HTTP server starts while the first validation runs.
+  const [control] = await Promise.all([startControlSocket(settings.controlSocket, status), watcher.snapshot()]);
   actor.start();
+  const statusSurface = startStatusSurface(settings, status, logger);
   // Subscribing costs a few ms per directory: it runs while nats-server is validated and started. The
   // look for changes made before the subscription reads every watched file again (5000 JWTs: ~50 ms):
   // it waits until nats-server is spawned, whose own start keeps the other core busy for longer.
@@ -98,6 +101,7 @@ export async function run(settings: Settings): Promise<number> {
   }
   unlisten();
   await subscribed;
+  const surfaces = [control, ...(await statusSurface)];
   await Promise.all([watcher.stop(), reconciler.close(), ...surfaces.map((s) => s.close())]);
   const last = actor.getSnapshot().context;
   logger.info({ exitCode, state: status.toJSON().state, error: last.lastError ?? undefined }, 'iofog-nats stopped');
