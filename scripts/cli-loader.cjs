@@ -30,8 +30,12 @@ function cachedData() {
 const script = new Script(wrap(source), { filename: bundle, cachedData: cachedData() });
 if (process.env.IOFOG_NATS_BUILD_CODE_CACHE === '1') {
   process.on('exit', () => {
-    writeFileSync(`${cacheFile}.tmp`, Buffer.concat([digest, script.createCachedData()]));
-    renameSync(`${cacheFile}.tmp`, cacheFile);
+    try {
+      writeFileSync(`${cacheFile}.tmp`, Buffer.concat([digest, script.createCachedData()]));
+      renameSync(`${cacheFile}.tmp`, cacheFile);
+    } catch (err) {
+      process.stderr.write(`iofog-nats: could not write the code cache ${cacheFile}: ${err.message}\n`);
+    }
   });
 }
 const bundleModule = { exports: {}, filename: bundle };
