@@ -5,7 +5,7 @@
 // Type checking stays with `npm run lint` (tsc --noEmit).
 //   node scripts/build.mjs [outdir]       (default: dist)
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -34,7 +34,6 @@ await build({
 });
 // The loader reads the bundle as latin1, the fastest decoding: it must be ASCII.
 if (readFileSync(path.join(out, 'iofog-nats.js')).some((byte) => byte > 0x7f)) throw new Error('bundle is not ASCII');
-mkdirSync(out, { recursive: true });
 copyFileSync('scripts/cli-loader.cjs', path.join(out, 'cli.js'));
 chmodSync(path.join(out, 'cli.js'), 0o755);
 // package.json says "type": "module"; the loader and the bundle are CommonJS.

@@ -85,8 +85,8 @@ export async function run(settings: Settings): Promise<number> {
   // look for changes made before the subscription reads every watched file again (5000 JWTs: ~50 ms):
   // it waits until nats-server is spawned, whose own start keeps the other core busy for longer.
   const spawned = firstSpawn(actor);
-  // Loading the native watcher blocks for ~20-30 ms: a macrotask later, the chart's microtasks have spawned
-  // `nats-server -t` already, so the two overlap instead of the validation waiting for the load.
+  // Loading and subscribing the native watcher blocks the loop for ~10 ms: a macrotask later, the chart's
+  // microtasks have spawned `nats-server -t` already, so the two overlap instead of the validation waiting.
   const subscribed = new Promise((resolve) => setImmediate(resolve))
     .then(() => watcher.subscribe())
     .then(() => logger.info({ watched: watcher.watchedPaths() }, 'watching'))

@@ -79,7 +79,9 @@ function readEntry(links: LinkResolver, mountReal: string, dir: string, entry: s
   const text = read.bytes.toString('utf8').trim();
   const checked = accountClaims(text, key);
   const hash = sha256(read.bytes);
-  return 'reason' in checked ? { hash, skip: entry, reason: checked.reason } : { hash, key, text, sha: sha256(text) };
+  // Equal lengths: ASCII with nothing trimmed, the same bytes: hashed once, not twice, per entry.
+  const sha = text.length === read.bytes.length ? hash : sha256(text);
+  return 'reason' in checked ? { hash, skip: entry, reason: checked.reason } : { hash, key, text, sha };
 }
 
 /**
