@@ -17,8 +17,11 @@ const EDITS = Number(process.env.BENCH_EDITS ?? 30);
 // The container's entrypoint runs node with these flags (docker/Dockerfile); BENCH_NODE_FLAGS="" measures plain node.
 const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
+// BENCH_DIST picks another build (e.g. one made by another loader) to measure beside this one.
+const DIST = path.resolve(REPO, process.env.BENCH_DIST ?? 'dist');
+
 function supervise(l: Layout): Running {
-  return startProcess(process.execPath, [...NODE_FLAGS, path.join(REPO, 'dist', 'cli.js')], { ...l.env, NATS_SERVER_BIN: NATS }, REPO);
+  return startProcess(process.execPath, [...NODE_FLAGS, path.join(DIST, 'cli.js')], { ...l.env, NATS_SERVER_BIN: NATS }, REPO);
 }
 
 function bare(l: Layout): Running {
@@ -95,8 +98,18 @@ async function benchStorm(): Promise<void> {
   await removeLayout(l);
 }
 
+/** The floor under the supervisor's start: node starting and exiting with nothing to run. */
+function nodeBootMs(runs: number): number[] {
+  return Array.from({ length: runs }, () => {
+    const t0 = performance.now();
+    execFileSync(process.execPath, [...NODE_FLAGS, '-e', '0']);
+    return performance.now() - t0;
+  });
+}
+
 async function benchStartup(): Promise<void> {
   const runs = 10;
+  console.log(`startup  ${'node -e 0'.padEnd(26)} spawn→exit     ${summary(nodeBootMs(runs))}`);
   for (const who of ['bare nats-server', 'iofog-nats'] as const) {
     const ms: number[] = [];
     for (let i = 0; i < runs; i++) {
@@ -113,8 +126,18 @@ async function benchStartup(): Promise<void> {
   }
 }
 
+/** The floor under the supervisor's memory: node idling with nothing loaded. */
+async function nodeIdleRssMb(): Promise<number> {
+  const idle = startProcess(process.execPath, [...NODE_FLAGS, '-e', 'setInterval(() => {}, 60_000)'], {}, REPO);
+  await sleep(2000);
+  const rss = processUsage(idle.child.pid!).rssMb;
+  await idle.stop();
+  return rss;
+}
+
 async function benchIdle(): Promise<void> {
   const seconds = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
+  console.log(`idle     node idling with nothing loaded: rss=${(await nodeIdleRssMb()).toFixed(1)} MB`);
   const l = await makeLayout('bench-idle');
   await writeFile(l.conf, basicConfig(l));
   const proc = supervise(l);
@@ -137,7 +160,7 @@ async function benchIdle(): Promise<void> {
 
 const which = process.argv.slice(2);
 const all = which.length === 0;
-console.log(`${execFileSync(NATS, ['--version']).toString().trim()}; node ${process.version} ${NODE_FLAGS.join(' ')}; edits per series: ${EDITS}`);
+console.log(`${execFileSync(NATS, ['--version']).toString().trim()}; node ${process.version} ${NODE_FLAGS.join(' ')}; ${path.relative(REPO, DIST)}/; edits per series: ${EDITS}`);
 if (all || which.includes('latency')) {
   await benchLatency('in-place');
   await benchLatency('swap');

@@ -13,6 +13,12 @@ type FsChanged = Extract<SupervisorEvent, { type: 'FS_CHANGED' }>;
 /** A native watch failure falls back to scans this often. */
 const POLL_MS = 1000;
 
+/**
+ * inotify, named: left to choose, @parcel/watcher first probes for watchman by starting a shell it never waits
+ * for, which stays a zombie where nothing reaps it (node as a container's PID 1).
+ */
+const WATCH_OPTIONS = process.platform === 'linux' ? { backend: 'inotify' as const } : {};
+
 type Subscription = AsyncSubscription | FSWatcher | NodeJS.Timeout;
 
 function nearestExisting(dir: string): string {
@@ -128,7 +134,7 @@ export class FileWatcher {
       // Loaded on first use, overlapping nats-server's first validation. Its JS is bundled (and in the code
       // cache); the native addon it requires stays in node_modules.
       const { default: watcher } = await import('@parcel/watcher');
-      const sub = await watcher.subscribe(root, (err, events) => this.onEvents(root, err, events));
+      const sub = await watcher.subscribe(root, (err, events) => this.onEvents(root, err, events), WATCH_OPTIONS);
       // stop() may have run while subscribing: nothing may outlive it.
       if (this.stopped) return void (await sub.unsubscribe());
       this.subscriptions.set(root, sub);
