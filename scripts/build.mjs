@@ -6,6 +6,7 @@ import { chmodSync, copyFileSync, readFileSync, rmSync, writeFileSync } from 'no
 import path from 'node:path';
 import { build } from 'esbuild';
 import { makeCompileCache } from './compile-cache.mjs';
+import { EXTERNALS } from './externals.mjs';
 
 const args = process.argv.slice(2);
 const out = path.resolve(args.find((a) => !a.startsWith('--')) ?? 'dist');
@@ -23,10 +24,7 @@ await build({
   minifyWhitespace: true,
   charset: 'ascii',
   define: { 'import.meta.url': '__bundle_url' },
-  // @parcel/watcher's JS is bundled; its native addon (the platform's @parcel/watcher-* package) stays in
-  // node_modules. pino-pretty (NATS_LOG_FORMAT=pretty), prom-client (first /metrics scrape), elkjs (first
-  // page view) and the NATS client (first purge or claims push) load only when needed (src/lazy-require.ts).
-  external: ['@parcel/watcher-*', 'pino-pretty', 'prom-client', 'elkjs', '@nats-io/transport-node'],
+  external: EXTERNALS,
   banner: { js: "'use strict';const __bundle_url=require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 });

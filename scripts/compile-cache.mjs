@@ -19,7 +19,9 @@ function natsServer() {
 
 export function makeCompileCache(out) {
   if (typeof module.enableCompileCache !== 'function') return false;
-  rmSync(path.join(out, 'compile-cache'), { recursive: true, force: true });
+  const dir = path.join(out, 'compile-cache');
+  // Its entries, not the dir: the image's build makes the dir writable for the user the cache is made as.
+  if (existsSync(dir)) for (const entry of readdirSync(dir)) rmSync(path.join(dir, entry), { recursive: true, force: true });
   const scratch = mkdtempSync(path.join(tmpdir(), 'iofog-nats-build-'));
   try {
     writeFileSync(path.join(scratch, 'server.conf'), 'listen: 127.0.0.1:4222\njetstream { store_dir: ./store }\n');
@@ -34,7 +36,6 @@ export function makeCompileCache(out) {
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-  const dir = path.join(out, 'compile-cache');
   if (!existsSync(dir) || readdirSync(dir).length === 0) throw new Error(`no compile cache was written to ${dir}`);
   return true;
 }

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Makes sure each base image named on the command line is in the local engine: already there, pulled, or, where
+# no registry can be reached (these machines reach only the npm registry and Debian's packages), stood in by an
+# image built here under the same tag:
+#   debian:<release>-slim         a Debian root fs from Debian's packages (mmdebstrap, minbase, docs left out)
+#   node:<major>-<release>-slim   that Debian with node from the npm registry's node-linux-<arch> package and npm
+#   nats:<version>-scratch        nats-server from Debian's packages (scripts/ci/nats-server-lines.sh) at /nats-server
+# The Dockerfiles stay as they are; only their bases are stood in.
+#   scripts/image/stand-ins.sh debian:trixie-slim node:24-trixie-slim nats:2.15-scratch
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+# The registry is reached through a TLS-intercepting proxy here: a stand-in that builds with npm trusts the
+# machine's CA bundle too.
+CA_BUNDLE="${CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
+NODE_ARCH="$(node -p process.arch)"
+
+log() { echo "stand-ins: $*" >&2; }
+
+present_or_pulled() {
+  docker image inspect "$1" >/dev/null 2>&1 && return 0
+  timeout 60 docker pull -q "$1" >/dev/null 2>&1
+}
+
+debian_slim() { # tag release
+  command -v mmdebstrap >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mmdebstrap >/dev/null; }
+  local tar; tar="$(mktemp --suffix=.tar)"
+  mmdebstrap --quiet --variant=minbase \
+    --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
+    --dpkgopt='path-include=/usr/share/doc/*/copyright' --dpkgopt='path-exclude=/usr/share/locale/*' \
+    --dpkgopt='path-exclude=/usr/share/info/*' \
+    --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin' \
+    "$2" "$tar" http://deb.debian.org/debian
+  docker import --change 'CMD ["bash"]' "$tar" "$1" >/dev/null
+  rm -f "$tar"
+}
+
+node_slim() { # tag major release
+  ensure "debian:$3-slim"
+  local ctx; ctx="$(mktemp -d)"
+  (cd "$ctx" && npm pack --silent "node-linux-$NODE_ARCH@$2" "npm@11" >/dev/null \
+    && mkdir node npm && tar xzf node-linux-*.tgz -C node && tar xzf npm-*.tgz -C npm)
+  cp "$CA_BUNDLE" "$ctx/ca-certificates.crt"
+  cat > "$ctx/Dockerfile" <<EOF
+FROM debian:$3-slim
+COPY node/package/bin/node /usr/local/bin/node
+COPY npm/package /usr/local/lib/node_modules/npm
+COPY ca-certificates.crt /usr/local/share/stand-in/ca-certificates.crt
+ENV NODE_EXTRA_CA_CERTS=/usr/local/share/stand-in/ca-certificates.crt
+RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
+ && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx \
+ && npm config set --global cafile /usr/local/share/stand-in/ca-certificates.crt
+CMD ["node"]
+EOF
+  docker build -q --network host -t "$1" "$ctx" >/dev/null
+  rm -rf "$ctx"
+}
+
+nats_scratch() { # tag version
+  local dest; dest="$(mktemp -d)"
+  DEST="$dest" scripts/ci/nats-server-lines.sh "$2" >/dev/null
+  cp -L "$dest/$2/nats-server" "$dest/nats-server.bin"
+  printf 'FROM scratch\nCOPY nats-server.bin /nats-server\nENTRYPOINT ["/nats-server"]\n' > "$dest/Dockerfile"
+  docker build -q -t "$1" "$dest" >/dev/null
+  rm -rf "$dest"
+}
+
+ensure() {
+  local tag="$1"
+  present_or_pulled "$tag" && return 0
+  log "$tag cannot be pulled: building a stand-in"
+  case "$tag" in
+    debian:*-slim) local release="${tag#debian:}"; debian_slim "$tag" "${release%-slim}" ;;
+    node:*-*-slim) local rest="${tag#node:}"; node_slim "$tag" "${rest%%-*}" "$(echo "$rest" | cut -d- -f2)" ;;
+    nats:*-scratch) local v="${tag#nats:}"; nats_scratch "$tag" "${v%-scratch}" ;;
+    *) log "no stand-in known for $tag"; return 1 ;;
+  esac
+  log "$tag stood in"
+}
+
+for tag in "$@"; do ensure "$tag"; done
