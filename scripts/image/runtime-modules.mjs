@@ -1,6 +1,7 @@
 // Copies into <dest>/node_modules only what the bundle needs at run time: the external packages
 // (scripts/externals.mjs) and their dependencies, resolved as node resolves them. The rest of node_modules
 // is bundled into dist/ or is for building and testing.
+// RUNTIME_NO_NATIVE=1 leaves out the native watcher addon: an image for another architecture brings its own.
 //   node scripts/image/runtime-modules.mjs <dest>
 import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -41,7 +42,8 @@ function visit(dir) {
   }
 }
 
-for (const name of EXTERNALS.flatMap(installed)) {
+const wanted = EXTERNALS.filter((name) => !(process.env.RUNTIME_NO_NATIVE === '1' && name.startsWith('@parcel/watcher-')));
+for (const name of wanted.flatMap(installed)) {
   const found = resolve(name, root);
   if (!found) throw new Error(`${name} is not installed: run npm ci first`);
   visit(found);

@@ -5,8 +5,12 @@
 #   debian:<release>-slim         a Debian root fs from Debian's packages (mmdebstrap, minbase, docs left out)
 #   node:<major>-<release>-slim   that Debian with node from the npm registry's node-linux-<arch> package and npm
 #   nats:<version>-scratch        nats-server from Debian's packages (scripts/ci/nats-server-lines.sh) at /nats-server
-# The Dockerfiles stay as they are; only their bases are stood in.
+# The Dockerfiles stay as they are; only their bases are stood in. STANDIN_ARCH (a Debian architecture: armhf,
+# riscv64, …) stands in debian and nats for another architecture, run under emulation (qemu-user-static); one
+# tag holds one architecture at a time, so each stand-in is also kept as iofog-nats-stand-in:<tag>-<arch> and
+# tagged again when it is needed.
 #   scripts/image/stand-ins.sh debian:trixie-slim node:24-trixie-slim nats:2.15-scratch
+#   STANDIN_ARCH=riscv64 scripts/image/stand-ins.sh debian:forky-slim nats:2.15-scratch
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -14,24 +18,32 @@ cd "$(dirname "$0")/../.."
 # machine's CA bundle too.
 CA_BUNDLE="${CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
 NODE_ARCH="$(node -p process.arch)"
+DEB_ARCH="${STANDIN_ARCH:-$(dpkg --print-architecture)}"
+# Docker's name for the architecture, as `docker image inspect` reports it.
+case "$DEB_ARCH" in armhf) DOCKER_ARCH=arm; PLATFORM=linux/arm/v7 ;; *) DOCKER_ARCH="$DEB_ARCH"; PLATFORM="linux/$DEB_ARCH" ;; esac
 
 log() { echo "stand-ins: $*" >&2; }
 
+is_present() {
+  [ "$(docker image inspect -f '{{.Architecture}}' "$1" 2>/dev/null)" = "$DOCKER_ARCH" ]
+}
+
 present_or_pulled() {
-  docker image inspect "$1" >/dev/null 2>&1 && return 0
-  timeout 60 docker pull -q "$1" >/dev/null 2>&1
+  is_present "$1" && return 0
+  timeout 60 docker pull -q --platform "$PLATFORM" "$1" >/dev/null 2>&1
 }
 
 debian_slim() { # tag release
   command -v mmdebstrap >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mmdebstrap >/dev/null; }
   local tar; tar="$(mktemp --suffix=.tar)"
-  mmdebstrap --quiet --variant=minbase \
+  # A testing or unstable suite's Release file carries a Valid-Until that a frozen mirror outlives.
+  mmdebstrap --quiet --variant=minbase --architectures="$DEB_ARCH" --aptopt='Acquire::Check-Valid-Until "false"' \
     --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
     --dpkgopt='path-include=/usr/share/doc/*/copyright' --dpkgopt='path-exclude=/usr/share/locale/*' \
     --dpkgopt='path-exclude=/usr/share/info/*' \
     --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin' \
     "$2" "$tar" http://deb.debian.org/debian
-  docker import --change 'CMD ["bash"]' "$tar" "$1" >/dev/null
+  docker import --platform "$PLATFORM" --change 'CMD ["bash"]' "$tar" "$1" >/dev/null
   rm -f "$tar"
 }
 
@@ -58,23 +70,24 @@ EOF
 
 nats_scratch() { # tag version
   local dest; dest="$(mktemp -d)"
-  DEST="$dest" scripts/ci/nats-server-lines.sh "$2" >/dev/null
-  cp -L "$dest/$2/nats-server" "$dest/nats-server.bin"
-  printf 'FROM scratch\nCOPY nats-server.bin /nats-server\nENTRYPOINT ["/nats-server"]\n' > "$dest/Dockerfile"
-  docker build -q -t "$1" "$dest" >/dev/null
+  DEST="$dest" DEB_ARCH="$DEB_ARCH" scripts/ci/nats-server-lines.sh "$2" >/dev/null
+  mkdir "$dest/root" && cp -L "$dest/$2/nats-server" "$dest/root/nats-server"
+  tar -C "$dest/root" -c nats-server | docker import --platform "$PLATFORM" --change 'ENTRYPOINT ["/nats-server"]' - "$1" >/dev/null
   rm -rf "$dest"
 }
 
 ensure() {
-  local tag="$1"
+  local tag="$1" kept="iofog-nats-stand-in:${1/:/-}-$DEB_ARCH"
   present_or_pulled "$tag" && return 0
-  log "$tag cannot be pulled: building a stand-in"
+  if is_present "$kept"; then docker tag "$kept" "$tag"; return 0; fi
+  log "$tag ($DEB_ARCH) cannot be pulled: building a stand-in"
   case "$tag" in
     debian:*-slim) local release="${tag#debian:}"; debian_slim "$tag" "${release%-slim}" ;;
     node:*-*-slim) local rest="${tag#node:}"; node_slim "$tag" "${rest%%-*}" "$(echo "$rest" | cut -d- -f2)" ;;
     nats:*-scratch) local v="${tag#nats:}"; nats_scratch "$tag" "${v%-scratch}" ;;
     *) log "no stand-in known for $tag"; return 1 ;;
   esac
+  docker tag "$tag" "$kept"
   log "$tag stood in"
 }
 

@@ -138,6 +138,8 @@ describe('status HTTP', () => {
   it('when nats-server is not running yet then /healthz is 503, and 200 once it is ready', async () => {
     const { l, sup, base } = await start('healthz', { config: false });
     await sup.waitForState('waitingForConfig.sleeping');
+    // The status server starts beside the chart, not before it.
+    await sup.waitForLog('the status server', (x) => x.msg === 'status HTTP server listening');
     assert.equal((await fetch(`${base}/healthz`)).status, 503);
     await writeFile(l.conf, basicConfig(l));
     await sup.waitForState('running.idle');
