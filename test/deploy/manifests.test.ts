@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { parseAllDocuments } from 'yaml';
+import { StatefulSet } from 'kubernetes-models/apps/v1';
+import { ConfigMap, Secret, Service } from 'kubernetes-models/v1';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+
+const DEPLOY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'docker', 'deploy');
+type Doc = { apiVersion: string; kind: string; metadata: { name: string }; [k: string]: unknown };
+
+const MODELS: Record<string, new (data: never) => { validate(): void }> = {
+  'v1/ConfigMap': ConfigMap, 'v1/Secret': Secret, 'v1/Service': Service,
+  'apps/v1/StatefulSet': StatefulSet, 'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+};
+
+function docs(file: string): Doc[] {
+  return parseAllDocuments(readFileSync(path.join(DEPLOY, file), 'utf8')).map((d) => d.toJS() as Doc);
+}
+
+/** Validates one manifest against the Kubernetes API's schema for its kind; throws naming what is wrong. */
+function validate(doc: Doc): void {
+  const Model = MODELS[`${doc.apiVersion}/${doc.kind}`];
+  if (!Model) throw new Error(`no schema for ${doc.apiVersion} ${doc.kind}`);
+  new Model(doc as never).validate();
+}
+
+const k8s = docs('kubernetes/iofog-nats.yaml');
+const byKind = (kind: string): Doc => k8s.find((d) => d.kind === kind)!;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const statefulSet = byKind('StatefulSet') as any;
+const container = statefulSet.spec.template.spec.containers[0];
+
+describe('the Kubernetes manifests', () => {
+  it('when validated against the Kubernetes API schemas then every document passes', () => {
+    assert.deepEqual(k8s.map((d) => d.kind).sort(), ['ConfigMap', 'PodDisruptionBudget', 'Secret', 'Service', 'Service', 'StatefulSet']);
+    for (const doc of k8s) assert.doesNotThrow(() => validate(doc), `${doc.kind} ${doc.metadata.name}`);
+  });
+
+  it('when a field has the wrong type then the validator rejects it', () => {
+    const broken = structuredClone(statefulSet);
+    broken.spec.replicas = 'three';
+    assert.throws(() => validate(broken));
+  });
+
+  it('when the pod starts then it runs as uid 10000, non-root, on a read-only root fs', () => {
+    const pod = statefulSet.spec.template.spec;
+    assert.equal(pod.securityContext.runAsUser, 10000);
+    assert.equal(pod.securityContext.runAsNonRoot, true);
+    assert.equal(container.securityContext.readOnlyRootFilesystem, true);
+    const mounts = container.volumeMounts.map((m: { mountPath: string }) => m.mountPath);
+    for (const dir of ['/etc/nats/config', '/home/runner/data', '/home/runner/nats/jwt', '/tmp']) assert.ok(mounts.includes(dir), dir);
+  });
+
+  it('when the pod is stopped then the grace period covers the supervisor\'s stop budget', () => {
+    const stopBudget = Number(container.env.find((e: { name: string }) => e.name === 'NATS_STOP_TIMEOUT_SECONDS')?.value ?? 25);
+    assert.ok(statefulSet.spec.template.spec.terminationGracePeriodSeconds >= stopBudget + 10);
+  });
+
+  it('when probed then readiness and liveness ask nats-server what the NATS Helm chart asks', () => {
+    assert.equal(container.readinessProbe.httpGet.path, '/healthz?js-server-only=true');
+    assert.equal(container.livenessProbe.httpGet.path, '/healthz?js-enabled-only=true');
+    assert.equal(container.startupProbe.httpGet.path, '/healthz');
+  });
+
+  it('when the ConfigMap\'s server config is given to nats-server then it is valid', () => {
+    const data = (byKind('ConfigMap') as unknown as { data: Record<string, string> }).data;
+    const dir = mkdtempSync(path.join(tmpdir(), 'iofog-nats-manifest-'));
+    try {
+      for (const [name, text] of Object.entries(data)) writeFileSync(path.join(dir, name), text.replaceAll('/home/runner/data', path.join(dir, 'data')));
+      const bin = process.env.NATS_SERVER_BIN ?? 'nats-server';
+      execFileSync(bin, ['-t', '-c', path.join(dir, 'server.conf')], { cwd: dir, env: { ...process.env, POD_NAME: 'iofog-nats-0', APP_PASSWORD: 'x' }, stdio: 'pipe' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the PoT microservice example', () => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const [ms] = docs('pot/microservice.yaml') as any[];
+
+  it('when deployed then it mounts what the PoT Controller mounts, where the image expects it', () => {
+    const volumes = Object.fromEntries(ms.spec.container.volumes.map((v: { containerDestination: string; accessMode: string }) => [v.containerDestination, v.accessMode]));
+    assert.deepEqual(volumes, {
+      '/home/runner/data': 'rw', '/etc/nats/config': 'ro', '/tmp/nats/jwt': 'rw', '/etc/nats/certs/server': 'ro', '/etc/nats/creds': 'ro',
+    });
+    const env = ms.spec.container.env.map((e: { key: string }) => e.key);
+    for (const name of ['NATS_CONF', 'NATS_SERVER_MODE', 'NATS_JWT_DIR', 'NATS_JWT_MOUNT_DIR', 'NATS_CREDS_DIR', 'NATS_SYS_USER_CRED_PATH', 'NATS_MONITOR_PORT', 'NATS_JETSTREAM_STORE_DIR']) {
+      assert.ok(env.includes(name), name);
+    }
+    assert.deepEqual(ms.spec.container.healthCheck.test, ['CMD-SHELL', "curl -f http://localhost:8222/healthz | grep -q 'status.*ok'"]);
+  });
+});
