@@ -36,6 +36,8 @@ export const supervisorSetup = setup({
     events: {} as SupervisorEvent,
     input: {} as SupervisorInput,
     output: {} as { exitCode: number },
+    /** serverReady: nats-server is up and has passed readiness (what /healthz and inspect report). */
+    tags: {} as 'serverReady',
   },
   actors: {
     configExists: fromPromise<boolean>(mustBeProvided('configExists')),
@@ -46,10 +48,12 @@ export const supervisorSetup = setup({
     waitReady: fromPromise<Ready>(mustBeProvided('waitReady')),
     reloadBaseline: fromPromise<ReloadBaseline>(mustBeProvided('reloadBaseline')),
     confirmReload: fromPromise<ReloadConfirmation, { baseline: ReloadBaseline | null }>(mustBeProvided('confirmReload')),
-    reconcile: fromPromise<ReconcileReport, { causes: Cause[] }>(mustBeProvided('reconcile')),
+    reconcile: fromPromise<ReconcileReport>(mustBeProvided('reconcile')),
   },
   guards: {
-    isTrue: (_, params: { value: boolean }) => params.value,
+    configFound: (_, params: { found: boolean }) => params.found,
+    configValid: (_, params: { validation: Validation }) => params.validation.valid,
+    changesRemain: (_, params: { causes: Cause[] }) => params.causes.length > 0,
     hasPendingCauses: ({ context }) => context.pendingCauses.length > 0,
     isImmediate: ({ event }) => event.type === 'FS_CHANGED' && event.immediate === true,
     isLeafRestartNeeded: ({ context }) => decideAction(context.mode, context.activeCauses) === 'restart',
@@ -122,5 +126,6 @@ export const supervisorSetup = setup({
     finishAction: assign({ activeCauses: [] }),
     setError: assign({ lastError: (_, params: { message: string }) => params.message }),
     setExitCode: assign({ exitCode: (_, params: { code: number }) => params.code }),
+    fail: assign((_, params: { code: number; message: string }) => ({ exitCode: params.code, lastError: params.message })),
   },
 });

@@ -1,8 +1,32 @@
 import { assign, not } from 'xstate';
-import { supervisorSetup } from './supervisor-setup.js';
 import { initialContext } from './context.js';
+import { EXIT } from './exit-codes.js';
+import { supervisorSetup } from './supervisor-setup.js';
 
 /** The supervisor statechart (design: shared/design/statechart.md). Pure: every effect is provided from src/. */
+
+type ErrorEventArgs = { event: { type: string; error?: unknown } };
+
+const mirrorFailed = {
+  type: 'setError',
+  params: ({ event }: ErrorEventArgs) => ({ message: `JWT mirror failed: ${String(event.error)}` }),
+} as const;
+
+/** An effect of the reload failed outright: nothing was applied. */
+const rejectedOnError = {
+  type: 'recordReload',
+  params: ({ event }: ErrorEventArgs) => ({ outcome: 'rejected' as const, at: null, error: String(event.error) }),
+} as const;
+
+/** A change while running: an atomic swap is looked at now, anything else (re)starts the quiet period. */
+const onChange = {
+  FS_CHANGED: [
+    { guard: 'isImmediate', target: 'checking', actions: 'addCauses' },
+    { target: 'settling', reenter: true, actions: 'addCauses' },
+  ],
+  RELOAD_REQUESTED: { target: 'settling', reenter: true, actions: 'addCauses' },
+} as const;
+
 export const supervisorMachine = supervisorSetup.createMachine({
   id: 'supervisor',
   context: ({ input }) => initialContext(input),
@@ -13,26 +37,25 @@ export const supervisorMachine = supervisorSetup.createMachine({
     RELOAD_REQUESTED: { actions: 'addCauses' },
     FORWARD_SIGNAL: { actions: 'forwardSignal' },
     SHUTDOWN: { target: '.stopping' },
+    // Wherever nats-server runs and its exit was not asked for (stopping and restarting expect it).
+    SERVER_EXITED: { guard: 'serverAlive', target: '.backingOff', actions: ['recordCrash', 'releaseServer'] },
   },
   states: {
     waitingForConfig: {
+      description: 'NATS_CONF is missing. Look again every second, give up after NATS_CONFIG_WAIT_SECONDS',
       initial: 'checking',
       after: {
         configWait: {
           target: 'failed',
-          actions: [
-            { type: 'setExitCode', params: { code: 78 } },
-            { type: 'setError', params: { message: 'the server config (NATS_CONF) did not appear in time' } },
-          ],
+          actions: { type: 'fail', params: { code: EXIT.configInvalid, message: 'the server config (NATS_CONF) did not appear in time' } },
         },
       },
       states: {
         checking: {
           invoke: {
-            id: 'configExists',
-            src: 'configExists',
+            src: 'configExists', id: 'configExists',
             onDone: [
-              { guard: { type: 'isTrue', params: ({ event }) => ({ value: event.output }) }, target: '#supervisor.preparing' },
+              { guard: { type: 'configFound', params: ({ event }) => ({ found: event.output }) }, target: '#supervisor.preparing' },
               { target: 'sleeping' },
             ],
             onError: { target: 'sleeping' },
@@ -41,183 +64,134 @@ export const supervisorMachine = supervisorSetup.createMachine({
         sleeping: { after: { configPoll: 'checking' } },
       },
     },
-    // Validate first: `nats-server -t` loads every JWT in the resolver dir (14 ms empty, ~130 ms with 1000),
-    // and an invalid config then leaves the resolver dir untouched.
     preparing: {
+      description: 'Validate before the first mirror. nats-server -t loads every JWT in the resolver dir, and an invalid config leaves that dir untouched',
       initial: 'validating',
       states: {
         validating: {
           invoke: {
-            id: 'validateConfig',
-            src: 'validateConfig',
+            src: 'validateConfig', id: 'validateConfig',
             onDone: [
-              { guard: { type: 'isTrue', params: ({ event }) => ({ value: event.output.valid }) }, target: 'syncingJwt' },
+              { guard: { type: 'configValid', params: ({ event }) => ({ validation: event.output }) }, target: 'syncingJwt' },
               {
                 target: '#supervisor.failed',
-                actions: [
-                  { type: 'setExitCode', params: { code: 78 } },
-                  { type: 'setError', params: ({ event }) => ({ message: event.output.message }) },
-                ],
+                actions: { type: 'fail', params: ({ event }) => ({ code: EXIT.configInvalid, message: event.output.message }) },
               },
             ],
             onError: {
               target: '#supervisor.failed',
-              actions: [
-                { type: 'setExitCode', params: { code: 78 } },
-                { type: 'setError', params: ({ event }) => ({ message: String(event.error) }) },
-              ],
+              actions: { type: 'fail', params: ({ event }) => ({ code: EXIT.configInvalid, message: String(event.error) }) },
             },
           },
         },
         syncingJwt: {
           invoke: {
-            id: 'syncJwt',
-            src: 'syncJwt',
+            src: 'syncJwt', id: 'syncJwt',
             input: { reason: 'startup', pushAsWritten: false },
             onDone: { target: '#supervisor.starting' },
-            onError: {
-              target: '#supervisor.starting',
-              actions: { type: 'setError', params: ({ event }) => ({ message: `JWT mirror failed: ${String(event.error)}` }) },
-            },
+            onError: { target: '#supervisor.starting', actions: mirrorFailed },
           },
         },
       },
     },
     starting: {
+      description: 'Spawn nats-server and wait until it is safe to signal',
       entry: 'spawnServer',
-      on: {
-        SERVER_SPAWNED: { actions: 'recordSpawn' },
-        SERVER_EXITED: { target: 'backingOff', actions: ['recordCrash', 'releaseServer'] },
-      },
+      on: { SERVER_SPAWNED: { actions: 'recordSpawn' } },
       after: {
         readyTimeout: { actions: { type: 'setError', params: { message: 'nats-server is not ready yet (still waiting)' } } },
       },
       invoke: {
-        id: 'waitReady',
-        src: 'waitReady',
-        onDone: [
-          { guard: 'reconcileDue', target: 'reconciling' },
-          { target: 'running' },
-        ],
+        src: 'waitReady', id: 'waitReady',
+        onDone: [{ guard: 'reconcileDue', target: 'reconciling' }, { target: 'running' }],
         onError: {
           target: 'stopping',
-          actions: [
-            { type: 'setExitCode', params: { code: 1 } },
-            { type: 'setError', params: ({ event }) => ({ message: `readiness probe failed: ${String(event.error)}` }) },
-          ],
+          actions: { type: 'fail', params: ({ event }) => ({ code: EXIT.serverFailed, message: `readiness probe failed: ${String(event.error)}` }) },
         },
       },
     },
     running: {
+      tags: ['serverReady'],
       initial: 'idle',
-      on: { SERVER_EXITED: { target: 'backingOff', actions: ['recordCrash', 'releaseServer'] } },
       states: {
-        idle: {
-          always: { guard: 'hasPendingCauses', target: 'settling' },
-          on: {
-            FS_CHANGED: [
-              { guard: 'isImmediate', target: 'checking', actions: 'addCauses' },
-              { target: 'settling', actions: 'addCauses' },
-            ],
-            RELOAD_REQUESTED: { target: 'settling', actions: 'addCauses' },
-          },
-        },
+        idle: { always: { guard: 'hasPendingCauses', target: 'settling' }, on: onChange },
         settling: {
-          on: {
-            FS_CHANGED: [
-              { guard: 'isImmediate', target: 'checking', actions: 'addCauses' },
-              { target: 'settling', reenter: true, actions: 'addCauses' },
-            ],
-            RELOAD_REQUESTED: { target: 'settling', reenter: true, actions: 'addCauses' },
-          },
+          description: 'Collecting causes. Every change starts the quiet period (NATS_RELOAD_DEBOUNCE_MS) again',
+          on: onChange,
           after: { debounce: 'checking' },
         },
-        // Events only said "look again": the causes whose contents still differ from what was applied go on.
         checking: {
+          description: 'Events only say look again. The causes whose contents still differ from what was applied go on (when in doubt, all of them)',
           entry: 'takeCauses',
           invoke: {
-            id: 'checkChanges',
-            src: 'checkChanges',
+            src: 'checkChanges', id: 'checkChanges',
             input: ({ context }) => ({ causes: context.activeCauses }),
             onDone: [
               {
-                guard: { type: 'isTrue', params: ({ event }) => ({ value: event.output.length > 0 }) },
+                guard: { type: 'changesRemain', params: ({ event }) => ({ causes: event.output }) },
                 target: 'deciding',
                 actions: assign({ activeCauses: ({ event }) => event.output }),
               },
               { target: 'idle', actions: 'finishAction' },
             ],
-            // When in doubt, act on every cause: the config is validated before any signal anyway.
             onError: { target: 'deciding' },
           },
         },
         deciding: {
-          always: [
-            { guard: 'isLeafRestartNeeded', target: '#supervisor.restarting' },
-            { guard: 'onlyJwtChanged', target: '#supervisor.syncingJwt' },
-            { target: '#supervisor.reloading' },
-          ],
+          always: [{ guard: 'onlyJwtChanged', target: '#supervisor.syncingJwt' }, { target: '#supervisor.applying' }],
         },
       },
     },
     syncingJwt: {
-      on: { SERVER_EXITED: { target: 'backingOff', actions: ['recordCrash', 'releaseServer'] } },
+      tags: ['serverReady'],
+      description: 'Only JWTs changed. No validation and no signal follow, so claims are pushed as their files land',
       invoke: {
-        id: 'syncJwt',
-        src: 'syncJwt',
-        // Only JWTs changed: the server is ready and no signal follows, so pushes may start as files land.
+        src: 'syncJwt', id: 'syncJwt',
         input: { reason: 'change', pushAsWritten: true },
         onDone: { target: 'reconciling' },
-        onError: {
-          target: 'running',
-          actions: [
-            { type: 'setError', params: ({ event }) => ({ message: `JWT mirror failed: ${String(event.error)}` }) },
-            'finishAction',
-          ],
-        },
+        onError: { target: 'running', actions: [mirrorFailed, 'finishAction'] },
       },
     },
-    reloading: {
+    applying: {
+      tags: ['serverReady'],
+      description: 'Mirror the JWTs if they changed, then validate. No signal ever follows a config nats-server would reject',
       initial: 'syncingJwt',
-      on: { SERVER_EXITED: { target: 'backingOff', actions: ['recordCrash', 'releaseServer'] } },
       states: {
         syncingJwt: {
           always: { guard: not('jwtInActiveCauses'), target: 'validating' },
           invoke: {
-            id: 'syncJwt',
-            src: 'syncJwt',
+            src: 'syncJwt', id: 'syncJwt',
             input: { reason: 'change', pushAsWritten: false },
             onDone: { target: 'validating' },
-            onError: {
-              target: 'validating',
-              actions: { type: 'setError', params: ({ event }) => ({ message: `JWT mirror failed: ${String(event.error)}` }) },
-            },
+            onError: { target: 'validating', actions: mirrorFailed },
           },
         },
         validating: {
           invoke: {
-            id: 'validateConfig',
-            src: 'validateConfig',
+            src: 'validateConfig', id: 'validateConfig',
             onDone: [
-              { guard: { type: 'isTrue', params: ({ event }) => ({ value: event.output.valid }) }, target: 'readingBaseline' },
+              { guard: { type: 'configValid', params: ({ event }) => ({ validation: event.output }) }, target: 'validated' },
               {
-                target: 'done',
-                actions: {
-                  type: 'recordReload',
-                  params: ({ event }) => ({ outcome: 'rejected', at: event.output.at, error: event.output.message }),
-                },
+                target: '#supervisor.concluding',
+                actions: { type: 'recordReload', params: ({ event }) => ({ outcome: 'rejected', at: event.output.at, error: event.output.message }) },
               },
             ],
-            onError: {
-              target: 'done',
-              actions: { type: 'recordReload', params: ({ event }) => ({ outcome: 'rejected', at: null, error: String(event.error) }) },
-            },
+            onError: { target: '#supervisor.concluding', actions: rejectedOnError },
           },
         },
+        validated: {
+          always: [{ guard: 'isLeafRestartNeeded', target: '#supervisor.restarting' }, { target: '#supervisor.reloading' }],
+        },
+      },
+    },
+    reloading: {
+      tags: ['serverReady'],
+      description: 'SIGHUP, then wait until nats-server reports the reload applied or refused',
+      initial: 'readingBaseline',
+      states: {
         readingBaseline: {
           invoke: {
-            id: 'reloadBaseline',
-            src: 'reloadBaseline',
+            src: 'reloadBaseline', id: 'reloadBaseline',
             onDone: { target: 'confirming', actions: assign({ baseline: ({ event }) => event.output }) },
             onError: { target: 'confirming', actions: assign({ baseline: null }) },
           },
@@ -225,112 +199,56 @@ export const supervisorMachine = supervisorSetup.createMachine({
         confirming: {
           entry: { type: 'signalServer', params: { signal: 'SIGHUP' } },
           invoke: {
-            id: 'confirmReload',
-            src: 'confirmReload',
+            src: 'confirmReload', id: 'confirmReload',
             input: ({ context }) => ({ baseline: context.baseline }),
             onDone: {
-              target: 'done',
-              actions: {
-                type: 'recordReload',
-                params: ({ event }) => ({ outcome: event.output.outcome, at: event.output.at, error: event.output.error }),
-              },
+              target: '#supervisor.concluding',
+              actions: { type: 'recordReload', params: ({ event }) => ({ outcome: event.output.outcome, at: event.output.at, error: event.output.error }) },
             },
-            onError: {
-              target: 'done',
-              actions: { type: 'recordReload', params: ({ event }) => ({ outcome: 'rejected', at: null, error: String(event.error) }) },
-            },
+            onError: { target: '#supervisor.concluding', actions: rejectedOnError },
           },
           after: {
             confirmTimeout: {
-              target: 'done',
-              actions: {
-                type: 'recordReload',
-                params: { outcome: 'rejected', at: null, error: 'nats-server did not confirm the reload in time' },
-              },
+              target: '#supervisor.concluding',
+              actions: { type: 'recordReload', params: { outcome: 'rejected', at: null, error: 'nats-server did not confirm the reload in time' } },
             },
           },
-        },
-        done: {
-          always: [
-            { guard: 'jwtInActiveCauses', target: '#supervisor.reconciling' },
-            { target: '#supervisor.running', actions: 'finishAction' },
-          ],
         },
       },
     },
     restarting: {
-      initial: 'syncingJwt',
-      on: { SERVER_EXITED: { target: 'backingOff', actions: ['recordCrash', 'releaseServer'] } },
-      states: {
-        syncingJwt: {
-          always: { guard: not('jwtInActiveCauses'), target: 'validating' },
-          invoke: {
-            id: 'syncJwt',
-            src: 'syncJwt',
-            input: { reason: 'change', pushAsWritten: false },
-            onDone: { target: 'validating' },
-            onError: {
-              target: 'validating',
-              actions: { type: 'setError', params: ({ event }) => ({ message: `JWT mirror failed: ${String(event.error)}` }) },
-            },
-          },
-        },
-        validating: {
-          invoke: {
-            id: 'validateConfig',
-            src: 'validateConfig',
-            onDone: [
-              { guard: { type: 'isTrue', params: ({ event }) => ({ value: event.output.valid }) }, target: 'stoppingServer' },
-              {
-                target: 'rejected',
-                actions: {
-                  type: 'recordReload',
-                  params: ({ event }) => ({ outcome: 'rejected', at: event.output.at, error: event.output.message }),
-                },
-              },
-            ],
-            onError: {
-              target: 'rejected',
-              actions: { type: 'recordReload', params: ({ event }) => ({ outcome: 'rejected', at: null, error: String(event.error) }) },
-            },
-          },
-        },
-        rejected: {
-          always: [
-            { guard: 'jwtInActiveCauses', target: '#supervisor.reconciling' },
-            { target: '#supervisor.running', actions: 'finishAction' },
-          ],
-        },
-        stoppingServer: {
-          entry: { type: 'signalServer', params: { signal: 'SIGINT' } },
-          on: {
-            SERVER_EXITED: {
-              target: '#supervisor.starting',
-              actions: ['releaseServer', 'recordRestartDone', { type: 'recordReload', params: { outcome: 'restarted', at: null, error: null } }, 'finishAction'],
-            },
-          },
-          after: { stopTimeout: 'killingServer' },
-        },
-        killingServer: {
-          entry: { type: 'signalServer', params: { signal: 'SIGKILL' } },
-          on: {
-            SERVER_EXITED: {
-              target: '#supervisor.starting',
-              actions: ['releaseServer', 'recordRestartDone', { type: 'recordReload', params: { outcome: 'restarted', at: null, error: null } }, 'finishAction'],
-            },
-          },
+      description: 'Leaf mode. nats-server reads these only when it starts, so stop it (SIGINT, then SIGKILL) and start it again',
+      initial: 'stoppingServer',
+      on: {
+        SERVER_EXITED: {
+          target: 'starting',
+          actions: ['releaseServer', 'recordRestartDone', { type: 'recordReload', params: { outcome: 'restarted', at: null, error: null } }, 'finishAction'],
         },
       },
+      states: {
+        stoppingServer: {
+          entry: { type: 'signalServer', params: { signal: 'SIGINT' } },
+          after: { stopTimeout: 'killingServer' },
+        },
+        killingServer: { entry: { type: 'signalServer', params: { signal: 'SIGKILL' } } },
+      },
+    },
+    concluding: {
+      description: 'Where every action ends. Reconcile when JWTs changed, else back to running',
+      always: [
+        { guard: 'jwtInActiveCauses', target: 'reconciling' },
+        { target: 'running', actions: 'finishAction' },
+      ],
     },
     reconciling: {
+      tags: ['serverReady'],
+      description: 'Once nats-server is ready, purge what the rules allow and push the changed claims',
       initial: 'waitingReady',
       entry: assign({ reconcileDue: false }),
-      on: { SERVER_EXITED: { target: 'backingOff', actions: ['recordCrash', 'releaseServer'] } },
       states: {
         waitingReady: {
           invoke: {
-            id: 'waitReady',
-            src: 'waitReady',
+            src: 'waitReady', id: 'waitReady',
             onDone: { target: 'working' },
             onError: {
               target: '#supervisor.running',
@@ -340,13 +258,8 @@ export const supervisorMachine = supervisorSetup.createMachine({
         },
         working: {
           invoke: {
-            id: 'reconcile',
-            src: 'reconcile',
-            input: ({ context }) => ({ causes: context.activeCauses }),
-            onDone: {
-              target: '#supervisor.running',
-              actions: [assign({ lastReconcile: ({ event }) => event.output }), 'finishAction'],
-            },
+            src: 'reconcile', id: 'reconcile',
+            onDone: { target: '#supervisor.running', actions: [assign({ lastReconcile: ({ event }) => event.output }), 'finishAction'] },
             onError: {
               target: '#supervisor.running',
               actions: [{ type: 'setError', params: ({ event }) => ({ message: `reconcile failed: ${String(event.error)}` }) }, 'finishAction'],
@@ -356,14 +269,12 @@ export const supervisorMachine = supervisorSetup.createMachine({
       },
     },
     backingOff: {
-      always: {
-        guard: 'tooManyCrashes',
-        target: 'failed',
-        actions: { type: 'setExitCode', params: { code: 1 } },
-      },
+      description: 'Unexpected exit. Wait 1 s doubling up to 30 s, then start again. 10 crashes in a row end it',
+      always: { guard: 'tooManyCrashes', target: 'failed', actions: { type: 'setExitCode', params: { code: EXIT.serverFailed } } },
       after: { backoff: 'starting' },
     },
     stopping: {
+      description: 'NATS_SHUTDOWN\'s signal, then SIGKILL after NATS_STOP_TIMEOUT_SECONDS',
       initial: 'graceful',
       entry: 'sendShutdownSignal',
       always: { guard: not('serverAlive'), target: 'stopped' },
@@ -374,7 +285,7 @@ export const supervisorMachine = supervisorSetup.createMachine({
       states: {
         graceful: { after: { stopTimeout: 'killing' } },
         killing: {
-          entry: [{ type: 'signalServer', params: { signal: 'SIGKILL' } }, { type: 'setExitCode', params: { code: 1 } }],
+          entry: [{ type: 'signalServer', params: { signal: 'SIGKILL' } }, { type: 'setExitCode', params: { code: EXIT.serverFailed } }],
         },
       },
     },

@@ -35,5 +35,5 @@ chmodSync(path.join(out, 'cli.js'), 0o755);
 // package.json says "type": "module"; the loader and the bundle are CommonJS.
 writeFileSync(path.join(out, 'package.json'), '{ "type": "commonjs" }\n');
 // The status page's browser script is served as text, read next to the bundle.
-copyFileSync('src/page/page-script.js', path.join(out, 'page-script.js'));
+copyFileSync('src/status/page/page-script.js', path.join(out, 'page-script.js'));
 if (!args.includes('--no-compile-cache')) makeCompileCache(out);

@@ -1,12 +1,12 @@
 import { Command, CommanderError, Option } from 'commander';
-import { check } from './check.js';
-import { SocketInUseError } from './control-socket.js';
-import { EXIT } from './exit-codes.js';
-import { GRAPH_FORMATS, renderGraph, type GraphFormat } from './graph/render.js';
-import { ask, formatStatus, formatTransition, NoSupervisorError } from './inspect.js';
-import { run } from './run.js';
+import { check } from './commands/check.js';
+import { SocketInUseError } from './status/control-socket.js';
+import { EXIT } from '../machines/exit-codes.js';
+import { GRAPH_FORMATS, type GraphFormat } from './graph/render.js';
+import { graphCommand } from './commands/graph.js';
+import { inspectCommand } from './commands/inspect.js';
+import { run } from './commands/run.js';
 import { readSettings, SettingsError, type Settings } from './settings.js';
-import type { StatusDocument, Transition } from './status-model.js';
 
 function usageError(message: string): never {
   process.stderr.write(`iofog-nats: ${message}\n`);
@@ -37,22 +37,6 @@ async function checkCommand(): Promise<void> {
   process.exit(await check(settingsOrExit(), (line) => process.stdout.write(line + '\n')));
 }
 
-async function inspectCommand(opts: { json?: boolean; follow?: boolean }): Promise<void> {
-  const socket = process.env.NATS_CONTROL_SOCKET || '/tmp/iofog-nats.sock';
-  try {
-    for await (const message of ask(socket, opts.follow ? 'follow' : 'state')) {
-      const m = message as { state?: StatusDocument; transition?: Transition } & StatusDocument;
-      if (opts.json) process.stdout.write(JSON.stringify(message) + '\n');
-      else if (m.transition) process.stdout.write(formatTransition(m.transition) + '\n');
-      else process.stdout.write(formatStatus(opts.follow ? m.state! : m));
-    }
-  } catch (err) {
-    if (!(err instanceof NoSupervisorError)) throw err;
-    process.stderr.write(`iofog-nats inspect: ${err.message}\n`);
-    process.exit(EXIT.serverFailed);
-  }
-}
-
 const program = new Command('iofog-nats')
   .description('Supervise nats-server: keep it in step with its mounted config, certs, JWTs and creds')
   .exitOverride()
@@ -70,7 +54,7 @@ program.command('check')
 program.command('graph')
   .description('print the statechart without running anything')
   .addOption(new Option('--format <format>', 'output format').choices(GRAPH_FORMATS).default('mermaid'))
-  .action((opts: { format: GraphFormat }) => void process.stdout.write(renderGraph(opts.format)));
+  .action((opts: { format: GraphFormat }) => graphCommand(opts));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CommanderError) {

@@ -1,5 +1,5 @@
 import { pino, type Logger } from 'pino';
-import { requireLazily } from './lazy-require.js';
+import { requireLazily } from './util/lazy-require.js';
 import type { LogFormat } from './settings.js';
 
 export type { Logger };

@@ -6,12 +6,12 @@ import type { Logger } from './logger.js';
 import { createReconcile, createSyncJwt } from './operator/effects.js';
 import type { JwtMirror } from './operator/jwt-mirror.js';
 import type { Reconciler } from './operator/reconciler.js';
-import { createWaitReady } from './readiness.js';
-import { createConfirmReload, createReloadBaseline } from './reload-confirm.js';
-import { ServerLogBus } from './server-log.js';
-import { createServerProcess } from './server-process.js';
+import { createWaitReady } from './nats-server/readiness.js';
+import { createConfirmReload, createReloadBaseline } from './nats-server/reload-confirm.js';
+import { ServerLogBus } from './nats-server/log.js';
+import { createServerProcess } from './nats-server/process.js';
 import type { Settings } from './settings.js';
-import { createValidateConfig } from './validate-config.js';
+import { createValidateConfig } from './nats-server/validate.js';
 import type { FileWatcher } from './watch/file-watcher.js';
 
 /** The one place the chart meets the real world: every effect and delay, provided from settings. */

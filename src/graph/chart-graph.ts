@@ -11,6 +11,9 @@ export interface GraphNode {
   children: string[];
   /** `running.idle` — the dotted path that `state` in /state and inspect uses. */
   path: string;
+  /** Why the state exists, from the chart's own `description`. */
+  description: string | null;
+  tags: string[];
 }
 
 export interface GraphEdge {
@@ -54,6 +57,8 @@ function nodeOf(node: AnyStateNode): GraphNode {
     initial: node.initial?.target[0]?.id ?? null,
     children: Object.values(node.states).map((c) => c.id),
     path: node.path.join('.'),
+    description: node.description ?? null,
+    tags: [...node.tags],
   };
 }
 

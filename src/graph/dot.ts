@@ -12,9 +12,11 @@ function anchor(g: ChartGraph, id: string): string {
 function renderNode(g: ChartGraph, node: GraphNode, indent: string): string[] {
   if (node.kind !== 'compound') {
     const shape = node.kind === 'final' ? 'doublecircle' : 'box';
-    return [`${indent}${q(node.id)} [label=${q(node.key)}, shape=${shape}, style=rounded];`];
+    const tooltip = node.description ? `, tooltip=${q(node.description)}` : '';
+    return [`${indent}${q(node.id)} [label=${q(node.key)}, shape=${shape}, style=rounded${tooltip}];`];
   }
   const lines = [`${indent}subgraph ${q(`cluster_${node.id}`)} {`, `${indent}  label=${q(node.key)};`];
+  if (node.description) lines.push(`${indent}  tooltip=${q(node.description)};`);
   for (const child of g.nodes.filter((n) => n.parent === node.id)) lines.push(...renderNode(g, child, `${indent}  `));
   lines.push(`${indent}}`);
   return lines;

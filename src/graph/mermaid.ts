@@ -27,5 +27,8 @@ export function toMermaid(g: ChartGraph): string {
     for (const t of e.targets.length ? e.targets : [e.source]) lines.push(`  ${mid(e.source)} --> ${mid(t)} : ${label}`);
   }
   // The root's own transitions (SHUTDOWN from anywhere) start at `anyState`, so the root need not be drawn.
+  for (const n of g.nodes.filter((x) => x.description && x.id !== g.root)) {
+    lines.push(`  note right of ${mid(n.id)} : ${n.description!.replace(/[:;#]/g, ' ')}`);
+  }
   return lines.join('\n') + '\n';
 }

@@ -1,4 +1,4 @@
-import { limiter, mapPool } from '../concurrency.js';
+import { limiter, mapPool } from '../util/concurrency.js';
 import type { Logger } from '../logger.js';
 import type { JwtMirror } from './jwt-mirror.js';
 import { withRetries } from './retries.js';

@@ -1,5 +1,4 @@
 import { fromPromise } from 'xstate';
-import type { Cause } from '../../machines/causes.js';
 import type { JwtSyncReport, ReconcileReport, SyncJwtInput } from '../../machines/outputs.js';
 import type { Logger } from '../logger.js';
 import type { Snapshot } from '../watch/hash.js';
@@ -35,5 +34,5 @@ export function createSyncJwt({ mirror, log, mountHashes, onWritten, onStartupRe
 }
 
 export function createReconcile(reconciler: Reconciler) {
-  return fromPromise<ReconcileReport, { causes: Cause[] }>(({ signal }) => reconciler.reconcile(signal));
+  return fromPromise<ReconcileReport>(({ signal }) => reconciler.reconcile(signal));
 }

@@ -2,8 +2,8 @@ import { lstatSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFile
 import { mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { JwtSyncReport } from '../../machines/outputs.js';
-import { mapSliced } from '../concurrency.js';
-import { readRegular } from '../read-file.js';
+import { mapSliced } from '../util/concurrency.js';
+import { readRegular } from '../util/read-file.js';
 import { sha256, type Snapshot } from '../watch/hash.js';
 import { accountClaims, isAccountPublicKey, isJwtFileName } from './account-jwt.js';
 import { LinkResolver } from './link-resolver.js';

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fetchVarz } from '../monitor-client.js';
+import { fetchVarz } from '../nats-server/monitor.js';
 import type { Settings } from '../settings.js';
 import { confGet, parseConfFile } from '../config/nats-conf.js';
 import { isAccountPublicKey } from './account-jwt.js';

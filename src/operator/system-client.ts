@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { requireLazily } from '../lazy-require.js';
+import { requireLazily } from '../util/lazy-require.js';
 
 export type CallResult = { ok: true } | { ok: false; error: string };
 

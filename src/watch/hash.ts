@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { mapSliced } from '../concurrency.js';
-import { readRegular } from '../read-file.js';
+import { mapSliced } from '../util/concurrency.js';
+import { readRegular } from '../util/read-file.js';
 
 /** path → sha256 of its contents; symlinks are followed, so a Kubernetes `..data` swap shows as a content change. */
 export type Snapshot = Map<string, string>;

@@ -10,7 +10,7 @@ import { natsServersUsing } from '../support/process-table.js';
 import { freePort } from '../support/ports.js';
 import { SupervisorProcess } from '../support/supervisor-process.js';
 import { eventually } from '../support/wait.js';
-import type { StatusDocument } from '../../src/status-model.js';
+import type { StatusDocument } from '../../src/status/model.js';
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli.ts');
 const run = promisify(execFile);

@@ -4,7 +4,7 @@ import type { ShutdownStyle } from '../../machines/context.js';
 import type { ServerCommand, ServerSignal, SupervisorEvent } from '../../machines/events.js';
 import type { ReconcileReport, ReloadBaseline, ReloadConfirmation, Validation } from '../../machines/outputs.js';
 import { supervisorMachine } from '../../machines/supervisor.js';
-import { statePath } from '../../src/state-path.js';
+import { statePath } from '../../src/util/state-path.js';
 
 export type Snapshot = SnapshotFrom<typeof supervisorMachine>;
 

@@ -1,5 +1,5 @@
-import { requireLazily } from './lazy-require.js';
-import type { StatusModel } from './status-model.js';
+import { requireLazily } from '../util/lazy-require.js';
+import type { StatusModel } from './model.js';
 
 type PromClient = typeof import('prom-client');
 

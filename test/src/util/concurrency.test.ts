@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { limiter, mapSliced } from '../../src/concurrency.js';
+import { limiter, mapSliced } from '../../../src/util/concurrency.js';
 
 describe('limiter', () => {
   it('when more tasks arrive than it allows then at most that many run at once, all finish, in arrival order', async () => {

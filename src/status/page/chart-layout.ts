@@ -1,8 +1,8 @@
-import type { ChartGraph, GraphNode } from '../graph/chart-graph.js';
-import { requireLazily } from '../lazy-require.js';
+import type { ChartGraph, GraphNode } from '../../graph/chart-graph.js';
+import { requireLazily } from '../../util/lazy-require.js';
 
 /** Node and edge geometry for the page, absolute coordinates, computed once per process by elkjs. */
-export interface LayoutNode { id: string; path: string; key: string; kind: GraphNode['kind']; x: number; y: number; width: number; height: number; depth: number }
+export interface LayoutNode { id: string; path: string; key: string; description: string | null; kind: GraphNode['kind']; x: number; y: number; width: number; height: number; depth: number }
 export interface LayoutEdge { id: string; source: string; target: string; label: string; points: { x: number; y: number }[]; labelAt: { x: number; y: number } | null }
 export interface ChartLayout { width: number; height: number; nodes: LayoutNode[]; edges: LayoutEdge[] }
 
@@ -67,7 +67,7 @@ function flatten(g: ChartGraph, laid: ElkNode): { nodes: LayoutNode[]; offsets: 
     offsets.set(n.id, { x, y });
     const info = byId.get(n.id);
     nodes.push({
-      id: n.id, path: info?.path ?? '', key: info?.key ?? 'any state',
+      id: n.id, path: info?.path ?? '', key: info?.key ?? 'any state', description: info?.description ?? null,
       kind: info?.kind ?? 'atomic', x, y, width: n.width ?? 0, height: n.height ?? 0, depth,
     });
     for (const c of n.children ?? []) walk(c, x, y, depth + 1);

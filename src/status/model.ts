@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { AnyEventObject, SnapshotFrom } from 'xstate';
-import type { ReconcileReport, ReloadOutcomeKind, ReloadRecord } from '../machines/outputs.js';
-import type { supervisorMachine } from '../machines/supervisor.js';
-import { statePath } from './state-path.js';
+import type { ReconcileReport, ReloadOutcomeKind, ReloadRecord } from '../../machines/outputs.js';
+import type { supervisorMachine } from '../../machines/supervisor.js';
+import { statePath } from '../util/state-path.js';
 
 type Snapshot = SnapshotFrom<typeof supervisorMachine>;
 
@@ -21,9 +21,6 @@ export interface Totals {
 export interface Observation { transition: Transition | null; reload: ReloadRecord | null; reconcile: ReconcileReport | null }
 
 const HISTORY_LIMIT = 50;
-
-// nats-server is up and has passed readiness in every state but these.
-const NOT_READY = /^(waitingForConfig|preparing|starting|backingOff|stopping|stopped|failed|restarting\.(stoppingServer|killingServer))/;
 
 /**
  * What `inspect`, GET /state and /metrics show: the chart's facts plus the transitions seen from outside.
@@ -44,8 +41,9 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> {
     return this.lastState;
   }
 
+  /** The chart tags the states in which nats-server is up and has passed readiness. */
   get ready(): boolean {
-    return this.lastState !== '' && !NOT_READY.test(this.lastState);
+    return this.snapshot?.hasTag('serverReady') ?? false;
   }
 
   get context() {

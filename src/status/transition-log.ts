@@ -1,6 +1,6 @@
 import type { InspectionEvent } from 'xstate';
-import type { Logger } from './logger.js';
-import type { StatusModel } from './status-model.js';
+import type { Logger } from '../logger.js';
+import type { StatusModel } from './model.js';
 
 /** Logs each transition and each new outcome the chart records; the chart itself never logs. */
 export function createTransitionLogger(logger: Logger, status: StatusModel) {

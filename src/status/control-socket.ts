@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { chmod, unlink } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
-import type { StatusModel } from './status-model.js';
+import type { StatusModel } from './model.js';
 
 /** Another supervisor answers on the socket: the CLI reports it and exits 2. */
 export class SocketInUseError extends Error {
@@ -70,4 +70,29 @@ export async function startControlSocket(path: string, status: StatusModel): Pro
       for (const socket of open) socket.destroy();
     }),
   };
+}
+
+// The client side of the protocol: one JSON command line, then JSON lines back.
+
+/** No supervisor answers on the socket: `inspect` says so and exits 1. */
+export class NoSupervisorError extends Error {
+  override readonly name = 'NoSupervisorError';
+  readonly code = 'E_NO_SUPERVISOR';
+}
+
+/** Sends one command to the control socket and yields each JSON line of the answer. */
+export async function* ask(path: string, cmd: 'state' | 'follow'): AsyncGenerator<unknown> {
+  const socket = connect(path);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', (err: NodeJS.ErrnoException) => reject(new NoSupervisorError(
+      `no iofog-nats supervisor answers on ${path} (${err.code ?? err.message}); is it running? ` +
+      'Set NATS_CONTROL_SOCKET to the path the supervisor uses.')));
+  });
+  socket.write(JSON.stringify({ cmd }) + '\n');
+  try {
+    for await (const line of createInterface({ input: socket })) yield JSON.parse(line);
+  } finally {
+    socket.destroy();
+  }
 }

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fromPromise } from 'xstate';
-import type { ReloadBaseline, ReloadConfirmation } from '../machines/outputs.js';
-import { fetchVarz } from './monitor-client.js';
-import type { ServerLogBus, ServerLine } from './server-log.js';
-import type { Settings } from './settings.js';
+import type { ReloadBaseline, ReloadConfirmation } from '../../machines/outputs.js';
+import { fetchVarz } from './monitor.js';
+import type { ServerLogBus, ServerLine } from './log.js';
+import type { Settings } from '../settings.js';
 
 const APPLIED = /Reloaded server configuration/;
 const REFUSED = /Failed to reload server configuration:\s*(.*)$/;
@@ -55,7 +55,7 @@ export function createConfirmReload({ settings, bus }: Deps) {
     } finally {
       inner.abort();
       signal.removeEventListener('abort', stop);
-      watchers.forEach((w) => w.catch(() => undefined));
+      for (const w of watchers) w.catch(() => undefined);
     }
   });
 }

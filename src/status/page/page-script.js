@@ -25,6 +25,7 @@
     const compound = n.kind === 'compound';
     const text = el('text', compound ? { x: n.x + 10, y: n.y + 18 } : { x: n.x + n.width / 2, y: n.y + n.height / 2 + 4, 'text-anchor': 'middle' }, g);
     text.textContent = n.key;
+    if (n.description) el('title', {}, g).textContent = n.description;
     nodes.set(n.id, { ...n, g });
   }
   const edges = [];

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { EXIT } from './exit-codes.js';
-import { planPurge } from './operator/purge-rules.js';
-import { resolverAccounts, serverFacts, storeEntries } from './operator/server-facts.js';
-import type { Settings } from './settings.js';
-import { validateConfig } from './validate-config.js';
-import { WatchedSource, sourcesFor } from './watch/sources.js';
+import { EXIT } from '../../machines/exit-codes.js';
+import { planPurge } from '../operator/purge-rules.js';
+import { resolverAccounts, serverFacts, storeEntries } from '../operator/server-facts.js';
+import type { Settings } from '../settings.js';
+import { validateConfig } from '../nats-server/validate.js';
+import { WatchedSource, sourcesFor } from '../watch/sources.js';
 
 /** `iofog-nats check`: what `run` would use, validated, and what a reconcile would purge. Starts nothing. */
 export async function check(settings: Settings, out: (line: string) => void): Promise<number> {

@@ -1,10 +1,10 @@
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fromPromise } from 'xstate';
-import type { Ready } from '../machines/outputs.js';
-import { isHealthy } from './monitor-client.js';
-import type { ServerLogBus } from './server-log.js';
-import type { Settings } from './settings.js';
+import type { Ready } from '../../machines/outputs.js';
+import { isHealthy } from './monitor.js';
+import type { ServerLogBus } from './log.js';
+import type { Settings } from '../settings.js';
 
 const PROBE_INTERVAL_MS = 20;
 const READY_LINE = /Server is ready/;

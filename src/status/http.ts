@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { chartGraph } from './graph/chart-graph.js';
-import { GRAPH_CONTENT_TYPES, isGraphFormat, renderGraph } from './graph/render.js';
+import { chartGraph } from '../graph/chart-graph.js';
+import { GRAPH_CONTENT_TYPES, isGraphFormat, renderGraph } from '../graph/render.js';
 import { chartLayout } from './page/chart-layout.js';
 import { PAGE_CSP, renderPage } from './page/page.js';
 import { createMetrics } from './metrics.js';
-import type { StatusModel, Transition } from './status-model.js';
+import type { StatusModel, Transition } from './model.js';
 
 const HEARTBEAT_MS = 15_000;
 

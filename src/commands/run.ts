@@ -1,19 +1,19 @@
 import { toPromise } from 'xstate';
-import type { SupervisorEvent } from '../machines/events.js';
-import { startControlSocket } from './control-socket.js';
-import { JwtMirror } from './operator/jwt-mirror.js';
-import { Reconciler } from './operator/reconciler.js';
-import { serverFacts } from './operator/server-facts.js';
-import { createLogger, type Logger } from './logger.js';
-import { EXIT } from './exit-codes.js';
-import { listenToSignals } from './process-signals.js';
-import type { Settings } from './settings.js';
-import { startStatusHttp } from './status-http.js';
-import { StatusModel } from './status-model.js';
-import { createSupervisor, type SupervisorActor } from './supervisor-actor.js';
-import { createTransitionLogger } from './transition-log.js';
-import { FileWatcher } from './watch/file-watcher.js';
-import { sourcesFor } from './watch/sources.js';
+import type { SupervisorEvent } from '../../machines/events.js';
+import { startControlSocket } from '../status/control-socket.js';
+import { JwtMirror } from '../operator/jwt-mirror.js';
+import { Reconciler } from '../operator/reconciler.js';
+import { serverFacts } from '../operator/server-facts.js';
+import { createLogger, type Logger } from '../logger.js';
+import { EXIT } from '../../machines/exit-codes.js';
+import { listenToSignals } from '../process-signals.js';
+import type { Settings } from '../settings.js';
+import { startStatusHttp } from '../status/http.js';
+import { StatusModel } from '../status/model.js';
+import { createSupervisor, type SupervisorActor } from '../supervisor-actor.js';
+import { createTransitionLogger } from '../status/transition-log.js';
+import { FileWatcher } from '../watch/file-watcher.js';
+import { sourcesFor } from '../watch/sources.js';
 
 function logStart(logger: Logger, settings: Settings): void {
   for (const w of settings.warnings) logger.warn(w);

@@ -2,10 +2,10 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { execa, type ResultPromise } from 'execa';
 import { fromCallback } from 'xstate';
-import type { ServerCommand, SupervisorEvent } from '../machines/events.js';
-import type { Logger } from './logger.js';
-import type { ServerLogBus } from './server-log.js';
-import type { Settings } from './settings.js';
+import type { ServerCommand, SupervisorEvent } from '../../machines/events.js';
+import type { Logger } from '../logger.js';
+import type { ServerLogBus } from './log.js';
+import type { Settings } from '../settings.js';
 
 export function serverArgs(settings: Pick<Settings, 'confPath' | 'monitorPort'>): string[] {
   const args = ['-c', settings.confPath];

@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { fromPromise } from 'xstate';
-import type { Validation } from '../machines/outputs.js';
-import type { Settings } from './settings.js';
+import type { Validation } from '../../machines/outputs.js';
+import type { Settings } from '../settings.js';
 
 /** nats-server prefixes its own messages with the program name; the operator needs the rest. */
 function cleanMessage(text: string): string {

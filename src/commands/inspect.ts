@@ -1,29 +1,24 @@
-import { connect } from 'node:net';
-import { createInterface } from 'node:readline';
-import type { StatusDocument, Transition } from './status-model.js';
+import { EXIT } from '../../machines/exit-codes.js';
+import { ask, NoSupervisorError } from '../status/control-socket.js';
+import type { StatusDocument, Transition } from '../status/model.js';
 
-/** No supervisor answers on the socket: `inspect` says so and exits 1. */
-export class NoSupervisorError extends Error {
-  override readonly name = 'NoSupervisorError';
-  readonly code = 'E_NO_SUPERVISOR';
-}
-
-/** Sends one command to the control socket and yields each JSON line of the answer. */
-export async function* ask(path: string, cmd: 'state' | 'follow'): AsyncGenerator<unknown> {
-  const socket = connect(path);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', (err: NodeJS.ErrnoException) => reject(new NoSupervisorError(
-      `no iofog-nats supervisor answers on ${path} (${err.code ?? err.message}); is it running? ` +
-      'Set NATS_CONTROL_SOCKET to the path the supervisor uses.')));
-  });
-  socket.write(JSON.stringify({ cmd }) + '\n');
+/** `iofog-nats inspect`: the running supervisor's state, or each transition with --follow. */
+export async function inspectCommand(opts: { json?: boolean; follow?: boolean }): Promise<void> {
+  const socket = process.env.NATS_CONTROL_SOCKET || '/tmp/iofog-nats.sock';
   try {
-    for await (const line of createInterface({ input: socket })) yield JSON.parse(line);
-  } finally {
-    socket.destroy();
+    for await (const message of ask(socket, opts.follow ? 'follow' : 'state')) {
+      const m = message as { state?: StatusDocument; transition?: Transition } & StatusDocument;
+      if (opts.json) process.stdout.write(JSON.stringify(message) + '\n');
+      else if (m.transition) process.stdout.write(formatTransition(m.transition) + '\n');
+      else process.stdout.write(formatStatus(opts.follow ? m.state! : m));
+    }
+  } catch (err) {
+    if (!(err instanceof NoSupervisorError)) throw err;
+    process.stderr.write(`iofog-nats inspect: ${err.message}\n`);
+    process.exit(EXIT.serverFailed);
   }
 }
+
 
 function age(iso: string | null, now: Date): string {
   if (!iso) return '-';
