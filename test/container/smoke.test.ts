@@ -16,6 +16,7 @@ describe(`the image ${IMAGE}: smoke`, () => {
     t.after(cleanup);
     await c.waitForState('running.idle', { timeoutMs: SLOW });
     const startMs = performance.now() - t0;
+    if (process.env.EXPECT_NODE_ARCH) assert.equal((await c.exec(['node', '-p', 'process.arch'])).stdout.trim(), process.env.EXPECT_NODE_ARCH);
     const nc = await natsConnect(l.host);
     assert.ok(await roundTrip(nc));
     await nc.close();
