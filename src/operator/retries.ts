@@ -10,6 +10,8 @@ export async function withRetries(call: (attempt: number) => Promise<CallResult>
     if (result.ok || signal?.aborted) return result;
     onRetry(result.error);
     await sleep(delay, undefined, signal ? { signal } : {}).catch(() => undefined);
+    // Aborted while waiting: the chart has left the state that wanted this call.
+    if (signal?.aborted) return result;
     result = await call(i + 1);
   }
   return result;

@@ -2,19 +2,17 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { makeLayout, removeLayout, type Layout } from '../support/layout.js';
 import { OperatorWorld, putInMount } from '../support/operator.js';
 import { natsServersUsing } from '../support/process-table.js';
+import { perTestCleanup } from '../support/cleanup.js';
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli.ts');
 const run = promisify(execFile);
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
+const cleanup = perTestCleanup();
 
 async function check(l: Layout, env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
   try {

@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { basicConfig, makeLayout, removeLayout } from '../support/layout.js';
 import { natsConnect, roundTrip, varz } from '../support/nats.js';
 import { isAlive, natsServersUsing } from '../support/process-table.js';
 import { SupervisorProcess } from '../support/supervisor-process.js';
+import { perTestCleanup } from '../support/cleanup.js';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
+const cleanup = perTestCleanup();
 
 async function layout(name: string) {
   const l = await makeLayout(name);

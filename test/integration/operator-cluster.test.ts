@@ -3,17 +3,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { makeLayout, removeLayout, type Layout } from '../support/layout.js';
 import { OperatorWorld, putInMount } from '../support/operator.js';
 import { freePort } from '../support/ports.js';
 import { SupervisorProcess } from '../support/supervisor-process.js';
 import { eventually } from '../support/wait.js';
+import { perTestCleanup } from '../support/cleanup.js';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
+const cleanup = perTestCleanup();
 
 /** A second cluster member, run bare: the supervisor's pushes must reach it through the route. */
 async function bareServer(l: Layout): Promise<ChildProcess> {

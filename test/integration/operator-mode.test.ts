@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import { readFile } from 'node:fs/promises';
 import { makeLayout, removeLayout, type Layout } from '../support/layout.js';
@@ -10,11 +10,9 @@ import { natsConnect, roundTrip } from '../support/nats.js';
 import { OperatorWorld, putInMount, type TestAccount } from '../support/operator.js';
 import { SupervisorProcess } from '../support/supervisor-process.js';
 import { eventually } from '../support/wait.js';
+import { perTestCleanup } from '../support/cleanup.js';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
+const cleanup = perTestCleanup();
 
 interface World { l: Layout; w: OperatorWorld; a: TestAccount; b: TestAccount; sup: SupervisorProcess }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { basicConfig, makeLayout, removeLayout, type Layout } from '../support/layout.js';
@@ -11,13 +11,11 @@ import { freePort } from '../support/ports.js';
 import { SupervisorProcess } from '../support/supervisor-process.js';
 import { eventually } from '../support/wait.js';
 import type { StatusDocument } from '../../src/status/model.js';
+import { perTestCleanup } from '../support/cleanup.js';
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli.ts');
 const run = promisify(execFile);
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
+const cleanup = perTestCleanup();
 
 async function start(name: string, opts: { config?: boolean } = {}) {
   const l = await makeLayout(name);

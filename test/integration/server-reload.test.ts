@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, afterEach, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { atomicWriterUpdate, basicConfig, makeLayout, removeLayout, type Layout } from '../support/layout.js';
 import { natsConnect, roundTrip, varz } from '../support/nats.js';
 import { SupervisorProcess } from '../support/supervisor-process.js';
 import { eventually } from '../support/wait.js';
+import { perTestCleanup } from '../support/cleanup.js';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
+const cleanup = perTestCleanup();
 
 async function startServerMode(
   name: string,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Mode } from '../../machines/causes.js';
 import { basicConfig, makeLayout, removeLayout, type Layout } from '../support/layout.js';
 import { natsConnect, roundTrip, varz } from '../support/nats.js';
@@ -9,11 +9,9 @@ import { natsServersUsing } from '../support/process-table.js';
 import { SupervisorProcess } from '../support/supervisor-process.js';
 import { makeCert, servedFingerprint } from '../support/tls.js';
 import { eventually } from '../support/wait.js';
+import { perTestCleanup } from '../support/cleanup.js';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
+const cleanup = perTestCleanup();
 
 function tlsConfig(l: Layout, extra = ''): string {
   return basicConfig(l, `tls { cert_file: "${l.tlsDir}/tls.crt", key_file: "${l.tlsDir}/tls.key" }\n${extra}`);

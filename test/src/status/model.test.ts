@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { initialContext, type SupervisorContext } from '../../../machines/context.js';
+import type { ReloadRecord } from '../../../machines/outputs.js';
+import { supervisorMachine } from '../../../machines/supervisor.js';
+import { StatusModel } from '../../../src/status/model.js';
+
+/** A snapshot of the real chart resting in `value`, with context changes. */
+function at(value: string | Record<string, string>, context: Partial<SupervisorContext> = {}) {
+  return supervisorMachine.resolveState({ value, context: { ...initialContext({ mode: 'server', shutdown: 'term' }), ...context } });
+}
+const ev = (type: string) => ({ type });
+const reload = (outcome: ReloadRecord['outcome'], at: string | null = null): ReloadRecord => ({ at, causes: ['config'], outcome, error: null });
+
+describe('the status model', () => {
+  it('when nats-server is up in a state then it reports ready, as the chart\'s serverReady tag says', () => {
+    const m = new StatusModel();
+    assert.equal(m.ready, false, 'nothing observed yet');
+    const cases: [string | Record<string, string>, boolean][] = [
+      [{ waitingForConfig: 'sleeping' }, false], [{ preparing: 'validating' }, false], ['starting', false],
+      [{ running: 'idle' }, true], ['syncingJwt', true], [{ applying: 'validating' }, true], [{ reloading: 'confirming' }, true],
+      [{ reconciling: 'working' }, true], [{ restarting: 'stoppingServer' }, false], ['backingOff', false], [{ stopping: 'graceful' }, false],
+    ];
+    for (const [value, ready] of cases) {
+      m.observe(at(value), ev('X'));
+      assert.equal(m.ready, ready, JSON.stringify(value));
+    }
+  });
+
+  it('when snapshots come in then a transition is recorded only when the state changes, and emitted', () => {
+    const m = new StatusModel();
+    const emitted: string[] = [];
+    m.on('transition', (t) => emitted.push(t.state));
+    assert.equal(m.observe(at({ running: 'idle' }), ev('A')).transition?.state, 'running.idle');
+    assert.equal(m.observe(at({ running: 'idle' }), ev('B')).transition, null);
+    assert.equal(m.observe(at({ running: 'settling' }), ev('FS_CHANGED')).transition?.event, 'FS_CHANGED');
+    assert.deepEqual(emitted, ['running.idle', 'running.settling']);
+  });
+
+  it('when many transitions happen then the history keeps the last 50', () => {
+    const m = new StatusModel();
+    for (let i = 0; i < 60; i++) m.observe(at(i % 2 ? { running: 'idle' } : { running: 'settling' }), ev(`E${i}`));
+    assert.equal(m.history.length, 50);
+    assert.equal(m.history.at(-1)?.event, 'E59');
+  });
+
+  it('when a reload record appears then it is counted once, and a record the chart could not stamp gets the time it was seen', () => {
+    const m = new StatusModel();
+    const record = reload('rejected');
+    const now = new Date('2026-11-28T00:00:00.000Z');
+    assert.equal(m.observe(at({ running: 'idle' }, { lastReload: record, reloadCount: 1 }), ev('A'), now).reload, record);
+    assert.equal(m.observe(at({ running: 'settling' }, { lastReload: record, reloadCount: 1 }), ev('B')).reload, null);
+    assert.equal(m.totals.reloadsByOutcome.rejected, 1);
+    assert.equal(m.totals.lastReloadAt, now.toISOString());
+    const doc = m.toJSON();
+    assert.equal(doc.reloads.count, 1);
+    assert.equal(doc.reloads.last?.at, now.toISOString());
+    assert.equal(doc.state, 'running.settling');
+  });
+});
