@@ -19,7 +19,15 @@ const POLL_MS = 1000;
  */
 const WATCH_OPTIONS = process.platform === 'linux' ? { backend: 'inotify' as const } : {};
 
-type Subscription = AsyncSubscription | FSWatcher | NodeJS.Timeout;
+/**
+ * Each watched root is in one of these states. `subscribing` claims the root while @parcel/watcher starts,
+ * so a rescan in that window cannot subscribe it a second time.
+ */
+type RootWatch =
+  | { kind: 'awaiting'; ancestor: FSWatcher | null; retry: NodeJS.Timeout | null }
+  | { kind: 'subscribing' }
+  | { kind: 'native'; sub: AsyncSubscription; quick: FSWatcher | null }
+  | { kind: 'polling'; timer: NodeJS.Timeout | null };
 
 function nearestExisting(dir: string): string {
   let d = dir;
@@ -27,10 +35,22 @@ function nearestExisting(dir: string): string {
   return d;
 }
 
-async function cancel(sub: Subscription): Promise<void> {
-  if ('unsubscribe' in sub) await sub.unsubscribe();
-  else if ('close' in sub) sub.close();
-  else clearTimeout(sub);
+async function close(w: RootWatch): Promise<void> {
+  switch (w.kind) {
+    case 'awaiting':
+      w.ancestor?.close();
+      if (w.retry) clearTimeout(w.retry);
+      return;
+    case 'subscribing':
+      return; // subscribeRoot sees `stopped` when it returns and unsubscribes
+    case 'native':
+      w.quick?.close();
+      await w.sub.unsubscribe();
+      return;
+    case 'polling':
+      if (w.timer) clearTimeout(w.timer);
+      return;
+  }
 }
 
 /** The last step of a Kubernetes AtomicWriter update: once `..data` is renamed in, the new version is complete. */
@@ -52,8 +72,7 @@ function isKubernetesStaging(root: string, event: WatchEvent): boolean {
  */
 export class FileWatcher {
   private readonly sources: WatchedSource[];
-  private readonly subscriptions = new Map<string, Subscription>();
-  private readonly quickWatches = new Map<string, FSWatcher>();
+  private readonly roots = new Map<string, RootWatch>();
   private readonly scanning = new Map<WatchedSource, Promise<void>>();
   private readonly dirty = new Map<WatchedSource, boolean>();
   private stopped = false;
@@ -107,10 +126,9 @@ export class FileWatcher {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    const subs = [...this.subscriptions.values(), ...this.quickWatches.values()];
-    this.subscriptions.clear();
-    this.quickWatches.clear();
-    await Promise.all(subs.map(cancel));
+    const watches = [...this.roots.values()];
+    this.roots.clear();
+    await Promise.all(watches.map(close));
   }
 
   watchedPaths(): { cause: string; roots: string[] }[] {
@@ -124,22 +142,22 @@ export class FileWatcher {
 
   private async syncSubscriptions(): Promise<void> {
     const wanted = new Set(this.sources.flatMap((s) => s.roots()));
-    for (const root of wanted) if (!this.subscriptions.has(root)) await this.subscribeRoot(root);
+    for (const root of wanted) if (!this.roots.has(root)) await this.subscribeRoot(root);
   }
 
   private async subscribeRoot(root: string): Promise<void> {
     if (this.stopped) return;
     if (!existsSync(root)) return this.awaitRoot(root);
+    this.roots.set(root, { kind: 'subscribing' });
     try {
-      // Loaded on first use, overlapping nats-server's first validation. Its JS is bundled (and in the code
-      // cache); the native addon it requires stays in node_modules.
+      // Loaded on first use, overlapping nats-server's first validation. Its JS is bundled; the native addon
+      // it requires stays in node_modules.
       const { default: watcher } = await import('@parcel/watcher');
       const sub = await watcher.subscribe(root, (err, events) => this.onEvents(root, err, events), WATCH_OPTIONS);
       // stop() may have run while subscribing: nothing may outlive it.
       if (this.stopped) return void (await sub.unsubscribe());
-      this.subscriptions.set(root, sub);
       const quick = watchQuickly(root, () => this.singleFilesIn(root), (swap) => void this.rescanSources(root, swap));
-      if (quick) this.quickWatches.set(root, quick);
+      this.roots.set(root, { kind: 'native', sub, quick });
     } catch (err) {
       this.log.warn({ root, err: String(err) }, 'native file watching failed; falling back to scanning every second (check inotify limits: fs.inotify.max_user_watches)');
       this.pollForever(root);
@@ -149,42 +167,50 @@ export class FileWatcher {
   // A directory that is not there yet: one non-recursive inotify watch on the nearest existing ancestor, no polling.
   private awaitRoot(root: string): void {
     if (this.stopped) return;
+    const state: Extract<RootWatch, { kind: 'awaiting' }> = { kind: 'awaiting', ancestor: null, retry: null };
+    // Any sign of life, or the ancestor itself failing (an unhandled 'error' would end the process):
+    // look again, once, from what exists then.
+    const lookAgain = (): void => {
+      if (this.roots.get(root) !== state) return;
+      state.ancestor?.close();
+      this.retryMissing(root);
+    };
     try {
-      // Any sign of life, or the ancestor itself failing (an unhandled 'error' would end the process):
-      // look again, once, from what exists then.
-      const lookAgain = (): void => {
-        if (this.subscriptions.get(root) !== ancestor) return;
-        ancestor.close();
-        this.retryMissing(root);
-      };
-      const ancestor = watch(nearestExisting(root), { persistent: false }, lookAgain);
-      ancestor.on('error', lookAgain);
-      this.subscriptions.set(root, ancestor);
+      state.ancestor = watch(nearestExisting(root), { persistent: false }, lookAgain);
+      state.ancestor.on('error', lookAgain);
     } catch {
-      this.subscriptions.set(root, setTimeout(() => this.retryMissing(root), POLL_MS).unref());
+      state.retry = setTimeout(lookAgain, POLL_MS).unref();
     }
+    this.roots.set(root, state);
   }
 
   private retryMissing(root: string): void {
-    this.subscriptions.delete(root);
+    this.roots.delete(root);
     if (!existsSync(root)) return void this.subscribeRoot(root);
     this.log.info({ root }, 'watched directory appeared');
     void this.subscribeRoot(root).then(() => this.rescanSources(root, false));
   }
 
   private pollForever(root: string): void {
+    const state: Extract<RootWatch, { kind: 'polling' }> = { kind: 'polling', timer: null };
     const tick = (): void => {
-      if (this.stopped) return;
+      if (this.stopped || this.roots.get(root) !== state) return;
       void this.rescanSources(root, false);
-      this.subscriptions.set(root, setTimeout(tick, POLL_MS).unref());
+      state.timer = setTimeout(tick, POLL_MS).unref();
     };
+    this.roots.set(root, state);
     tick();
+  }
+
+  private hasQuickWatch(root: string): boolean {
+    const w = this.roots.get(root);
+    return w?.kind === 'native' && w.quick !== null;
   }
 
   private onEvents(root: string, err: Error | null, events: WatchEvent[]): void {
     if (err) this.log.warn({ root, err: err.message }, 'file watcher reported an error');
     // A swap the quick watch already reported costs no second scan of every file.
-    else if (events.every((e) => isKubernetesStaging(root, e) || (this.quickWatches.has(root) && path.basename(e.path) === SWAP_LINK))) return;
+    else if (events.every((e) => isKubernetesStaging(root, e) || (this.hasQuickWatch(root) && path.basename(e.path) === SWAP_LINK))) return;
     void this.rescanSources(root, isAtomicSwap(events));
   }
 
