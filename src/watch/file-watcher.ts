@@ -175,13 +175,16 @@ export class FileWatcher {
       state.ancestor?.close();
       this.retryMissing(root);
     };
+    const dir = nearestExisting(root);
     try {
-      state.ancestor = watch(nearestExisting(root), { persistent: false }, lookAgain);
+      state.ancestor = watch(dir, { persistent: false }, lookAgain);
       state.ancestor.on('error', lookAgain);
     } catch {
       state.retry = setTimeout(lookAgain, POLL_MS).unref();
     }
     this.roots.set(root, state);
+    // A directory made between the look and the watch sends no event: look once more now that the watch is on.
+    if (nearestExisting(root) !== dir) lookAgain();
   }
 
   private retryMissing(root: string): void {
