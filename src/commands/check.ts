@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { EXIT } from '../../machines/exit-codes.js';
 import { planPurge } from '../operator/purge-rules.js';
-import { resolverAccounts, serverFacts, storeEntries } from '../operator/server-facts.js';
+import { ServerConfig } from '../config/server-config.js';
+import { serverFacts } from '../nats-server/facts.js';
+import { resolverAccounts, storeEntries } from '../operator/listings.js';
 import type { Settings } from '../settings.js';
 import { validateConfig } from '../nats-server/validate.js';
 import { WatchedSource, sourcesFor } from '../watch/sources.js';
@@ -17,13 +19,14 @@ export async function check(settings: Settings, out: (line: string) => void): Pr
   }
   const validation = await validateConfig(settings);
   out(`config    ${settings.confPath}: ${validation.valid ? 'valid' : `INVALID\n          ${validation.message}`}`);
-  for (const spec of sourcesFor(settings)) {
+  const config = new ServerConfig(settings.confPath);
+  for (const spec of sourcesFor(settings, config)) {
     const source = new WatchedSource(spec);
     await source.rescan();
     const paths = source.paths().map((r) => `${r}${existsSync(r) ? '' : ' (missing: watched once it appears)'}`);
     if (paths.length > 0) out(`watch     ${spec.cause.padEnd(8)} ${paths.join(', ')}`);
   }
-  const facts = await serverFacts(settings);
+  const facts = await serverFacts(settings, config);
   out(`store     ${facts.jetstreamDir} (from ${facts.storeSource})`);
   out(`system    ${facts.systemAccount ?? 'unknown (no system_account in the config, no running server)'}`);
   const resolver = await resolverAccounts(settings.jwtDir);

@@ -3,7 +3,8 @@ import type { SupervisorEvent } from '../../machines/events.js';
 import { startControlSocket } from '../status/control-socket.js';
 import { JwtMirror } from '../operator/jwt-mirror.js';
 import { Reconciler } from '../operator/reconciler.js';
-import { serverFacts } from '../operator/server-facts.js';
+import { ServerConfig } from '../config/server-config.js';
+import { serverFacts } from '../nats-server/facts.js';
 import { createLogger, type Logger } from '../logger.js';
 import { EXIT } from '../../machines/exit-codes.js';
 import { listenToSignals } from '../process-signals.js';
@@ -60,12 +61,13 @@ export async function run(settings: Settings): Promise<number> {
   const status = new StatusModel();
   // The watcher's first snapshot is the baseline nats-server starts from; its events reach the actor once it exists.
   let send: (e: SupervisorEvent) => void = () => undefined;
-  const watcher = new FileWatcher(sourcesFor(settings), (e) => send(e), logger);
+  const config = new ServerConfig(settings.confPath);
+  const watcher = new FileWatcher(sourcesFor(settings, config), (e) => send(e), logger);
   const mirror = new JwtMirror({
     mountDir: settings.jwtMountDir, jwtDir: settings.jwtDir,
-    systemAccount: async () => (await serverFacts(settings)).systemAccount,
+    systemAccount: async () => (await serverFacts(settings, config)).systemAccount,
   });
-  const reconciler = new Reconciler(settings, mirror, logger);
+  const reconciler = new Reconciler(settings, config, mirror, logger);
   const { actor } = createSupervisor({ settings, logger, watcher, mirror, reconciler, inspect: createTransitionLogger(logger, status) });
   send = (e) => actor.send(e);
   const unlisten = listenToSignals((e) => actor.send(e));

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { parseConfFile, type ConfValue } from './nats-conf.js';
+import type { ConfMap, ConfValue } from './nats-conf.js';
 
 const TLS_FILE_KEYS = new Set(['cert_file', 'key_file', 'ca_file']);
 
@@ -17,19 +17,12 @@ function collect(value: ConfValue, inTls: boolean, out: Set<string>): void {
 }
 
 /**
- * The cert_file, key_file and ca_file of every `tls {}` block of the config (server, cluster, gateway,
+ * The cert_file, key_file and ca_file of every `tls {}` block of a parsed config (server, cluster, gateway,
  * leafnodes and their remotes, websocket, mqtt), as absolute paths. nats-server opens them relative to its
- * working directory, which the supervisor makes the config's directory. A config that does not parse gives
- * none: the TLS dir stays watched either way.
+ * working directory, which the supervisor makes the config's directory.
  */
-export function tlsFiles(confPath: string, env: Record<string, string | undefined> = process.env): string[] {
-  let config;
-  try {
-    config = parseConfFile(confPath, env).config;
-  } catch {
-    return [];
-  }
+export function tlsFilesIn(config: ConfMap, confDir: string): string[] {
   const files = new Set<string>();
   collect(config, false, files);
-  return [...files].map((f) => path.resolve(path.dirname(path.resolve(confPath)), f)).sort();
+  return [...files].map((f) => path.resolve(confDir, f)).sort();
 }

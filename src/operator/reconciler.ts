@@ -5,7 +5,9 @@ import { ClaimsPusher } from './claims-pusher.js';
 import type { JwtMirror } from './jwt-mirror.js';
 import { planPurge, type PurgePlan } from './purge-rules.js';
 import { withRetries } from './retries.js';
-import { resolverAccounts, serverFacts, storeEntries, type ServerFacts } from './server-facts.js';
+import type { ServerConfig } from '../config/server-config.js';
+import { serverFacts, type ServerFacts } from '../nats-server/facts.js';
+import { resolverAccounts, storeEntries } from './listings.js';
 import { SystemClient } from './system-client.js';
 
 /**
@@ -16,7 +18,7 @@ export class Reconciler {
   private readonly client: SystemClient | null;
   private readonly pusher: ClaimsPusher | null;
 
-  constructor(private readonly settings: Settings, mirror: JwtMirror, private readonly log: Logger) {
+  constructor(private readonly settings: Settings, private readonly config: ServerConfig, mirror: JwtMirror, private readonly log: Logger) {
     this.client = settings.sysUserCredPath ? new SystemClient(settings.clientUrl, settings.sysUserCredPath) : null;
     this.pusher = this.client ? new ClaimsPusher(this.client, mirror, log) : null;
   }
@@ -27,7 +29,7 @@ export class Reconciler {
   }
 
   async plan(): Promise<PurgePlan & ServerFacts> {
-    const facts = await serverFacts(this.settings);
+    const facts = await serverFacts(this.settings, this.config);
     const plan = planPurge({
       mode: this.settings.purge,
       sysCredsSet: this.client !== null,

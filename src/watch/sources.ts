@@ -1,9 +1,8 @@
 import path from 'node:path';
 import type { WatchedCause } from '../../machines/events.js';
 import type { Settings } from '../settings.js';
-import { tlsFiles } from '../config/tls-files.js';
+import type { ServerConfig } from '../config/server-config.js';
 import { isJwtFileName } from '../operator/account-jwt.js';
-import { configFiles } from './config-includes.js';
 import { changedPaths, snapshotDir, snapshotFiles, type Snapshot } from './hash.js';
 
 /**
@@ -16,13 +15,15 @@ export type SourceSpec =
 
 const isInside = (dir: string, file: string): boolean => file.startsWith(path.resolve(dir) + path.sep);
 
-export function sourcesFor(settings: Settings): SourceSpec[] {
+export function sourcesFor(settings: Settings, config: ServerConfig): SourceSpec[] {
   return [
-    { cause: 'config', kind: 'files', list: () => configFiles(settings.confPath) },
+    // Each scan of the config reads it again; the lists below are taken from that one parse. A config event
+    // scans this source first (it comes first here, and a scan starts synchronously).
+    { cause: 'config', kind: 'files', list: async () => { config.invalidate(); return (await config.facts()).files; } },
     { cause: 'accounts', kind: 'files', list: async () => [settings.accountsPath] },
     { cause: 'tls', kind: 'dir', dir: settings.tlsDir },
     // Certificates the config names outside NATS_TLS_DIR rotate too.
-    { cause: 'tls', kind: 'files', fromConfig: true, list: async () => tlsFiles(settings.confPath).filter((f) => !isInside(settings.tlsDir, f)) },
+    { cause: 'tls', kind: 'files', fromConfig: true, list: async () => (await config.facts()).tlsFiles.filter((f) => !isInside(settings.tlsDir, f)) },
     // The start-up mirror reads every JWT anyway: the hashes of what it read are this source's baseline.
     { cause: 'jwt', kind: 'dir', dir: settings.jwtMountDir, baselineFromAction: isJwtFileName },
     { cause: 'creds', kind: 'dir', dir: settings.credsDir },

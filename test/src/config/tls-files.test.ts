@@ -3,7 +3,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { tlsFiles } from '../../../src/config/tls-files.js';
+import { ServerConfig } from '../../../src/config/server-config.js';
+
+const tlsFiles = async (conf: string, env: Record<string, string> = {}) => (await new ServerConfig(conf, env).facts()).tlsFiles;
 
 let dir: string;
 before(async () => {
@@ -25,7 +27,7 @@ describe('TLS files named by the config', () => {
       '# tls { cert_file: /commented/out.crt }',
       'authorization { user: a, password: b }',
     ].join('\n'));
-    const found = tlsFiles(conf, { HUB_CA: '/etc/hub/ca.pem' });
+    const found = await tlsFiles(conf, { HUB_CA: '/etc/hub/ca.pem' });
     assert.deepEqual(found, [
       '/etc/cluster/ca.crt', '/etc/cluster/tls.crt', '/etc/cluster/tls.key', '/etc/hub/ca.pem', '/etc/pki/server.crt',
       path.join(dir, 'conf', 'server.key'), path.join(dir, 'conf', 'ws.crt'), path.join(dir, 'conf', 'ws.key'),
@@ -35,6 +37,6 @@ describe('TLS files named by the config', () => {
   it('when the config does not parse then no file is named', async () => {
     const conf = path.join(dir, 'conf', 'broken.conf');
     await writeFile(conf, 'tls { cert_file: "/etc/a.crt"\n');
-    assert.deepEqual(tlsFiles(conf), []);
+    assert.deepEqual(await tlsFiles(conf), []);
   });
 });

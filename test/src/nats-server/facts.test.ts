@@ -3,7 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { serverFacts } from '../../../src/operator/server-facts.js';
+import { ServerConfig } from '../../../src/config/server-config.js';
+import { serverFacts } from '../../../src/nats-server/facts.js';
 import { readSettings } from '../../../src/settings.js';
 
 const dirs: string[] = [];
@@ -15,7 +16,7 @@ async function factsFor(config: string, files: Record<string, string> = {}, env:
   await writeFile(path.join(dir, 'server.conf'), config);
   for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
   const settings = readSettings({ NATS_CONF: path.join(dir, 'server.conf'), NATS_MONITOR_PORT: '0', ...env }, { requireBinary: false });
-  return { dir, facts: await serverFacts(settings) };
+  return { dir, facts: await serverFacts(settings, new ServerConfig(settings.confPath)) };
 }
 
 const SYS = `A${'S'.repeat(55)}`;
