@@ -83,12 +83,12 @@ export async function run(settings: Settings): Promise<number> {
   const [control] = await Promise.all([startControlSocket(settings.controlSocket, status), watcher.snapshot()]);
   actor.start();
   const statusSurface = startStatusSurface(settings, status, logger);
-  // Subscribing costs a few ms per directory: it runs while nats-server is validated and started. The
-  // look for changes made before the subscription reads every watched file again (5000 JWTs: ~50 ms):
-  // it waits until nats-server is spawned, whose own start keeps the other core busy for longer.
+  // Subscribing costs time per directory: it runs while nats-server is validated and started. The look for
+  // changes made before the subscription reads every watched file again (thousands of JWTs add up): it
+  // waits until nats-server is spawned, whose own start keeps the other core busy for longer.
   const spawned = firstSpawn(actor);
-  // Loading and subscribing the native watcher blocks the loop for ~10 ms: a macrotask later, the chart's
-  // microtasks have spawned `nats-server -t` already, so the two overlap instead of the validation waiting.
+  // Loading and subscribing the native watcher blocks the loop: a macrotask later, the chart's microtasks
+  // have spawned `nats-server -t` already, so the two overlap instead of the validation waiting.
   const subscribed = new Promise((resolve) => setImmediate(resolve))
     .then(() => watcher.subscribe())
     .then(() => logger.info({ watched: watcher.watchedPaths() }, 'watching'))

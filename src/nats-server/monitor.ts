@@ -14,7 +14,7 @@ export function monitorUrl(port: number, path: string): string {
   return `http://127.0.0.1:${port}${path}`;
 }
 
-// node:http rather than fetch: fetch pulls in undici, about 10 MB more resident memory for a few GETs.
+// node:http rather than fetch: fetch pulls in undici, megabytes more resident memory for a few GETs.
 function getText(url: string, signal?: AbortSignal): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = get(url, { signal, agent: false }, (res) => {

@@ -31,8 +31,8 @@ export class SystemClient {
       return connect({
         servers: this.url, authenticator: credsAuthenticator(creds), name: 'iofog-nats',
         maxReconnectAttempts: -1, reconnectTimeWait: 250,
-        // No call-site stack captured for every request: two Error objects per claims push, ~50 µs of a
-        // push's CPU, for stacks no log line shows (failures are reported by subject and reason).
+        // No call-site stack captured for every request: two Error objects per claims push, a measurable
+        // share of a push's CPU, for stacks no log line shows (failures are reported by subject and reason).
         noAsyncTraces: true,
       });
     })();

@@ -41,8 +41,8 @@ function register(prom: PromClient, status: StatusModel) {
 }
 
 /**
- * /metrics in the Prometheus text format. prom-client is loaded on the first scrape: it costs ~13 MB of
- * resident memory that an edge node nobody scrapes should not pay.
+ * /metrics in the Prometheus text format. prom-client is loaded on the first scrape: its resident memory
+ * (docs/performance.md) is a cost an edge node nobody scrapes should not pay.
  */
 export function createMetrics(status: StatusModel): () => Promise<{ contentType: string; body: string }> {
   let render: ReturnType<typeof register> | null = null;

@@ -19,9 +19,9 @@ export const FILE_SLICE = 256;
 
 /**
  * Runs synchronous `work` over `items` in slices, yielding to the event loop between slices; results in
- * input order. Thousands of small files go ~7× faster through sync calls than through libuv's thread
- * pool (5000 reads: 65 ms against 450 ms, measured), one file open at a time, and a slice keeps signals,
- * nats-server's log lines and status requests flowing.
+ * input order. Thousands of small files go several times faster through sync calls than through libuv's
+ * thread pool (docs/performance.md), one file open at a time, and a slice keeps signals, nats-server's log
+ * lines and status requests flowing.
  */
 export async function mapSliced<T, R>(items: readonly T[], work: (item: T) => R, slice = FILE_SLICE): Promise<R[]> {
   const results: R[] = [];

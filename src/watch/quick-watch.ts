@@ -5,7 +5,7 @@ export const SWAP_LINK = '..data';
 
 /**
  * One extra, non-recursive inotify watch (fs.watch) on a root, for the events worth acting on before
- * @parcel/watcher's ~50 ms batching delivers them: the `..data` swap of a Kubernetes volume (a swapped-in
+ * @parcel/watcher's batching delivers them: the `..data` swap of a Kubernetes volume (a swapped-in
  * version is already complete) and writes to the single files watched in it (the debounce that follows
  * is the only wait they need). `names` says which entries of the root are single watched files.
  */
@@ -21,6 +21,6 @@ export function watchQuickly(root: string, names: () => ReadonlySet<string>, on:
     watcher.on('error', () => watcher.close());
     return watcher;
   } catch {
-    return null; // @parcel/watcher still reports the same changes, ~50 ms later
+    return null; // @parcel/watcher still reports the same changes, a batch later
   }
 }
