@@ -293,5 +293,3 @@ export const supervisorMachine = supervisorSetup.createMachine({
     failed: { type: 'final' },
   },
 });
-
-export type SupervisorMachine = typeof supervisorMachine;
