@@ -11,7 +11,8 @@ export type SupervisorEvent =
   | { type: 'FORWARD_SIGNAL'; signal: ForwardedSignal }
   | { type: 'SERVER_SPAWNED'; pid: number; at: string }
   | { type: 'SERVER_EXITED'; code: number | null; signal: string | null; uptimeMs: number; error?: string }
-  | { type: 'SHUTDOWN'; signal: string };
+  /** `failure`: the supervisor itself failed; nats-server is stopped gracefully all the same, then exit 1. */
+  | { type: 'SHUTDOWN'; signal: string; failure?: string };
 
 /** What the machine tells the running nats-server process actor. */
 export type ServerCommand = { type: 'SIGNAL'; signal: ServerSignal };

@@ -5,6 +5,7 @@ import type { ServerCommand, ServerSignal, SupervisorEvent } from './events.js';
 import type {
   JwtSyncReport, Ready, SyncJwtInput, ReconcileReport, ReloadBaseline, ReloadConfirmation, ReloadOutcomeKind, Validation,
 } from './outputs.js';
+import { EXIT } from './exit-codes.js';
 import { backoffMs, CRASH_RESET_UPTIME_MS, DEFAULT_DELAYS, MAX_CONSECUTIVE_CRASHES } from './timing.js';
 
 function mustBeProvided(name: string): () => never {
@@ -126,6 +127,8 @@ export const supervisorSetup = setup({
     finishAction: assign({ activeCauses: [] }),
     setError: assign({ lastError: (_, params: { message: string }) => params.message }),
     setExitCode: assign({ exitCode: (_, params: { code: number }) => params.code }),
+    recordShutdown: assign(({ context, event }) =>
+      event.type === 'SHUTDOWN' && event.failure ? { exitCode: EXIT.serverFailed, lastError: event.failure } : { exitCode: context.exitCode }),
     fail: assign((_, params: { code: number; message: string }) => ({ exitCode: params.code, lastError: params.message })),
   },
 });

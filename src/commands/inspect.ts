@@ -28,13 +28,18 @@ function age(iso: string | null, now: Date): string {
   return `${(s / 3600).toFixed(1)}h`;
 }
 
+function healthWord(healthy: boolean | null): string {
+  return healthy === null ? '-' : healthy ? 'yes' : 'NO';
+}
+
 /** The compact human view of `inspect`. */
 export function formatStatus(doc: StatusDocument, now = new Date()): string {
   const r = doc.reloads.last;
   const rc = doc.reconcile.last;
   const lines = [
     `state     ${doc.state}   (mode ${doc.mode ?? '-'})`,
-    `server    pid ${doc.server.pid ?? '-'}  up ${age(doc.server.startedAt, now)}  ready ${doc.server.ready ? 'yes' : 'no'}  restarts ${doc.server.restarts}  crashes ${doc.server.crashes}`,
+    `server    pid ${doc.server.pid ?? '-'}  up ${age(doc.server.startedAt, now)}  ready ${doc.server.ready ? 'yes' : 'no'}  healthy ${healthWord(doc.server.healthy)}  restarts ${doc.server.restarts}  crashes ${doc.server.crashes}`,
+    ...(doc.server.health ? [`          health: ${doc.server.health}`] : []),
     `reloads   ${doc.reloads.count}` + (r ? `  last: ${r.outcome} (${r.causes.join(', ') || '-'}) ${age(r.at, now)} ago${r.error ? `\n          error: ${r.error}` : ''}` : ''),
     `reconcile ` + (rc ? `purged ${rc.purged.length ? rc.purged.join(', ') : 'none'}  pushed ${rc.pushed}  failed ${rc.failed}${rc.skipped ? `  skipped: ${rc.skipped}` : ''}` : '-'),
     `pending   ${doc.pending.length ? doc.pending.join(', ') : 'none'}`,

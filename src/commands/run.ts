@@ -5,6 +5,7 @@ import { JwtMirror } from '../operator/jwt-mirror.js';
 import { Reconciler } from '../operator/reconciler.js';
 import { ServerConfig } from '../config/server-config.js';
 import { serverFacts } from '../nats-server/facts.js';
+import { watchHealth } from '../nats-server/health-watch.js';
 import { createLogger, type Logger } from '../logger.js';
 import { EXIT } from '../../machines/exit-codes.js';
 import { listenToSignals } from '../process-signals.js';
@@ -68,13 +69,14 @@ export async function run(settings: Settings): Promise<number> {
     systemAccount: async () => (await serverFacts(settings, config)).systemAccount,
   });
   const reconciler = new Reconciler(settings, config, mirror, logger);
-  const { actor } = createSupervisor({ settings, logger, watcher, mirror, reconciler, inspect: createTransitionLogger(logger, status) });
+  const { actor, bus } = createSupervisor({ settings, logger, watcher, mirror, reconciler, inspect: createTransitionLogger(logger, status) });
+  const healthWatch = watchHealth(settings, status, bus);
   send = (e) => actor.send(e);
   const unlisten = listenToSignals((e) => actor.send(e));
   // A bug must not take nats-server down abruptly: it is stopped gracefully like on SIGTERM.
   const onFatal = (err: unknown): void => {
     logger.fatal({ err }, 'unexpected error in the supervisor; stopping nats-server gracefully');
-    actor.send({ type: 'SHUTDOWN', signal: 'internal-error' });
+    actor.send({ type: 'SHUTDOWN', signal: 'internal-error', failure: `internal error: ${String(err)}` });
   };
   process.on('uncaughtException', onFatal);
   process.on('unhandledRejection', onFatal);
@@ -103,6 +105,7 @@ export async function run(settings: Settings): Promise<number> {
   }
   unlisten();
   await subscribed;
+  healthWatch.close();
   const surfaces = [control, ...(await statusSurface)];
   await Promise.all([watcher.stop(), reconciler.close(), ...surfaces.map((s) => s.close())]);
   const last = actor.getSnapshot().context;

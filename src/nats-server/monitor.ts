@@ -7,6 +7,8 @@ export interface Varz {
   system_account?: string;
   jetstream?: { config?: { store_dir?: string } };
   max_payload?: number;
+  host?: string;
+  port?: number;
   [key: string]: unknown;
 }
 
@@ -34,12 +36,42 @@ export async function fetchVarz(port: number, signal?: AbortSignal): Promise<Var
   return JSON.parse(res.body) as Varz;
 }
 
-/** Plain /healthz walks every account dir; js-server-only answers for the server itself (contract: Supervision). */
-export async function isHealthy(port: number, signal?: AbortSignal): Promise<boolean> {
+/**
+ * Where nats-server listens for clients, once its monitoring port answers, which it does only after it has
+ * installed its signal handlers (an earlier SIGHUP kills it). Checked on 2.9, 2.10 and 2.15: a SIGHUP sent
+ * the moment /varz first answers, or the client port first accepts, never killed one; sent at spawn, it
+ * always did. Null while it does not answer.
+ */
+export async function clientListen(port: number, signal?: AbortSignal): Promise<{ host?: string; port: number } | null> {
   try {
-    return (await getText(monitorUrl(port, '/healthz?js-server-only=true'), signal)).status === 200;
+    const varz = await fetchVarz(port, signal);
+    return typeof varz.port === 'number' ? { host: typeof varz.host === 'string' ? varz.host : undefined, port: varz.port } : null;
   } catch (err) {
     if (signal?.aborted) throw err;
-    return false;
+    return null;
+  }
+}
+
+export interface Health { healthy: boolean; reason: string | null }
+
+/**
+ * Healthy, as nats-server itself says: /healthz?js-server-only=true (plain /healthz walks every account dir).
+ * Reported, never waited for: 2.10 fails even js-server-only while a removed account's JetStream data is
+ * on disk, which the purge rules may rightly keep.
+ */
+export async function health(port: number, signal?: AbortSignal): Promise<Health> {
+  try {
+    const res = await getText(monitorUrl(port, '/healthz?js-server-only=true'), signal);
+    if (res.status === 200) return { healthy: true, reason: null };
+    const error = (() => {
+      try {
+        return (JSON.parse(res.body) as { error?: string }).error;
+      } catch {
+        return undefined;
+      }
+    })();
+    return { healthy: false, reason: error ?? `/healthz answered ${res.status}` };
+  } catch (err) {
+    return { healthy: false, reason: signal?.aborted ? 'nats-server does not answer on its monitoring port' : `no answer on the monitoring port: ${String(err)}` };
   }
 }

@@ -2,17 +2,16 @@ import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fromPromise } from 'xstate';
 import type { Ready } from '../../machines/outputs.js';
-import { isHealthy } from './monitor.js';
+import { clientListen } from './monitor.js';
 import type { ServerLogBus } from './log.js';
 import type { Settings } from '../settings.js';
 
 const PROBE_INTERVAL_MS = 20;
 const READY_LINE = /Server is ready/;
 
-function clientPortOpen(url: string, signal: AbortSignal): Promise<boolean> {
-  const { hostname, port } = new URL(url);
+function clientPortOpen(host: string, port: number, signal: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host: hostname, port: Number(port || 4222), signal });
+    const socket = connect({ host, port, signal });
     socket.once('connect', () => {
       socket.destroy();
       resolve(true);
@@ -21,9 +20,21 @@ function clientPortOpen(url: string, signal: AbortSignal): Promise<boolean> {
   });
 }
 
-export async function probeOnce(settings: Pick<Settings, 'monitorPort' | 'clientUrl'>, signal: AbortSignal): Promise<boolean> {
-  if (settings.monitorPort > 0) return isHealthy(settings.monitorPort, signal);
-  return clientPortOpen(settings.clientUrl, signal);
+/** A wildcard listen address is reached on loopback. */
+const reachable = (host: string | undefined): string => (!host || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
+
+/**
+ * Safe to signal and serving: the monitoring port answers (nats-server has installed its signal handlers by
+ * then) and the client port it reports accepts (JetStream has started: it may take seconds, e.g. looking up
+ * an account whose data is on disk but whose JWT is gone). With monitoring off: NATS_CLIENT_URL accepts.
+ */
+async function probeOnce(settings: Pick<Settings, 'monitorPort' | 'clientUrl'>, signal: AbortSignal): Promise<boolean> {
+  if (settings.monitorPort > 0) {
+    const varz = await clientListen(settings.monitorPort, signal);
+    return varz !== null && clientPortOpen(reachable(varz.host), varz.port, signal);
+  }
+  const { hostname, port } = new URL(settings.clientUrl);
+  return clientPortOpen(hostname, Number(port || 4222), signal);
 }
 
 /** Sleeps between probes, cut short when nats-server logs that it is ready. */
@@ -42,7 +53,11 @@ function nextProbe(bus: ServerLogBus, afterSeq: number, signal: AbortSignal): Pr
   });
 }
 
-/** Resolves once nats-server answers healthy; runs until aborted (the chart owns the timeout). */
+/**
+ * Resolves once nats-server is safe to signal: its monitoring port answers (or, with monitoring off, its
+ * client port accepts). Whether it is healthy is reported beside the chart (./health-watch.ts), never
+ * waited for. Runs until aborted (the chart owns the timeout).
+ */
 export function createWaitReady(settings: Settings, bus: ServerLogBus) {
   return fromPromise<Ready>(async ({ signal }) => {
     for (;;) {

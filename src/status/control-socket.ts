@@ -32,31 +32,65 @@ async function clearStale(path: string): Promise<void> {
   });
 }
 
-function serve(socket: Socket, status: StatusModel): void {
-  const write = (value: unknown): boolean => socket.write(JSON.stringify(value) + '\n');
+/** A command line longer than this is not a command: the connection is answered with an error and closed. */
+const MAX_LINE_BYTES = 4096;
+/** Followers at once; what one that does not read may have queued before it is let go. */
+const MAX_FOLLOWERS = 32;
+const MAX_BACKLOG_BYTES = 1024 * 1024;
+
+/** The one command line a client sends, or why there is none. */
+function commandOf(line: string): { cmd: string } | { error: string } {
+  try {
+    const cmd = (JSON.parse(line || '{}') as { cmd?: unknown } | null)?.cmd;
+    return typeof cmd === 'string' ? { cmd } : { error: 'expected a JSON line like {"cmd":"state"}' };
+  } catch {
+    return { error: 'not JSON; expected a line like {"cmd":"state"}' };
+  }
+}
+
+/** One connection, whatever it sends: an answer and nothing else. No line may reach the core. */
+function serve(socket: Socket, status: StatusModel, followers: { open: number }): void {
+  const write = (value: unknown): void => {
+    if (socket.writableLength > MAX_BACKLOG_BYTES) socket.destroy();
+    else if (!socket.destroyed) socket.write(JSON.stringify(value) + '\n');
+  };
   socket.on('error', () => socket.destroy());
-  createInterface({ input: socket }).once('line', (line) => {
-    const cmd = (JSON.parse(line || '{}') as { cmd?: string }).cmd;
-    if (cmd === 'follow') {
+  let buffered = '';
+  const onData = (chunk: Buffer): void => {
+    buffered += chunk.toString('utf8');
+    const end = buffered.indexOf('\n');
+    if (end < 0 && buffered.length <= MAX_LINE_BYTES) return;
+    socket.off('data', onData);
+    answer(end < 0 ? { error: `a command line is at most ${MAX_LINE_BYTES} bytes` } : commandOf(buffered.slice(0, end)));
+  };
+  const answer = (c: { cmd: string } | { error: string }): void => {
+    if ('error' in c) return void socket.end(JSON.stringify(c) + '\n');
+    if (c.cmd === 'follow') {
+      if (followers.open >= MAX_FOLLOWERS) return void socket.end(JSON.stringify({ error: `at most ${MAX_FOLLOWERS} followers at once` }) + '\n');
+      followers.open += 1;
       write({ state: status.toJSON() });
-      const onTransition = (transition: unknown): void => void write({ transition, state: status.toJSON() });
+      const onTransition = (transition: unknown): void => write({ transition, state: status.toJSON() });
       status.on('transition', onTransition);
-      socket.once('close', () => status.off('transition', onTransition));
+      socket.once('close', () => {
+        followers.open -= 1;
+        status.off('transition', onTransition);
+      });
       return;
     }
-    write(cmd === 'state' ? status.toJSON() : { error: `unknown command ${String(cmd)}; use state or follow` });
-    socket.end();
-  });
+    socket.end(JSON.stringify(c.cmd === 'state' ? status.toJSON() : { error: `unknown command ${c.cmd}; use state or follow` }) + '\n');
+  };
+  socket.on('data', onData);
 }
 
 /** NATS_CONTROL_SOCKET: a unix socket (mode 0600) that `iofog-nats inspect` reads the state from. */
 export async function startControlSocket(path: string, status: StatusModel): Promise<{ close(): Promise<void> }> {
   await clearStale(path);
   const open = new Set<Socket>();
+  const followers = { open: 0 };
   const server: Server = createServer((socket) => {
     open.add(socket);
     socket.once('close', () => open.delete(socket));
-    serve(socket, status);
+    serve(socket, status, followers);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -7,6 +7,10 @@ import { createMetrics } from './metrics.js';
 import type { StatusModel, Transition } from './model.js';
 
 const HEARTBEAT_MS = 15_000;
+/** Event-stream clients at once; one more is told to come back later. */
+const MAX_EVENT_CLIENTS = 32;
+/** What a client that does not read may have queued before it is let go: its backlog must not grow the supervisor. */
+export const MAX_BACKLOG_BYTES = 1024 * 1024;
 
 export function parseAddr(addr: string): { host: string; port: number } {
   const m = /^\[?([^\]]*)\]?:(\d+)$/.exec(addr);
@@ -22,17 +26,24 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
 const json = (res: ServerResponse, status: number, value: unknown): void =>
   send(res, status, 'application/json; charset=utf-8', JSON.stringify(value) + '\n');
 
-function events(req: IncomingMessage, res: ServerResponse, status: StatusModel): void {
+function events(res: ServerResponse, status: StatusModel, clients: { open: number }): void {
+  if (clients.open >= MAX_EVENT_CLIENTS) return json(res, 503, { error: `at most ${MAX_EVENT_CLIENTS} event streams at once` });
+  clients.open += 1;
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
-  res.write(`event: state\ndata: ${JSON.stringify(status.toJSON())}\n\n`);
+  const write = (chunk: string): void => {
+    if (res.writableLength > MAX_BACKLOG_BYTES) res.destroy();
+    else res.write(chunk);
+  };
+  write(`event: state\ndata: ${JSON.stringify(status.toJSON())}\n\n`);
   // The client keeps its own list of transitions: each event carries the state without the history.
   const onTransition = (t: Transition): void => {
     const { history: _history, ...state } = status.toJSON();
-    res.write(`event: transition\ndata: ${JSON.stringify({ transition: t, state })}\n\n`);
+    write(`event: transition\ndata: ${JSON.stringify({ transition: t, state })}\n\n`);
   };
-  const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), HEARTBEAT_MS).unref();
+  const heartbeat = setInterval(() => write(': heartbeat\n\n'), HEARTBEAT_MS).unref();
   status.on('transition', onTransition);
-  req.once('close', () => {
+  res.once('close', () => {
+    clients.open -= 1;
     clearInterval(heartbeat);
     status.off('transition', onTransition);
   });
@@ -42,10 +53,13 @@ type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Pro
 
 function routes(status: StatusModel): Record<string, Route> {
   const metrics = createMetrics(status);
+  const eventClients = { open: 0 };
   return {
     '/state': (_req, res) => json(res, 200, status.toJSON()),
-    '/events': (req, res) => events(req, res, status),
-    '/healthz': (_req, res) => json(res, status.ready ? 200 : 503, { ready: status.ready, state: status.state }),
+    '/events': (_req, res) => events(res, status, eventClients),
+    '/healthz': (_req, res) => json(res, status.healthy ? 200 : 503, {
+      ready: status.ready, healthy: status.health?.healthy ?? null, reason: status.health?.reason ?? null, state: status.state,
+    }),
     '/graph': (_req, res, url) => {
       const format = url.searchParams.get('format') ?? 'json';
       if (!isGraphFormat(format)) return json(res, 400, { error: 'format must be mermaid, dot, scxml or json' });
@@ -62,16 +76,37 @@ function routes(status: StatusModel): Record<string, Route> {
   };
 }
 
-/** NATS_STATUS_ADDR: read-only status routes and nothing else (no files, no listing, no env). */
-export async function startStatusHttp(addr: string, status: StatusModel) {
-  const table = routes(status);
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://status.local');
+/** The request target as a URL, or null for one that is not a path (`GET http://x:y`, `*`, garbage). */
+function targetOf(req: IncomingMessage): URL | null {
+  if (!req.url?.startsWith('/')) return null;
+  try {
+    return new URL(req.url, 'http://status.local');
+  } catch {
+    return null;
+  }
+}
+
+/** One request, whatever it is: an answer and nothing else. No request may reach the core. */
+async function handle(table: Record<string, Route>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  try {
+    const url = targetOf(req);
+    if (!url) return json(res, 400, { error: 'bad request target' });
     const route = table[url.pathname];
     if (!route) return json(res, 404, { error: 'not found', routes: Object.keys(table) });
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'method not allowed' });
-    Promise.resolve(route(req, res, url)).catch((err: unknown) => json(res, 500, { error: String(err) }));
-  });
+    await route(req, res, url);
+  } catch (err) {
+    if (!res.headersSent) json(res, 500, { error: `internal error: ${String(err)}` });
+    else res.destroy();
+  }
+}
+
+/** NATS_STATUS_ADDR: read-only status routes and nothing else (no files, no listing, no env). */
+export async function startStatusHttp(addr: string, status: StatusModel) {
+  const table = routes(status);
+  // Slow or oversized requests are cut off by node itself (a 408 or 431), never queued.
+  const server = createServer({ headersTimeout: 10_000, requestTimeout: 15_000, maxHeaderSize: 16 * 1024 }, (req, res) => void handle(table, req, res));
+
   const { host, port } = parseAddr(addr);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -23,6 +23,7 @@ function register(prom: PromClient, status: StatusModel) {
   const failed = counter('iofog_nats_claims_failed_total', 'Account JWT pushes that failed');
   const state = new prom.Gauge({ name: 'iofog_nats_state', help: 'The active supervisor state (1 for the current one)', labelNames: ['state'], registers: [registry] });
   const ready = new prom.Gauge({ name: 'iofog_nats_server_ready', help: '1 when nats-server is running and ready', registers: [registry] });
+  const healthy = new prom.Gauge({ name: 'iofog_nats_server_healthy', help: '1 when nats-server is ready and its /healthz?js-server-only=true has not failed', registers: [registry] });
   const lastReload = new prom.Gauge({ name: 'iofog_nats_last_reload_timestamp_seconds', help: 'When the last change finished', registers: [registry] });
   return async (): Promise<{ contentType: string; body: string }> => {
     const { totals } = status;
@@ -35,6 +36,7 @@ function register(prom: PromClient, status: StatusModel) {
     state.reset();
     if (status.state) state.set({ state: status.state }, 1);
     ready.set(status.ready ? 1 : 0);
+    healthy.set(status.healthy ? 1 : 0);
     if (totals.lastReloadAt) lastReload.set(Date.parse(totals.lastReloadAt) / 1000);
     return { contentType: registry.contentType, body: await registry.metrics() };
   };

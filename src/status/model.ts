@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { AnyEventObject, SnapshotFrom } from 'xstate';
 import type { ReconcileReport, ReloadOutcomeKind, ReloadRecord } from '../../machines/outputs.js';
+import type { Health } from '../nats-server/monitor.js';
 import type { supervisorMachine } from '../../machines/supervisor.js';
 import { statePath } from '../util/state-path.js';
 
@@ -36,6 +37,8 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> {
   private lastState = '';
   private lastReloadSeen: ReloadRecord | null = null;
   private lastReconcileSeen: ReconcileReport | null = null;
+  /** nats-server's own word on its health; null while it is not up or not asked yet. */
+  health: Health | null = null;
 
   get state(): string {
     return this.lastState;
@@ -44,6 +47,15 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> {
   /** The chart tags the states in which nats-server is up and has passed readiness. */
   get ready(): boolean {
     return this.snapshot?.hasTag('serverReady') ?? false;
+  }
+
+  /** Ready, and nats-server has not said it is unhealthy (what the status server's /healthz answers). */
+  get healthy(): boolean {
+    return this.ready && this.health?.healthy !== false;
+  }
+
+  setHealth(health: Health | null): void {
+    this.health = health;
   }
 
   get context() {
@@ -94,6 +106,8 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> {
         restarts: c?.server.restarts ?? 0,
         crashes: c?.server.crashes ?? 0,
         ready: this.ready,
+        healthy: this.health?.healthy ?? null,
+        health: this.health?.reason ?? null,
       },
       reloads: {
         count: c?.reloadCount ?? 0,

@@ -26,9 +26,12 @@ async function bareServer(l: Layout): Promise<ChildProcess> {
   return child;
 }
 
+/** Routed to its one peer. 2.9 opens one route per peer; 2.10+ pools several (3 by default): count peers. */
 async function routed(l: Layout): Promise<boolean> {
   const res = await fetch(`http://127.0.0.1:${l.monitorPort}/routez`).catch(() => null);
-  return res?.ok === true && ((await res.json()) as { num_routes?: number }).num_routes === 1;
+  if (res?.ok !== true) return false;
+  const routes = ((await res.json()) as { routes?: { remote_id: string }[] }).routes ?? [];
+  return new Set(routes.map((r) => r.remote_id)).size === 1;
 }
 
 /** Two full-resolver servers routed to each other; the supervisor runs the first, the second runs bare. */

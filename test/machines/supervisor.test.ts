@@ -237,6 +237,28 @@ describe('supervisor statechart: crashes and stops', () => {
     assert.equal(s.context.exitCode, 0);
   });
 
+  it('when the supervisor itself fails then nats-server is stopped gracefully all the same and the exit code is 1', async () => {
+    const h = await startedHarness();
+    h.send({ type: 'SHUTDOWN', signal: 'internal-error', failure: 'internal error: boom' });
+    assert.deepEqual(h.signals, ['SIGTERM']);
+    h.exitServer(0);
+    const s = await h.until((s) => s.status === 'done');
+    assert.equal(h.state(), 'stopped');
+    assert.equal(s.context.exitCode, 1);
+    assert.equal(s.context.lastError, 'internal error: boom');
+  });
+
+  it('when a reload waits on a hung nats-server then the reload gives up in time and nothing else waits', async () => {
+    const h = await startedHarness({ world: { reload: 'never' } });
+    h.send({ type: 'FS_CHANGED', cause: 'config', paths: [] });
+    h.clock.increment(100);
+    await h.until((s) => s.matches('reloading'));
+    h.clock.increment(10_000);
+    const s = await h.until((s) => s.matches({ running: 'idle' }));
+    assert.equal(s.context.lastReload?.outcome, 'rejected');
+    assert.match(String(s.context.lastReload?.error), /did not confirm the reload in time/);
+  });
+
   it('when the server outlives the stop budget then SIGKILL follows and the exit code is 1', async () => {
     const h = await startedHarness();
     h.send({ type: 'SHUTDOWN', signal: 'SIGTERM' });

@@ -1,0 +1,56 @@
+import type { Settings } from '../settings.js';
+import type { StatusModel } from '../status/model.js';
+import type { ServerLogBus } from './log.js';
+import { health } from './monitor.js';
+
+const HEALTHY_EVERY_MS = 5000;
+const UNHEALTHY_EVERY_MS = 1000;
+const READY_LINE = /Server is ready/;
+const ASK_TIMEOUT_MS = 2000;
+
+/**
+ * Keeps the status model's view of nats-server's own health current while nats-server is up: asked when it
+ * becomes safe to signal, again when it logs that it is ready for clients (JetStream may start seconds
+ * later), then every few seconds, more often while it says it is unhealthy. Beside the chart, never in its
+ * way (contract: Supervision). With monitoring off there is nothing to ask: readiness is all that is known.
+ */
+export function watchHealth(settings: Pick<Settings, 'monitorPort'>, status: StatusModel, bus: ServerLogBus): { close(): void } {
+  if (settings.monitorPort === 0) return { close: () => undefined };
+  let asking = false;
+  let timer: NodeJS.Timeout | null = null;
+  const schedule = (): void => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => void ask(), status.health?.healthy === false ? UNHEALTHY_EVERY_MS : HEALTHY_EVERY_MS).unref();
+  };
+  const ask = async (): Promise<void> => {
+    if (asking) return;
+    if (!status.ready) return schedule();
+    asking = true;
+    try {
+      // A hung nats-server (SIGSTOP) accepts the connection and never answers: that is an answer too.
+      const answer = await health(settings.monitorPort, AbortSignal.timeout(ASK_TIMEOUT_MS));
+      // The server may have gone while the answer was on its way: an answer for a stopped server is stale.
+      status.setHealth(status.ready ? answer : null);
+    } finally {
+      asking = false;
+      schedule();
+    }
+  };
+  const onTransition = (): void => {
+    if (!status.ready) status.setHealth(null);
+    else if (status.health === null) void ask();
+  };
+  const onLine = (line: { message: string }): void => {
+    if (READY_LINE.test(line.message)) void ask();
+  };
+  status.on('transition', onTransition);
+  bus.on('line', onLine);
+  schedule();
+  return {
+    close: () => {
+      if (timer) clearTimeout(timer);
+      status.off('transition', onTransition);
+      bus.off('line', onLine);
+    },
+  };
+}

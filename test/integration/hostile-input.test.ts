@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { perTestCleanup } from '../support/cleanup.js';
+import { basicConfig, makeLayout, removeLayout } from '../support/layout.js';
+import { natsServersUsing } from '../support/process-table.js';
+import { freePort } from '../support/ports.js';
+import { SupervisorProcess } from '../support/supervisor-process.js';
+
+// No input on a surface may stop nats-server or the supervisor: each gets an answer and nothing else.
+const cleanup = perTestCleanup();
+
+async function started(name: string) {
+  const l = await makeLayout(name);
+  cleanup.push(() => removeLayout(l));
+  await writeFile(l.conf, basicConfig(l));
+  const port = await freePort();
+  const sup = SupervisorProcess.start(l, { NATS_STATUS_ADDR: `127.0.0.1:${port}` });
+  cleanup.push(() => sup.dispose());
+  await sup.waitForState('running.idle');
+  await sup.waitForLog('the status server', (x) => x.msg === 'status HTTP server listening');
+  const [server] = natsServersUsing(l.root);
+  return { l, sup, port, server };
+}
+
+/** Sends raw bytes to a TCP or unix socket; resolves with whatever comes back before it closes (or 2 s). */
+function raw(target: { port: number } | { path: string }, bytes: string | Buffer): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(target as never);
+    let got = '';
+    const done = (): void => {
+      socket.destroy();
+      resolve(got);
+    };
+    socket.setTimeout(2000, done);
+    socket.on('data', (d) => (got += d.toString()));
+    socket.on('error', done);
+    socket.on('close', done);
+    socket.on('connect', () => socket.write(bytes));
+  });
+}
+
+async function stillServing(s: Awaited<ReturnType<typeof started>>): Promise<void> {
+  assert.equal(s.sup.hasExited, false, `the supervisor exited:\n${s.sup.tail()}`);
+  assert.deepEqual(natsServersUsing(s.l.root), [s.server], 'the same nats-server still runs');
+  assert.equal((await fetch(`http://127.0.0.1:${s.port}/healthz`)).status, 200);
+  const state = await raw({ path: s.l.env.NATS_CONTROL_SOCKET! }, '{"cmd":"state"}\n');
+  assert.match(state, /"state":"running.idle"/);
+}
+
+describe('hostile input', () => {
+  it('when the status server gets request targets it cannot parse then it answers 400 and everything keeps running', async () => {
+    const s = await started('http-targets');
+    for (const target of ['//x:y', 'http://[::1', '*', '%', 'http://a:b@', '/\u0000']) {
+      const answer = await raw({ port: s.port }, `GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      assert.match(answer, /^HTTP\/1\.1 400/, `${JSON.stringify(target)} → ${answer.split('\r\n')[0]}`);
+    }
+    await stillServing(s);
+  });
+
+  it('when the status server gets arbitrary bytes then everything keeps running', async () => {
+    const s = await started('http-fuzz');
+    await fc.assert(fc.asyncProperty(
+      fc.oneof(fc.string({ maxLength: 300 }), fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a).toString('latin1')),
+        fc.tuple(fc.constantFrom('GET', 'POST', 'HEAD', 'DELETE', 'BREW'), fc.string({ maxLength: 60 })).map(([m, t]) => `${m} ${t} HTTP/1.1\r\n\r\n`)),
+      async (bytes) => {
+        await raw({ port: s.port }, Buffer.from(bytes, 'latin1'));
+      }), { numRuns: 60 });
+    await stillServing(s);
+  });
+
+  it('when the control socket gets junk, an unterminated flood or an unknown command then each gets an error line and everything keeps running', async () => {
+    const s = await started('socket-junk');
+    const path = s.l.env.NATS_CONTROL_SOCKET!;
+    assert.match(await raw({ path }, 'not json\n'), /"error":"not JSON/);
+    assert.match(await raw({ path }, '{"cmd":"rm -rf"}\n'), /"error":"unknown command/);
+    assert.match(await raw({ path }, 'null\n'), /"error"/);
+    assert.match(await raw({ path }, 'x'.repeat(100_000)), /"error":"a command line is at most/);
+    await fc.assert(fc.asyncProperty(fc.string({ maxLength: 200 }), async (line) => {
+      await raw({ path }, `${line}\n`);
+    }), { numRuns: 60 });
+    await stillServing(s);
+  });
+
+  it('when a follower is killed with unread data then the supervisor carries on', async () => {
+    const s = await started('socket-follower');
+    const path = s.l.env.NATS_CONTROL_SOCKET!;
+    const follower = connect(path);
+    await new Promise((resolve) => follower.once('connect', resolve));
+    follower.write('{"cmd":"follow"}\n');
+    follower.pause();
+    for (let i = 0; i < 5; i++) process.kill(s.sup.pid, 'SIGHUP');
+    await s.sup.waitForOutcome({});
+    follower.destroy();
+    await stillServing(s);
+  });
+});
