@@ -102,6 +102,18 @@ function clientUrlFrom(env: Env): string {
   return v;
 }
 
+// sockaddr_un holds 108 bytes with the terminating NUL: a longer path cannot be listened on at all.
+const MAX_SOCKET_PATH_BYTES = 107;
+
+function controlSocketFrom(env: Env): string {
+  const p = str(env, 'NATS_CONTROL_SOCKET', '/tmp/iofog-nats.sock');
+  const bytes = Buffer.byteLength(p);
+  if (bytes > MAX_SOCKET_PATH_BYTES) {
+    throw new SettingsError('NATS_CONTROL_SOCKET', `"${p}" is ${bytes} bytes; a unix socket path has at most ${MAX_SOCKET_PATH_BYTES}`);
+  }
+  return p;
+}
+
 function binaryFrom(env: Env): string {
   const bin = str(env, 'NATS_SERVER_BIN', '/home/runner/bin/nats-server');
   const candidates = bin.includes('/') ? [bin] : (env.PATH ?? '').split(':').map((d) => path.join(d, bin));
@@ -138,7 +150,7 @@ export function readSettings(env: Env = process.env, opts: { requireBinary?: boo
     sysUserCredPath: sysCred === null ? null : path.resolve(credsDir, sysCred),
     clientUrl: clientUrlFrom(env),
     jetstreamStoreDir: storeDir === null ? null : path.resolve(path.dirname(confPath), storeDir),
-    controlSocket: str(env, 'NATS_CONTROL_SOCKET', '/tmp/iofog-nats.sock'),
+    controlSocket: controlSocketFrom(env),
     statusAddr: statusAddrFrom(env),
     debounceMs: integer(env, 'NATS_RELOAD_DEBOUNCE_MS', 100, 0, 600_000),
     configWaitSeconds: integer(env, 'NATS_CONFIG_WAIT_SECONDS', 30, 0, 86_400),

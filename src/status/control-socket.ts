@@ -4,7 +4,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import type { StatusModel } from './model.js';
 
-/** Another supervisor answers on the socket: the CLI reports it and exits 2. */
+/** The control socket cannot be had (another supervisor answers on it, its dir is missing): the CLI exits 2. */
 export class SocketInUseError extends Error {
   override readonly name = 'SocketInUseError';
   readonly code = 'E_SOCKET_IN_USE';
@@ -93,7 +93,8 @@ export async function startControlSocket(path: string, status: StatusModel): Pro
     serve(socket, status, followers);
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => reject(new SocketInUseError(
+      `NATS_CONTROL_SOCKET: cannot listen on ${path} (${err.code ?? err.message}); set it to a path in a writable directory`)));
     server.listen(path, () => resolve());
   });
   await chmod(path, 0o600);

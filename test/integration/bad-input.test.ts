@@ -28,6 +28,13 @@ describe('bad input', () => {
     assert.deepEqual(natsServersUsing(l.root), []);
   });
 
+  it('when the control socket\'s directory does not exist then it exits 2 naming NATS_CONTROL_SOCKET and starts nothing', async () => {
+    const { l, exit, stderr } = await runWith('socket-dir', { NATS_CONTROL_SOCKET: '/nonexistent-dir/iofog-nats.sock' });
+    assert.equal(exit.code, 2);
+    assert.match(stderr, /NATS_CONTROL_SOCKET: cannot listen on \/nonexistent-dir\/iofog-nats.sock \((ENOENT|EACCES)\)/);
+    assert.deepEqual(natsServersUsing(l.root), []);
+  });
+
   it('when the config is invalid at start then it exits 78 with nats-server\'s reason', async () => {
     const { exit, logs } = await runWith('invalid-start', {}, 'listen: 127.0.0.1:PORT\nmax_payloadx: 1\n');
     assert.equal(exit.code, 78);

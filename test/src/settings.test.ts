@@ -44,6 +44,7 @@ describe('the settings reader', () => {
     ['an unknown NATS_SHUTDOWN', { NATS_SHUTDOWN: 'kill' }, 'NATS_SHUTDOWN', /unknown value "kill"; use one of: term, lame-duck/],
     ['a bad NATS_CLIENT_URL', { NATS_CLIENT_URL: 'http://x' }, 'NATS_CLIENT_URL', /"http:\/\/x" is not a nats:\/\/ URL/],
     ['a bad NATS_STATUS_ADDR', { NATS_STATUS_ADDR: 'everywhere' }, 'NATS_STATUS_ADDR', /is not host:port/],
+    ['a control socket path too long for a unix socket', { NATS_CONTROL_SOCKET: `/tmp/${'x'.repeat(110)}.sock` }, 'NATS_CONTROL_SOCKET', /bytes; a unix socket path has at most 107/],
     ['a zero stop budget', { NATS_STOP_TIMEOUT_SECONDS: '0' }, 'NATS_STOP_TIMEOUT_SECONDS', /from 1 to/],
   ];
   for (const [what, env, variable, message] of bad) {
