@@ -28,7 +28,7 @@ async function runCommand(): Promise<void> {
     // Everything is stopped and logged (synchronously) by now: exit without waiting on stray handles.
     process.exit(await run(settings));
   } catch (err) {
-    if (err instanceof SocketInUseError) usageError(err.message);
+    if (err instanceof SocketInUseError || err instanceof SettingsError) usageError(err.message);
     throw err;
   }
 }

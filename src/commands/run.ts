@@ -4,12 +4,13 @@ import { startControlSocket } from '../status/control-socket.js';
 import { JwtMirror } from '../operator/jwt-mirror.js';
 import { Reconciler } from '../operator/reconciler.js';
 import { ServerConfig } from '../config/server-config.js';
+import { stopBudgetProblem } from '../config/stop-budget.js';
 import { serverFacts } from '../nats-server/facts.js';
 import { watchHealth } from '../nats-server/health-watch.js';
 import { createLogger, type Logger } from '../logger.js';
 import { EXIT } from '../../machines/exit-codes.js';
 import { listenToSignals } from '../process-signals.js';
-import type { Settings } from '../settings.js';
+import { SettingsError, type Settings } from '../settings.js';
 import { startStatusHttp } from '../status/http.js';
 import { StatusModel } from '../status/model.js';
 import { createSupervisor, type SupervisorActor } from '../supervisor-actor.js';
@@ -63,6 +64,9 @@ export async function run(settings: Settings): Promise<number> {
   // The watcher's first snapshot is the baseline nats-server starts from; its events reach the actor once it exists.
   let send: (e: SupervisorEvent) => void = () => undefined;
   const config = new ServerConfig(settings.confPath);
+  // A config not there yet is checked by nats-server -t later; one that is must not be stopped halfway.
+  const budget = stopBudgetProblem(settings.shutdown, settings.stopTimeoutSeconds, await config.facts());
+  if (budget) throw new SettingsError('NATS_STOP_TIMEOUT_SECONDS', budget);
   const watcher = new FileWatcher(sourcesFor(settings, config), (e) => send(e), logger);
   const mirror = new JwtMirror({
     mountDir: settings.jwtMountDir, jwtDir: settings.jwtDir,

@@ -1,7 +1,11 @@
 import path from 'node:path';
 import { configFiles } from './includes.js';
 import { confGet, parseConfFile, type ConfMap } from './nats-conf.js';
+import { durationMs } from './duration.js';
 import { tlsFilesIn } from './tls-files.js';
+
+/** nats-server's own defaults (server/const.go). */
+const LAME_DUCK_DEFAULTS = { durationMs: 120_000, graceMs: 10_000 };
 
 /** What the supervisor needs from the server config. */
 export interface ConfigFacts {
@@ -12,6 +16,8 @@ export interface ConfigFacts {
   /** jetstream.store_dir, absolute (nats-server runs in the config's directory); null when not set. */
   storeDir: string | null;
   systemAccount: string | null;
+  /** lame_duck_duration and lame_duck_grace_period in ms, nats-server's defaults (2 min, 10 s) when unset. */
+  lameDuck: { durationMs: number; graceMs: number };
   /** Why the config does not parse; then only `files` is known, from the include lines alone. */
   error: string | null;
 }
@@ -25,6 +31,10 @@ function factsOf(config: ConfMap, includes: string[], confPath: string): ConfigF
     tlsFiles: tlsFilesIn(config, confDir),
     storeDir: typeof dir === 'string' ? path.resolve(confDir, dir) : null,
     systemAccount: typeof sys === 'string' ? sys : null,
+    lameDuck: {
+      durationMs: durationMs(confGet(config, 'lame_duck_duration')) ?? LAME_DUCK_DEFAULTS.durationMs,
+      graceMs: durationMs(confGet(config, 'lame_duck_grace_period')) ?? LAME_DUCK_DEFAULTS.graceMs,
+    },
     error: null,
   };
 }
@@ -35,7 +45,7 @@ async function read(confPath: string, env: Record<string, string | undefined>): 
     return factsOf(config, includes, confPath);
   } catch (err) {
     // A config broken mid-edit still names its includes: they stay watched, so the fix is seen.
-    return { files: await configFiles(confPath), tlsFiles: [], storeDir: null, systemAccount: null, error: String(err) };
+    return { files: await configFiles(confPath), tlsFiles: [], storeDir: null, systemAccount: null, lameDuck: LAME_DUCK_DEFAULTS, error: String(err) };
   }
 }
 
