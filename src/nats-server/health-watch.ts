@@ -1,7 +1,7 @@
 import type { Settings } from '../settings.js';
 import type { StatusModel } from '../status/model.js';
 import type { ServerLogBus } from './log.js';
-import { health } from './monitor.js';
+import { fetchVarz, health } from './monitor.js';
 
 const HEALTHY_EVERY_MS = 5000;
 const UNHEALTHY_EVERY_MS = 1000;
@@ -36,9 +36,19 @@ export function watchHealth(settings: Pick<Settings, 'monitorPort'>, status: Sta
       schedule();
     }
   };
+  // The version the running nats-server reports, asked once per start (inspect shows it).
+  const askVersion = async (): Promise<void> => {
+    const varz = await fetchVarz(settings.monitorPort, AbortSignal.timeout(ASK_TIMEOUT_MS)).catch(() => null);
+    if (status.ready && typeof varz?.version === 'string') status.serverVersion = varz.version;
+  };
   const onTransition = (): void => {
-    if (!status.ready) status.setHealth(null);
-    else if (status.health === null) void ask();
+    if (!status.ready) {
+      status.setHealth(null);
+      status.serverVersion = null;
+    } else if (status.health === null) {
+      void ask();
+      if (status.serverVersion === null) void askVersion();
+    }
   };
   const onLine = (line: { message: string }): void => {
     if (READY_LINE.test(line.message)) void ask();

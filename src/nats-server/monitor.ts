@@ -9,6 +9,7 @@ export interface Varz {
   max_payload?: number;
   host?: string;
   port?: number;
+  version?: string;
   [key: string]: unknown;
 }
 

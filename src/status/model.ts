@@ -39,6 +39,8 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> {
   private lastReconcileSeen: ReconcileReport | null = null;
   /** nats-server's own word on its health; null while it is not up or not asked yet. */
   health: Health | null = null;
+  /** What the running nats-server says it is (/varz); null while it is not up or not asked yet. */
+  serverVersion: string | null = null;
 
   get state(): string {
     return this.lastState;
@@ -105,6 +107,7 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> {
         startedAt: c?.server.startedAt ?? null,
         restarts: c?.server.restarts ?? 0,
         crashes: c?.server.crashes ?? 0,
+        version: this.serverVersion,
         ready: this.ready,
         healthy: this.health?.healthy ?? null,
         health: this.health?.reason ?? null,

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { basicConfig, makeLayout, removeLayout, type Layout } from '../support/layout.js';
+import { varz } from '../support/nats.js';
 import { natsServersUsing } from '../support/process-table.js';
 import { freePort } from '../support/ports.js';
 import { SupervisorProcess } from '../support/supervisor-process.js';
@@ -59,6 +60,19 @@ describe('inspect', () => {
     assert.match(human, /^state\s+running\.idle/m);
     assert.match(human, new RegExp(`pid ${doc.server.pid}`));
     assert.equal((await stat(l.env.NATS_CONTROL_SOCKET!)).mode & 0o777, 0o600);
+  });
+
+  it('when nats-server is up then inspect names the version it reports and whether it is healthy', async () => {
+    const { l, sup } = await start('inspect-version');
+    await sup.waitForState('running.idle');
+    const reported = String((await varz(l)).version);
+    const doc = await eventually('the version and health to be asked', async () => {
+      const d = await inspectJson(l);
+      return d.server.version !== null && d.server.healthy !== null && d;
+    });
+    assert.equal(doc.server.version, reported);
+    assert.equal(doc.server.healthy, true);
+    assert.match((await inspect(l)).stdout, new RegExp(`v${reported.replaceAll('.', '\\.')}.*healthy yes`));
   });
 
   it('when a config edit is applied then the reload count and causes change', async () => {
