@@ -8,8 +8,8 @@ export type Mode = (typeof MODES)[number];
 /** What a settled set of causes asks for (contract: "What happens on a change", step 3). */
 export type ChangeAction = 'reload' | 'restart' | 'syncOnly';
 
-// A leaf node cannot reload these: leafnode remotes, credentials and accounts need a fresh process.
-const LEAF_RESTART_CAUSES: ReadonlySet<Cause> = new Set(['config', 'accounts', 'creds', 'signal']);
+// nats-server reads creds only when it connects: a reload would leave the old identity in use.
+const LEAF_RESTART_CAUSES: ReadonlySet<Cause> = new Set(['creds']);
 
 /**
  * A JWT-only change needs neither a reload nor a restart in either mode: SIGHUP does not change the claims
@@ -18,10 +18,10 @@ const LEAF_RESTART_CAUSES: ReadonlySet<Cause> = new Set(['config', 'accounts', '
  */
 export function decideAction(mode: Mode, causes: readonly Cause[]): ChangeAction {
   if (causes.every((c) => c === 'jwt')) return 'syncOnly';
-  if (mode === 'server') return 'reload';
-  if (causes.some((c) => LEAF_RESTART_CAUSES.has(c))) return 'restart';
-  if (causes.includes('tls')) return 'reload';
-  return 'syncOnly';
+  // A leaf restart drops every client on the edge node: a leaf reloads first too, and restarts only for
+  // what a reload cannot apply (creds now; a change nats-server refuses to reload, after it refused).
+  if (mode === 'leaf' && causes.some((c) => LEAF_RESTART_CAUSES.has(c))) return 'restart';
+  return 'reload';
 }
 
 /** Adds causes to a set kept as a sorted array, so snapshots stay serialisable and comparable. */

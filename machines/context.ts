@@ -26,6 +26,8 @@ export interface SupervisorContext {
   /** Where nats-server's reload markers stood before the SIGHUP, so confirmation never counts an older one. */
   baseline: ReloadBaseline | null;
   lastReload: ReloadRecord | null;
+  /** Why nats-server refused the reload a leaf restart now stands in for. */
+  refusal: string | null;
   reloadCount: number;
   lastReconcile: ReconcileReport | null;
   consecutiveCrashes: number;
@@ -43,6 +45,7 @@ export function initialContext(input: SupervisorInput): SupervisorContext {
     reconcileDue: true,
     baseline: null,
     lastReload: null,
+    refusal: null,
     reloadCount: 0,
     lastReconcile: null,
     consecutiveCrashes: 0,

@@ -58,6 +58,7 @@ export const supervisorSetup = setup({
     hasPendingCauses: ({ context }) => context.pendingCauses.length > 0,
     isImmediate: ({ event }) => event.type === 'FS_CHANGED' && event.immediate === true,
     isLeafRestartNeeded: ({ context }) => decideAction(context.mode, context.activeCauses) === 'restart',
+    leafReloadRefused: ({ context }, params: { confirmation: ReloadConfirmation }) => context.mode === 'leaf' && params.confirmation.outcome === 'rejected',
     onlyJwtChanged: ({ context }) => decideAction(context.mode, context.activeCauses) === 'syncOnly',
     jwtInActiveCauses: ({ context }) => context.activeCauses.includes('jwt'),
     reconcileDue: ({ context }) => context.reconcileDue,
@@ -120,10 +121,18 @@ export const supervisorSetup = setup({
       reloadCount: context.reloadCount + 1,
       lastError: params.error ?? context.lastError,
     })),
-    recordRestartDone: assign(({ context }) => ({
-      server: { ...context.server, restarts: context.server.restarts + 1 },
-      reconcileDue: context.reconcileDue || context.activeCauses.includes('jwt'),
-    })),
+    /** The outcome `restarted`, naming the refusal when a refused reload led to it. */
+    recordRestartDone: assign(({ context }) => {
+      const error = context.refusal && `nats-server refused the reload (${context.refusal}); restarted`;
+      return {
+        server: { ...context.server, restarts: context.server.restarts + 1 },
+        reconcileDue: context.reconcileDue || context.activeCauses.includes('jwt'),
+        lastReload: { at: null, causes: context.activeCauses, outcome: 'restarted' as const, error },
+        reloadCount: context.reloadCount + 1,
+        lastError: error ?? context.lastError,
+        refusal: null,
+      };
+    }),
     finishAction: assign({ activeCauses: [] }),
     setError: assign({ lastError: (_, params: { message: string }) => params.message }),
     setExitCode: assign({ exitCode: (_, params: { code: number }) => params.code }),

@@ -201,10 +201,11 @@ export const supervisorMachine = supervisorSetup.createMachine({
           invoke: {
             src: 'confirmReload', id: 'confirmReload',
             input: ({ context }) => ({ baseline: context.baseline }),
-            onDone: {
-              target: '#supervisor.concluding',
-              actions: { type: 'recordReload', params: ({ event }) => ({ outcome: event.output.outcome, at: event.output.at, error: event.output.error }) },
-            },
+            onDone: [
+              // A leaf restart drops every client: only a refused reload of a leaf earns one.
+              { guard: { type: 'leafReloadRefused', params: ({ event }) => ({ confirmation: event.output }) }, target: '#supervisor.restarting', actions: assign({ refusal: ({ event }) => event.output.error }) },
+              { target: '#supervisor.concluding', actions: { type: 'recordReload', params: ({ event }) => ({ outcome: event.output.outcome, at: event.output.at, error: event.output.error }) } },
+            ],
             onError: { target: '#supervisor.concluding', actions: rejectedOnError },
           },
         },
@@ -218,12 +219,12 @@ export const supervisorMachine = supervisorSetup.createMachine({
       },
     },
     restarting: {
-      description: 'Leaf mode. nats-server reads these only when it starts, so stop it (SIGINT, then SIGKILL) and start it again',
+      description: 'Leaf mode, for changed creds or a reload nats-server refused. Stop it (SIGINT, then SIGKILL) and start it again',
       initial: 'stoppingServer',
       on: {
         SERVER_EXITED: {
           target: 'starting',
-          actions: ['releaseServer', 'recordRestartDone', { type: 'recordReload', params: { outcome: 'restarted', at: null, error: null } }, 'finishAction'],
+          actions: ['releaseServer', 'recordRestartDone', 'finishAction'],
         },
       },
       states: {

@@ -15,6 +15,8 @@ export function createTransitionLogger(logger: Logger, status: StatusModel) {
     if (r) {
       const fields = { cause: r.causes.join(','), outcome: r.outcome, pid, state: transition?.state };
       if (r.outcome === 'rejected') logger.error({ ...fields, error: r.error }, `change ${r.outcome}: ${r.error ?? ''}`);
+      // A leaf restarted after nats-server refused the reload: the refusal is named.
+      else if (r.error) logger.warn({ ...fields, error: r.error }, `change ${r.outcome}: ${r.error}`);
       else logger.info(fields, `change ${r.outcome}`);
     }
     if (reconcile) logger.info({ reconcile }, 'reconcile finished');

@@ -34,7 +34,7 @@ const report: ReconcileReport = { at: AT, purged: [], pushed: 0, failed: 0, skip
 /** Outputs each invoked effect can finish with: every branch of every onDone. */
 const OUTPUTS: Record<string, unknown[]> = {
   configExists: [true, false],
-  checkChanges: [['config'], ['tls'], ['jwt'], []],
+  checkChanges: [['config'], ['tls'], ['jwt'], ['creds'], []],
   syncJwt: [{ copied: [], removed: [], skipped: [] }],
   validateConfig: [valid, invalid],
   waitReady: [{ at: AT }],
@@ -47,6 +47,7 @@ const EXTERNAL: SupervisorEvent[] = [
   { type: 'FS_CHANGED', cause: 'config', paths: [] },
   { type: 'FS_CHANGED', cause: 'tls', paths: [] },
   { type: 'FS_CHANGED', cause: 'jwt', paths: [] },
+  { type: 'FS_CHANGED', cause: 'creds', paths: [] },
   { type: 'FS_CHANGED', cause: 'config', paths: [], immediate: true },
   { type: 'RELOAD_REQUESTED' },
   { type: 'FORWARD_SIGNAL', signal: 'SIGUSR1' },

@@ -123,18 +123,41 @@ describe('supervisor statechart: changes', () => {
     await h.until((s) => s.matches({ running: 'idle' }));
   });
 
-  it('when the leaf config changes then it restarts with SIGINT and starts again', async () => {
+  it('when the leaf config changes then it reloads with SIGHUP: no restart, no client dropped', async () => {
     const h = await startedHarness({ mode: 'leaf' });
     h.send({ type: 'FS_CHANGED', cause: 'config', paths: [] });
     h.send({ type: 'FS_CHANGED', cause: 'tls', paths: [] });
     h.clock.increment(100);
+    const s = await h.until((s) => s.context.lastReload?.outcome === 'applied');
+    assert.deepEqual(h.signals, ['SIGHUP']);
+    assert.equal(h.spawns, 1);
+    assert.equal(s.context.server.restarts, 0);
+  });
+
+  it('when nats-server refuses a leaf reload then it restarts, and the outcome names the refusal', async () => {
+    const h = await startedHarness({ mode: 'leaf', world: { reload: 'rejected' } });
+    h.send({ type: 'FS_CHANGED', cause: 'config', paths: [] });
+    h.clock.increment(100);
     await h.until((s) => s.matches({ restarting: 'stoppingServer' }));
-    assert.deepEqual(h.signals, ['SIGINT']);
+    assert.deepEqual(h.signals, ['SIGHUP', 'SIGINT']);
     h.exitServer(0);
     const s = await h.until((s) => s.matches({ running: 'idle' }) && s.context.server.restarts === 1);
     assert.equal(h.spawns, 2);
     assert.equal(s.context.server.crashes, 0);
     assert.equal(s.context.lastReload?.outcome, 'restarted');
+    assert.match(String(s.context.lastReload?.error), /^nats-server refused the reload \(.+\); restarted$/);
+  });
+
+  it('when leaf creds change then it restarts with SIGINT and starts again: nats-server reads creds only when it connects', async () => {
+    const h = await startedHarness({ mode: 'leaf' });
+    h.send({ type: 'FS_CHANGED', cause: 'creds', paths: [] });
+    h.clock.increment(100);
+    await h.until((s) => s.matches({ restarting: 'stoppingServer' }));
+    assert.deepEqual(h.signals, ['SIGINT']);
+    h.exitServer(0);
+    const s = await h.until((s) => s.matches({ running: 'idle' }) && s.context.server.restarts === 1);
+    assert.equal(s.context.lastReload?.outcome, 'restarted');
+    assert.equal(s.context.lastReload?.error, null);
   });
 
   it('when only leaf TLS changes then it reloads without a restart', async () => {
@@ -170,7 +193,7 @@ describe('supervisor statechart: changes', () => {
 
   it('when a change arrives during a restart then it is kept and handled once running', async () => {
     const h = await startedHarness({ mode: 'leaf' });
-    h.send({ type: 'FS_CHANGED', cause: 'config', paths: [] });
+    h.send({ type: 'FS_CHANGED', cause: 'creds', paths: [] });
     h.clock.increment(100);
     await h.until((s) => s.matches({ restarting: 'stoppingServer' }));
     h.send({ type: 'FS_CHANGED', cause: 'tls', paths: [] });
