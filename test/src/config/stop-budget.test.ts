@@ -10,6 +10,7 @@ describe('the stop budget for a lame-duck stop', () => {
     assert.equal(durationMs('2m'), 120_000);
     assert.equal(durationMs('1m30s'), 90_000);
     assert.equal(durationMs('500ms'), 500);
+    assert.equal(durationMs('1500\u00b5s'), 1.5);
     assert.equal(durationMs(30), 30_000);
     assert.equal(durationMs('soon'), null);
     assert.equal(durationMs('2m soon'), null);
