@@ -24,13 +24,38 @@ case "$DEB_ARCH" in armhf) DOCKER_ARCH=arm; PLATFORM=linux/arm/v7 ;; *) DOCKER_A
 
 log() { echo "stand-ins: $*" >&2; }
 
+# Stand-ins carry the architecture they were built for as a label: this engine records the build machine's
+# architecture for an imported root fs whatever --platform says.
+LABEL_ARCH=io.iofog-nats.stand-in.arch
+
+label_arch() {
+  local a; a="$(docker image inspect -f "{{index .Config.Labels \"$LABEL_ARCH\"}}" "$1" 2>/dev/null)" || return 1
+  [ "$a" = "<no value>" ] && a=""
+  echo "$a"
+}
+
+# A stand-in of ours for this architecture, under its own tag.
+kept_present() {
+  [ "$(label_arch "$1")" = "$DOCKER_ARCH" ]
+}
+
+# The tag the Dockerfiles name: a stand-in of ours says its architecture in its label; an image from a
+# registry says it in its metadata; an unlabelled one that is also one of our stand-in tags is of unknown
+# architecture (made before the label) and is not trusted.
 is_present() {
-  [ "$(docker image inspect -f '{{.Architecture}}' "$1" 2>/dev/null)" = "$DOCKER_ARCH" ]
+  local arch id
+  arch="$(label_arch "$1")" || return 1
+  if [ -z "$arch" ]; then
+    id="$(docker image inspect -f '{{.Id}}' "$1")"
+    docker images --no-trunc --format '{{.ID}}' iofog-nats-stand-in | grep -qx "$id" && return 1
+    arch="$(docker image inspect -f '{{.Architecture}}' "$1")"
+  fi
+  [ "$arch" = "$DOCKER_ARCH" ]
 }
 
 present_or_pulled() {
   is_present "$1" && return 0
-  timeout 60 docker pull -q --platform "$PLATFORM" "$1" >/dev/null 2>&1
+  timeout 60 docker pull -q --platform "$PLATFORM" "$1" >/dev/null 2>&1 && is_present "$1"
 }
 
 debian_slim() { # tag release
@@ -43,7 +68,7 @@ debian_slim() { # tag release
     --dpkgopt='path-exclude=/usr/share/info/*' \
     --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin' \
     "$2" "$tar" http://deb.debian.org/debian
-  docker import --platform "$PLATFORM" --change 'CMD ["bash"]' "$tar" "$1" >/dev/null
+  docker import --platform "$PLATFORM" --change 'CMD ["bash"]' --change "LABEL $LABEL_ARCH=$DOCKER_ARCH" "$tar" "$1" >/dev/null
   rm -f "$tar"
 }
 
@@ -55,6 +80,7 @@ node_slim() { # tag major release
   cp "$CA_BUNDLE" "$ctx/ca-certificates.crt"
   cat > "$ctx/Dockerfile" <<EOF
 FROM debian:$3-slim
+LABEL $LABEL_ARCH=$DOCKER_ARCH
 COPY node/package/bin/node /usr/local/bin/node
 COPY npm/package /usr/local/lib/node_modules/npm
 COPY ca-certificates.crt /usr/local/share/stand-in/ca-certificates.crt
@@ -72,14 +98,14 @@ nats_scratch() { # tag version
   local dest; dest="$(mktemp -d)"
   DEST="$dest" DEB_ARCH="$DEB_ARCH" scripts/ci/nats-server-lines.sh "$2" >/dev/null
   mkdir "$dest/root" && cp -L "$dest/$2/nats-server" "$dest/root/nats-server"
-  tar -C "$dest/root" -c nats-server | docker import --platform "$PLATFORM" --change 'ENTRYPOINT ["/nats-server"]' - "$1" >/dev/null
+  tar -C "$dest/root" -c nats-server | docker import --platform "$PLATFORM" --change 'ENTRYPOINT ["/nats-server"]' --change "LABEL $LABEL_ARCH=$DOCKER_ARCH" - "$1" >/dev/null
   rm -rf "$dest"
 }
 
 ensure() {
   local tag="$1" kept="iofog-nats-stand-in:${1/:/-}-$DEB_ARCH"
+  if kept_present "$kept"; then docker tag "$kept" "$tag"; return 0; fi
   present_or_pulled "$tag" && return 0
-  if is_present "$kept"; then docker tag "$kept" "$tag"; return 0; fi
   log "$tag ($DEB_ARCH) cannot be pulled: building a stand-in"
   case "$tag" in
     debian:*-slim) local release="${tag#debian:}"; debian_slim "$tag" "${release%-slim}" ;;
