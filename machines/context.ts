@@ -25,6 +25,8 @@ export interface SupervisorContext {
   reconcileDue: boolean;
   /** Where nats-server's reload markers stood before the SIGHUP, so confirmation never counts an older one. */
   baseline: ReloadBaseline | null;
+  /** The sha256 `nats-server -t` printed for the config about to be reloaded (2.11+); null before. */
+  validatedDigest: string | null;
   lastReload: ReloadRecord | null;
   /** Why nats-server refused the reload a leaf restart now stands in for. */
   refusal: string | null;
@@ -44,6 +46,7 @@ export function initialContext(input: SupervisorInput): SupervisorContext {
     activeCauses: [],
     reconcileDue: true,
     baseline: null,
+    validatedDigest: null,
     lastReload: null,
     refusal: null,
     reloadCount: 0,

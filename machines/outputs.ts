@@ -1,9 +1,17 @@
 import type { Cause } from './causes.js';
 
 /** Outputs of the one-shot effects the machine invokes. Expected failures are values, not errors. */
-export interface Validation { valid: boolean; message: string; at: string }
+export interface Validation {
+  valid: boolean;
+  message: string;
+  at: string;
+  /** The config's sha256 as nats-server 2.11+ prints it (`sha256:…`); it reports the same in /varz once loaded. */
+  digest?: string | null;
+}
 
 export interface ReloadBaseline { logSeq: number; configLoadTime: string | null }
+
+export interface ConfirmReloadInput { baseline: ReloadBaseline | null; digest: string | null }
 
 export type ReloadOutcomeKind = 'applied' | 'restarted' | 'rejected' | 'unchanged';
 export interface ReloadConfirmation { outcome: 'applied' | 'rejected'; error: string | null; at: string }

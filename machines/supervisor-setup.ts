@@ -3,7 +3,7 @@ import { addCauses, causesLeftAfterSpawn, decideAction, type Cause } from './cau
 import type { SupervisorContext, SupervisorInput } from './context.js';
 import type { ServerCommand, ServerSignal, SupervisorEvent } from './events.js';
 import type {
-  JwtSyncReport, Ready, SyncJwtInput, ReconcileReport, ReloadBaseline, ReloadConfirmation, ReloadOutcomeKind, Validation,
+  ConfirmReloadInput, JwtSyncReport, Ready, SyncJwtInput, ReconcileReport, ReloadBaseline, ReloadConfirmation, ReloadOutcomeKind, Validation,
 } from './outputs.js';
 import { EXIT } from './exit-codes.js';
 import { backoffMs, CRASH_RESET_UPTIME_MS, DEFAULT_DELAYS, MAX_CONSECUTIVE_CRASHES } from './timing.js';
@@ -48,7 +48,7 @@ export const supervisorSetup = setup({
     serverProcess: fromCallback<ServerCommand>(mustBeProvided('serverProcess')),
     waitReady: fromPromise<Ready>(mustBeProvided('waitReady')),
     reloadBaseline: fromPromise<ReloadBaseline>(mustBeProvided('reloadBaseline')),
-    confirmReload: fromPromise<ReloadConfirmation, { baseline: ReloadBaseline | null }>(mustBeProvided('confirmReload')),
+    confirmReload: fromPromise<ReloadConfirmation, ConfirmReloadInput>(mustBeProvided('confirmReload')),
     reconcile: fromPromise<ReconcileReport>(mustBeProvided('reconcile')),
   },
   guards: {

@@ -170,7 +170,11 @@ export const supervisorMachine = supervisorSetup.createMachine({
           invoke: {
             src: 'validateConfig', id: 'validateConfig',
             onDone: [
-              { guard: { type: 'configValid', params: ({ event }) => ({ validation: event.output }) }, target: 'validated' },
+              {
+                guard: { type: 'configValid', params: ({ event }) => ({ validation: event.output }) },
+                target: 'validated',
+                actions: assign({ validatedDigest: ({ event }) => event.output.digest ?? null }),
+              },
               {
                 target: '#supervisor.concluding',
                 actions: { type: 'recordReload', params: ({ event }) => ({ outcome: 'rejected', at: event.output.at, error: event.output.message }) },
@@ -200,7 +204,7 @@ export const supervisorMachine = supervisorSetup.createMachine({
           entry: { type: 'signalServer', params: { signal: 'SIGHUP' } },
           invoke: {
             src: 'confirmReload', id: 'confirmReload',
-            input: ({ context }) => ({ baseline: context.baseline }),
+            input: ({ context }) => ({ baseline: context.baseline, digest: context.validatedDigest }),
             onDone: [
               // A leaf restart drops every client: only a refused reload of a leaf earns one.
               { guard: { type: 'leafReloadRefused', params: ({ event }) => ({ confirmation: event.output }) }, target: '#supervisor.restarting', actions: assign({ refusal: ({ event }) => event.output.error }) },

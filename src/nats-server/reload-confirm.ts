@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fromPromise } from 'xstate';
-import type { ReloadBaseline, ReloadConfirmation } from '../../machines/outputs.js';
+import type { ConfirmReloadInput, ReloadBaseline, ReloadConfirmation } from '../../machines/outputs.js';
 import { fetchVarz } from './monitor.js';
 import type { ServerLogBus, ServerLine } from './log.js';
 import type { Settings } from '../settings.js';
@@ -29,26 +29,31 @@ function fromLog(bus: ServerLogBus, afterSeq: number, signal: AbortSignal): Prom
   });
 }
 
-// For a server that logs to a file (log_file), /varz config_load_time moving on is the only sign.
-async function fromVarz(port: number, before: string, signal: AbortSignal): Promise<ReloadConfirmation> {
+/**
+ * For a server that logs to a file (log_file), /varz is the only sign: config_load_time moved on, and on
+ * 2.11+ config_digest is the digest `nats-server -t` printed, so a load of anything else (a file edited
+ * between the validation and the SIGHUP) does not confirm the config that was validated.
+ */
+async function fromVarz(port: number, before: string, digest: string | null, signal: AbortSignal): Promise<ReloadConfirmation> {
   for (;;) {
     await sleep(VARZ_POLL_MS, undefined, { signal });
     const varz = await fetchVarz(port, signal).catch(() => null);
     const now = varz?.config_load_time;
-    if (now && now !== before) return { outcome: 'applied', error: null, at: new Date().toISOString() };
+    const sameConfig = !digest || !varz?.config_digest || varz.config_digest === digest;
+    if (now && now !== before && sameConfig) return { outcome: 'applied', error: null, at: new Date().toISOString() };
   }
 }
 
 /** Waits for nats-server's verdict on the SIGHUP the chart just sent; the chart owns the timeout. */
 export function createConfirmReload({ settings, bus }: Deps) {
-  return fromPromise<ReloadConfirmation, { baseline: ReloadBaseline | null }>(async ({ input, signal }) => {
+  return fromPromise<ReloadConfirmation, ConfirmReloadInput>(async ({ input, signal }) => {
     const inner = new AbortController();
     const stop = (): void => inner.abort();
     signal.addEventListener('abort', stop, { once: true });
     const baseline = input.baseline ?? { logSeq: bus.lastSeq, configLoadTime: null };
     const watchers = [fromLog(bus, baseline.logSeq, inner.signal)];
     if (settings.monitorPort > 0 && baseline.configLoadTime) {
-      watchers.push(fromVarz(settings.monitorPort, baseline.configLoadTime, inner.signal));
+      watchers.push(fromVarz(settings.monitorPort, baseline.configLoadTime, input.digest, inner.signal));
     }
     try {
       return await Promise.race(watchers);

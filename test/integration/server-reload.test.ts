@@ -7,6 +7,8 @@ import { natsConnect, roundTrip, varz } from '../support/nats.js';
 import { SupervisorProcess } from '../support/supervisor-process.js';
 import { eventually } from '../support/wait.js';
 import { perTestCleanup } from '../support/cleanup.js';
+import { validateConfig } from '../../src/nats-server/validate.js';
+import { readSettings } from '../../src/settings.js';
 
 const cleanup = perTestCleanup();
 
@@ -173,4 +175,21 @@ describe('server mode: reloads', () => {
     assert.equal(outcome.cause, 'signal');
     assert.equal(outcome.outcome, 'applied');
   });
+
+  it('when nats-server logs to a file then the reload is confirmed from /varz, on 2.11+ by the digest nats-server -t printed', async () => {
+    const logged = (l: Layout, payload: number): string => basicConfig(l, `max_payload: ${payload}\nlog_file: "${l.root}/nats.log"`);
+    const { l, sup } = await startServerMode('log-file', (l) => logged(l, 1000000));
+    const before = await varz(l);
+    const from = sup.mark();
+    await writeFile(l.conf, logged(l, 2000000));
+    const outcome = await sup.waitForOutcome({ from });
+    assert.equal(outcome.outcome, 'applied', 'confirmed without a log line on stdout');
+    const after = await varz(l);
+    assert.equal(after.max_payload, 2000000);
+    assert.notEqual(after.config_load_time, before.config_load_time);
+    const validation = await validateConfig(readSettings({ ...process.env, ...l.env }));
+    if (typeof after.config_digest === 'string') assert.equal(validation.digest, after.config_digest, 'nats-server runs the config it validated');
+    else assert.equal(validation.digest, null, 'lines before 2.11 print no digest');
+  });
 });
+
