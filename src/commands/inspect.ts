@@ -32,6 +32,13 @@ function healthWord(healthy: boolean | null): string {
   return healthy === null ? '-' : healthy ? 'yes' : 'NO';
 }
 
+function leafLines(doc: StatusDocument, now: Date): string[] {
+  if (!doc.leaf) return [];
+  const up = doc.leaf.remotes.filter((r) => r.connected).length;
+  const down = doc.leaf.remotes.filter((r) => !r.connected).map((r) => `          down: ${r.name} for ${age(r.since, now)}`);
+  return [`leaf      ${up}/${doc.leaf.remotes.length} remotes connected${doc.leaf.converged ? '' : ' (converging)'}`, ...down];
+}
+
 /** The compact human view of `inspect`. */
 export function formatStatus(doc: StatusDocument, now = new Date()): string {
   const r = doc.reloads.last;
@@ -42,6 +49,7 @@ export function formatStatus(doc: StatusDocument, now = new Date()): string {
     ...(doc.server.health ? [`          health: ${doc.server.health}`] : []),
     `reloads   ${doc.reloads.count}` + (r ? `  last: ${r.outcome} (${r.causes.join(', ') || '-'}) ${age(r.at, now)} ago${r.error ? `\n          error: ${r.error}` : ''}` : ''),
     `reconcile ` + (rc ? `purged ${rc.purged.length ? rc.purged.join(', ') : 'none'}  pushed ${rc.pushed}  failed ${rc.failed}${rc.skipped ? `  skipped: ${rc.skipped}` : ''}` : '-'),
+    ...leafLines(doc, now),
     `pending   ${doc.pending.length ? doc.pending.join(', ') : 'none'}`,
   ];
   if (doc.lastError) lines.push(`error     ${doc.lastError}`);

@@ -7,6 +7,7 @@ import { ServerConfig } from '../config/server-config.js';
 import { stopBudgetProblem } from '../config/stop-budget.js';
 import { serverFacts } from '../nats-server/facts.js';
 import { watchHealth } from '../nats-server/health-watch.js';
+import { watchLeafRemotes } from '../nats-server/leaf-watch.js';
 import { createLogger, type Logger } from '../logger.js';
 import { EXIT } from '../../machines/exit-codes.js';
 import { listenToSignals } from '../process-signals.js';
@@ -75,6 +76,7 @@ export async function run(settings: Settings): Promise<number> {
   const reconciler = new Reconciler(settings, config, mirror, logger);
   const { actor, bus } = createSupervisor({ settings, logger, watcher, mirror, reconciler, inspect: createTransitionLogger(logger, status) });
   const healthWatch = watchHealth(settings, status, bus);
+  const leafWatch = watchLeafRemotes(settings, status, logger);
   send = (e) => actor.send(e);
   const unlisten = listenToSignals((e) => actor.send(e));
   // A bug must not take nats-server down abruptly: it is stopped gracefully like on SIGTERM.
@@ -110,6 +112,7 @@ export async function run(settings: Settings): Promise<number> {
   unlisten();
   await subscribed;
   healthWatch.close();
+  leafWatch.close();
   const surfaces = [control, ...(await statusSurface)];
   await Promise.all([watcher.stop(), reconciler.close(), ...surfaces.map((s) => s.close())]);
   const last = actor.getSnapshot().context;

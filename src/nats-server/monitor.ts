@@ -31,10 +31,18 @@ function getText(url: string, signal?: AbortSignal): Promise<{ status: number; b
   });
 }
 
+async function fetchJson(port: number, path: string, signal?: AbortSignal): Promise<unknown> {
+  const res = await getText(monitorUrl(port, path), signal);
+  if (res.status !== 200) throw new Error(`${path} answered ${res.status}`);
+  return JSON.parse(res.body);
+}
+
 export async function fetchVarz(port: number, signal?: AbortSignal): Promise<Varz> {
-  const res = await getText(monitorUrl(port, '/varz'), signal);
-  if (res.status !== 200) throw new Error(`/varz answered ${res.status}`);
-  return JSON.parse(res.body) as Varz;
+  return (await fetchJson(port, '/varz', signal)) as Varz;
+}
+
+export async function fetchLeafz(port: number, signal?: AbortSignal): Promise<object> {
+  return (await fetchJson(port, '/leafz', signal)) as object;
 }
 
 /**

@@ -24,6 +24,7 @@ function register(prom: PromClient, status: StatusModel) {
   const state = new prom.Gauge({ name: 'iofog_nats_state', help: 'The active supervisor state (1 for the current one)', labelNames: ['state'], registers: [registry] });
   const ready = new prom.Gauge({ name: 'iofog_nats_server_ready', help: '1 when nats-server is running and ready', registers: [registry] });
   const healthy = new prom.Gauge({ name: 'iofog_nats_server_healthy', help: '1 when nats-server is ready and its /healthz?js-server-only=true has not failed', registers: [registry] });
+  const leafRemotes = new prom.Gauge({ name: 'iofog_nats_leaf_remotes', help: 'Configured leaf remotes, by whether nats-server holds a connection to them', labelNames: ['state'], registers: [registry] });
   const lastReload = new prom.Gauge({ name: 'iofog_nats_last_reload_timestamp_seconds', help: 'When the last change finished', registers: [registry] });
   return async (): Promise<{ contentType: string; body: string }> => {
     const { totals } = status;
@@ -37,6 +38,9 @@ function register(prom: PromClient, status: StatusModel) {
     if (status.state) state.set({ state: status.state }, 1);
     ready.set(status.ready ? 1 : 0);
     healthy.set(status.healthy ? 1 : 0);
+    const remotes = status.leaf?.remotes ?? [];
+    leafRemotes.set({ state: 'connected' }, remotes.filter((r) => r.connected).length);
+    leafRemotes.set({ state: 'down' }, remotes.filter((r) => !r.connected).length);
     if (totals.lastReloadAt) lastReload.set(Date.parse(totals.lastReloadAt) / 1000);
     return { contentType: registry.contentType, body: await registry.metrics() };
   };

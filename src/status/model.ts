@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { AnyEventObject, SnapshotFrom } from 'xstate';
 import type { ReconcileReport, ReloadOutcomeKind, ReloadRecord } from '../../machines/outputs.js';
 import type { Health } from '../nats-server/monitor.js';
+import type { LeafView } from '../nats-server/leaf-watch.js';
 import type { supervisorMachine } from '../../machines/supervisor.js';
 import { statePath } from '../util/state-path.js';
 
@@ -41,6 +42,8 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> {
   health: Health | null = null;
   /** What the running nats-server says it is (/varz); null while it is not up or not asked yet. */
   serverVersion: string | null = null;
+  /** The leaf remotes nats-server is configured with and which are connected; null without any. */
+  leaf: LeafView | null = null;
 
   get state(): string {
     return this.lastState;
@@ -117,6 +120,7 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> {
         last: c?.lastReload ? { ...c.lastReload, at: this.totals.lastReloadAt } : null,
       },
       reconcile: { last: c?.lastReconcile ?? null },
+      leaf: this.leaf,
       pending: c?.pendingCauses ?? [],
       lastError: c?.lastError ?? null,
       history: [...this.history],

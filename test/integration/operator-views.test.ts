@@ -1,21 +1,16 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { stat, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { basicConfig, makeLayout, removeLayout, type Layout } from '../support/layout.js';
+import { basicConfig, makeLayout, removeLayout } from '../support/layout.js';
 import { varz } from '../support/nats.js';
 import { natsServersUsing } from '../support/process-table.js';
 import { freePort } from '../support/ports.js';
 import { SupervisorProcess } from '../support/supervisor-process.js';
 import { eventually } from '../support/wait.js';
-import type { StatusDocument } from '../../src/status/model.js';
 import { perTestCleanup } from '../support/cleanup.js';
+import { CLI, inspect, inspectJson } from '../support/inspect.js';
 
-const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli.ts');
-const run = promisify(execFile);
 const cleanup = perTestCleanup();
 
 async function start(name: string, opts: { config?: boolean } = {}) {
@@ -25,14 +20,6 @@ async function start(name: string, opts: { config?: boolean } = {}) {
   const sup = SupervisorProcess.start(l, { NATS_STATUS_ADDR: `127.0.0.1:${statusPort}` });
   cleanup.push(() => removeLayout(l), () => sup.dispose());
   return { l, sup, base: `http://127.0.0.1:${statusPort}` };
-}
-
-function inspect(l: Layout, ...args: string[]) {
-  return run(process.execPath, ['--import', 'tsx', CLI, 'inspect', ...args], { env: { ...process.env, NATS_CONTROL_SOCKET: l.env.NATS_CONTROL_SOCKET } });
-}
-
-async function inspectJson(l: Layout): Promise<StatusDocument> {
-  return JSON.parse((await inspect(l, '--json')).stdout) as StatusDocument;
 }
 
 /** Prometheus text format: every sample line is `name{labels} value`; returns name{labels} → value. */

@@ -1,0 +1,104 @@
+import type { Logger } from '../logger.js';
+import type { Settings } from '../settings.js';
+import type { StatusModel } from '../status/model.js';
+import { configuredRemotes, matchRemotes, remoteName, solicitedConnections, type LeafRemote } from './leaf-remotes.js';
+import { fetchLeafz, fetchVarz } from './monitor.js';
+
+const CONVERGING_EVERY_MS = 1000;
+const CONVERGED_EVERY_MS = 5000;
+const ASK_TIMEOUT_MS = 2000;
+/** nats-server redials a remote every second by default: one still down after this is reported. */
+export const LEAF_ALERT_AFTER_MS = 10_000;
+
+export interface LeafRemoteView extends LeafRemote { name: string; since: string; alerted: boolean }
+/** What inspect, /state and /metrics show of the leaf connections; null without remotes or while down. */
+export interface LeafView { converged: boolean; remotes: LeafRemoteView[] }
+
+interface Tracked { connected: boolean; since: number; alerted: boolean }
+
+/**
+ * Watches the leaf connections converge after nats-server comes up, reloads or restarts, and reports a
+ * remote that does not come back: a warning and `inspect`, never a restart (a restart cannot reach an
+ * unreachable hub, and it drops every client of the edge node). Beside the chart, like the health watch.
+ */
+export function watchLeafRemotes(settings: Pick<Settings, 'monitorPort'>, status: StatusModel, logger: Logger, now = Date.now): { close(): void } {
+  if (settings.monitorPort === 0) return { close: () => undefined };
+  const tracked = new Map<string, Tracked>();
+  let changedAt = 0;
+  let convergedReported = false;
+  let wasReady = false;
+  let lastReload: unknown = null;
+  let timer: NodeJS.Timeout | null = null;
+  let asking = false;
+
+  const schedule = (ms: number): void => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => void ask(), ms).unref();
+  };
+
+  const track = (r: LeafRemote, at: number): LeafRemoteView => {
+    const name = remoteName(r);
+    const before = tracked.get(name);
+    const t: Tracked = before && before.connected === r.connected ? before : { connected: r.connected, since: at, alerted: false };
+    if (before?.alerted && r.connected) logger.info({ cause: 'leaf', remote: name }, 'leaf remote connected again');
+    if (!t.connected && !t.alerted && at - Math.max(t.since, changedAt) >= LEAF_ALERT_AFTER_MS) {
+      t.alerted = true;
+      logger.warn({ cause: 'leaf', remote: name, downSince: new Date(t.since).toISOString() },
+        'leaf remote is not connected; not restarting nats-server (a restart cannot reach an unreachable hub and would drop every client)');
+    }
+    tracked.set(name, t);
+    return { ...r, name, since: new Date(t.since).toISOString(), alerted: t.alerted };
+  };
+
+  const observe = (remotes: LeafRemote[], at: number): void => {
+    const views = remotes.map((r) => track(r, at));
+    for (const name of tracked.keys()) if (!views.some((v) => v.name === name)) tracked.delete(name);
+    const converged = views.every((v) => v.connected);
+    if (converged && !convergedReported) {
+      convergedReported = true;
+      logger.info({ cause: 'leaf', remotes: views.length, ms: at - changedAt }, 'leaf connections converged');
+    }
+    status.leaf = views.length > 0 ? { converged, remotes: views } : null;
+  };
+
+  const ask = async (): Promise<void> => {
+    if (asking || !status.ready) return;
+    asking = true;
+    try {
+      const signal = AbortSignal.timeout(ASK_TIMEOUT_MS);
+      const [varz, leafz] = await Promise.all([fetchVarz(settings.monitorPort, signal), fetchLeafz(settings.monitorPort, signal)]);
+      if (!status.ready) return;
+      const remotes = configuredRemotes(varz);
+      observe(matchRemotes(remotes, solicitedConnections(leafz)), now());
+      // Without remotes there is nothing to converge until the next reload or start brings some.
+      if (remotes.length > 0) schedule(status.leaf?.converged ? CONVERGED_EVERY_MS : CONVERGING_EVERY_MS);
+    } catch {
+      // A monitoring port that does not answer now may next time; the health watch reports it.
+      schedule(CONVERGING_EVERY_MS);
+    } finally {
+      asking = false;
+    }
+  };
+
+  const onTransition = (): void => {
+    const ready = status.ready;
+    const reload = status.context?.lastReload ?? null;
+    if (!ready) {
+      if (timer) clearTimeout(timer);
+      status.leaf = null;
+    } else if (!wasReady || reload !== lastReload) {
+      changedAt = now();
+      convergedReported = false;
+      void ask();
+    }
+    wasReady = ready;
+    lastReload = reload;
+  };
+  status.on('transition', onTransition);
+  return {
+    close: () => {
+      if (timer) clearTimeout(timer);
+      status.off('transition', onTransition);
+    },
+  };
+}
