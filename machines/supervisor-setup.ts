@@ -57,6 +57,7 @@ export const supervisorSetup = setup({
     changesRemain: (_, params: { causes: Cause[] }) => params.causes.length > 0,
     hasPendingCauses: ({ context }) => context.pendingCauses.length > 0,
     isImmediate: ({ event }) => event.type === 'FS_CHANGED' && event.immediate === true,
+    isLeafMode: ({ context }) => context.mode === 'leaf',
     isLeafRestartNeeded: ({ context }) => decideAction(context.mode, context.activeCauses) === 'restart',
     leafReloadRefused: ({ context }, params: { confirmation: ReloadConfirmation }) => context.mode === 'leaf' && params.confirmation.outcome === 'rejected',
     onlyJwtChanged: ({ context }) => decideAction(context.mode, context.activeCauses) === 'syncOnly',

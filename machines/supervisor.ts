@@ -214,12 +214,16 @@ export const supervisorMachine = supervisorSetup.createMachine({
           },
         },
       },
-      // Over the whole reload: a hung nats-server answers neither the baseline read nor the SIGHUP.
+      // Over the whole reload: a hung nats-server answers neither the baseline read nor the SIGHUP. A leaf
+      // that logs to a file shows a refusal only this way (config_load_time never moves): it restarts.
       after: {
-        confirmTimeout: {
-          target: 'concluding',
-          actions: { type: 'recordReload', params: { outcome: 'rejected', at: null, error: 'nats-server did not confirm the reload in time' } },
-        },
+        confirmTimeout: [
+          { guard: 'isLeafMode', target: 'restarting', actions: assign({ refusal: 'it was not confirmed in time' }) },
+          {
+            target: 'concluding',
+            actions: { type: 'recordReload', params: { outcome: 'rejected', at: null, error: 'nats-server did not confirm the reload in time' } },
+          },
+        ],
       },
     },
     restarting: {

@@ -123,6 +123,20 @@ describe('supervisor statechart: changes', () => {
     await h.until((s) => s.matches({ running: 'idle' }));
   });
 
+  it('when nats-server never confirms a leaf reload then it restarts: a leaf logging to a file shows a refusal only so', async () => {
+    const h = await startedHarness({ mode: 'leaf', world: { reload: 'never' } });
+    h.send({ type: 'FS_CHANGED', cause: 'config', paths: [] });
+    h.clock.increment(100);
+    await h.until((s) => s.matches({ reloading: 'confirming' }));
+    h.clock.increment(10_000);
+    await h.until((s) => s.matches({ restarting: 'stoppingServer' }));
+    assert.deepEqual(h.signals, ['SIGHUP', 'SIGINT']);
+    h.exitServer(0);
+    const s = await h.until((s) => s.matches({ running: 'idle' }) && s.context.server.restarts === 1);
+    assert.equal(s.context.lastReload?.outcome, 'restarted');
+    assert.equal(s.context.lastReload?.error, 'nats-server refused the reload (it was not confirmed in time); restarted');
+  });
+
   it('when the leaf config changes then it reloads with SIGHUP: no restart, no client dropped', async () => {
     const h = await startedHarness({ mode: 'leaf' });
     h.send({ type: 'FS_CHANGED', cause: 'config', paths: [] });
