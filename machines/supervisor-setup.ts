@@ -16,6 +16,9 @@ function mustBeProvided(name: string): () => never {
 
 const SHUTDOWN_SIGNAL = { term: 'SIGTERM', 'lame-duck': 'SIGUSR2' } as const satisfies Record<string, ServerSignal>;
 
+/** A ready start runs what it read at spawn; a confirmed reload or reconcile runs what its action took. */
+export type RunningParams = { from: 'atSpawn' | 'taken'; causes: Cause[] };
+
 type ReloadRecordParams = { outcome: ReloadOutcomeKind; at: string | null; error: string | null };
 type ServerExit = Extract<SupervisorEvent, { type: 'SERVER_EXITED' }>;
 
@@ -135,6 +138,10 @@ export const supervisorSetup = setup({
       };
     }),
     finishAction: assign({ activeCauses: [] }),
+    /** Provided from src/: nats-server reads the mounted files now; it runs them once it is ready. */
+    noteSpawn: enqueueActions(() => undefined),
+    /** Provided from src/: what nats-server runs now (drift is what is mounted against this). */
+    noteRunning: enqueueActions((_, params: RunningParams) => void params),
     setError: assign({ lastError: (_, params: { message: string }) => params.message }),
     setExitCode: assign({ exitCode: (_, params: { code: number }) => params.code }),
     recordShutdown: assign(({ context, event }) =>

@@ -18,6 +18,8 @@ const rejectedOnError = {
   params: ({ event }: ErrorEventArgs) => ({ outcome: 'rejected' as const, at: null, error: String(event.error) }),
 } as const;
 
+const runsWhatItRead = { type: 'noteRunning' as const, params: { from: 'atSpawn' as const, causes: [] } };
+
 /** A change while running: an atomic swap is looked at now, anything else (re)starts the quiet period. */
 const onChange = {
   FS_CHANGED: [
@@ -96,14 +98,17 @@ export const supervisorMachine = supervisorSetup.createMachine({
     },
     starting: {
       description: 'Spawn nats-server and wait until it is safe to signal',
-      entry: 'spawnServer',
+      entry: ['noteSpawn', 'spawnServer'],
       on: { SERVER_SPAWNED: { actions: 'recordSpawn' } },
       after: {
         readyTimeout: { actions: { type: 'setError', params: { message: 'nats-server is not ready yet (still waiting)' } } },
       },
       invoke: {
         src: 'waitReady', id: 'waitReady',
-        onDone: [{ guard: 'reconcileDue', target: 'reconciling' }, { target: 'running' }],
+        onDone: [
+          { guard: 'reconcileDue', target: 'reconciling', actions: runsWhatItRead },
+          { target: 'running', actions: runsWhatItRead },
+        ],
         onError: {
           target: 'stopping',
           actions: { type: 'fail', params: ({ event }) => ({ code: EXIT.serverFailed, message: `readiness probe failed: ${String(event.error)}` }) },
@@ -208,7 +213,13 @@ export const supervisorMachine = supervisorSetup.createMachine({
             onDone: [
               // A leaf restart drops every client: only a refused reload of a leaf earns one.
               { guard: { type: 'leafReloadRefused', params: ({ event }) => ({ confirmation: event.output }) }, target: '#supervisor.restarting', actions: assign({ refusal: ({ event }) => event.output.error }) },
-              { target: '#supervisor.concluding', actions: { type: 'recordReload', params: ({ event }) => ({ outcome: event.output.outcome, at: event.output.at, error: event.output.error }) } },
+              {
+                target: '#supervisor.concluding',
+                actions: [
+                  { type: 'recordReload', params: ({ event }) => ({ outcome: event.output.outcome, at: event.output.at, error: event.output.error }) },
+                  { type: 'noteRunning', params: ({ context, event }) => ({ from: 'taken', causes: event.output.outcome === 'applied' ? context.activeCauses : [] }) },
+                ],
+              },
             ],
             onError: { target: '#supervisor.concluding', actions: rejectedOnError },
           },
@@ -269,7 +280,10 @@ export const supervisorMachine = supervisorSetup.createMachine({
         working: {
           invoke: {
             src: 'reconcile', id: 'reconcile',
-            onDone: { target: '#supervisor.running', actions: [assign({ lastReconcile: ({ event }) => event.output }), 'finishAction'] },
+            onDone: {
+              target: '#supervisor.running',
+              actions: [assign({ lastReconcile: ({ event }) => event.output }), { type: 'noteRunning', params: { from: 'taken', causes: ['jwt'] } }, 'finishAction'],
+            },
             onError: {
               target: '#supervisor.running',
               actions: [{ type: 'setError', params: ({ event }) => ({ message: `reconcile failed: ${String(event.error)}` }) }, 'finishAction'],

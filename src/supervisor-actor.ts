@@ -42,6 +42,10 @@ export function provideSupervisor({ settings, logger, watcher, mirror, reconcile
       confirmReload: createConfirmReload({ settings, bus }),
       reconcile: createReconcile(reconciler),
     },
+    actions: {
+      noteSpawn: () => watcher.noteSpawn(),
+      noteRunning: (_, params) => watcher.markRunning(params.from, params.causes),
+    },
     delays: {
       configWait: settings.configWaitSeconds * 1000,
       debounce: settings.debounceMs,

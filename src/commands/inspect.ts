@@ -32,6 +32,16 @@ function healthWord(healthy: boolean | null): string {
   return healthy === null ? '-' : healthy ? 'yes' : 'NO';
 }
 
+function driftLines(doc: StatusDocument, now: Date): string[] {
+  const behind = doc.drift.causes.filter((c) => !c.inStep);
+  if (behind.length === 0) return ['drift     in step (nats-server runs what is mounted)'];
+  return behind.flatMap((c, i) => [
+    `${i === 0 ? 'drift' : ''}`.padEnd(10) + `${c.cause} behind for ${age(c.since, now)}: ${c.reason ?? '-'}`,
+    ...c.paths.map((p) => `            ${p}`),
+    ...(c.changed > c.paths.length ? [`            … and ${c.changed - c.paths.length} more`] : []),
+  ]);
+}
+
 function leafLines(doc: StatusDocument, now: Date): string[] {
   if (!doc.leaf) return [];
   const up = doc.leaf.remotes.filter((r) => r.connected).length;
@@ -49,6 +59,7 @@ export function formatStatus(doc: StatusDocument, now = new Date()): string {
     ...(doc.server.health ? [`          health: ${doc.server.health}`] : []),
     `reloads   ${doc.reloads.count}` + (r ? `  last: ${r.outcome} (${r.causes.join(', ') || '-'}) ${age(r.at, now)} ago${r.error ? `\n          error: ${r.error}` : ''}` : ''),
     `reconcile ` + (rc ? `purged ${rc.purged.length ? rc.purged.join(', ') : 'none'}  pushed ${rc.pushed}  failed ${rc.failed}${rc.skipped ? `  skipped: ${rc.skipped}` : ''}` : '-'),
+    ...driftLines(doc, now),
     ...leafLines(doc, now),
     `pending   ${doc.pending.length ? doc.pending.join(', ') : 'none'}`,
   ];

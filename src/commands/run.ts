@@ -69,6 +69,7 @@ export async function run(settings: Settings): Promise<number> {
   const budget = stopBudgetProblem(settings.shutdown, settings.stopTimeoutSeconds, await config.facts());
   if (budget) throw new SettingsError('NATS_STOP_TIMEOUT_SECONDS', budget);
   const watcher = new FileWatcher(sourcesFor(settings, config), (e) => send(e), logger);
+  status.driftSource = () => watcher.drift();
   const mirror = new JwtMirror({
     mountDir: settings.jwtMountDir, jwtDir: settings.jwtDir,
     systemAccount: async () => (await serverFacts(settings, config)).systemAccount,

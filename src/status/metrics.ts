@@ -25,6 +25,8 @@ function register(prom: PromClient, status: StatusModel) {
   const ready = new prom.Gauge({ name: 'iofog_nats_server_ready', help: '1 when nats-server is running and ready', registers: [registry] });
   const healthy = new prom.Gauge({ name: 'iofog_nats_server_healthy', help: '1 when nats-server is ready and its /healthz?js-server-only=true has not failed', registers: [registry] });
   const leafRemotes = new prom.Gauge({ name: 'iofog_nats_leaf_remotes', help: 'Configured leaf remotes, by whether nats-server holds a connection to them', labelNames: ['state'], registers: [registry] });
+  const drift = new prom.Gauge({ name: 'iofog_nats_config_drift', help: '1 while what is mounted for a cause differs from what nats-server runs', labelNames: ['cause'], registers: [registry] });
+  const driftSeconds = new prom.Gauge({ name: 'iofog_nats_config_drift_seconds', help: 'How long a cause has been behind what is mounted (0 while in step)', labelNames: ['cause'], registers: [registry] });
   const lastReload = new prom.Gauge({ name: 'iofog_nats_last_reload_timestamp_seconds', help: 'When the last change finished', registers: [registry] });
   return async (): Promise<{ contentType: string; body: string }> => {
     const { totals } = status;
@@ -38,6 +40,11 @@ function register(prom: PromClient, status: StatusModel) {
     if (status.state) state.set({ state: status.state }, 1);
     ready.set(status.ready ? 1 : 0);
     healthy.set(status.healthy ? 1 : 0);
+    const now = Date.now();
+    for (const c of status.drift.causes) {
+      drift.set({ cause: c.cause }, c.inStep ? 0 : 1);
+      driftSeconds.set({ cause: c.cause }, c.since ? Math.max(0, (now - Date.parse(c.since)) / 1000) : 0);
+    }
     const remotes = status.leaf?.remotes ?? [];
     leafRemotes.set({ state: 'connected' }, remotes.filter((r) => r.connected).length);
     leafRemotes.set({ state: 'down' }, remotes.filter((r) => !r.connected).length);

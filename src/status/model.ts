@@ -3,6 +3,7 @@ import type { AnyEventObject, SnapshotFrom } from 'xstate';
 import type { ReconcileReport, ReloadOutcomeKind, ReloadRecord } from '../../machines/outputs.js';
 import type { Health } from '../nats-server/monitor.js';
 import type { LeafView } from '../nats-server/leaf-watch.js';
+import { describeDrift, type DriftReport, type RawDrift } from './drift.js';
 import type { supervisorMachine } from '../../machines/supervisor.js';
 import { statePath } from '../util/state-path.js';
 
@@ -44,6 +45,8 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> {
   serverVersion: string | null = null;
   /** The leaf remotes nats-server is configured with and which are connected; null without any. */
   leaf: LeafView | null = null;
+  /** What is mounted against what nats-server runs, per cause (the file watcher knows both). */
+  driftSource: () => RawDrift[] = () => [];
 
   get state(): string {
     return this.lastState;
@@ -57,6 +60,10 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> {
   /** Ready, and nats-server has not said it is unhealthy (what the status server's /healthz answers). */
   get healthy(): boolean {
     return this.ready && this.health?.healthy !== false;
+  }
+
+  get drift(): DriftReport {
+    return describeDrift(this.driftSource(), this.snapshot?.context ?? null, this.lastState);
   }
 
   setHealth(health: Health | null): void {
@@ -121,6 +128,7 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> {
       },
       reconcile: { last: c?.lastReconcile ?? null },
       leaf: this.leaf,
+      drift: this.drift,
       pending: c?.pendingCauses ?? [],
       lastError: c?.lastError ?? null,
       history: [...this.history],

@@ -2,10 +2,10 @@ import { existsSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import type { AsyncSubscription, Event as WatchEvent } from '@parcel/watcher';
 import type { Cause } from '../../machines/causes.js';
-import type { SupervisorEvent } from '../../machines/events.js';
+import type { SupervisorEvent, WatchedCause } from '../../machines/events.js';
 import type { Logger } from '../logger.js';
 import type { Snapshot } from './hash.js';
-import { WatchedSource, type SourceSpec } from './sources.js';
+import { WatchedSource, type RunningFrom, type SourceSpec } from './sources.js';
 import { SWAP_LINK, watchQuickly } from './quick-watch.js';
 
 type FsChanged = Extract<SupervisorEvent, { type: 'FS_CHANGED' }>;
@@ -117,6 +117,30 @@ export class FileWatcher {
       return changed.some(Boolean);
     }));
     return causes.filter((_, i) => kept[i]);
+  }
+
+  /** nats-server is being spawned: it reads every mounted file now (the JWTs come from the mirror). */
+  noteSpawn(): void {
+    for (const s of this.sources) if (s.spec.cause !== 'jwt') s.noteSpawn();
+  }
+
+  /** A start is ready (what it read at spawn runs), or an action was confirmed (what it took runs). */
+  markRunning(from: RunningFrom, causes: readonly Cause[] = []): void {
+    for (const s of this.sources) {
+      if (from === 'atSpawn' ? s.spec.cause !== 'jwt' : causes.includes(s.spec.cause)) s.markRunning(from);
+    }
+  }
+
+  /** Per watched cause: the mounted paths that differ from what nats-server runs, and since when. */
+  drift(): { cause: WatchedCause; paths: string[]; since: number | null }[] {
+    const byCause = new Map<WatchedCause, { paths: string[]; since: number | null }>();
+    for (const s of this.sources) {
+      const d = s.drift();
+      const seen = byCause.get(s.spec.cause) ?? { paths: [], since: null };
+      const since = [seen.since, d.since].filter((t): t is number => t !== null);
+      byCause.set(s.spec.cause, { paths: [...seen.paths, ...d.paths], since: since.length ? Math.min(...since) : null });
+    }
+    return [...byCause].map(([cause, d]) => ({ cause, ...d }));
   }
 
   /** The contents (path → sha256) of a source as the last action took them. */

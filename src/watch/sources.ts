@@ -30,11 +30,23 @@ export function sourcesFor(settings: Settings, config: ServerConfig): SourceSpec
   ];
 }
 
-/** A source's current files and their hashes; `rescan` says what changed since the last scan. */
+/** Where nats-server's view of a source came from: what it read when it started, or what an action took. */
+export type RunningFrom = 'atSpawn' | 'taken';
+
+/**
+ * A source's current files and their hashes; `rescan` says what changed since the last scan. It also keeps
+ * what the running nats-server has of them, so what is mounted can be compared with what runs (drift).
+ */
 export class WatchedSource {
   private snapshot: Snapshot = new Map();
   /** What the last action took for this source (at start: what nats-server started from). */
   private applied: Snapshot = new Map();
+  /** What a ready nats-server runs: set only once a start is ready or a reload is confirmed. */
+  private running: Snapshot = new Map();
+  /** The contents when nats-server was last spawned: it reads them then, and runs them once ready. */
+  private spawned: Snapshot | null = null;
+  /** Since when the mounted contents differ from what runs (ms since the epoch); null while in step. */
+  private behindSince: number | null = null;
   private files: string[] = [];
   private awaitingBaseline = false;
 
@@ -55,14 +67,38 @@ export class WatchedSource {
     return this.roots().some((root) => file === root || file.startsWith(root + path.sep));
   }
 
-  /** Makes the current contents the applied state; true when they differ from what was applied before. */
+  /**
+   * Makes the current contents the applied state; true when they differ from what nats-server runs. A
+   * rejected edit reverted is then no change at all, and an edit rejected before is tried again.
+   */
   async takeForAction(): Promise<boolean> {
     // A file caught half-written is the risk for single files, cheap to read again. A directory was
     // rescanned after its last event already, and may hold thousands of JWTs: its snapshot stands.
     if (this.spec.kind === 'files') await this.rescan();
-    const changed = changedPaths(this.applied, this.snapshot).length > 0;
     this.applied = this.snapshot;
-    return changed;
+    return changedPaths(this.running, this.snapshot).length > 0;
+  }
+
+  noteSpawn(): void {
+    this.spawned = this.snapshot;
+  }
+
+  /** nats-server now runs what it read at its spawn, or what the action it confirmed took. */
+  markRunning(from: RunningFrom, now = Date.now()): void {
+    const next = from === 'taken' ? this.applied : this.spawned;
+    if (next) this.running = next;
+    this.updateDrift(now);
+  }
+
+  /** The mounted paths that differ from what runs, and since when; empty while in step. */
+  drift(): { paths: string[]; since: number | null } {
+    return { paths: changedPaths(this.running, this.snapshot), since: this.behindSince };
+  }
+
+  private updateDrift(now: number): void {
+    const behind = changedPaths(this.running, this.snapshot).length > 0;
+    if (!behind) this.behindSince = null;
+    else this.behindSince ??= now;
   }
 
   appliedSnapshot(): Snapshot {
@@ -73,6 +109,8 @@ export class WatchedSource {
     this.awaitingBaseline = this.spec.kind === 'dir' && this.spec.baselineFromAction !== undefined;
     await this.rescan();
     this.applied = this.snapshot;
+    this.running = this.snapshot;
+    this.behindSince = null;
   }
 
   /**
@@ -85,12 +123,15 @@ export class WatchedSource {
     this.awaitingBaseline = false;
     this.snapshot = new Map([...this.snapshot, ...hashes]);
     this.applied = new Map([...this.applied, ...hashes]);
+    this.running = new Map([...this.running, ...hashes]);
+    this.updateDrift(Date.now());
   }
 
   async rescan(): Promise<string[]> {
     const next = await this.scan();
     const changed = changedPaths(this.snapshot, next);
     this.snapshot = next;
+    if (changed.length > 0) this.updateDrift(Date.now());
     return changed;
   }
 

@@ -37,6 +37,8 @@ export interface Harness {
   validations: number;
   syncs: string[];
   reconciles: number;
+  /** What the chart told src/ that nats-server reads and runs: `read at spawn`, `runs what it read`, `runs taken: …`. */
+  running: string[];
   send(event: SupervisorEvent): void;
   exitServer(code?: number | null, signal?: string | null, uptimeMs?: number): void;
   releaseReady(): void;
@@ -56,9 +58,13 @@ export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; wor
   let pid = 1000;
   const at = '2026-01-01T00:00:00.000Z';
   const h = {
-    clock, world, signals: [] as ServerSignal[], trace: [] as Trace[], spawns: 0, validations: 0, syncs: [] as string[], reconciles: 0,
+    clock, world, signals: [] as ServerSignal[], trace: [] as Trace[], spawns: 0, validations: 0, syncs: [] as string[], reconciles: 0, running: [] as string[],
   } as Harness;
   const machine = supervisorMachine.provide({
+    actions: {
+      noteSpawn: () => void h.running.push('read at spawn'),
+      noteRunning: (_, p) => void h.running.push(p.from === 'atSpawn' ? 'runs what it read' : `runs taken: ${p.causes.join(',')}`),
+    },
     actors: {
       configExists: fromPromise(async () => world.configExists),
       checkChanges: fromPromise(async ({ input }: { input: { causes: Cause[] } }) => input.causes.filter((c) => !world.unchanged.includes(c))),

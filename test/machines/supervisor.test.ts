@@ -137,6 +137,37 @@ describe('supervisor statechart: changes', () => {
     assert.equal(s.context.lastReload?.error, 'nats-server refused the reload (it was not confirmed in time); restarted');
   });
 
+  it('what nats-server runs moves only when a start is ready or a reload, restart or reconcile is confirmed', async () => {
+    const h = await startedHarness({ mode: 'leaf' });
+    assert.deepEqual(h.running, ['read at spawn', 'runs what it read', 'runs taken: jwt']);
+    h.running.length = 0;
+    h.send({ type: 'FS_CHANGED', cause: 'config', paths: [] });
+    h.clock.increment(100);
+    await h.until((s) => s.context.lastReload?.outcome === 'applied');
+    assert.deepEqual(h.running, ['runs taken: config']);
+    h.running.length = 0;
+    h.world.valid = false;
+    h.send({ type: 'FS_CHANGED', cause: 'tls', paths: [] });
+    h.clock.increment(100);
+    await h.until((s) => s.context.lastReload?.outcome === 'rejected');
+    assert.deepEqual(h.running, [], 'a rejected change runs nothing new');
+    h.world.valid = true;
+    h.send({ type: 'FS_CHANGED', cause: 'creds', paths: [] });
+    h.clock.increment(100);
+    await h.until((s) => s.matches({ restarting: 'stoppingServer' }));
+    h.exitServer(0);
+    await h.until((s) => s.matches({ running: 'idle' }) && s.context.server.restarts === 1);
+    assert.deepEqual(h.running, ['read at spawn', 'runs what it read'], 'a restart runs what the new process read');
+    h.running.length = 0;
+    h.world.reload = 'never';
+    h.send({ type: 'FS_CHANGED', cause: 'config', paths: [] });
+    h.clock.increment(100);
+    await h.until((s) => s.matches({ reloading: 'confirming' }));
+    h.exitServer(1);
+    await h.until((s) => s.matches('backingOff'));
+    assert.deepEqual(h.running, [], 'a crash runs nothing new until the next start is ready');
+  });
+
   it('when the leaf config changes then it reloads with SIGHUP: no restart, no client dropped', async () => {
     const h = await startedHarness({ mode: 'leaf' });
     h.send({ type: 'FS_CHANGED', cause: 'config', paths: [] });

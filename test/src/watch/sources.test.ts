@@ -48,3 +48,42 @@ describe('a watched source whose baseline comes from its first action', () => {
     assert.deepEqual(await source.rescan(), [path.join(dir, 'a.jwt')]);
   });
 });
+
+describe('a watched source against what nats-server runs', () => {
+  const fileSource = (file: string) => new WatchedSource({ cause: 'config', kind: 'files', list: async () => [file] });
+
+  it('when an edit is taken but not confirmed then it stays behind; reverting it is no change and in step', async () => {
+    const file = path.join(dir, 'server.conf');
+    await writeFile(file, 'one');
+    const source = fileSource(file);
+    await source.start();
+    assert.deepEqual(source.drift(), { paths: [], since: null });
+    await writeFile(file, 'two');
+    await source.rescan();
+    const behind = source.drift();
+    assert.deepEqual(behind.paths, [file]);
+    assert.ok(behind.since !== null);
+    assert.equal(await source.takeForAction(), true);
+    assert.deepEqual(source.drift().paths, [file], 'taken is not running: the reload may still be rejected');
+    await writeFile(file, 'one');
+    await source.rescan();
+    assert.deepEqual(source.drift(), { paths: [], since: null }, 'the revert is what runs');
+    assert.equal(await source.takeForAction(), false, 'nothing to apply');
+  });
+
+  it('when a reload of what was taken is confirmed then it runs; a spawn runs what it read once ready', async () => {
+    const file = path.join(dir, 'server.conf');
+    await writeFile(file, 'one');
+    const source = fileSource(file);
+    await source.start();
+    await writeFile(file, 'two');
+    assert.equal(await source.takeForAction(), true);
+    source.markRunning('taken');
+    assert.deepEqual(source.drift().paths, []);
+    source.noteSpawn();
+    await writeFile(file, 'three');
+    await source.rescan();
+    source.markRunning('atSpawn');
+    assert.deepEqual(source.drift().paths, [file], 'written after the spawn: not what the new process read');
+  });
+});
