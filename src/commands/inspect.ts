@@ -70,5 +70,5 @@ export function formatStatus(doc: StatusDocument, now = new Date()): string {
 }
 
 export function formatTransition(t: Transition): string {
-  return `${t.at}  ${t.state.padEnd(28)} ← ${t.event}`;
+  return `${t.at}  ${t.state.padEnd(28)} ← ${t.what ?? t.event}`;
 }

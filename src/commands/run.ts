@@ -61,7 +61,7 @@ function firstSpawn(actor: SupervisorActor): Promise<void> {
 export async function run(settings: Settings): Promise<number> {
   const logger = createLogger({ format: settings.logFormat, level: settings.logLevel });
   logStart(logger, settings);
-  const status = new StatusModel();
+  const status = new StatusModel({ debounceMs: settings.debounceMs });
   // The watcher's first snapshot is the baseline nats-server starts from; its events reach the actor once it exists.
   let send: (e: SupervisorEvent) => void = () => undefined;
   const config = new ServerConfig(settings.confPath);

@@ -4,12 +4,14 @@ import type { ReconcileReport, ReloadOutcomeKind, ReloadRecord } from '../../mac
 import type { Health } from '../nats-server/monitor.js';
 import type { LeafView } from '../nats-server/leaf-watch.js';
 import { describeDrift, type DriftReport, type RawDrift } from './drift.js';
+import { eventWords, type EventWordsOptions } from './event-words.js';
 import type { supervisorMachine } from '../../machines/supervisor.js';
 import { statePath } from '../util/state-path.js';
 
 type Snapshot = SnapshotFrom<typeof supervisorMachine>;
 
-export interface Transition { at: string; state: string; event: string }
+/** `event` is the chart's own name for what happened; `what` says it in the operator's words. */
+export interface Transition { at: string; state: string; event: string; what: string }
 
 /** Running totals that only grow, for /metrics. */
 export interface Totals {
@@ -48,6 +50,10 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> {
   /** What is mounted against what nats-server runs, per cause (the file watcher knows both). */
   driftSource: () => RawDrift[] = () => [];
 
+  constructor(private readonly words: EventWordsOptions = { debounceMs: 100 }) {
+    super();
+  }
+
   get state(): string {
     return this.lastState;
   }
@@ -81,7 +87,7 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> {
     const state = statePath(snapshot.value);
     if (state === this.lastState) return { transition: null, reload, reconcile };
     this.lastState = state;
-    const transition = { at: now.toISOString(), state, event: event.type };
+    const transition = { at: now.toISOString(), state, event: event.type, what: eventWords(event, this.words) };
     this.history.push(transition);
     if (this.history.length > HISTORY_LIMIT) this.history.shift();
     this.emit('transition', transition);

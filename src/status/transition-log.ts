@@ -11,7 +11,7 @@ export function createTransitionLogger(logger: Logger, status: StatusModel) {
     const { transition, reload: r, reconcile } = status.observe(snapshot, ev.event);
     const c = snapshot.context;
     const pid = c.server.pid ?? undefined;
-    if (transition) logger.info({ state: transition.state, event: transition.event, pid }, `state ${transition.state}`);
+    if (transition) logger.info({ state: transition.state, event: transition.event, pid }, `state ${transition.state}: ${transition.what}`);
     if (r) {
       const fields = { cause: r.causes.join(','), outcome: r.outcome, pid, state: transition?.state };
       if (r.outcome === 'rejected') logger.error({ ...fields, error: r.error }, `change ${r.outcome}: ${r.error ?? ''}`);

@@ -84,7 +84,7 @@ describe('lifecycle', () => {
     assert.deepEqual(exit, { code: 0, signal: null });
     assert.equal(isAlive(pid), false, 'nats-server is gone');
     assert.deepEqual(natsServersUsing(l.root), []);
-    assert.ok(sup.lines.some((x) => x.msg === 'state stopped'));
+    assert.ok(sup.lines.some((x) => x.state === 'stopped' && typeof x.event === 'string'));
 
     sup = supervise(l);
     await sup.waitForState('running.idle');

@@ -87,7 +87,14 @@ describe('inspect', () => {
     await eventually('the follower to print the current state', () => out.includes('recent transitions'));
     await writeFile(l.conf, basicConfig(l, 'max_payload: 3000000'));
     await eventually('the reload transitions', () => /reloading\.confirming[\s\S]*running\.idle/.test(out));
-    assert.match(out, /running\.settling\s+← FS_CHANGED/);
+    // The operator's words, not the chart's event names.
+    assert.match(out, /running\.settling\s+← config changed: server\.conf$/m);
+    assert.match(out, /running\.checking\s+← quiet for 100 ms$/m);
+    assert.match(out, /running\.idle\s+← reload confirmed by nats-server$/m);
+    assert.doesNotMatch(out, /xstate\./);
+    const doc = await inspectJson(l);
+    assert.ok(doc.history.every((t) => !t.what.startsWith('xstate.')), 'no xstate. names in the words');
+    assert.ok(doc.history.some((t) => t.event.startsWith('xstate.')), 'the raw names stay in --json');
   });
 
   it('when a socket file is left from a crashed run then it is replaced; when a live supervisor answers on it then a second one exits 2', async () => {

@@ -64,7 +64,8 @@
   const list = document.getElementById('transitions');
   function addTransition(t) {
     const li = document.createElement('li');
-    li.textContent = `${t.at.slice(11, 23)}  ${t.state}  ← ${t.event}`;
+    li.textContent = `${t.at.slice(11, 23)}  ${t.state}  ← ${t.what || t.event}`;
+    li.title = t.event;
     list.prepend(li);
     while (list.children.length > 50) list.lastChild.remove();
   }
