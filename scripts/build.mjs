@@ -36,4 +36,6 @@ chmodSync(path.join(out, 'cli.js'), 0o755);
 writeFileSync(path.join(out, 'package.json'), '{ "type": "commonjs" }\n');
 // The status page's browser script is served as text, read next to the bundle.
 copyFileSync('src/status/page/page-script.js', path.join(out, 'page-script.js'));
+// The chart's layout, made at build time by `npm run layout` (scripts/layout/chart-layout.ts).
+copyFileSync('src/status/page/chart-layout.json', path.join(out, 'chart-layout.json'));
 if (!args.includes('--no-compile-cache')) makeCompileCache(out);

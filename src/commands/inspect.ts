@@ -35,8 +35,11 @@ function healthWord(healthy: boolean | null): string {
 function driftLines(doc: StatusDocument, now: Date): string[] {
   const behind = doc.drift.causes.filter((c) => !c.inStep);
   if (behind.length === 0) return ['drift     in step (nats-server runs what is mounted)'];
+  const lastError = doc.reloads.last?.error;
+  // The reload's error is printed just above: named, not repeated.
+  const reason = (r: string | null): string => (lastError && r === `rejected: ${lastError}` ? 'rejected (the error above)' : r ?? '-');
   return behind.flatMap((c, i) => [
-    `${i === 0 ? 'drift' : ''}`.padEnd(10) + `${c.cause} behind for ${age(c.since, now)}: ${c.reason ?? '-'}`,
+    `${i === 0 ? 'drift' : ''}`.padEnd(10) + `${c.cause} behind for ${age(c.since, now)}: ${reason(c.reason)}`,
     ...c.paths.map((p) => `            ${p}`),
     ...(c.changed > c.paths.length ? [`            … and ${c.changed - c.paths.length} more`] : []),
   ]);
@@ -63,7 +66,7 @@ export function formatStatus(doc: StatusDocument, now = new Date()): string {
     ...leafLines(doc, now),
     `pending   ${doc.pending.length ? doc.pending.join(', ') : 'none'}`,
   ];
-  if (doc.lastError) lines.push(`error     ${doc.lastError}`);
+  if (doc.lastError && doc.lastError !== r?.error) lines.push(`error     ${doc.lastError}`);
   lines.push('recent transitions:');
   for (const t of doc.history.slice(-10)) lines.push(`  ${formatTransition(t)}`);
   return lines.join('\n') + '\n';

@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { chartGraph } from '../graph/chart-graph.js';
 import { GRAPH_CONTENT_TYPES, isGraphFormat, renderGraph } from '../graph/render.js';
 import { chartLayout } from './page/chart-layout.js';
 import { PAGE_CSP, renderPage } from './page/page.js';
@@ -69,9 +68,9 @@ function routes(status: StatusModel): Record<string, Route> {
       const { contentType, body } = await metrics();
       send(res, 200, contentType, body);
     },
-    '/': async (_req, res) => {
+    '/': (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': PAGE_CSP, 'x-content-type-options': 'nosniff' });
-      res.end(renderPage(await chartLayout(chartGraph())));
+      res.end(renderPage(chartLayout()));
     },
   };
 }

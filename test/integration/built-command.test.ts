@@ -57,7 +57,7 @@ describe('the built command', () => {
         const page = await fetch(`http://127.0.0.1:${port}/`);
         assert.equal(page.status, 200);
         const html = await page.text();
-        assert.match(html, /id="layout">\{"width":[1-9]/, 'the chart laid out by elkjs');
+        assert.match(html, /id="layout">\{"width":[1-9]/, 'the chart as laid out at build time');
         assert.match(html, /new EventSource\('\/events'\)/, 'the page script, read next to the bundle');
         const metrics = await fetch(`http://127.0.0.1:${port}/metrics`);
         assert.match(await metrics.text(), /^iofog_nats_/m, 'prom-client loaded');

@@ -10,9 +10,48 @@
     parent.appendChild(node);
     return node;
   };
-  svg.setAttribute('viewBox', `-10 -10 ${layout.width + 20} ${layout.height + 20}`);
-  // Readable text beats seeing everything at once: draw near natural size and scroll to the active state.
-  svg.style.width = `${Math.round(layout.width * 0.8)}px`;
+  // The whole chart fits the window on load; the wheel zooms around the pointer, a drag pans, Fit (or 0) goes back.
+  const full = { x: -10, y: -10, w: layout.width + 20, h: layout.height + 20 };
+  let view = full;
+  function setView(v) {
+    view = v;
+    svg.setAttribute('viewBox', `${v.x} ${v.y} ${v.w} ${v.h}`);
+    svg.classList.toggle('zoomed', full.w / v.w >= 1.8);
+  }
+  setView(full);
+  const toChart = (clientX, clientY) => {
+    const m = svg.getScreenCTM().inverse();
+    return { x: m.a * clientX + m.c * clientY + m.e, y: m.b * clientX + m.d * clientY + m.f };
+  };
+  function zoom(factor, at) {
+    const w = Math.min(full.w, Math.max(full.w / 12, view.w / factor));
+    const k = w / view.w;
+    setView({ x: at.x - (at.x - view.x) * k, y: at.y - (at.y - view.y) * k, w, h: view.h * k });
+  }
+  svg.addEventListener('wheel', (e) => {
+    e.preventDefault();
+    zoom(e.deltaY < 0 ? 1.2 : 1 / 1.2, toChart(e.clientX, e.clientY));
+  }, { passive: false });
+  let drag = null;
+  svg.addEventListener('pointerdown', (e) => {
+    drag = { at: toChart(e.clientX, e.clientY) };
+    svg.setPointerCapture(e.pointerId);
+  });
+  svg.addEventListener('pointermove', (e) => {
+    if (!drag) return;
+    const now = toChart(e.clientX, e.clientY);
+    setView({ ...view, x: view.x - (now.x - drag.at.x), y: view.y - (now.y - drag.at.y) });
+  });
+  svg.addEventListener('pointerup', () => { drag = null; });
+  const centre = () => ({ x: view.x + view.w / 2, y: view.y + view.h / 2 });
+  document.getElementById('fit').addEventListener('click', () => setView(full));
+  document.getElementById('zoom-in').addEventListener('click', () => zoom(1.5, centre()));
+  document.getElementById('zoom-out').addEventListener('click', () => zoom(1 / 1.5, centre()));
+  document.addEventListener('keydown', (e) => {
+    if (e.key === '0') setView(full);
+    else if (e.key === '+' || e.key === '=') zoom(1.5, centre());
+    else if (e.key === '-') zoom(1 / 1.5, centre());
+  });
   const defs = el('defs', {}, svg);
   const marker = el('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, defs);
   el('path', { d: 'M0,0 L10,5 L0,10 z', class: 'arrowhead' }, marker);
@@ -33,7 +72,8 @@
     if (e.points.length < 2) continue;
     const g = el('g', { class: 'edge' }, svg);
     el('polyline', { points: e.points.map((p) => `${p.x},${p.y}`).join(' '), 'marker-end': 'url(#arrow)' }, g);
-    if (e.labelAt) el('text', { x: e.labelAt.x, y: e.labelAt.y + 9 }, g).textContent = e.label;
+    el('title', {}, g).textContent = e.label;
+    if (e.labelAt) el('text', { x: e.labelAt.x + 4, y: e.labelAt.y - 3, class: 'label' }, g).textContent = e.label;
     edges.push({ ...e, g });
   }
 
@@ -57,8 +97,10 @@
     const to = [...nodes.values()].filter((n) => isActive(n.path, state)).map((n) => n.id);
     for (const e of edges) e.g.classList.toggle('taken', from.includes(e.source) && to.includes(e.target));
     document.getElementById('state').textContent = state;
+    // Zoomed in, the active state is kept in view: the view moves to it, at the same zoom.
     const leaf = [...nodes.values()].filter((n) => n.path === state)[0];
-    if (leaf) leaf.g.scrollIntoView({ block: 'center', inline: 'center', behavior: previous ? 'smooth' : 'auto' });
+    const inView = (n) => n.x >= view.x && n.y >= view.y && n.x + n.width <= view.x + view.w && n.y + n.height <= view.y + view.h;
+    if (leaf && !inView(leaf)) setView({ ...view, x: leaf.x + leaf.width / 2 - view.w / 2, y: leaf.y + leaf.height / 2 - view.h / 2 });
   }
 
   const list = document.getElementById('transitions');
@@ -74,6 +116,15 @@
     document.getElementById('server').textContent =
       `pid ${doc.server.pid ?? '-'} · ready ${doc.server.ready ? 'yes' : 'no'} · restarts ${doc.server.restarts} · crashes ${doc.server.crashes}`;
     document.getElementById('reload').textContent = r ? `${doc.reloads.count} · last ${r.outcome} (${r.causes.join(', ')})` : `${doc.reloads ? doc.reloads.count : 0}`;
+    const behind = (doc.drift ? doc.drift.causes : []).filter((c) => !c.inStep);
+    const drift = document.getElementById('drift');
+    drift.replaceChildren(...(behind.length === 0 ? ['in step: nats-server runs what is mounted'] : behind.map((c) => {
+      const line = document.createElement('div');
+      line.textContent = `${c.cause} behind since ${c.since ? c.since.slice(11, 19) : '?'}: ${c.reason}`;
+      return line;
+    })));
+    drift.classList.toggle('bad', behind.length > 0);
+    drift.classList.toggle('ok', behind.length === 0);
     const err = (r && r.error) || doc.lastError;
     const box = document.getElementById('error');
     box.textContent = err || 'none';
