@@ -54,7 +54,7 @@ export function watchLeafRemotes(settings: Pick<Settings, 'monitorPort'>, status
     const views = remotes.map((r) => track(r, at));
     for (const name of tracked.keys()) if (!views.some((v) => v.name === name)) tracked.delete(name);
     const converged = views.every((v) => v.connected);
-    if (converged && !convergedReported) {
+    if (converged && !convergedReported && views.length > 0) {
       convergedReported = true;
       logger.info({ cause: 'leaf', remotes: views.length, ms: at - changedAt }, 'leaf connections converged');
     }

@@ -1,4 +1,4 @@
-import { existsSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, statSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import type { AsyncSubscription, Event as WatchEvent } from '@parcel/watcher';
 import type { Cause } from '../../machines/causes.js';
@@ -26,8 +26,21 @@ const WATCH_OPTIONS = process.platform === 'linux' ? { backend: 'inotify' as con
 type RootWatch =
   | { kind: 'awaiting'; ancestor: FSWatcher | null; retry: NodeJS.Timeout | null }
   | { kind: 'subscribing' }
-  | { kind: 'native'; sub: AsyncSubscription; quick: FSWatcher | null }
+  | { kind: 'native'; sub: AsyncSubscription; quick: FSWatcher | null; identity: string | null }
   | { kind: 'polling'; timer: NodeJS.Timeout | null };
+
+/**
+ * Which directory a path names now: a replaced directory is another one. The inode alone is not enough:
+ * a directory removed and made again at once often gets the same inode number back, not the same birth time.
+ */
+function identityOf(dir: string): string | null {
+  try {
+    const s = statSync(dir, { bigint: true });
+    return `${s.dev}:${s.ino}:${s.birthtimeNs}`;
+  } catch {
+    return null;
+  }
+}
 
 function nearestExisting(dir: string): string {
   let d = dir;
@@ -180,8 +193,12 @@ export class FileWatcher {
       const sub = await watcher.subscribe(root, (err, events) => this.onEvents(root, err, events), WATCH_OPTIONS);
       // stop() may have run while subscribing: nothing may outlive it.
       if (this.stopped) return void (await sub.unsubscribe());
-      const quick = watchQuickly(root, () => this.singleFilesIn(root), (swap) => void this.rescanSources(root, swap));
-      this.roots.set(root, { kind: 'native', sub, quick });
+      const identity = identityOf(root);
+      const quick = watchQuickly(root, () => this.singleFilesIn(root), (swap) => {
+        if (this.replaced(root)) void this.rootLost(root);
+        else void this.rescanSources(root, swap);
+      });
+      this.roots.set(root, { kind: 'native', sub, quick, identity });
     } catch (err) {
       this.log.warn({ root, err: String(err) }, 'native file watching failed; falling back to scanning every second (check inotify limits: fs.inotify.max_user_watches)');
       this.pollForever(root);
@@ -211,6 +228,24 @@ export class FileWatcher {
     if (nearestExisting(root) !== dir) lookAgain();
   }
 
+  /** The directory a native watch was set on is no longer the one at its path (or none is). */
+  private replaced(root: string): boolean {
+    const w = this.roots.get(root);
+    return w?.kind === 'native' && identityOf(root) !== w.identity;
+  }
+
+  private async rootLost(root: string): Promise<void> {
+    const lost = this.roots.get(root);
+    if (lost?.kind !== 'native') return;
+    // Claimed while the old watch closes, so a rescan in between does not subscribe it a second time.
+    this.roots.set(root, { kind: 'subscribing' });
+    this.log.warn({ root }, 'a watched directory was removed or replaced; watching it again');
+    await close(lost);
+    this.roots.delete(root);
+    await this.subscribeRoot(root);
+    await this.rescanSources(root, false);
+  }
+
   private retryMissing(root: string): void {
     this.roots.delete(root);
     if (!existsSync(root)) return void this.subscribeRoot(root);
@@ -236,6 +271,9 @@ export class FileWatcher {
 
   private onEvents(root: string, err: Error | null, events: WatchEvent[]): void {
     if (err) this.log.warn({ root, err: err.message }, 'file watcher reported an error');
+    // The directory itself went (removed, or replaced by a rename): its inotify watch went with it, and a
+    // directory made in its place would never be seen. Watch it afresh, and look at what is there now.
+    else if (this.replaced(root) || events.some((e) => e.path === root && e.type === 'delete')) void this.rootLost(root);
     // A swap the quick watch already reported costs no second scan of every file.
     else if (events.every((e) => isKubernetesStaging(root, e) || (this.hasQuickWatch(root) && path.basename(e.path) === SWAP_LINK))) return;
     void this.rescanSources(root, isAtomicSwap(events));

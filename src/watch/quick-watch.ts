@@ -13,9 +13,11 @@ export function watchQuickly(root: string, names: () => ReadonlySet<string>, on:
   const swappable = existsSync(path.join(root, SWAP_LINK));
   if (!swappable && names().size === 0) return null;
   try {
+    // The root's own name: the directory itself was removed or renamed away.
+    const self = path.basename(root);
     const watcher = watch(root, { persistent: false }, (_type, name) => {
       if (name === SWAP_LINK && swappable) on(true);
-      else if (name !== null && names().has(name)) on(false);
+      else if (name !== null && (names().has(name) || name === self)) on(false);
     });
     // An unhandled 'error' would end the process; @parcel/watcher keeps watching the root either way.
     watcher.on('error', () => watcher.close());

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { atomicWriterUpdate, basicConfig, makeLayout, removeLayout, type Layout } from '../support/layout.js';
@@ -164,6 +164,40 @@ describe('server mode: reloads', () => {
     await writeFile(path.join(credsDir, 'user.creds'), 'first');
     assert.equal((await sup.waitForOutcome({ from })).cause, 'creds');
     assert.equal(sup.hasExited, false);
+  });
+
+  it('when NATS_CONF\'s directory is replaced (copy, remove, rename back) then the new config is applied and later edits are too', async () => {
+    const { l, sup } = await startServerMode('conf-dir-replaced');
+    const copy = `${l.confDir}.new`;
+    await cp(l.confDir, copy, { recursive: true });
+    await writeFile(path.join(copy, 'server.conf'), basicConfig(l, 'max_payload: 2000000'));
+    let from = sup.mark();
+    await rm(l.confDir, { recursive: true });
+    await rename(copy, l.confDir);
+    assert.equal((await sup.waitForOutcome({ from })).outcome, 'applied');
+    assert.equal((await varz(l)).max_payload, 2000000);
+    await sup.waitForState('running.idle', { from });
+    from = sup.mark();
+    await writeFile(l.conf, basicConfig(l, 'max_payload: 3000000'));
+    assert.equal((await sup.waitForOutcome({ from })).outcome, 'applied', 'watching resumed');
+    assert.equal((await varz(l)).max_payload, 3000000);
+  });
+
+  it('when a watched directory is deleted and made again then a file written into it is acted on', async () => {
+    const { l, sup } = await startServerMode('dir-recreated');
+    await writeFile(path.join(l.credsDir, 'user.creds'), 'first');
+    let from = sup.mark();
+    assert.equal((await sup.waitForOutcome({ from })).cause, 'creds');
+    await sup.waitForState('running.idle', { from });
+    await rm(l.credsDir, { recursive: true });
+    await mkdir(l.credsDir);
+    from = sup.mark();
+    await writeFile(path.join(l.credsDir, 'user.creds'), 'second');
+    assert.equal((await sup.waitForOutcome({ from })).cause, 'creds');
+    await sup.waitForState('running.idle', { from });
+    from = sup.mark();
+    await writeFile(path.join(l.credsDir, 'user.creds'), 'third');
+    assert.equal((await sup.waitForOutcome({ from })).cause, 'creds', 'still watched');
   });
 
   it('when SIGHUP is sent to the supervisor then it runs a validated reload', async () => {
