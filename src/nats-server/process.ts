@@ -6,6 +6,10 @@ import type { ServerCommand, SupervisorEvent } from '../../machines/events.js';
 import type { Logger } from '../logger.js';
 import type { ServerLogBus } from './log.js';
 import type { Settings } from '../settings.js';
+import { groupMembers, signalGroup } from './process-group.js';
+
+/** How often a group that outlived its leader (a wrapper's nats-server) is looked at until it is gone. */
+const GROUP_POLL_MS = 100;
 
 export function serverArgs(settings: Pick<Settings, 'confPath' | 'monitorPort'>): string[] {
   const args = ['-c', settings.confPath];
@@ -33,6 +37,7 @@ export function createServerProcess({ settings, logger, bus }: Deps) {
     const sendBack = sendBackLoose as (event: SupervisorEvent) => void;
     const startedAt = Date.now();
     let exited = false;
+    let leaderExited = false;
     const child: ResultPromise = execa(settings.serverBin, serverArgs(settings), {
       cwd: settings.confDir,
       stdin: 'ignore',
@@ -47,23 +52,30 @@ export function createServerProcess({ settings, logger, bus }: Deps) {
     if (child.pid !== undefined) sendBack({ type: 'SERVER_SPAWNED', pid: child.pid, at: new Date(startedAt).toISOString() });
     forwardLines(child.stdout, bus, log);
     forwardLines(child.stderr, bus, log);
-    // 'exit', not execa's promise: a grandchild holding the pipes open must not hide the exit.
+    // 'exit', not execa's promise: a grandchild holding the pipes open must not hide the exit. A wrapper that
+    // did not exec nats-server may exit first: nats-server has not exited until its whole group has.
     child.once('exit', (code, signal) => {
-      exited = true;
-      sendBack({ type: 'SERVER_EXITED', code, signal, uptimeMs: Date.now() - startedAt });
+      leaderExited = true;
+      const report = (): void => {
+        if (child.pid !== undefined && groupMembers(child.pid).length > 0) return void setTimeout(report, GROUP_POLL_MS);
+        exited = true;
+        sendBack({ type: 'SERVER_EXITED', code, signal, uptimeMs: Date.now() - startedAt });
+      };
+      report();
     });
+    // A spawn that failed outright (no binary) sends no 'exit'.
     void child.then((result) => {
-      if (exited || !result.failed) return;
+      if (exited || leaderExited || !result.failed) return;
       exited = true;
       sendBack({ type: 'SERVER_EXITED', code: null, signal: null, uptimeMs: Date.now() - startedAt, error: result.shortMessage });
     });
     receive((command) => {
-      if (exited) return;
+      if (exited || child.pid === undefined) return;
       log.debug({ signal: command.signal }, 'signalling nats-server');
-      child.kill(command.signal);
+      signalGroup(child.pid, command.signal);
     });
     return () => {
-      if (!exited) child.kill('SIGTERM');
+      if (!exited && child.pid !== undefined) signalGroup(child.pid, 'SIGTERM');
     };
   });
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -7,6 +8,7 @@ import { natsConnect, roundTrip, varz } from '../support/nats.js';
 import { isAlive, natsServersUsing } from '../support/process-table.js';
 import { SupervisorProcess } from '../support/supervisor-process.js';
 import { perTestCleanup } from '../support/cleanup.js';
+import { inspectJson } from '../support/inspect.js';
 
 const cleanup = perTestCleanup();
 
@@ -103,6 +105,29 @@ describe('lifecycle', () => {
     assert.deepEqual(exit, { code: 0, signal: null });
     assert.ok(sup.lines.some((x) => x.server === true && /Server Exiting/.test(String(x.msg))));
     assert.deepEqual(natsServersUsing(l.root), []);
+  });
+
+  it('when NATS_SERVER_BIN is a wrapper that does not exec nats-server then reloads reach nats-server, the wrapper stays, and a stop leaves nothing behind', async () => {
+    const l = await layout('wrapper');
+    await writeFile(l.conf, basicConfig(l, 'max_payload: 1000000'));
+    const wrapper = `${l.root}/nats-wrapper.sh`;
+    const real = execFileSync('sh', ['-c', `command -v "${process.env.NATS_SERVER_BIN ?? 'nats-server'}"`]).toString().trim();
+    await writeFile(wrapper, `#!/bin/sh\n"${real}" "$@"\n`, { mode: 0o755 });
+    const sup = supervise(l, { NATS_SERVER_BIN: wrapper });
+    await sup.waitForState('running.idle');
+    const [server] = natsServersUsing(l.root);
+    const wrapperPid = (await inspectJson(l)).server.pid!;
+    assert.ok(server !== undefined && wrapperPid !== server, 'nats-server runs under the wrapper');
+    const from = sup.mark();
+    await writeFile(l.conf, basicConfig(l, 'max_payload: 2000000'));
+    assert.equal((await sup.waitForOutcome({ from })).outcome, 'applied');
+    assert.equal((await varz(l)).max_payload, 2000000);
+    assert.deepEqual(natsServersUsing(l.root), [server], 'the same nats-server');
+    assert.ok(isAlive(wrapperPid), 'the wrapper survived the SIGHUP');
+    const exit = await sup.stop('SIGTERM');
+    assert.deepEqual(exit, { code: 0, signal: null });
+    assert.ok(sup.lines.some((x) => x.server === true && /Server Exiting/.test(String(x.msg))), 'nats-server stopped gracefully');
+    assert.deepEqual(natsServersUsing(l.root), [], 'no orphan');
   });
 
   it('when nats-server ignores SIGTERM past the stop budget then it is killed and the exit code is 1', async () => {
