@@ -123,7 +123,8 @@ export const supervisorSetup = setup({
     recordReload: assign(({ context }, params: ReloadRecordParams) => ({
       lastReload: { at: params.at, causes: context.activeCauses, outcome: params.outcome, error: params.error },
       reloadCount: context.reloadCount + 1,
-      lastError: params.error ?? context.lastError,
+      // What a change applied in full clears: the server now runs what is mounted.
+      lastError: params.error ?? (params.outcome === 'applied' ? null : context.lastError),
     })),
     /** The outcome `restarted`, naming the refusal when a refused reload led to it. */
     recordRestartDone: assign(({ context }) => {
@@ -133,7 +134,7 @@ export const supervisorSetup = setup({
         reconcileDue: context.reconcileDue || context.activeCauses.includes('jwt'),
         lastReload: { at: null, causes: context.activeCauses, outcome: 'restarted' as const, error },
         reloadCount: context.reloadCount + 1,
-        lastError: error ?? context.lastError,
+        lastError: error,
         refusal: null,
       };
     }),

@@ -115,6 +115,14 @@ export class NoSupervisorError extends Error {
   readonly code = 'E_NO_SUPERVISOR';
 }
 
+function parseAnswer(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    throw new NoSupervisorError(`what answers on the control socket is not an iofog-nats supervisor (not a JSON line: ${JSON.stringify(line.slice(0, 80))})`);
+  }
+}
+
 /** Sends one command to the control socket and yields each JSON line of the answer. */
 export async function* ask(path: string, cmd: 'state' | 'follow'): AsyncGenerator<unknown> {
   const socket = connect(path);
@@ -126,7 +134,12 @@ export async function* ask(path: string, cmd: 'state' | 'follow'): AsyncGenerato
   });
   socket.write(JSON.stringify({ cmd }) + '\n');
   try {
-    for await (const line of createInterface({ input: socket })) yield JSON.parse(line);
+    for await (const line of createInterface({ input: socket })) yield parseAnswer(line);
+  } catch (err) {
+    // A supervisor that stopped, or a connection reset mid-answer: said in one line, not a stack trace.
+    if (err instanceof NoSupervisorError) throw err;
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new NoSupervisorError(`the connection to the iofog-nats supervisor on ${path} was lost (${code})`);
   } finally {
     socket.destroy();
   }

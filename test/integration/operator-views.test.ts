@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:net';
 import { stat, writeFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { basicConfig, makeLayout, removeLayout } from '../support/layout.js';
@@ -123,6 +125,27 @@ describe('inspect', () => {
     assert.equal(err.code, 1);
     assert.match(err.stderr, /no iofog-nats supervisor answers on .*control\.sock/);
   });
+
+  for (const [what, answer, expected] of [
+    // Closed with the command line unread: the client's next read is a reset (what a killed, suspended
+    // `inspect --follow` does to the supervisor, the other way round).
+    ['resets the connection', () => createServer({ pauseOnConnect: true }, (s) => setTimeout(() => s.destroy(), 100)), /connection to the iofog-nats supervisor on .* was lost \(ECONNRESET\)/],
+    ['answers a line that is not JSON', () => createServer((s) => s.once('data', () => s.end('hello\n'))), /not an iofog-nats supervisor \(not a JSON line: "hello"\)/],
+  ] as [string, () => Server, RegExp][]) {
+    it(`when what answers on the socket ${what} then inspect says so in one line and exits 1`, async () => {
+      const l = await makeLayout('inspect-reset');
+      cleanup.push(() => removeLayout(l));
+      const server = answer();
+      server.listen(l.env.NATS_CONTROL_SOCKET);
+      await once(server, 'listening');
+      cleanup.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+      const err = await inspect(l).then(() => null, (e: { code: number; stderr: string }) => e);
+      assert.ok(err);
+      assert.equal(err.code, 1);
+      assert.match(err.stderr, expected);
+      assert.equal(err.stderr.trim().split('\n').length, 1, `one line, no stack trace: ${err.stderr}`);
+    });
+  }
 });
 
 describe('status HTTP', () => {

@@ -111,6 +111,20 @@ describe('supervisor statechart: changes', () => {
     assert.equal(s.context.lastReload?.outcome, 'rejected');
   });
 
+  it('when a rejected change is followed by one that applies then the last error is cleared', async () => {
+    const h = await startedHarness();
+    h.world.valid = false;
+    h.send({ type: 'FS_CHANGED', cause: 'config', paths: [] });
+    h.clock.increment(100);
+    await h.until((s) => s.context.lastReload?.outcome === 'rejected');
+    assert.ok(h.actor.getSnapshot().context.lastError);
+    h.world.valid = true;
+    h.send({ type: 'FS_CHANGED', cause: 'config', paths: [] });
+    h.clock.increment(100);
+    const s = await h.until((s) => s.context.lastReload?.outcome === 'applied');
+    assert.equal(s.context.lastError, null);
+  });
+
   it('when nats-server never confirms then confirmTimeout records a rejection', async () => {
     const h = await startedHarness({ world: { reload: 'never' } });
     h.send({ type: 'FS_CHANGED', cause: 'config', paths: [] });
