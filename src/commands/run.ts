@@ -41,12 +41,20 @@ async function startStatusSurface(settings: Settings, status: StatusModel, logge
   }
 }
 
-/** Resolves once nats-server is first spawned, or the supervisor is done without ever spawning it. */
-function firstSpawn(actor: SupervisorActor): Promise<void> {
+/** nats-server not ready by then (crash-looping, hung): watching starts all the same. */
+const WATCH_AT_LATEST_MS = 5000;
+
+/** Resolves once nats-server is first ready, or the supervisor is done without it ever being ready. */
+function firstReady(actor: SupervisorActor): Promise<void> {
   return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      sub.unsubscribe();
+      resolve();
+    }, WATCH_AT_LATEST_MS);
     const sub = actor.subscribe({
       next: (s) => {
-        if (s.matches('starting') || s.status !== 'active') {
+        if (s.hasTag('serverReady') || s.status !== 'active') {
+          clearTimeout(timer);
           sub.unsubscribe();
           resolve();
         }
@@ -92,16 +100,12 @@ export async function run(settings: Settings): Promise<number> {
   const [control] = await Promise.all([startControlSocket(settings.controlSocket, status), watcher.snapshot()]);
   actor.start();
   const statusSurface = startStatusSurface(settings, status, logger);
-  // Subscribing costs time per directory: it runs while nats-server is validated and started. The look for
-  // changes made before the subscription reads every watched file again (thousands of JWTs add up): it
-  // waits until nats-server is spawned, whose own start keeps the other core busy for longer.
-  const spawned = firstSpawn(actor);
-  // Loading and subscribing the native watcher blocks the loop: a macrotask later, the chart's microtasks
-  // have spawned `nats-server -t` already, so the two overlap instead of the validation waiting.
-  const subscribed = new Promise((resolve) => setImmediate(resolve))
+  // Watching starts once nats-server is ready: the inotify probe (a node child), loading the native watcher
+  // and subscribing each directory all cost CPU that nats-server's own start would compete for. Nothing is
+  // missed meanwhile: the look after subscribing compares every watched file with the start's snapshot.
+  const subscribed = firstReady(actor)
     .then(() => watcher.subscribe())
     .then(() => logger.info({ watched: watcher.watchedPaths() }, 'watching'))
-    .then(() => spawned)
     .then(() => watcher.catchUp());
   let exitCode: number;
   try {

@@ -26,6 +26,8 @@ export interface Totals {
 export interface Observation { transition: Transition | null; reload: ReloadRecord | null; reconcile: ReconcileReport | null }
 
 const HISTORY_LIMIT = 50;
+/** 32 `inspect --follow` clients, 32 event streams, and the health and leaf watches. */
+export const MAX_TRANSITION_LISTENERS = 70;
 
 /**
  * What `inspect`, GET /state and /metrics show: the chart's facts plus the transitions seen from outside.
@@ -52,6 +54,9 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> {
 
   constructor(private readonly words: EventWordsOptions = { debounceMs: 100 }) {
     super();
+    // Every follower and event stream listens here; the surfaces cap those, so node's default of 10
+    // would only print a non-JSON warning to stderr.
+    this.setMaxListeners(MAX_TRANSITION_LISTENERS);
   }
 
   get state(): string {

@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import type { Snapshot } from './hash.js';
 import { WatchedSource, type RunningFrom, type SourceSpec } from './sources.js';
 import { SWAP_LINK, watchQuickly } from './quick-watch.js';
+import { inotifyProbe } from './inotify-probe.js';
 
 type FsChanged = Extract<SupervisorEvent, { type: 'FS_CHANGED' }>;
 
@@ -89,6 +90,8 @@ export class FileWatcher {
   private readonly scanning = new Map<WatchedSource, Promise<void>>();
   private readonly dirty = new Map<WatchedSource, boolean>();
   private stopped = false;
+  /** Whether native watching can start at all; asked once, before @parcel/watcher is first loaded. */
+  private native: Promise<boolean> | null = null;
 
   constructor(specs: SourceSpec[], private readonly emit: (e: FsChanged) => void, private readonly log: Logger) {
     this.sources = specs.map((s) => new WatchedSource(s));
@@ -182,10 +185,21 @@ export class FileWatcher {
     for (const root of wanted) if (!this.roots.has(root)) await this.subscribeRoot(root);
   }
 
+  private nativeWatching(): Promise<boolean> {
+    this.native ??= inotifyProbe().then((probe) => {
+      if (!probe.ok) {
+        this.log.warn({ reason: probe.reason }, 'no inotify instance can be created (fs.inotify.max_user_instances): watching by scanning every second');
+      }
+      return probe.ok;
+    });
+    return this.native;
+  }
+
   private async subscribeRoot(root: string): Promise<void> {
     if (this.stopped) return;
     if (!existsSync(root)) return this.awaitRoot(root);
     this.roots.set(root, { kind: 'subscribing' });
+    if (!(await this.nativeWatching())) return void (this.stopped || this.pollForever(root));
     try {
       // Loaded on first use, overlapping nats-server's first validation. Its JS is bundled; the native addon
       // it requires stays in node_modules.

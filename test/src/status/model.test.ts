@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { initialContext, type SupervisorContext } from '../../../machines/context.js';
 import type { ReloadRecord } from '../../../machines/outputs.js';
 import { supervisorMachine } from '../../../machines/supervisor.js';
-import { StatusModel } from '../../../src/status/model.js';
+import { MAX_TRANSITION_LISTENERS, StatusModel } from '../../../src/status/model.js';
 
 /** A snapshot of the real chart resting in `value`, with context changes. */
 function at(value: string | Record<string, string>, context: Partial<SupervisorContext> = {}) {
@@ -13,6 +13,17 @@ const ev = (type: string) => ({ type });
 const reload = (outcome: ReloadRecord['outcome'], at: string | null = null): ReloadRecord => ({ at, causes: ['config'], outcome, error: null });
 
 describe('the status model', () => {
+  it('when every surface has as many clients as it allows then node prints no MaxListenersExceededWarning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.name);
+    process.on('warning', onWarning);
+    const m = new StatusModel();
+    for (let i = 0; i < MAX_TRANSITION_LISTENERS; i++) m.on('transition', () => undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('warning', onWarning);
+    assert.deepEqual(warnings, []);
+  });
+
   it('when nats-server is up in a state then it reports ready, as the chart\'s serverReady tag says', () => {
     const m = new StatusModel();
     assert.equal(m.ready, false, 'nothing observed yet');
