@@ -10,6 +10,7 @@ import { createWaitReady } from './nats-server/readiness.js';
 import { createConfirmReload, createReloadBaseline } from './nats-server/reload-confirm.js';
 import { ServerLogBus } from './nats-server/log.js';
 import { createServerProcess } from './nats-server/process.js';
+import type { ServerConfig } from './config/server-config.js';
 import type { Settings } from './settings.js';
 import { createValidateConfig } from './nats-server/validate.js';
 import type { FileWatcher } from './watch/file-watcher.js';
@@ -17,6 +18,8 @@ import type { FileWatcher } from './watch/file-watcher.js';
 /** The one place the chart meets the real world: every effect and delay, provided from settings. */
 export interface SupervisorParts {
   settings: Settings;
+  /** NATS_CONF as parsed once per change: what the validation looks at before asking nats-server. */
+  config: ServerConfig;
   logger: Logger;
   watcher: FileWatcher;
   mirror: JwtMirror;
@@ -24,7 +27,7 @@ export interface SupervisorParts {
   inspect?: (event: InspectionEvent) => void;
 }
 
-export function provideSupervisor({ settings, logger, watcher, mirror, reconciler }: SupervisorParts, bus: ServerLogBus) {
+export function provideSupervisor({ settings, config, logger, watcher, mirror, reconciler }: SupervisorParts, bus: ServerLogBus) {
   return supervisorMachine.provide({
     actors: {
       configExists: fromPromise(async () => existsSync(settings.confPath)),
@@ -35,7 +38,7 @@ export function provideSupervisor({ settings, logger, watcher, mirror, reconcile
         onWritten: (account, sha, jwt) => reconciler.pushAsWritten(account, sha, jwt),
         onStartupRead: (hashes) => watcher.adoptBaseline('jwt', hashes),
       }),
-      validateConfig: createValidateConfig(settings),
+      validateConfig: createValidateConfig(settings, config),
       serverProcess: createServerProcess({ settings, logger, bus }),
       waitReady: createWaitReady(settings, bus),
       reloadBaseline: createReloadBaseline({ settings, bus }),

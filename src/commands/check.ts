@@ -17,9 +17,9 @@ export async function check(settings: Settings, out: (line: string) => void): Pr
     out(`config    ${settings.confPath}: MISSING (NATS_CONF)`);
     return EXIT.configInvalid;
   }
-  const validation = await validateConfig(settings);
-  out(`config    ${settings.confPath}: ${validation.valid ? 'valid' : `INVALID\n          ${validation.message}`}`);
   const config = new ServerConfig(settings.confPath);
+  const validation = await validateConfig(settings, config);
+  out(`config    ${settings.confPath}: ${validation.valid ? 'valid' : `INVALID\n          ${validation.message}`}`);
   for (const spec of sourcesFor(settings, config)) {
     const source = new WatchedSource(spec);
     await source.rescan();

@@ -83,7 +83,7 @@ export async function run(settings: Settings): Promise<number> {
     systemAccount: async () => (await serverFacts(settings, config)).systemAccount,
   });
   const reconciler = new Reconciler(settings, config, mirror, logger);
-  const { actor, bus } = createSupervisor({ settings, logger, watcher, mirror, reconciler, inspect: createTransitionLogger(logger, status) });
+  const { actor, bus } = createSupervisor({ settings, config, logger, watcher, mirror, reconciler, inspect: createTransitionLogger(logger, status) });
   const healthWatch = watchHealth(settings, status, bus);
   const leafWatch = watchLeafRemotes(settings, status, logger);
   send = (e) => actor.send(e);

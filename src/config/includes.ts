@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { readConfText } from './nats-conf.js';
 
 // `include ./accounts.conf`, `include "a b.conf"`, `include 'x.conf';` — nats-server resolves them
 // relative to the including file.
@@ -11,7 +11,13 @@ export async function configFiles(confPath: string): Promise<string[]> {
   const visit = async (file: string): Promise<void> => {
     if (seen.has(file)) return;
     seen.add(file);
-    const text = await readFile(file, 'utf8').catch(() => '');
+    const text = (() => {
+      try {
+        return readConfText(file);
+      } catch {
+        return '';
+      }
+    })();
     for (const m of text.matchAll(INCLUDE)) {
       const target = m[1] ?? m[2] ?? m[3];
       if (target) await visit(path.resolve(path.dirname(file), target));

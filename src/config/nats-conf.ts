@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
+import { readRegular } from '../util/read-file.js';
 
 /**
  * The nats-server configuration format, read the way nats-server reads it (conf/lex.go, conf/parse.go):
@@ -17,7 +18,35 @@ export class ConfError extends Error {
   }
 }
 
-interface ParseState { text: string; pos: number; file: string; env: Record<string, string | undefined>; includes: string[]; scopes: ConfMap[] }
+/**
+ * A config nats-server must not even be asked about: `nats-server -t` loops through an include cycle for
+ * seconds and gigabytes before it dumps its stack, and blocks for good on a FIFO.
+ */
+export class ConfHazard extends Error {
+  override readonly name = 'ConfHazard';
+}
+
+/** A config file's text, read without blocking: a FIFO or device is refused, never read. */
+export function readConfText(file: string): string {
+  const read = readRegular(file);
+  if (read?.kind === 'file') return read.bytes.toString('utf8');
+  const kind = (() => {
+    try {
+      const st = statSync(file);
+      return st.isDirectory() ? 'directory' : st.isFIFO() ? 'FIFO' : 'special';
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    }
+  })();
+  if (kind === 'FIFO' || kind === 'special') throw new ConfHazard(`${file} is a ${kind === 'FIFO' ? 'named pipe (FIFO)' : 'special file'}, not a regular file`);
+  throw new Error(kind === 'directory' ? `${file} is a directory, not a file` : `cannot read ${file} (${kind})`);
+}
+
+interface ParseState {
+  text: string; pos: number; file: string; env: Record<string, string | undefined>; includes: string[]; scopes: ConfMap[];
+  /** The files being read, outermost first: an include of one of them is a cycle. */
+  chain: string[];
+}
 
 const SIZES: Record<string, number> = { k: 1000, kb: 1024, ki: 1024, kib: 1024, m: 1000 ** 2, mb: 1024 ** 2, mi: 1024 ** 2, mib: 1024 ** 2, g: 1000 ** 3, gb: 1024 ** 3, gi: 1024 ** 3, gib: 1024 ** 3, t: 1000 ** 4, tb: 1024 ** 4 };
 
@@ -102,14 +131,18 @@ function include(s: ParseState, target: ConfMap): void {
   const rel = s.text[s.pos] === '"' || s.text[s.pos] === "'" ? quoted(s) : bare(s, /[\s;,}#]/);
   const file = path.resolve(path.dirname(s.file), rel);
   s.includes.push(file);
+  if (s.chain.includes(file)) {
+    throw new ConfHazard(`include cycle: ${[...s.chain.slice(s.chain.indexOf(file)), file].map((f) => path.basename(f)).join(' -> ')} (${s.file}:${lineOf(s)})`);
+  }
   const text = (() => {
     try {
-      return readFileSync(file, 'utf8');
-    } catch {
+      return readConfText(file);
+    } catch (err) {
+      if (err instanceof ConfHazard) throw err;
       return fail(s, `error opening include file '${rel}'`);
     }
   })();
-  const inner: ParseState = { ...s, text, pos: 0, file, scopes: s.scopes };
+  const inner: ParseState = { ...s, text, pos: 0, file, scopes: s.scopes, chain: [...s.chain, file] };
   Object.assign(target, body(inner, null));
 }
 
@@ -146,7 +179,7 @@ export interface ParsedConf { config: ConfMap; includes: string[] }
 /** Parses `file` (and what it includes). Throws ConfError with file and line for what it cannot read. */
 export function parseConfFile(file: string, env: Record<string, string | undefined> = process.env): ParsedConf {
   const abs = path.resolve(file);
-  const state: ParseState = { text: readFileSync(abs, 'utf8'), pos: 0, file: abs, env, includes: [], scopes: [] };
+  const state: ParseState = { text: readConfText(abs), pos: 0, file: abs, env, includes: [], scopes: [], chain: [abs] };
   return { config: body(state, null), includes: state.includes };
 }
 

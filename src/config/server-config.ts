@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { configFiles } from './includes.js';
-import { confGet, parseConfFile, type ConfMap } from './nats-conf.js';
+import { ConfHazard, confGet, parseConfFile, type ConfMap } from './nats-conf.js';
 import { durationMs } from './duration.js';
 import { tlsFilesIn } from './tls-files.js';
 
@@ -20,6 +20,8 @@ export interface ConfigFacts {
   lameDuck: { durationMs: number; graceMs: number };
   /** Why the config does not parse; then only `files` is known, from the include lines alone. */
   error: string | null;
+  /** Why nats-server must not even be asked to validate it (an include cycle, a FIFO); null when it may. */
+  hazard: string | null;
 }
 
 function factsOf(config: ConfMap, includes: string[], confPath: string): ConfigFacts {
@@ -36,6 +38,7 @@ function factsOf(config: ConfMap, includes: string[], confPath: string): ConfigF
       graceMs: durationMs(confGet(config, 'lame_duck_grace_period')) ?? LAME_DUCK_DEFAULTS.graceMs,
     },
     error: null,
+    hazard: null,
   };
 }
 
@@ -45,7 +48,10 @@ async function read(confPath: string, env: Record<string, string | undefined>): 
     return factsOf(config, includes, confPath);
   } catch (err) {
     // A config broken mid-edit still names its includes: they stay watched, so the fix is seen.
-    return { files: await configFiles(confPath), tlsFiles: [], storeDir: null, systemAccount: null, lameDuck: LAME_DUCK_DEFAULTS, error: String(err) };
+    return {
+      files: await configFiles(confPath), tlsFiles: [], storeDir: null, systemAccount: null, lameDuck: LAME_DUCK_DEFAULTS,
+      error: String(err), hazard: err instanceof ConfHazard ? err.message : null,
+    };
   }
 }
 

@@ -1,17 +1,27 @@
 import { execa } from 'execa';
 import { fromPromise } from 'xstate';
 import type { Validation } from '../../machines/outputs.js';
+import type { ServerConfig } from '../config/server-config.js';
 import type { Settings } from '../settings.js';
 
 const DIGEST = /\((sha256:[0-9a-f]{64})\)/;
 
+/** What a rejection keeps of nats-server's output: a Go stack dump is tens of kilobytes of noise. */
+const MAX_MESSAGE = 2000;
+
 /** nats-server prefixes its own messages with the program name; the operator needs the rest. */
 function cleanMessage(text: string): string {
-  return text.trim().replace(/^nats-server:\s*/gm, '');
+  const clean = text.trim().replace(/^nats-server:\s*/gm, '');
+  return clean.length <= MAX_MESSAGE ? clean : `${clean.slice(0, MAX_MESSAGE)} … (${clean.length - MAX_MESSAGE} more characters)`;
 }
 
-/** `nats-server -t -c NATS_CONF`: the server's own verdict, with the environment it will run with. */
-export async function validateConfig(settings: Settings, signal?: AbortSignal): Promise<Validation> {
+/**
+ * `nats-server -t -c NATS_CONF`: the server's own verdict, with the environment it will run with. A config
+ * nats-server cannot be asked about safely (an include cycle, a FIFO) is rejected without asking.
+ */
+export async function validateConfig(settings: Settings, config: ServerConfig, signal?: AbortSignal): Promise<Validation> {
+  const { hazard } = await config.facts();
+  if (hazard) return { valid: false, message: `not validated: ${hazard}`, at: new Date().toISOString() };
   const result = await execa(settings.serverBin, ['-t', '-c', settings.confPath], {
     cwd: settings.confDir,
     reject: false,
@@ -26,6 +36,6 @@ export async function validateConfig(settings: Settings, signal?: AbortSignal): 
   return { valid: false, message: `nats-server rejected ${settings.confPath}: ${reason}`, at };
 }
 
-export function createValidateConfig(settings: Settings) {
-  return fromPromise<Validation>(({ signal }) => validateConfig(settings, signal));
+export function createValidateConfig(settings: Settings, config: ServerConfig) {
+  return fromPromise<Validation>(({ signal }) => validateConfig(settings, config, signal));
 }

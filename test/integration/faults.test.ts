@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { perTestCleanup } from '../support/cleanup.js';
+import { inspectJson } from '../support/inspect.js';
 import { basicConfig, makeLayout, removeLayout } from '../support/layout.js';
 import { varz } from '../support/nats.js';
 import { SupervisorProcess } from '../support/supervisor-process.js';
@@ -55,4 +58,74 @@ describe('faults', () => {
       assert.ok(creds >= 2 && creds <= 5, `creds scanned ${creds} times in 3 s`);
       assert.deepEqual(await sup.stop(), { code: 0, signal: null });
     });
+
+  it('when an edit makes the includes a cycle then it is rejected without asking nats-server, briefly, and nats-server keeps serving', async () => {
+    const { l, sup } = await start('include-cycle', (l) => basicConfig(l, 'include a.conf'));
+    await writeFile(path.join(l.confDir, 'a.conf'), 'max_payload: 1000000\n');
+    await sup.waitForState('running.idle');
+    const pid = (await varz(l)).now;
+    const from = sup.mark();
+    const t0 = Date.now();
+    await writeFile(path.join(l.confDir, 'a.conf'), 'max_payload: 2000000\ninclude server.conf\n');
+    const outcome = await sup.waitForOutcome({ from });
+    assert.equal(outcome.outcome, 'rejected');
+    assert.match(String(outcome.error), /^not validated: include cycle: server\.conf -> a\.conf -> server\.conf/);
+    assert.ok(String(outcome.error).length < 500, 'a short reason, no stack dump');
+    assert.ok(Date.now() - t0 < 5000, 'nats-server -t did not spin through the cycle');
+    assert.ok(pid);
+    assert.equal((await varz(l)).max_payload, 1000000, 'still serving the old config');
+  });
+
+  it('when an include is replaced by a named pipe then nothing reads it: a reload is rejected naming it, the supervisor keeps answering, a fix is applied', async () => {
+    const { l, sup } = await start('include-fifo', (l) => basicConfig(l, 'include extra.conf'));
+    const extra = path.join(l.confDir, 'extra.conf');
+    await writeFile(extra, 'max_payload: 1000000\n');
+    await sup.waitForState('running.idle');
+    let from = sup.mark();
+    await rm(extra);
+    execFileSync('mkfifo', [extra]);
+    // Unreadable, the pipe is no change by itself (like a file missing for a moment); a reload asked for
+    // now must not hand nats-server a config it would block on.
+    sup.child.kill('SIGHUP');
+    const outcome = await sup.waitForOutcome({ from });
+    assert.equal(outcome.outcome, 'rejected');
+    assert.match(String(outcome.error), /extra\.conf is a named pipe \(FIFO\)/);
+    assert.equal((await inspectJson(l)).state, 'running.idle', 'the supervisor answers');
+    from = sup.mark();
+    await rm(extra);
+    await writeFile(extra, 'max_payload: 3000000\n');
+    assert.equal((await sup.waitForOutcome({ from })).outcome, 'applied');
+    assert.equal((await varz(l)).max_payload, 3000000);
+  });
+
+  it('when NATS_CONF is deleted then nothing is signalled and nats-server keeps serving; when it is back changed, it is applied', async () => {
+    const { l, sup } = await start('conf-deleted');
+    await sup.waitForState('running.idle');
+    await rm(l.conf);
+    // A marker write proves the watcher looked after the delete.
+    let from = sup.mark();
+    await writeFile(path.join(l.credsDir, 'marker.creds'), 'x');
+    await sup.waitForOutcome({ from });
+    assert.deepEqual(sup.outcomes(from).map((o) => o.cause), ['creds'], 'the delete itself is no change');
+    assert.equal((await varz(l)).max_payload, 1000000);
+    await sup.waitForState('running.idle', { from });
+    from = sup.mark();
+    await writeFile(l.conf, basicConfig(l, 'max_payload: 2000000'));
+    assert.equal((await sup.waitForOutcome({ from })).outcome, 'applied');
+    assert.equal((await varz(l)).max_payload, 2000000);
+  });
+
+  it('when NATS_CONF is replaced by a directory then the change is rejected with nats-server\'s reason and nats-server keeps serving', async () => {
+    const { l, sup } = await start('conf-dir');
+    await sup.waitForState('running.idle');
+    const from = sup.mark();
+    await rm(l.conf);
+    await mkdir(l.conf);
+    await writeFile(path.join(l.credsDir, 'marker.creds'), 'x');
+    const outcome = await sup.waitForOutcome({ from });
+    assert.ok(['rejected', 'applied'].includes(String(outcome.outcome)));
+    assert.equal((await varz(l)).max_payload, 1000000, 'still serving the old config');
+    assert.equal(sup.hasExited, false);
+  });
 });
+

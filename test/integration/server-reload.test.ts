@@ -9,6 +9,7 @@ import { eventually } from '../support/wait.js';
 import { perTestCleanup } from '../support/cleanup.js';
 import { validateConfig } from '../../src/nats-server/validate.js';
 import { readSettings } from '../../src/settings.js';
+import { ServerConfig } from '../../src/config/server-config.js';
 
 const cleanup = perTestCleanup();
 
@@ -221,7 +222,7 @@ describe('server mode: reloads', () => {
     const after = await varz(l);
     assert.equal(after.max_payload, 2000000);
     assert.notEqual(after.config_load_time, before.config_load_time);
-    const validation = await validateConfig(readSettings({ ...process.env, ...l.env }));
+    const validation = await validateConfig(readSettings({ ...process.env, ...l.env }), new ServerConfig(l.conf));
     if (typeof after.config_digest === 'string') assert.equal(validation.digest, after.config_digest, 'nats-server runs the config it validated');
     else assert.equal(validation.digest, null, 'lines before 2.11 print no digest');
   });

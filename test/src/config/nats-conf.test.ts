@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { confGet, ConfError, parseConfFile } from '../../../src/config/nats-conf.js';
+import { confGet, ConfError, ConfHazard, parseConfFile } from '../../../src/config/nats-conf.js';
 
 const dirs: string[] = [];
 after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
@@ -99,4 +100,27 @@ leafnodes { HUB: "nats://hub:7422", remotes = [ { url: $HUB } ] }
       await assert.rejects(parse(text), (err: unknown) => err instanceof ConfError && message.test(err.message) && /server\.conf:\d+/.test(err.message));
     });
   }
+
+  it('when includes form a cycle then it is a hazard naming the cycle, not a stack overflow', async () => {
+    await assert.rejects(parse('include a.conf\n', { 'a.conf': 'include b.conf\n', 'b.conf': 'port: 1\ninclude a.conf\n' }),
+      (err: unknown) => err instanceof ConfHazard && /include cycle: a\.conf -> b\.conf -> a\.conf \(.*b\.conf:2\)/.test(err.message));
+  });
+
+  it('when a file includes itself then that is a cycle too', async () => {
+    await assert.rejects(parse('port: 1\ninclude server.conf\n'), (err: unknown) => err instanceof ConfHazard && /server\.conf -> server\.conf/.test(err.message));
+  });
+
+  it('when an include is a named pipe then it is refused without being read (a read would block for good)', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'iofog-nats-conf-'));
+    dirs.push(dir);
+    execFileSync('mkfifo', [path.join(dir, 'pipe.conf')]);
+    await writeFile(path.join(dir, 'server.conf'), 'include pipe.conf\n');
+    assert.throws(() => parseConfFile(path.join(dir, 'server.conf')), (err: unknown) => err instanceof ConfHazard && /pipe\.conf is a named pipe \(FIFO\)/.test(err.message));
+  });
+
+  it('when the same file is included twice, not in a cycle, then both are read', async () => {
+    const { config } = await parse('a { include x.conf }\nb { include x.conf }\n', { 'x.conf': 'v: 1\n' });
+    assert.deepEqual(config, { a: { v: 1 }, b: { v: 1 } });
+  });
 });
+
