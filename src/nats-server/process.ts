@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import type { ServerLogBus } from './log.js';
 import type { Settings } from '../settings.js';
 import { groupMembers, signalGroup } from './process-group.js';
+import { describeSpawnFailure, spawnBlocker } from '../util/spawn-failure.js';
 
 /** How often a group that outlived its leader (a wrapper's nats-server) is looked at until it is gone. */
 const GROUP_POLL_MS = 100;
@@ -38,16 +39,29 @@ export function createServerProcess({ settings, logger, bus }: Deps) {
     const startedAt = Date.now();
     let exited = false;
     let leaderExited = false;
-    const child: ResultPromise = execa(settings.serverBin, serverArgs(settings), {
-      cwd: settings.confDir,
-      stdin: 'ignore',
-      buffer: false,
-      reject: false,
-      // The chart owns the stop timeout (stopping → killing); execa's own escalation stays off.
-      forceKillAfterDelay: false,
-      // Its own process group: a Ctrl-C on a terminal reaches only the supervisor, which then stops it gracefully.
-      detached: true,
-    });
+    const blocked = spawnBlocker();
+    if (blocked) {
+      // Like an exit at once: the chart backs off and tries again.
+      sendBack({ type: 'SERVER_EXITED', code: null, signal: null, uptimeMs: 0, error: `nats-server could not be started: ${blocked}` });
+      return () => undefined;
+    }
+    let child: ResultPromise;
+    try {
+      child = execa(settings.serverBin, serverArgs(settings), {
+        cwd: settings.confDir,
+        stdin: 'ignore',
+        buffer: false,
+        reject: false,
+        // The chart owns the stop timeout (stopping → killing); execa's own escalation stays off.
+        forceKillAfterDelay: false,
+        // Its own process group: a Ctrl-C on a terminal reaches only the supervisor, which then stops it gracefully.
+        detached: true,
+      });
+    } catch (err) {
+      // Out of file descriptors, say: like an exit at once, so the chart backs off and tries again.
+      sendBack({ type: 'SERVER_EXITED', code: null, signal: null, uptimeMs: 0, error: `nats-server could not be started: ${describeSpawnFailure(err)}` });
+      return () => undefined;
+    }
     const log = logger.child({ pid: child.pid });
     if (child.pid !== undefined) sendBack({ type: 'SERVER_SPAWNED', pid: child.pid, at: new Date(startedAt).toISOString() });
     forwardLines(child.stdout, bus, log);

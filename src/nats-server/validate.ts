@@ -2,6 +2,7 @@ import { execa } from 'execa';
 import { fromPromise } from 'xstate';
 import type { Validation } from '../../machines/outputs.js';
 import type { ServerConfig } from '../config/server-config.js';
+import { describeSpawnFailure, spawnBlocker } from '../util/spawn-failure.js';
 import type { Settings } from '../settings.js';
 
 const DIGEST = /\((sha256:[0-9a-f]{64})\)/;
@@ -22,13 +23,20 @@ function cleanMessage(text: string): string {
 export async function validateConfig(settings: Settings, config: ServerConfig, signal?: AbortSignal): Promise<Validation> {
   const { hazard } = await config.facts();
   if (hazard) return { valid: false, message: `not validated: ${hazard}`, at: new Date().toISOString() };
-  const result = await execa(settings.serverBin, ['-t', '-c', settings.confPath], {
-    cwd: settings.confDir,
-    reject: false,
-    stdin: 'ignore',
-    timeout: 30_000,
-    ...(signal ? { cancelSignal: signal } : {}),
-  });
+  const blocked = spawnBlocker();
+  if (blocked) return { valid: false, message: `could not run ${settings.serverBin} -t: ${blocked}`, at: new Date().toISOString() };
+  let result;
+  try {
+    result = await execa(settings.serverBin, ['-t', '-c', settings.confPath], {
+      cwd: settings.confDir,
+      reject: false,
+      stdin: 'ignore',
+      timeout: 30_000,
+      ...(signal ? { cancelSignal: signal } : {}),
+    });
+  } catch (err) {
+    return { valid: false, message: `could not run ${settings.serverBin} -t: ${describeSpawnFailure(err)}`, at: new Date().toISOString() };
+  }
   const at = new Date().toISOString();
   const output = cleanMessage(`${result.stderr}\n${result.stdout}`);
   if (result.exitCode === 0) return { valid: true, message: output || 'configuration is valid', at, digest: DIGEST.exec(output)?.[1] ?? null };

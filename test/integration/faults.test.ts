@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -126,6 +126,29 @@ describe('faults', () => {
     assert.ok(['rejected', 'applied'].includes(String(outcome.outcome)));
     assert.equal((await varz(l)).max_payload, 1000000, 'still serving the old config');
     assert.equal(sup.hasExited, false);
+  });
+
+  it('when the supervisor is out of file descriptors then a change is rejected naming it, nats-server keeps serving, and the next change after is applied', async () => {
+    const { l, sup } = await start('emfile');
+    await sup.waitForState('running.idle');
+    await sup.waitForLog('watching', (x) => x.msg === 'watching');
+    const open = readdirSync(`/proc/${sup.pid}/fd`).length;
+    const [soft, hard] = /Max open files\s+(\d+)\s+(\d+)/.exec(readFileSync(`/proc/${sup.pid}/limits`, 'utf8'))!.slice(1);
+    // No descriptor left for the pipes of `nats-server -t`.
+    execFileSync('prlimit', ['--pid', String(sup.pid), `--nofile=${open}:${hard}`]);
+    let from = sup.mark();
+    await writeFile(l.conf, basicConfig(l, 'max_payload: 2000000'));
+    const outcome = await sup.waitForOutcome({ from });
+    assert.equal(outcome.outcome, 'rejected');
+    assert.match(String(outcome.error), /EMFILE/);
+    assert.equal((await varz(l)).max_payload, 1000000, 'nats-server serves on, untouched');
+    assert.equal(sup.hasExited, false);
+    execFileSync('prlimit', ['--pid', String(sup.pid), `--nofile=${soft}:${hard}`]);
+    await sup.waitForState('running.idle', { from });
+    from = sup.mark();
+    await writeFile(l.conf, basicConfig(l, 'max_payload: 3000000'));
+    assert.equal((await sup.waitForOutcome({ from })).outcome, 'applied');
+    assert.equal((await varz(l)).max_payload, 3000000);
   });
 });
 
