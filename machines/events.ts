@@ -12,7 +12,9 @@ export type SupervisorEvent =
   | { type: 'SERVER_SPAWNED'; pid: number; at: string }
   | { type: 'SERVER_EXITED'; code: number | null; signal: string | null; uptimeMs: number; error?: string }
   /** `failure`: the supervisor itself failed; nats-server is stopped gracefully all the same, then exit 1. */
-  | { type: 'SHUTDOWN'; signal: string; failure?: string };
+  | { type: 'SHUTDOWN'; signal: string; failure?: string }
+  /** The chart's own, after a delay: a JWT mirror that failed is owed again. */
+  | { type: 'RETRY_MIRROR' };
 
 /** What the machine tells the running nats-server process actor. */
 export type ServerCommand = { type: 'SIGNAL'; signal: ServerSignal };

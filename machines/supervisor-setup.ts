@@ -30,6 +30,7 @@ function describeExit(event: ServerExit): string {
 function causeOf(event: SupervisorEvent): Cause[] {
   if (event.type === 'FS_CHANGED') return [event.cause];
   if (event.type === 'RELOAD_REQUESTED') return ['signal'];
+  if (event.type === 'RETRY_MIRROR') return ['jwt'];
   return [];
 }
 
@@ -71,6 +72,7 @@ export const supervisorSetup = setup({
   },
   delays: {
     configPoll: DEFAULT_DELAYS.configPoll,
+    mirrorRetry: DEFAULT_DELAYS.mirrorRetry,
     configWait: DEFAULT_DELAYS.configWait,
     debounce: DEFAULT_DELAYS.debounce,
     stopTimeout: DEFAULT_DELAYS.stopTimeout,
@@ -139,6 +141,11 @@ export const supervisorSetup = setup({
       };
     }),
     finishAction: assign({ activeCauses: [] }),
+    /** One retry pending at a time: a second failure before it fires replaces it. */
+    scheduleMirrorRetry: enqueueActions(({ enqueue }) => {
+      enqueue.cancel('mirrorRetry');
+      enqueue.raise({ type: 'RETRY_MIRROR' }, { id: 'mirrorRetry', delay: 'mirrorRetry' });
+    }),
     /** Provided from src/: nats-server reads the mounted files now; it runs them once it is ready. */
     noteSpawn: enqueueActions(() => undefined),
     /** Provided from src/: what nats-server runs now (drift is what is mounted against this). */

@@ -7,10 +7,10 @@ import { supervisorSetup } from './supervisor-setup.js';
 
 type ErrorEventArgs = { event: { type: string; error?: unknown } };
 
-const mirrorFailed = {
-  type: 'setError',
-  params: ({ event }: ErrorEventArgs) => ({ message: `JWT mirror failed: ${String(event.error)}` }),
-} as const;
+const mirrorFailed = [
+  { type: 'setError', params: ({ event }: ErrorEventArgs) => ({ message: `JWT mirror failed: ${String(event.error)}` }) },
+  'scheduleMirrorRetry',
+] as const;
 
 /** An effect of the reload failed outright: nothing was applied. */
 const rejectedOnError = {
@@ -37,6 +37,7 @@ export const supervisorMachine = supervisorSetup.createMachine({
   on: {
     FS_CHANGED: { actions: 'addCauses' },
     RELOAD_REQUESTED: { actions: 'addCauses' },
+    RETRY_MIRROR: { actions: 'addCauses' },
     FORWARD_SIGNAL: { actions: 'forwardSignal' },
     SHUTDOWN: { target: '.stopping', actions: 'recordShutdown' },
     // Wherever nats-server runs and its exit was not asked for (stopping and restarting expect it).
@@ -154,7 +155,7 @@ export const supervisorMachine = supervisorSetup.createMachine({
         src: 'syncJwt', id: 'syncJwt',
         input: { reason: 'change', pushAsWritten: true },
         onDone: { target: 'reconciling' },
-        onError: { target: 'running', actions: [mirrorFailed, 'finishAction'] },
+        onError: { target: 'running', actions: [...mirrorFailed, 'finishAction'] },
       },
     },
     applying: {

@@ -16,4 +16,6 @@ export const DEFAULT_DELAYS = {
   stopTimeout: 25_000,
   confirmTimeout: 10_000,
   readyTimeout: 120_000,
+  /** A mirror that failed (a full disk, say) is tried again after this, until it works. */
+  mirrorRetry: 5000,
 } as const;

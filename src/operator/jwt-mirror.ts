@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { JwtSyncReport } from '../../machines/outputs.js';
@@ -30,11 +30,19 @@ const WRITE_SLICE_WITH_LISTENER = 32;
 
 let tempSeq = 0;
 
-/** Writes through a temp file in the same directory and a rename: nats-server never reads half a JWT. */
+/**
+ * Writes through a temp file in the same directory and a rename: nats-server never reads half a JWT. A
+ * write that fails (a full disk) leaves no temp file behind and the old file as it was.
+ */
 function writeAtomically(file: string, text: string): void {
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${++tempSeq}.tmp`);
-  writeFileSync(temp, text, { mode: 0o644 });
-  renameSync(temp, file);
+  try {
+    writeFileSync(temp, text, { mode: 0o644 });
+    renameSync(temp, file);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw err;
+  }
 }
 
 function listJwts(dir: string): string[] {

@@ -6,6 +6,8 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { perTestCleanup } from '../support/cleanup.js';
 import { inspectJson } from '../support/inspect.js';
+import { OperatorWorld, putInMount } from '../support/operator.js';
+import { eventually } from '../support/wait.js';
 import { basicConfig, makeLayout, removeLayout } from '../support/layout.js';
 import { varz } from '../support/nats.js';
 import { SupervisorProcess } from '../support/supervisor-process.js';
@@ -30,6 +32,8 @@ const canLimitInotify = ((): boolean => {
     return false;
   }
 })();
+
+const canMount = process.getuid?.() === 0;
 
 describe('faults', () => {
   it('when no inotify instance can be created then watching falls back to scanning, one scan a second per source, and changes are applied',
@@ -150,5 +154,30 @@ describe('faults', () => {
     assert.equal((await sup.waitForOutcome({ from })).outcome, 'applied');
     assert.equal((await varz(l)).max_payload, 3000000);
   });
+
+  it('when the resolver dir\'s disk is full during a mirror then no temp file is left, JWTs stay behind, and the mirror is retried until space returns',
+    { skip: canMount ? false : 'needs root to mount a small tmpfs (CI has it)' }, async () => {
+      const w = await OperatorWorld.create();
+      const accounts = await Promise.all(Array.from({ length: 12 }, (_, i) => w.account(`A${i}`)));
+      const { l, sup } = await start('disk-full');
+      await sup.waitForState('running.idle');
+      await sup.waitForLog('watching', (x) => x.msg === 'watching');
+      // The resolver dir on a 64 KiB tmpfs, all but one block of it taken.
+      await mkdir(l.jwtDir, { recursive: true });
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', l.jwtDir]);
+      cleanup.push(() => execFileSync('umount', ['-l', l.jwtDir]));
+      const filler = path.join(l.jwtDir, 'filler');
+      execFileSync('sh', ['-c', `dd if=/dev/zero of=${filler} bs=4k count=15 2>/dev/null || true`]);
+      const from = sup.mark();
+      await putInMount(l, ...accounts);
+      await sup.waitForLog('the mirror failing', (x) => /JWT mirror failed: .*ENOSPC/.test(String(x.msg)), { from });
+      assert.deepEqual(readdirSync(l.jwtDir).filter((f) => f.endsWith('.tmp')), [], 'no temp file left');
+      for (const f of readdirSync(l.jwtDir).filter((f) => f.endsWith('.jwt'))) assert.ok(readFileSync(path.join(l.jwtDir, f), 'utf8').startsWith('ey'), `${f} whole`);
+      assert.equal((await inspectJson(l)).drift.causes.find((c) => c.cause === 'jwt')?.inStep, false, 'the JWTs are behind');
+      await rm(filler);
+      await sup.waitForLog('a retry that works', (x) => x.msg === 'reconcile finished', { from, timeoutMs: 20_000 });
+      assert.deepEqual(readdirSync(l.jwtDir).filter((f) => f.endsWith('.jwt')).sort(), accounts.map((a) => `${a.key}.jwt`).sort());
+      await eventually('in step again', async () => (await inspectJson(l)).drift.causes.find((c) => c.cause === 'jwt')?.inStep === true);
+    });
 });
 

@@ -54,6 +54,7 @@ const EXTERNAL: SupervisorEvent[] = [
   { type: 'SERVER_SPAWNED', pid: 7, at: AT },
   { type: 'SERVER_EXITED', code: 1, signal: null, uptimeMs: 5 },
   { type: 'SHUTDOWN', signal: 'SIGTERM' },
+  { type: 'RETRY_MIRROR' },
 ];
 
 /** External events plus, for the invokes and delays active in `s`, their done/error/after events. */

@@ -19,6 +19,8 @@ export interface FakeWorld {
   unchanged: Cause[];
   /** The fake nats-server exits by itself when it gets a stop signal. */
   exitsOnStopSignal: boolean;
+  /** The JWT mirror fails (a full disk, say). */
+  mirrorFails: boolean;
 }
 
 /** What the fake effects saw, in order: the property test checks its invariants against this. */
@@ -52,7 +54,7 @@ export function stateString(s: Snapshot): string {
 
 export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; world?: Partial<FakeWorld> } = {}): Harness {
   const clock = new SimulatedClock();
-  const world: FakeWorld = { configExists: true, valid: true, reload: 'applied', readyHeld: false, exitsOnStopSignal: false, unchanged: [], ...opts.world };
+  const world: FakeWorld = { configExists: true, valid: true, reload: 'applied', readyHeld: false, exitsOnStopSignal: false, unchanged: [], mirrorFails: false, ...opts.world };
   let sendBack: ((e: SupervisorEvent) => void) | null = null;
   let readyWaiters: (() => void)[] = [];
   let pid = 1000;
@@ -70,6 +72,7 @@ export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; wor
       checkChanges: fromPromise(async ({ input }: { input: { causes: Cause[] } }) => input.causes.filter((c) => !world.unchanged.includes(c))),
       syncJwt: fromPromise(async ({ input }) => {
         h.syncs.push(input.pushAsWritten ? `${input.reason}, pushing as written` : input.reason);
+        if (world.mirrorFails) throw new Error('ENOSPC: no space left on device');
         return { copied: [], removed: [], skipped: [] };
       }),
       validateConfig: fromPromise(async (): Promise<Validation> => {

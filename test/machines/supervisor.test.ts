@@ -125,6 +125,28 @@ describe('supervisor statechart: changes', () => {
     assert.equal(s.context.lastError, null);
   });
 
+  it('when the JWT mirror fails then it is tried again every 5 s until it works', async () => {
+    const h = await startedHarness();
+    h.world.mirrorFails = true;
+    h.send({ type: 'FS_CHANGED', cause: 'jwt', paths: [] });
+    h.clock.increment(100);
+    await h.until((s) => /JWT mirror failed: .*ENOSPC/.test(s.context.lastError ?? '') && s.matches({ running: 'idle' }));
+    const tries = h.syncs.length;
+    h.clock.increment(5000);
+    await h.until((s) => s.matches({ running: 'settling' }), 'the retry owed');
+    h.clock.increment(100);
+    await h.until(() => h.syncs.length > tries, 'a second try');
+    h.world.mirrorFails = false;
+    h.clock.increment(100);
+    await h.until((s) => s.matches({ running: 'idle' }));
+    h.clock.increment(5000);
+    h.clock.increment(100);
+    await h.until((s) => s.matches({ running: 'idle' }) && h.syncs.length === tries + 2, 'the third try, which works');
+    const after = h.syncs.length;
+    h.clock.increment(20_000);
+    assert.equal(h.syncs.length, after, 'no more tries once it worked');
+  });
+
   it('when nats-server never confirms then confirmTimeout records a rejection', async () => {
     const h = await startedHarness({ world: { reload: 'never' } });
     h.send({ type: 'FS_CHANGED', cause: 'config', paths: [] });

@@ -14,7 +14,7 @@ const options = (mode: Mode) => ({
   events: (s: Snapshot) => eventsFor(s) as never[],
   serializeState: (s: Snapshot) => serializeForGraph(s),
   serializeEvent: (e: AnyEvent) => JSON.stringify(e),
-  limit: 50_000,
+  limit: 200_000,
 });
 
 interface Step { from: Snapshot; event: AnyEvent; microsteps: Snapshot[] }
