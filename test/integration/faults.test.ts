@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { perTestCleanup } from '../support/cleanup.js';
@@ -10,6 +12,8 @@ import { OperatorWorld, putInMount } from '../support/operator.js';
 import { eventually } from '../support/wait.js';
 import { basicConfig, makeLayout, removeLayout } from '../support/layout.js';
 import { varz } from '../support/nats.js';
+import { freePort } from '../support/ports.js';
+import { natsServersUsing } from '../support/process-table.js';
 import { SupervisorProcess } from '../support/supervisor-process.js';
 
 // Faults with a defined outcome (README: "Faults"), each against the real nats-server.
@@ -179,5 +183,69 @@ describe('faults', () => {
       assert.deepEqual(readdirSync(l.jwtDir).filter((f) => f.endsWith('.jwt')).sort(), accounts.map((a) => `${a.key}.jwt`).sort());
       await eventually('in step again', async () => (await inspectJson(l)).drift.causes.find((c) => c.cause === 'jwt')?.inStep === true);
     });
+
+  it('when nats-server hangs (SIGSTOP) then a reload gives up in time, /healthz stops saying healthy, and once it runs again the next change is applied', async () => {
+    const statusPort = await freePort();
+    const { l, sup } = await start('hung', undefined, { NATS_STATUS_ADDR: `127.0.0.1:${statusPort}` });
+    await sup.waitForState('running.idle');
+    const [server] = natsServersUsing(l.root);
+    process.kill(server!, 'SIGSTOP');
+    cleanup.push(() => { try { process.kill(server!, 'SIGCONT'); } catch { /* gone */ } });
+    let from = sup.mark();
+    await writeFile(l.conf, basicConfig(l, 'max_payload: 2000000'));
+    const outcome = await sup.waitForOutcome({ from, timeoutMs: 20_000 });
+    assert.equal(outcome.outcome, 'rejected');
+    assert.match(String(outcome.error), /did not confirm the reload in time/);
+    await eventually('/healthz says unhealthy', async () => (await fetch(`http://127.0.0.1:${statusPort}/healthz`)).status === 503, 10_000);
+    assert.equal(sup.hasExited, false);
+    process.kill(server!, 'SIGCONT');
+    await sup.waitForState('running.idle', { from });
+    from = sup.mark();
+    await writeFile(l.conf, basicConfig(l, 'max_payload: 3000000'));
+    assert.equal((await sup.waitForOutcome({ from })).outcome, 'applied');
+    assert.equal((await varz(l)).max_payload, 3000000);
+    assert.deepEqual(natsServersUsing(l.root), [server], 'the same process throughout');
+  });
+
+  it('when the binary disappears while running then changes are rejected naming it, a crash backs off until it is back, then it serves again', async () => {
+    const l0 = await makeLayout('bin-gone-bin');
+    cleanup.push(() => removeLayout(l0));
+    const bin = path.join(l0.root, 'nats-server');
+    await copyFile(execFileSync('sh', ['-c', `command -v "${process.env.NATS_SERVER_BIN ?? 'nats-server'}"`]).toString().trim(), bin);
+    await chmod(bin, 0o755);
+    const { l, sup } = await start('bin-gone', undefined, { NATS_SERVER_BIN: bin });
+    await sup.waitForState('running.idle');
+    await rename(bin, `${bin}.away`);
+    let from = sup.mark();
+    await writeFile(l.conf, basicConfig(l, 'max_payload: 2000000'));
+    const outcome = await sup.waitForOutcome({ from });
+    assert.equal(outcome.outcome, 'rejected');
+    assert.match(String(outcome.error), /ENOENT|not found|no such file/i);
+    assert.equal((await varz(l)).max_payload, 1000000, 'still serving');
+    from = sup.mark();
+    for (const pid of natsServersUsing(l.root)) process.kill(pid, 'SIGKILL');
+    await sup.waitForState('backingOff', { from });
+    await sup.waitForState('backingOff', { from: sup.mark() });
+    assert.equal(sup.hasExited, false);
+    await rename(`${bin}.away`, bin);
+    await sup.waitForState('running.idle', { from, timeoutMs: 20_000 });
+    assert.equal((await varz(l)).max_payload, 2000000, 'the new start read the edited config');
+  });
+
+  it('when another process holds the client port at start then nats-server backs off and starts once the port is free', async () => {
+    const l = await makeLayout('port-taken');
+    cleanup.push(() => removeLayout(l));
+    await writeFile(l.conf, basicConfig(l, 'max_payload: 1000000'));
+    const squatter = createServer();
+    squatter.listen(l.clientPort, '127.0.0.1');
+    await once(squatter, 'listening');
+    const sup = SupervisorProcess.start(l);
+    cleanup.push(() => sup.dispose());
+    await sup.waitForState('backingOff', { timeoutMs: 20_000 });
+    assert.ok(sup.lines.some((x) => x.server === true && /address already in use/i.test(String(x.msg))), 'nats-server said why');
+    await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    await sup.waitForState('running.idle', { timeoutMs: 30_000 });
+    assert.equal((await varz(l)).max_payload, 1000000);
+  });
 });
 
