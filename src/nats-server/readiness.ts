@@ -7,6 +7,8 @@ import type { ServerLogBus } from './log.js';
 import type { Settings } from '../settings.js';
 
 const PROBE_INTERVAL_MS = 20;
+/** One probe's deadline: whatever holds the port may accept and never answer (a hung server, a squatter). */
+const PROBE_DEADLINE_MS = 2000;
 const READY_LINE = /Server is ready/;
 
 function clientPortOpen(host: string, port: number, signal: AbortSignal): Promise<boolean> {
@@ -28,13 +30,20 @@ const reachable = (host: string | undefined): string => (!host || host === '0.0.
  * then) and the client port it reports accepts (JetStream has started: it may take seconds, e.g. looking up
  * an account whose data is on disk but whose JWT is gone). With monitoring off: NATS_CLIENT_URL accepts.
  */
-async function probeOnce(settings: Pick<Settings, 'monitorPort' | 'clientUrl'>, signal: AbortSignal): Promise<boolean> {
-  if (settings.monitorPort > 0) {
-    const varz = await clientListen(settings.monitorPort, signal);
-    return varz !== null && clientPortOpen(reachable(varz.host), varz.port, signal);
+async function probeOnce(settings: Pick<Settings, 'monitorPort' | 'clientUrl'>, outer: AbortSignal): Promise<boolean> {
+  const signal = AbortSignal.any([outer, AbortSignal.timeout(PROBE_DEADLINE_MS)]);
+  try {
+    if (settings.monitorPort > 0) {
+      const varz = await clientListen(settings.monitorPort, signal);
+      return varz !== null && (await clientPortOpen(reachable(varz.host), varz.port, signal));
+    }
+    const { hostname, port } = new URL(settings.clientUrl);
+    return await clientPortOpen(hostname, Number(port || 4222), signal);
+  } catch (err) {
+    // Past its deadline a probe is a "not yet"; only the chart's own abort ends the wait.
+    if (outer.aborted) throw err;
+    return false;
   }
-  const { hostname, port } = new URL(settings.clientUrl);
-  return clientPortOpen(hostname, Number(port || 4222), signal);
 }
 
 /** Sleeps between probes, cut short when nats-server logs that it is ready. */

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { chmod, copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { perTestCleanup } from '../support/cleanup.js';
@@ -244,6 +244,40 @@ describe('faults', () => {
     await sup.waitForState('backingOff', { timeoutMs: 20_000 });
     assert.ok(sup.lines.some((x) => x.server === true && /address already in use/i.test(String(x.msg))), 'nats-server said why');
     await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    await sup.waitForState('running.idle', { timeoutMs: 30_000 });
+    assert.equal((await varz(l)).max_payload, 1000000);
+  });
+
+  it('when an edit includes a file that does not exist then it is rejected with nats-server\'s reason, and creating the file applies it', async () => {
+    const { l, sup } = await start('missing-include');
+    await sup.waitForState('running.idle');
+    let from = sup.mark();
+    await writeFile(l.conf, basicConfig(l, 'include later.conf'));
+    const outcome = await sup.waitForOutcome({ from });
+    assert.equal(outcome.outcome, 'rejected');
+    assert.match(String(outcome.error), /later\.conf/);
+    await sup.waitForState('running.idle', { from });
+    from = sup.mark();
+    await writeFile(path.join(l.confDir, 'later.conf'), 'max_payload: 2000000\n');
+    assert.equal((await sup.waitForOutcome({ from })).outcome, 'applied', 'the include is watched before it exists');
+    assert.equal((await varz(l)).max_payload, 2000000);
+  });
+
+  it('when another process holds the monitoring port at start then nats-server backs off and starts once it is free', async () => {
+    const l = await makeLayout('monitor-taken');
+    cleanup.push(() => removeLayout(l));
+    await writeFile(l.conf, basicConfig(l, 'max_payload: 1000000'));
+    // It accepts and never answers, like a hung process would.
+    const held = new Set<Socket>();
+    const squatter = createServer((s) => held.add(s));
+    squatter.listen(l.monitorPort, '0.0.0.0');
+    await once(squatter, 'listening');
+    const sup = SupervisorProcess.start(l);
+    cleanup.push(() => sup.dispose());
+    await sup.waitForState('backingOff', { timeoutMs: 20_000 });
+    // The connections it accepted stay open and silent until the test ends.
+    squatter.close();
+    cleanup.push(() => held.forEach((s) => s.destroy()));
     await sup.waitForState('running.idle', { timeoutMs: 30_000 });
     assert.equal((await varz(l)).max_payload, 1000000);
   });
