@@ -147,6 +147,10 @@ async function main(): Promise<void> {
     const crashes = sup.lines.filter((x) => x.state === 'backingOff' && typeof x.event === 'string').length;
     console.log(`changes made: ${[...done].map(([k, n]) => `${k} ${n}`).join(', ')} in ${((settled - t0) / 1000).toFixed(0)} s`);
     console.log(`outcomes: ${[...outcomes].map(([k, n]) => `${k} ${n}`).join(', ')}; crashes seen: ${crashes}`);
+    const why = new Map<string, number>();
+    for (const x of sup.lines) if (x.level === 40 && typeof x.error === 'string' && /exited|started/.test(x.error)) why.set(x.error, (why.get(x.error) ?? 0) + 1);
+    const serverErrors = sup.lines.filter((x) => x.server === true && Number(x.level) >= 50).map((x) => String(x.msg).slice(0, 120));
+    console.log(`crashes: ${[...why].map(([k, n]) => `${n}x ${k}`).join('; ')}; nats-server errors: ${[...new Set(serverErrors)].slice(0, 5).join(' | ')}`);
     console.log(`JetStream: ${acked} acked, ${stored} stored, lost ${Math.max(0, acked - stored)} (publishes not acked: ${failed})`);
     const growth = (from: number): string => `${(((end.rss - from) / from) * 100).toFixed(1)} %`;
     console.log(`supervisor RSS: ${start.rss.toFixed(1)} MB at start, ${warm.rss.toFixed(1)} MB after ${WARM_UP * 100} % of the changes, ${end.rss.toFixed(1)} MB at the end (${growth(warm.rss)} after warm-up, ${growth(start.rss)} in all)`);

@@ -188,7 +188,7 @@ export class FileWatcher {
   private nativeWatching(): Promise<boolean> {
     this.native ??= inotifyProbe().then((probe) => {
       if (!probe.ok) {
-        this.log.warn({ reason: probe.reason }, 'no inotify instance can be created (fs.inotify.max_user_instances): watching by scanning every second');
+        this.log.warn({ reason: probe.reason }, 'inotify is not available (fs.inotify.max_user_instances or max_user_watches reached): watching by scanning every second');
       }
       return probe.ok;
     });

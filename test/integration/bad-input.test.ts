@@ -67,7 +67,7 @@ describe('bad input', () => {
     cleanup.push(() => sup.dispose());
     await sup.waitForState('running.idle');
     assert.ok(sup.lines.some((x) => /NATS_SSL_DIR is deprecated/.test(String(x.msg))));
-    const watching = sup.lines.find((x) => x.msg === 'watching');
+    const watching = await sup.waitForLog('watching', (x) => x.msg === 'watching');
     assert.match(JSON.stringify(watching), new RegExp(`"tls","roots":\\["${l.tlsDir}"\\]`));
   });
 });

@@ -40,32 +40,35 @@ const canLimitInotify = ((): boolean => {
 const canMount = process.getuid?.() === 0;
 
 describe('faults', () => {
-  it('when no inotify instance can be created then watching falls back to scanning, one scan a second per source, and changes are applied',
-    { skip: canLimitInotify ? false : 'needs root and a writable /proc/sys (CI has both)' }, async () => {
-      const limit = readFileSync(INSTANCES, 'utf8');
-      // Instances already open stay; no new one can be made, by this supervisor or anyone, until restored.
-      writeFileSync(INSTANCES, '0');
-      const restore = (): void => writeFileSync(INSTANCES, limit);
-      cleanup.push(restore);
-      const { l, sup } = await start('no-inotify');
-      try {
-        await sup.waitForLog('the fallback named', (x) => /no inotify instance can be created/.test(String(x.msg)), { timeoutMs: 20_000 });
-        await sup.waitForLog('watching', (x) => x.msg === 'watching');
-      } finally {
-        restore();
-      }
-      await sup.waitForState('running.idle');
-      const from = sup.mark();
-      await writeFile(l.conf, basicConfig(l, 'max_payload: 2000000'));
-      assert.equal((await sup.waitForOutcome({ from })).outcome, 'applied');
-      assert.equal((await varz(l)).max_payload, 2000000);
-      // Scanners must not multiply: over 3 s, each source is scanned about three times.
-      const window = sup.mark();
-      await new Promise((resolve) => setTimeout(resolve, 3000));
-      const creds = sup.lines.slice(window).filter((x) => x.msg === 'rescanned' && x.cause === 'creds').length;
-      assert.ok(creds >= 2 && creds <= 5, `creds scanned ${creds} times in 3 s`);
-      assert.deepEqual(await sup.stop(), { code: 0, signal: null });
-    });
+  for (const limit of ['max_user_instances', 'max_user_watches']) {
+    it(`when inotify's ${limit} is reached then watching falls back to scanning, one scan a second per source, and changes are applied`,
+      { skip: canLimitInotify ? false : 'needs root and a writable /proc/sys (CI has both)' }, async () => {
+        const file = `/proc/sys/fs/inotify/${limit}`;
+        const before = readFileSync(file, 'utf8');
+        // What is open stays; nothing new can be made, by this supervisor or anyone, until restored.
+        writeFileSync(file, '0');
+        const restore = (): void => writeFileSync(file, before);
+        cleanup.push(restore);
+        const { l, sup } = await start('no-inotify');
+        try {
+          await sup.waitForLog('the fallback named', (x) => /inotify is not available/.test(String(x.msg)), { timeoutMs: 20_000 });
+          await sup.waitForLog('watching', (x) => x.msg === 'watching');
+        } finally {
+          restore();
+        }
+        await sup.waitForState('running.idle');
+        const from = sup.mark();
+        await writeFile(l.conf, basicConfig(l, 'max_payload: 2000000'));
+        assert.equal((await sup.waitForOutcome({ from })).outcome, 'applied');
+        assert.equal((await varz(l)).max_payload, 2000000);
+        // Scanners must not multiply: over 3 s, each source is scanned about three times.
+        const window = sup.mark();
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+        const creds = sup.lines.slice(window).filter((x) => x.msg === 'rescanned' && x.cause === 'creds').length;
+        assert.ok(creds >= 2 && creds <= 5, `creds scanned ${creds} times in 3 s`);
+        assert.deepEqual(await sup.stop(), { code: 0, signal: null });
+      });
+  }
 
   it('when an edit makes the includes a cycle then it is rejected without asking nats-server, briefly, and nats-server keeps serving', async () => {
     const { l, sup } = await start('include-cycle', (l) => basicConfig(l, 'include a.conf'));
