@@ -35,6 +35,8 @@ describe('the live statechart page in a real browser', () => {
     const sup = SupervisorProcess.start(l, { NATS_STATUS_ADDR: `127.0.0.1:${port}` });
     cleanup.push(() => removeLayout(l), () => sup.dispose());
     await sup.waitForState('running.idle');
+    // Watching starts once nats-server is ready: an edit before that is caught up with, and may take two actions.
+    await sup.waitForLog('watching', (x) => x.msg === 'watching');
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const errors: string[] = [];
