@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { toPromise } from 'xstate';
 import type { SupervisorEvent } from '../../machines/events.js';
 import { startControlSocket } from '../status/control-socket.js';
@@ -40,6 +41,9 @@ async function startStatusSurface(settings: Settings, status: StatusModel, logge
     return [];
   }
 }
+
+/** How long after nats-server is first ready watching starts: its own start is done by then. */
+const WATCH_AFTER_READY_MS = 300;
 
 /** nats-server not ready by then (crash-looping, hung): watching starts all the same. */
 const WATCH_AT_LATEST_MS = 5000;
@@ -100,10 +104,12 @@ export async function run(settings: Settings): Promise<number> {
   const [control] = await Promise.all([startControlSocket(settings.controlSocket, status), watcher.snapshot()]);
   actor.start();
   const statusSurface = startStatusSurface(settings, status, logger);
-  // Watching starts once nats-server is ready: the inotify probe (a node child), loading the native watcher
-  // and subscribing each directory all cost CPU that nats-server's own start would compete for. Nothing is
-  // missed meanwhile: the look after subscribing compares every watched file with the start's snapshot.
+  // Watching starts a moment after nats-server is ready: the inotify probe (a node child), loading the native
+  // watcher and subscribing each directory all cost CPU that nats-server's own start (JetStream comes up
+  // after it answers) would compete for. Nothing is missed meanwhile: the look after subscribing compares
+  // every watched file with the start's snapshot.
   const subscribed = firstReady(actor)
+    .then(() => sleep(WATCH_AFTER_READY_MS))
     .then(() => watcher.subscribe())
     .then(() => logger.info({ watched: watcher.watchedPaths() }, 'watching'))
     .then(() => watcher.catchUp());

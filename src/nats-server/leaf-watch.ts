@@ -89,7 +89,9 @@ export function watchLeafRemotes(settings: Pick<Settings, 'monitorPort'>, status
     } else if (!wasReady || reload !== lastReload) {
       changedAt = now();
       convergedReported = false;
-      void ask();
+      // A leaf connection takes a redial to come up: the first look waits for one, and stays out of the
+      // way of a nats-server that has only just started.
+      schedule(CONVERGING_EVERY_MS);
     }
     wasReady = ready;
     lastReload = reload;
