@@ -20,6 +20,16 @@ const SHUTDOWN_SIGNAL = { term: 'SIGTERM', 'lame-duck': 'SIGUSR2' } as const sat
 export type RunningParams = { from: 'atSpawn' | 'taken'; causes: Cause[] };
 
 type ReloadRecordParams = { outcome: ReloadOutcomeKind; at: string | null; error: string | null };
+
+/** How every action's outcome is kept: the record, the count, and the last error it leaves. */
+function outcomeRecord(context: SupervisorContext, params: ReloadRecordParams): Pick<SupervisorContext, 'lastReload' | 'reloadCount' | 'lastError'> {
+  return {
+    lastReload: { at: params.at, causes: context.activeCauses, outcome: params.outcome, error: params.error },
+    reloadCount: context.reloadCount + 1,
+    // What applied in full clears it (a restart reads everything afresh): the server runs what is mounted.
+    lastError: params.error ?? (params.outcome === 'applied' || params.outcome === 'restarted' ? null : context.lastError),
+  };
+}
 type ServerExit = Extract<SupervisorEvent, { type: 'SERVER_EXITED' }>;
 
 function describeExit(event: ServerExit): string {
@@ -122,21 +132,14 @@ export const supervisorSetup = setup({
         lastError: describeExit(event),
       };
     }),
-    recordReload: assign(({ context }, params: ReloadRecordParams) => ({
-      lastReload: { at: params.at, causes: context.activeCauses, outcome: params.outcome, error: params.error },
-      reloadCount: context.reloadCount + 1,
-      // What a change applied in full clears: the server now runs what is mounted.
-      lastError: params.error ?? (params.outcome === 'applied' ? null : context.lastError),
-    })),
+    recordReload: assign(({ context }, params: ReloadRecordParams) => outcomeRecord(context, params)),
     /** The outcome `restarted`, naming the refusal when a refused reload led to it. */
     recordRestartDone: assign(({ context }) => {
       const error = context.refusal && `nats-server refused the reload (${context.refusal}); restarted`;
       return {
+        ...outcomeRecord(context, { at: null, outcome: 'restarted', error }),
         server: { ...context.server, restarts: context.server.restarts + 1 },
         reconcileDue: context.reconcileDue || context.activeCauses.includes('jwt'),
-        lastReload: { at: null, causes: context.activeCauses, outcome: 'restarted' as const, error },
-        reloadCount: context.reloadCount + 1,
-        lastError: error,
         refusal: null,
       };
     }),

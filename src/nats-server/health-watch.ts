@@ -1,11 +1,10 @@
 import type { Settings } from '../settings.js';
 import type { StatusModel } from '../status/model.js';
-import type { ServerLogBus } from './log.js';
+import { isReadyLine, type ServerLogBus } from './log.js';
 import { fetchVarz, health } from './monitor.js';
 
 const HEALTHY_EVERY_MS = 5000;
 const UNHEALTHY_EVERY_MS = 1000;
-const READY_LINE = /Server is ready/;
 const ASK_TIMEOUT_MS = 2000;
 
 /**
@@ -51,7 +50,7 @@ export function watchHealth(settings: Pick<Settings, 'monitorPort'>, status: Sta
     }
   };
   const onLine = (line: { message: string }): void => {
-    if (READY_LINE.test(line.message)) void ask();
+    if (isReadyLine(line)) void ask();
   };
   status.on('transition', onTransition);
   bus.on('line', onLine);

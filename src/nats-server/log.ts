@@ -8,6 +8,9 @@ const LEVELS: Record<string, PinoLevel> = {
 
 export interface ServerLine { seq: number; level: PinoLevel; message: string; raw: string }
 
+/** What nats-server logs once it has started (JetStream included): worth looking at it again then. */
+export const isReadyLine = (line: { message: string }): boolean => /Server is ready/.test(line.message);
+
 // "[123] 2026/11/22 20:59:41.086955 [INF] Reloaded server configuration" — pid and time are optional
 // (logtime: false, syslog-style output), so only the level tag anchors the parse.
 const LINE = /\[(TRC|DBG|INF|WRN|ERR|FTL)\]\s?(.*)$/;

@@ -3,13 +3,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fromPromise } from 'xstate';
 import type { Ready } from '../../machines/outputs.js';
 import { clientListen } from './monitor.js';
-import type { ServerLogBus } from './log.js';
+import { isReadyLine, type ServerLogBus } from './log.js';
 import type { Settings } from '../settings.js';
 
 const PROBE_INTERVAL_MS = 20;
 /** One probe's deadline: whatever holds the port may accept and never answer (a hung server, a squatter). */
 const PROBE_DEADLINE_MS = 2000;
-const READY_LINE = /Server is ready/;
 
 function clientPortOpen(host: string, port: number, signal: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
@@ -54,7 +53,7 @@ function nextProbe(bus: ServerLogBus, afterSeq: number, signal: AbortSignal): Pr
   const quiet = () => undefined;
   return Promise.race([
     sleep(PROBE_INTERVAL_MS, undefined, { signal: inner.signal }).catch(quiet),
-    bus.waitFor(afterSeq, (l) => READY_LINE.test(l.message), inner.signal).catch(quiet),
+    bus.waitFor(afterSeq, isReadyLine, inner.signal).catch(quiet),
   ]).finally(() => {
     inner.abort();
     signal.removeEventListener('abort', stop);
