@@ -21,6 +21,8 @@ function cleanMessage(text: string): string {
  * nats-server cannot be asked about safely (an include cycle, a FIFO) is rejected without asking.
  */
 export async function validateConfig(settings: Settings, config: ServerConfig, signal?: AbortSignal): Promise<Validation> {
+  // Read again: what the watcher last parsed may be older than what nats-server -t would open now.
+  config.invalidate();
   const { hazard } = await config.facts();
   if (hazard) return { valid: false, message: `not validated: ${hazard}`, at: new Date().toISOString() };
   const blocked = spawnBlocker();
