@@ -45,8 +45,8 @@ export class WatchedSource {
   private running: Snapshot = new Map();
   /** The contents when nats-server was last spawned: it reads them then, and runs them once ready. */
   private spawned: Snapshot | null = null;
-  /** Since when the mounted contents differ from what runs (ms since the epoch); null while in step. */
-  private behindSince: number | null = null;
+  /** The mounted paths that differ from what runs, and since when (ms since the epoch; null in step). */
+  private behind: { paths: string[]; since: number | null } = { paths: [], since: null };
   private files: string[] = [];
   private awaitingBaseline = false;
 
@@ -92,13 +92,13 @@ export class WatchedSource {
 
   /** The mounted paths that differ from what runs, and since when; empty while in step. */
   drift(): { paths: string[]; since: number | null } {
-    return { paths: changedPaths(this.running, this.snapshot), since: this.behindSince };
+    return this.behind;
   }
 
+  // Kept up to date where either side moves, so asking (every transition, every client) costs nothing.
   private updateDrift(now: number): void {
-    const behind = changedPaths(this.running, this.snapshot).length > 0;
-    if (!behind) this.behindSince = null;
-    else this.behindSince ??= now;
+    const paths = changedPaths(this.running, this.snapshot);
+    this.behind = { paths, since: paths.length === 0 ? null : this.behind.since ?? now };
   }
 
   appliedSnapshot(): Snapshot {
@@ -110,7 +110,7 @@ export class WatchedSource {
     await this.rescan();
     this.applied = this.snapshot;
     this.running = this.snapshot;
-    this.behindSince = null;
+    this.behind = { paths: [], since: null };
   }
 
   /**
