@@ -30,6 +30,7 @@ export function watchLeafRemotes(settings: Pick<Settings, 'monitorPort'>, status
   let lastReload: unknown = null;
   let timer: NodeJS.Timeout | null = null;
   let asking = false;
+  let configured: { account: string; urls: string[] }[] | null = null;
 
   const schedule = (ms: number): void => {
     if (timer) clearTimeout(timer);
@@ -66,9 +67,13 @@ export function watchLeafRemotes(settings: Pick<Settings, 'monitorPort'>, status
     asking = true;
     try {
       const signal = AbortSignal.timeout(ASK_TIMEOUT_MS);
-      const [varz, leafz] = await Promise.all([fetchVarz(settings.monitorPort, signal), fetchLeafz(settings.monitorPort, signal)]);
+      // The configured remotes change only with a reload or a start: /varz is read once per change.
+      const [remotes, leafz] = await Promise.all([
+        configured ?? fetchVarz(settings.monitorPort, signal).then(configuredRemotes),
+        fetchLeafz(settings.monitorPort, signal),
+      ]);
       if (!status.ready) return;
-      const remotes = configuredRemotes(varz);
+      configured = remotes;
       observe(matchRemotes(remotes, solicitedConnections(leafz)), now());
       // Without remotes there is nothing to converge until the next reload or start brings some.
       if (remotes.length > 0) schedule(status.leaf?.converged ? CONVERGED_EVERY_MS : CONVERGING_EVERY_MS);
@@ -89,6 +94,7 @@ export function watchLeafRemotes(settings: Pick<Settings, 'monitorPort'>, status
     } else if (!wasReady || reload !== lastReload) {
       changedAt = now();
       convergedReported = false;
+      configured = null;
       // A leaf connection takes a redial to come up: the first look waits for one, and stays out of the
       // way of a nats-server that has only just started.
       schedule(CONVERGING_EVERY_MS);
