@@ -134,7 +134,9 @@ describe('faults', () => {
     await mkdir(l.conf);
     await writeFile(path.join(l.credsDir, 'marker.creds'), 'x');
     const outcome = await sup.waitForOutcome({ from });
-    assert.ok(['rejected', 'applied'].includes(String(outcome.outcome)));
+    // The directory itself is no change (not a regular file); the next change is validated and refused.
+    assert.equal(outcome.outcome, 'rejected');
+    assert.match(String(outcome.error), /server\.conf: is a directory/);
     assert.equal((await varz(l)).max_payload, 1000000, 'still serving the old config');
     assert.equal(sup.hasExited, false);
   });
