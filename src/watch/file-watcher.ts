@@ -59,7 +59,8 @@ async function close(w: RootWatch): Promise<void> {
       return; // subscribeRoot sees `stopped` when it returns and unsubscribes
     case 'native':
       w.quick?.close();
-      await w.sub.unsubscribe();
+      // A directory that is gone took its inotify watch with it: removing that watch fails, and need not work.
+      await w.sub.unsubscribe().catch(() => undefined);
       return;
     case 'polling':
       if (w.timer) clearTimeout(w.timer);
@@ -209,7 +210,7 @@ export class FileWatcher {
       if (this.stopped) return void (await sub.unsubscribe());
       const identity = identityOf(root);
       const quick = watchQuickly(root, () => this.singleFilesIn(root), (swap) => {
-        if (this.replaced(root)) void this.rootLost(root);
+        if (this.replaced(root)) this.watchAfresh(root);
         else void this.rescanSources(root, swap);
       });
       this.roots.set(root, { kind: 'native', sub, quick, identity });
@@ -246,6 +247,11 @@ export class FileWatcher {
   private replaced(root: string): boolean {
     const w = this.roots.get(root);
     return w?.kind === 'native' && identityOf(root) !== w.identity;
+  }
+
+  // Nothing the file system does may reach the process-wide handler, which would stop nats-server.
+  private watchAfresh(root: string): void {
+    this.rootLost(root).catch((err: unknown) => this.log.warn({ root, err: String(err) }, 'watching a replaced directory afresh failed; it is looked at again on its next event'));
   }
 
   private async rootLost(root: string): Promise<void> {
@@ -287,7 +293,7 @@ export class FileWatcher {
     if (err) this.log.warn({ root, err: err.message }, 'file watcher reported an error');
     // The directory itself went (removed, or replaced by a rename): its inotify watch went with it, and a
     // directory made in its place would never be seen. Watch it afresh, and look at what is there now.
-    else if (this.replaced(root) || events.some((e) => e.path === root && e.type === 'delete')) void this.rootLost(root);
+    else if (this.replaced(root) || events.some((e) => e.path === root && e.type === 'delete')) this.watchAfresh(root);
     // A swap the quick watch already reported costs no second scan of every file.
     else if (events.every((e) => isKubernetesStaging(root, e) || (this.hasQuickWatch(root) && path.basename(e.path) === SWAP_LINK))) return;
     void this.rescanSources(root, isAtomicSwap(events));
