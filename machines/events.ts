@@ -14,7 +14,9 @@ export type SupervisorEvent =
   /** `failure`: the supervisor itself failed; nats-server is stopped gracefully all the same, then exit 1. */
   | { type: 'SHUTDOWN'; signal: string; failure?: string }
   /** The chart's own, after a delay: a JWT mirror that failed is owed again. */
-  | { type: 'RETRY_MIRROR' };
+  | { type: 'RETRY_MIRROR' }
+  /** The chart's own, after a delay: a change nats-server could not be asked about is owed again. */
+  | { type: 'RETRY_APPLY'; causes: Cause[] };
 
 /** What the machine tells the running nats-server process actor. */
 export type ServerCommand = { type: 'SIGNAL'; signal: ServerSignal };

@@ -7,6 +7,8 @@ export interface Validation {
   at: string;
   /** The config's sha256 as nats-server 2.11+ prints it (`sha256:…`); it reports the same in /varz once loaded. */
   digest?: string | null;
+  /** Nothing was judged: nats-server could not be asked (out of file descriptors). The change is tried again. */
+  deferred?: boolean;
 }
 
 export interface ReloadBaseline { logSeq: number; configLoadTime: string | null }

@@ -41,6 +41,7 @@ function causeOf(event: SupervisorEvent): Cause[] {
   if (event.type === 'FS_CHANGED') return [event.cause];
   if (event.type === 'RELOAD_REQUESTED') return ['signal'];
   if (event.type === 'RETRY_MIRROR') return ['jwt'];
+  if (event.type === 'RETRY_APPLY') return event.causes;
   return [];
 }
 
@@ -68,6 +69,7 @@ export const supervisorSetup = setup({
   guards: {
     configFound: (_, params: { found: boolean }) => params.found,
     configValid: (_, params: { validation: Validation }) => params.validation.valid,
+    validationDeferred: (_, params: { validation: Validation }) => params.validation.deferred === true,
     changesRemain: (_, params: { causes: Cause[] }) => params.causes.length > 0,
     hasPendingCauses: ({ context }) => context.pendingCauses.length > 0,
     isImmediate: ({ event }) => event.type === 'FS_CHANGED' && event.immediate === true,
@@ -83,6 +85,7 @@ export const supervisorSetup = setup({
   delays: {
     configPoll: DEFAULT_DELAYS.configPoll,
     mirrorRetry: DEFAULT_DELAYS.mirrorRetry,
+    applyRetry: DEFAULT_DELAYS.applyRetry,
     configWait: DEFAULT_DELAYS.configWait,
     debounce: DEFAULT_DELAYS.debounce,
     stopTimeout: DEFAULT_DELAYS.stopTimeout,
@@ -148,6 +151,10 @@ export const supervisorSetup = setup({
     scheduleMirrorRetry: enqueueActions(({ enqueue }) => {
       enqueue.cancel('mirrorRetry');
       enqueue.raise({ type: 'RETRY_MIRROR' }, { id: 'mirrorRetry', delay: 'mirrorRetry' });
+    }),
+    scheduleApplyRetry: enqueueActions(({ enqueue, context }) => {
+      enqueue.cancel('applyRetry');
+      enqueue.raise({ type: 'RETRY_APPLY', causes: context.activeCauses }, { id: 'applyRetry', delay: 'applyRetry' });
     }),
     /** Provided from src/: nats-server reads the mounted files now; it runs them once it is ready. */
     noteSpawn: enqueueActions(() => undefined),

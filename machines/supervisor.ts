@@ -1,6 +1,7 @@
 import { assign, not } from 'xstate';
 import { initialContext } from './context.js';
 import { EXIT } from './exit-codes.js';
+import type { Validation } from './outputs.js';
 import { supervisorSetup } from './supervisor-setup.js';
 
 /** The supervisor statechart (design: shared/design/statechart.md). Pure: every effect is provided from src/. */
@@ -17,6 +18,8 @@ const rejectedOnError = {
   type: 'recordReload',
   params: ({ event }: ErrorEventArgs) => ({ outcome: 'rejected' as const, at: null, error: String(event.error) }),
 } as const;
+
+const rejectedBy = (validation: Validation) => ({ outcome: 'rejected' as const, at: validation.at, error: validation.message });
 
 const runsWhatItRead = { type: 'noteRunning' as const, params: { from: 'atSpawn' as const, causes: [] } };
 
@@ -38,6 +41,7 @@ export const supervisorMachine = supervisorSetup.createMachine({
     FS_CHANGED: { actions: 'addCauses' },
     RELOAD_REQUESTED: { actions: 'addCauses' },
     RETRY_MIRROR: { actions: 'addCauses' },
+    RETRY_APPLY: { actions: 'addCauses' },
     FORWARD_SIGNAL: { actions: 'forwardSignal' },
     SHUTDOWN: { target: '.stopping', actions: 'recordShutdown' },
     // Wherever nats-server runs and its exit was not asked for (stopping and restarting expect it).
@@ -182,9 +186,11 @@ export const supervisorMachine = supervisorSetup.createMachine({
                 actions: assign({ validatedDigest: ({ event }) => event.output.digest ?? null }),
               },
               {
+                guard: { type: 'validationDeferred', params: ({ event }) => ({ validation: event.output }) },
                 target: '#supervisor.concluding',
-                actions: { type: 'recordReload', params: ({ event }) => ({ outcome: 'rejected', at: event.output.at, error: event.output.message }) },
+                actions: [{ type: 'recordReload', params: ({ event }) => rejectedBy(event.output) }, 'scheduleApplyRetry'],
               },
+              { target: '#supervisor.concluding', actions: { type: 'recordReload', params: ({ event }) => rejectedBy(event.output) } },
             ],
             onError: { target: '#supervisor.concluding', actions: rejectedOnError },
           },

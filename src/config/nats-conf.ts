@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { readRegular } from '../util/read-file.js';
+import { OutOfFileDescriptors, readRegular } from '../util/read-file.js';
 
 /**
  * The nats-server configuration format, read the way nats-server reads it (conf/lex.go, conf/parse.go):
@@ -138,7 +138,7 @@ function include(s: ParseState, target: ConfMap): void {
     try {
       return readConfText(file);
     } catch (err) {
-      if (err instanceof ConfHazard) throw err;
+      if (err instanceof ConfHazard || err instanceof OutOfFileDescriptors) throw err;
       return fail(s, `error opening include file '${rel}'`);
     }
   })();

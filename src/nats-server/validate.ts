@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import { fromPromise } from 'xstate';
 import type { Validation } from '../../machines/outputs.js';
 import type { ServerConfig } from '../config/server-config.js';
-import { describeSpawnFailure, spawnBlocker } from '../util/spawn-failure.js';
+import { spawnBlocker } from '../util/spawn-failure.js';
 import type { Settings } from '../settings.js';
 
 const DIGEST = /\((sha256:[0-9a-f]{64})\)/;
@@ -16,6 +16,11 @@ function cleanMessage(text: string): string {
   return clean.length <= MAX_MESSAGE ? clean : `${clean.slice(0, MAX_MESSAGE)} … (${clean.length - MAX_MESSAGE} more characters)`;
 }
 
+/** nats-server could not be run: no verdict on the config. Out of file descriptors, the change is tried again. */
+function notAsked(settings: Settings, blocker: string | null, reason = blocker ?? ''): Validation {
+  return { valid: false, message: `could not run ${settings.serverBin} -t: ${reason}`, at: new Date().toISOString(), deferred: blocker !== null };
+}
+
 /**
  * `nats-server -t -c NATS_CONF`: the server's own verdict, with the environment it will run with. A config
  * nats-server cannot be asked about safely (an include cycle, a FIFO) is rejected without asking.
@@ -26,7 +31,7 @@ export async function validateConfig(settings: Settings, config: ServerConfig, s
   const { hazard } = await config.facts();
   if (hazard) return { valid: false, message: `not validated: ${hazard}`, at: new Date().toISOString() };
   const blocked = spawnBlocker();
-  if (blocked) return { valid: false, message: `could not run ${settings.serverBin} -t: ${blocked}`, at: new Date().toISOString() };
+  if (blocked) return notAsked(settings, blocked);
   let result;
   try {
     result = await execa(settings.serverBin, ['-t', '-c', settings.confPath], {
@@ -37,7 +42,8 @@ export async function validateConfig(settings: Settings, config: ServerConfig, s
       ...(signal ? { cancelSignal: signal } : {}),
     });
   } catch (err) {
-    return { valid: false, message: `could not run ${settings.serverBin} -t: ${describeSpawnFailure(err)}`, at: new Date().toISOString() };
+    const blocker = spawnBlocker();
+    return notAsked(settings, blocker, blocker ?? (err instanceof Error ? err.message : String(err)));
   }
   const at = new Date().toISOString();
   const output = cleanMessage(`${result.stderr}\n${result.stdout}`);

@@ -1,9 +1,9 @@
-import { lstatSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { JwtSyncReport } from '../../machines/outputs.js';
 import { mapSliced } from '../util/concurrency.js';
-import { readRegular } from '../util/read-file.js';
+import { listNames, readRegular } from '../util/read-file.js';
 import { sha256, type Snapshot } from '../watch/hash.js';
 import { accountClaims, isAccountPublicKey, isJwtFileName } from './account-jwt.js';
 import { LinkResolver } from './link-resolver.js';
@@ -46,13 +46,7 @@ function writeAtomically(file: string, text: string): void {
 }
 
 function listJwts(dir: string): string[] {
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return entries.filter(isJwtFileName);
+  return listNames(dir).filter(isJwtFileName);
 }
 
 function readOrNull(file: string): Buffer | null {

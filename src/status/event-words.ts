@@ -22,7 +22,7 @@ function doneWords(id: string, output: Output): string {
   const o = output && typeof output === 'object' && !Array.isArray(output) ? output : {};
   switch (id) {
     case 'configExists': return output === true ? 'config found' : 'config not there yet';
-    case 'validateConfig': return o.valid === true ? 'config valid (nats-server -t)' : 'config rejected by nats-server -t';
+    case 'validateConfig': return o.valid === true ? 'config valid (nats-server -t)' : o.deferred === true ? `nats-server -t could not run: ${String(o.message)}` : 'config rejected by nats-server -t';
     case 'syncJwt': return `JWTs mirrored (${count(output, 'copied')} copied, ${count(output, 'removed')} removed)`;
     case 'waitReady': return 'nats-server ready (safe to signal)';
     case 'checkChanges': return Array.isArray(output) && output.length > 0 ? `contents changed: ${output.join(', ')}` : 'contents as running: nothing to apply';
@@ -59,6 +59,8 @@ export function eventWords(event: AnyEventObject, opts: EventWordsOptions): stri
     case 'xstate.init': return 'supervisor started';
     case 'FS_CHANGED': return `${String(e.cause)} changed${files(e.paths)}`;
     case 'RELOAD_REQUESTED': return 'SIGHUP to the supervisor: reload asked for';
+    case 'RETRY_APPLY': return `trying again: ${Array.isArray(e.causes) ? e.causes.join(', ') : ''}`;
+    case 'RETRY_MIRROR': return 'trying the JWT mirror again';
     case 'FORWARD_SIGNAL': return `${String(e.signal)} forwarded to nats-server`;
     case 'SHUTDOWN': return e.failure ? `stopping: ${String(e.failure)}` : `stop asked for (${String(e.signal)})`;
     case 'SERVER_SPAWNED': return `nats-server started (pid ${String(e.pid)})`;

@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, readdirSync } from 'node:fs';
 
 export type Read = { kind: 'file'; bytes: Buffer } | { kind: 'dir' } | { kind: 'link' } | null;
 
@@ -14,17 +14,41 @@ function readAll(fd: number, size: number, buf?: Buffer): Buffer {
   return into.subarray(0, total);
 }
 
+/** The process (EMFILE) or the system (ENFILE) has no file descriptor left: nothing is known about the file. */
+export class OutOfFileDescriptors extends Error {
+  override readonly name = 'OutOfFileDescriptors';
+  constructor(file: string, code: string) {
+    super(`cannot open ${file}: out of file descriptors (${code}); raise the open-files limit (ulimit -n)`);
+  }
+}
+
+const isOutOfFds = (code: string | undefined): code is 'EMFILE' | 'ENFILE' => code === 'EMFILE' || code === 'ENFILE';
+
+/** A directory's names; none when it cannot be listed, but out of file descriptors it throws (see readRegular). */
+export function listNames(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (isOutOfFds(code)) throw new OutOfFileDescriptors(dir, code);
+    return [];
+  }
+}
+
 /**
  * One open per path: a regular file's bytes, or what else it is; null when it cannot be opened. Non-blocking,
  * so a FIFO never hangs the supervisor. `noFollow`: a link as the last component is reported, not followed.
- * With `scratch`, the bytes live in it until the next call.
+ * With `scratch`, the bytes live in it until the next call. Out of file descriptors it throws: the file may
+ * well be there, and taking it for missing would lose a change.
  */
 export function readRegular(file: string, opts: { noFollow?: boolean; scratch?: Buffer } = {}): Read {
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | (opts.noFollow ? constants.O_NOFOLLOW : 0));
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ELOOP' ? { kind: 'link' } : null;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (isOutOfFds(code)) throw new OutOfFileDescriptors(file, code);
+    return code === 'ELOOP' ? { kind: 'link' } : null;
   }
   try {
     const st = fstatSync(fd);

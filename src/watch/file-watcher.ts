@@ -8,6 +8,7 @@ import type { Snapshot } from './hash.js';
 import { WatchedSource, type RunningFrom, type SourceSpec } from './sources.js';
 import { SWAP_LINK, watchQuickly } from './quick-watch.js';
 import { inotifyProbe } from './inotify-probe.js';
+import { OutOfFileDescriptors } from '../util/read-file.js';
 
 type FsChanged = Extract<SupervisorEvent, { type: 'FS_CHANGED' }>;
 
@@ -90,6 +91,8 @@ export class FileWatcher {
   private readonly roots = new Map<string, RootWatch>();
   private readonly scanning = new Map<WatchedSource, Promise<void>>();
   private readonly dirty = new Map<WatchedSource, boolean>();
+  /** Sources whose last scan could not read (out of file descriptors), with the timer of the next try. */
+  private readonly unreadable = new Map<WatchedSource, NodeJS.Timeout>();
   private stopped = false;
   /** Whether native watching can start at all; asked once, before @parcel/watcher is first loaded. */
   private native: Promise<boolean> | null = null;
@@ -167,6 +170,7 @@ export class FileWatcher {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const retry of this.unreadable.values()) clearTimeout(retry);
     const watches = [...this.roots.values()];
     this.roots.clear();
     await Promise.all(watches.map(close));
@@ -319,7 +323,8 @@ export class FileWatcher {
       let swap = immediate;
       for (;;) {
         const t0 = performance.now();
-        const changed = await source.rescan();
+        const changed = await this.rescanOrRetry(source);
+        if (changed === null) break;
         this.log.debug({ cause: source.spec.cause, changed: changed.length, ms: Math.round(performance.now() - t0) }, 'rescanned');
         // A swap that landed while this scan ran is likely what it saw: the new version is complete.
         const swapped = swap || this.dirty.get(source) === true;
@@ -333,5 +338,30 @@ export class FileWatcher {
     })();
     this.scanning.set(source, run);
     return run;
+  }
+
+  /**
+   * A scan that could not read (out of file descriptors) changes nothing and is tried again until it can:
+   * taking an unreadable file for a missing one would lose the change that woke it.
+   */
+  private async rescanOrRetry(source: WatchedSource): Promise<string[] | null> {
+    try {
+      const changed = await source.rescan();
+      const retry = this.unreadable.get(source);
+      if (retry) {
+        clearTimeout(retry);
+        this.unreadable.delete(source);
+        this.log.info({ cause: source.spec.cause }, 'watched files are readable again');
+      }
+      return changed;
+    } catch (err) {
+      if (!(err instanceof OutOfFileDescriptors)) throw err;
+      const retry = this.unreadable.get(source);
+      if (retry) clearTimeout(retry);
+      else this.log.warn({ cause: source.spec.cause, err: err.message }, `watched files cannot be read; looking again every ${POLL_MS} ms`);
+      this.dirty.delete(source);
+      this.unreadable.set(source, setTimeout(() => void (this.stopped || this.rescanSource(source, false)), POLL_MS).unref());
+      return null;
+    }
   }
 }

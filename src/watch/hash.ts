@@ -1,8 +1,7 @@
 import crypto from 'node:crypto';
-import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { mapSliced } from '../util/concurrency.js';
-import { readRegular } from '../util/read-file.js';
+import { listNames, readRegular } from '../util/read-file.js';
 
 /** path → sha256 of its contents; symlinks are followed, so a Kubernetes `..data` swap shows as a content change. */
 export type Snapshot = Map<string, string>;
@@ -39,11 +38,7 @@ export async function snapshotFiles(files: readonly string[]): Promise<Snapshot>
 }
 
 function listDir(dir: string): string[] {
-  try {
-    return readdirSync(dir).filter((n) => !isKubernetesInternal(n)).map((n) => path.join(dir, n));
-  } catch {
-    return [];
-  }
+  return listNames(dir).filter((n) => !isKubernetesInternal(n)).map((n) => path.join(dir, n));
 }
 
 /** `skipTop`: names directly in `dir` left out (their baseline comes from elsewhere; see WatchedSource). */

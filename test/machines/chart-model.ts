@@ -29,6 +29,7 @@ export function transitionKey(def: AnyTransitionDefinition, index?: number): str
 const AT = '2026-01-01T00:00:00.000Z';
 const valid: Validation = { valid: true, message: 'ok', at: AT };
 const invalid: Validation = { valid: false, message: 'bad', at: AT };
+const notAsked: Validation = { valid: false, message: 'EMFILE', at: AT, deferred: true };
 const report: ReconcileReport = { at: AT, purged: [], pushed: 0, failed: 0, skipped: null };
 
 /** Outputs each invoked effect can finish with: every branch of every onDone. */
@@ -36,7 +37,7 @@ const OUTPUTS: Record<string, unknown[]> = {
   configExists: [true, false],
   checkChanges: [['config'], ['tls'], ['jwt'], ['creds'], []],
   syncJwt: [{ copied: [], removed: [], skipped: [] }],
-  validateConfig: [valid, invalid],
+  validateConfig: [valid, invalid, notAsked],
   waitReady: [{ at: AT }],
   reloadBaseline: [{ logSeq: 0, configLoadTime: null }],
   confirmReload: [{ outcome: 'applied', error: null, at: AT }, { outcome: 'rejected', error: 'no', at: AT }],
@@ -55,6 +56,7 @@ const EXTERNAL: SupervisorEvent[] = [
   { type: 'SERVER_EXITED', code: 1, signal: null, uptimeMs: 5 },
   { type: 'SHUTDOWN', signal: 'SIGTERM' },
   { type: 'RETRY_MIRROR' },
+  { type: 'RETRY_APPLY', causes: ['config'] },
 ];
 
 /** External events plus, for the invokes and delays active in `s`, their done/error/after events. */

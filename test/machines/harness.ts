@@ -12,6 +12,8 @@ export type Snapshot = SnapshotFrom<typeof supervisorMachine>;
 export interface FakeWorld {
   configExists: boolean;
   valid: boolean;
+  /** Validation cannot run nats-server (out of file descriptors): no verdict. */
+  outOfFds: boolean;
   reload: ReloadConfirmation['outcome'] | 'never';
   /** Set to hold readiness until the test releases it. */
   readyHeld: boolean;
@@ -54,7 +56,7 @@ export function stateString(s: Snapshot): string {
 
 export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; world?: Partial<FakeWorld> } = {}): Harness {
   const clock = new SimulatedClock();
-  const world: FakeWorld = { configExists: true, valid: true, reload: 'applied', readyHeld: false, exitsOnStopSignal: false, unchanged: [], mirrorFails: false, ...opts.world };
+  const world: FakeWorld = { configExists: true, valid: true, outOfFds: false, reload: 'applied', readyHeld: false, exitsOnStopSignal: false, unchanged: [], mirrorFails: false, ...opts.world };
   let sendBack: ((e: SupervisorEvent) => void) | null = null;
   let readyWaiters: (() => void)[] = [];
   let pid = 1000;
@@ -78,6 +80,7 @@ export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; wor
       validateConfig: fromPromise(async (): Promise<Validation> => {
         h.validations += 1;
         h.trace.push({ kind: 'validated', valid: world.valid });
+        if (world.outOfFds) return { valid: false, message: 'could not run nats-server -t: out of file descriptors (EMFILE)', at, deferred: true };
         return world.valid ? { valid: true, message: 'ok', at } : { valid: false, message: 'unknown field "prot"', at };
       }),
       serverProcess: fromCallback<ServerCommand>(({ sendBack: sb, receive }) => {

@@ -147,6 +147,41 @@ describe('supervisor statechart: changes', () => {
     assert.equal(h.syncs.length, after, 'no more tries once it worked');
   });
 
+  it('when nats-server cannot be asked (out of file descriptors) then the change is rejected and tried again until it applies', async () => {
+    const h = await startedHarness();
+    h.world.outOfFds = true;
+    h.send({ type: 'FS_CHANGED', cause: 'config', paths: [] });
+    h.clock.increment(100);
+    await h.until((s) => s.context.lastReload?.outcome === 'rejected' && s.matches({ running: 'idle' }));
+    assert.match(h.actor.getSnapshot().context.lastError ?? '', /EMFILE/);
+    assert.deepEqual(h.signals, [], 'nothing signalled without a verdict');
+    const tries = h.validations;
+    h.clock.increment(2000);
+    h.clock.increment(100);
+    await h.until(() => h.validations > tries, 'a second try');
+    await h.until((s) => s.matches({ running: 'idle' }));
+    h.world.outOfFds = false;
+    h.clock.increment(2000);
+    h.clock.increment(100);
+    const s = await h.until((s) => s.context.lastReload?.outcome === 'applied', 'applied once nats-server can be asked');
+    assert.deepEqual(s.context.lastReload?.causes, ['config']);
+    assert.deepEqual(h.signals, ['SIGHUP']);
+    const after = h.validations;
+    h.clock.increment(20_000);
+    assert.equal(h.validations, after, 'no more tries once it applied');
+  });
+
+  it('when a config is invalid then it is not tried again without a change', async () => {
+    const h = await startedHarness();
+    h.world.valid = false;
+    h.send({ type: 'FS_CHANGED', cause: 'config', paths: [] });
+    h.clock.increment(100);
+    await h.until((s) => s.context.lastReload?.outcome === 'rejected' && s.matches({ running: 'idle' }));
+    const tries = h.validations;
+    h.clock.increment(20_000);
+    assert.equal(h.validations, tries);
+  });
+
   it('when nats-server never confirms then confirmTimeout records a rejection', async () => {
     const h = await startedHarness({ world: { reload: 'never' } });
     h.send({ type: 'FS_CHANGED', cause: 'config', paths: [] });
