@@ -11,9 +11,7 @@ import { EXTERNALS } from './externals.mjs';
 const args = process.argv.slice(2);
 const out = path.resolve(args.find((a) => !a.startsWith('--')) ?? 'dist');
 rmSync(out, { recursive: true, force: true });
-await build({
-  entryPoints: ['src/cli.ts'],
-  outfile: path.join(out, 'iofog-nats.js'),
+const common = {
   bundle: true,
   platform: 'node',
   format: 'cjs',
@@ -27,9 +25,10 @@ await build({
   external: EXTERNALS,
   banner: { js: "'use strict';const __bundle_url=require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
-});
+};
+await build({ ...common, entryPoints: ['src/cli.ts'], outfile: path.join(out, 'iofog-nats.js') });
 // ASCII only: V8 then keeps the source as a one-byte string, half the memory of a two-byte one.
-if (readFileSync(path.join(out, 'iofog-nats.js')).some((byte) => byte > 0x7f)) throw new Error('bundle is not ASCII');
+for (const file of ['iofog-nats.js']) if (readFileSync(path.join(out, file)).some((byte) => byte > 0x7f)) throw new Error(`${file} is not ASCII`);
 copyFileSync('scripts/cli-loader.cjs', path.join(out, 'cli.js'));
 chmodSync(path.join(out, 'cli.js'), 0o755);
 // package.json says "type": "module"; the loader and the bundle are CommonJS.
@@ -38,4 +37,4 @@ writeFileSync(path.join(out, 'package.json'), '{ "type": "commonjs" }\n');
 copyFileSync('src/status/page/page-script.js', path.join(out, 'page-script.js'));
 // The chart's layout, made at build time by `npm run layout` (scripts/layout/chart-layout.ts).
 copyFileSync('src/status/page/chart-layout.json', path.join(out, 'chart-layout.json'));
-if (!args.includes('--no-compile-cache')) makeCompileCache(out);
+if (!args.includes('--no-compile-cache')) await makeCompileCache(out);

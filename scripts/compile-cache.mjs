@@ -1,10 +1,14 @@
-// Fills node's compile cache of a built dist/ (see scripts/cli-loader.cjs) by running `iofog-nats check` on a
-// throwaway config: it evaluates the whole bundle and runs much of the start path (settings, config parsing,
-// `nats-server -t` through execa, file hashing) while starting nothing. The cache is made for the node that runs
-// this script and for the user that runs it, which is why the image's build runs it as uid 10000. Its exit code
-// is beside the point (there may be no nats-server on a build machine).
+// Fills node's compile cache of a built dist/ (see scripts/cli-loader.cjs) by running the supervisor itself on a
+// throwaway config, on loopback ports of its own, until nats-server is up and the chart idles, then stopping it:
+// the functions of the start path (and of what runs once a server is up) are then compiled once here. Node
+// writes the cache at exit and keeps a cache it accepted as it is, so this one run decides what is in it. The
+// cache is made for the node that runs this script and for the user that runs it, which is why the image's build
+// runs it as uid 10000. Without a nats-server on the build machine node stands in, the first validation fails
+// and only the path up to it is cached.
 //   node scripts/compile-cache.mjs [dist]
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import module from 'node:module';
 import { tmpdir } from 'node:os';
@@ -17,21 +21,47 @@ function natsServer() {
   return process.env.NATS_SERVER_BIN ?? found ?? process.execPath;
 }
 
-export function makeCompileCache(out) {
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs the supervisor until its chart idles with nats-server up (or it exits, or 20 s pass), then stops it. */
+function superviseOnce(out, env) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(out, 'cli.js')], { env, stdio: ['ignore', 'pipe', process.env.CACHE_DEBUG ? 'inherit' : 'ignore'] });
+    const stop = () => child.kill('SIGTERM');
+    const timer = setTimeout(stop, 20_000);
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (process.env.CACHE_DEBUG) console.log(line);
+      if (line.includes('"state":"running.idle"')) stop();
+    });
+    child.on('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+export async function makeCompileCache(out) {
   if (typeof module.enableCompileCache !== 'function') return false;
   const dir = path.join(out, 'compile-cache');
   // Its entries, not the dir: the image's build makes the dir writable for the user the cache is made as.
   if (existsSync(dir)) for (const entry of readdirSync(dir)) rmSync(path.join(dir, entry), { recursive: true, force: true });
   const scratch = mkdtempSync(path.join(tmpdir(), 'iofog-nats-build-'));
   try {
-    writeFileSync(path.join(scratch, 'server.conf'), 'listen: 127.0.0.1:4222\njetstream { store_dir: ./store }\n');
-    spawnSync(process.execPath, [path.join(out, 'cli.js'), 'check'], {
-      stdio: 'ignore',
-      env: {
-        ...process.env, NATS_SERVER_BIN: natsServer(), NATS_CONF: path.join(scratch, 'server.conf'), NATS_MONITOR_PORT: '0',
-        NATS_JWT_DIR: path.join(scratch, 'jwt'), NATS_JWT_MOUNT_DIR: path.join(scratch, 'mount'),
-        NATS_CONTROL_SOCKET: path.join(scratch, 'control.sock'),
-      },
+    const [client, monitor] = [await freePort(), await freePort()];
+    writeFileSync(path.join(scratch, 'server.conf'), `listen: 127.0.0.1:${client}\njetstream { store_dir: "./store" }\n`);
+    await superviseOnce(out, {
+      ...process.env, NATS_SERVER_BIN: natsServer(), NATS_CONF: path.join(scratch, 'server.conf'),
+      NATS_MONITOR_PORT: String(monitor), NATS_CLIENT_URL: `nats://127.0.0.1:${client}`,
+      NATS_JWT_DIR: path.join(scratch, 'jwt'), NATS_JWT_MOUNT_DIR: path.join(scratch, 'mount'),
+      NATS_TLS_DIR: path.join(scratch, 'certs'), NATS_CREDS_DIR: path.join(scratch, 'creds'), NATS_ACCOUNTS: path.join(scratch, 'accounts.conf'),
+      NATS_CONTROL_SOCKET: path.join(scratch, 'control.sock'), NATS_STATUS_ADDR: 'off', NATS_LOG_LEVEL: 'info',
     });
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -40,4 +70,4 @@ export function makeCompileCache(out) {
   return true;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) makeCompileCache(path.resolve(process.argv[2] ?? 'dist'));
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await makeCompileCache(path.resolve(process.argv[2] ?? 'dist'));

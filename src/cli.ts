@@ -1,65 +1,7 @@
-import { Command, CommanderError, Option } from 'commander';
-import { check } from './commands/check.js';
-import { SocketInUseError } from './status/control-socket.js';
-import { EXIT } from '../machines/exit-codes.js';
-import { GRAPH_FORMATS, type GraphFormat } from './graph/render.js';
-import { graphCommand } from './commands/graph.js';
-import { inspectCommand } from './commands/inspect.js';
-import { run } from './commands/run.js';
-import { readSettings, SettingsError, type Settings } from './settings.js';
+import { parseCommandLine } from './cli-program.js';
+import { runCommand } from './commands/run-command.js';
 
-function usageError(message: string): never {
-  process.stderr.write(`iofog-nats: ${message}\n`);
-  process.exit(EXIT.usage);
-}
-
-function settingsOrExit(): Settings {
-  try {
-    return readSettings();
-  } catch (err) {
-    if (err instanceof SettingsError) usageError(err.message);
-    throw err;
-  }
-}
-
-async function runCommand(): Promise<void> {
-  const settings = settingsOrExit();
-  try {
-    // Everything is stopped and logged (synchronously) by now: exit without waiting on stray handles.
-    process.exit(await run(settings));
-  } catch (err) {
-    if (err instanceof SocketInUseError || err instanceof SettingsError) usageError(err.message);
-    throw err;
-  }
-}
-
-async function checkCommand(): Promise<void> {
-  process.exit(await check(settingsOrExit(), (line) => process.stdout.write(line + '\n')));
-}
-
-const program = new Command('iofog-nats')
-  .description('Supervise nats-server: keep it in step with its mounted config, certs, JWTs and creds')
-  .exitOverride()
-  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-
-program.command('run', { isDefault: true }).description('supervise nats-server (the container entrypoint)').action(runCommand);
-program.command('inspect')
-  .description("print the running supervisor's state, read over NATS_CONTROL_SOCKET")
-  .option('--json', 'print the state as JSON (with --follow: one JSON line per transition)')
-  .option('--follow', 'stream each transition until interrupted')
-  .action(inspectCommand);
-program.command('check')
-  .description('validate env and config, list watched paths, store dir, resolver accounts and what a reconcile would purge; starts nothing')
-  .action(checkCommand);
-program.command('graph')
-  .description('print the statechart without running anything')
-  .addOption(new Option('--format <format>', 'output format').choices(GRAPH_FORMATS).default('mermaid'))
-  .action((opts: { format: GraphFormat }) => graphCommand(opts));
-
-program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof CommanderError) {
-    // Help and version are not errors; everything else commander rejects is a usage error (exit 2).
-    process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage);
-  }
-  throw err;
-});
+const args = process.argv.slice(2);
+// The container's entrypoint runs with no arguments, and so without commander (see parseCommandLine).
+if (args.length === 0 || (args.length === 1 && args[0] === 'run')) void runCommand();
+else parseCommandLine(process.argv);

@@ -12,7 +12,8 @@ import { ServerLogBus } from './nats-server/log.js';
 import { createServerProcess } from './nats-server/process.js';
 import type { ServerConfig } from './config/server-config.js';
 import type { Settings } from './settings.js';
-import { createValidateConfig } from './nats-server/validate.js';
+import { validateConfig } from './nats-server/validate.js';
+import type { Validation } from '../machines/outputs.js';
 import type { FileWatcher } from './watch/file-watcher.js';
 
 /** The one place the chart meets the real world: every effect and delay, provided from settings. */
@@ -38,7 +39,7 @@ export function provideSupervisor({ settings, config, logger, watcher, mirror, r
         onWritten: (account, sha, jwt) => reconciler.pushAsWritten(account, sha, jwt),
         onStartupRead: (hashes) => watcher.adoptBaseline('jwt', hashes),
       }),
-      validateConfig: createValidateConfig(settings, config),
+      validateConfig: fromPromise<Validation>(({ signal }) => validateConfig(settings, config, signal)),
       serverProcess: createServerProcess({ settings, logger, bus }),
       waitReady: createWaitReady(settings, bus),
       reloadBaseline: createReloadBaseline({ settings, bus }),

@@ -45,7 +45,7 @@ export async function waitHealthy(l: Layout, timeoutMs = 10_000): Promise<number
     } catch {
       /* not yet */
     }
-    await sleep(1);
+    await sleep(Number(process.env.BENCH_POLL_MS ?? 1));
   }
   throw new Error('not healthy in time');
 }

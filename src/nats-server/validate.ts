@@ -1,5 +1,4 @@
-import { execa } from 'execa';
-import { fromPromise } from 'xstate';
+import { execFile } from 'node:child_process';
 import type { Validation } from '../../machines/outputs.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { spawnBlocker } from '../util/spawn-failure.js';
@@ -21,6 +20,54 @@ function notAsked(settings: Settings, blocker: string | null, reason = blocker ?
   return { valid: false, message: `could not run ${settings.serverBin} -t: ${reason}`, at: new Date().toISOString(), deferred: blocker !== null };
 }
 
+/** What `nats-server -t` ended with: its exit code (null when it did not run or was killed) and its output. */
+interface TestRun { exitCode: number | null; output: string; failure: string | null }
+
+// node's execFile, not execa: this runs on the start-up path before anything else needs execa, so the
+// first validation overlaps loading the rest of the supervisor (docs/performance.md).
+function testRun(settings: Settings, signal?: AbortSignal): Promise<TestRun> {
+  return new Promise((resolve) => {
+    const child = execFile(settings.serverBin, ['-t', '-c', settings.confPath], {
+      cwd: settings.confDir, timeout: 30_000, maxBuffer: 4 * 1024 * 1024, ...(signal ? { signal } : {}),
+    }, (err, stdout, stderr) => {
+      const output = `${stderr}\n${stdout}`;
+      if (!err) return resolve({ exitCode: 0, output, failure: null });
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === 'number') return resolve({ exitCode: code, output, failure: null });
+      const killed = (err as { killed?: boolean }).killed ? `killed (${String((err as { signal?: unknown }).signal)}): no verdict within 30 s or cancelled` : null;
+      resolve({ exitCode: null, output, failure: killed ?? err.message });
+    });
+    child.stdin?.end();
+  });
+}
+
+/**
+ * `nats-server -t -c NATS_CONF`, started before this returns: the caller knows the config is safe to ask about
+ * (see validateConfig). Never rejects: a failure to run is a Validation too.
+ */
+export function askNatsServer(settings: Settings, signal?: AbortSignal): Promise<Validation> {
+  const blocked = spawnBlocker();
+  if (blocked) return Promise.resolve(notAsked(settings, blocked));
+  let run: Promise<TestRun>;
+  try {
+    run = testRun(settings, signal);
+  } catch (err) {
+    run = Promise.resolve({ exitCode: null, output: '', failure: err instanceof Error ? err.message : String(err) });
+  }
+  return run.then((result) => verdictOf(settings, result));
+}
+
+function verdictOf(settings: Settings, result: TestRun): Validation {
+  const at = new Date().toISOString();
+  if (result.failure !== null) {
+    const blocker = spawnBlocker();
+    return notAsked(settings, blocker, blocker ?? result.failure);
+  }
+  const output = cleanMessage(result.output);
+  if (result.exitCode === 0) return { valid: true, message: output || 'configuration is valid', at, digest: DIGEST.exec(output)?.[1] ?? null };
+  return { valid: false, message: `nats-server rejected ${settings.confPath}: ${output || `exit code ${String(result.exitCode)}`}`, at };
+}
+
 /**
  * `nats-server -t -c NATS_CONF`: the server's own verdict, with the environment it will run with. A config
  * nats-server cannot be asked about safely (an include cycle, a FIFO) is rejected without asking.
@@ -30,28 +77,5 @@ export async function validateConfig(settings: Settings, config: ServerConfig, s
   config.invalidate();
   const { hazard } = await config.facts();
   if (hazard) return { valid: false, message: `not validated: ${hazard}`, at: new Date().toISOString() };
-  const blocked = spawnBlocker();
-  if (blocked) return notAsked(settings, blocked);
-  let result;
-  try {
-    result = await execa(settings.serverBin, ['-t', '-c', settings.confPath], {
-      cwd: settings.confDir,
-      reject: false,
-      stdin: 'ignore',
-      timeout: 30_000,
-      ...(signal ? { cancelSignal: signal } : {}),
-    });
-  } catch (err) {
-    const blocker = spawnBlocker();
-    return notAsked(settings, blocker, blocker ?? (err instanceof Error ? err.message : String(err)));
-  }
-  const at = new Date().toISOString();
-  const output = cleanMessage(`${result.stderr}\n${result.stdout}`);
-  if (result.exitCode === 0) return { valid: true, message: output || 'configuration is valid', at, digest: DIGEST.exec(output)?.[1] ?? null };
-  const reason = output || result.shortMessage;
-  return { valid: false, message: `nats-server rejected ${settings.confPath}: ${reason}`, at };
-}
-
-export function createValidateConfig(settings: Settings, config: ServerConfig) {
-  return fromPromise<Validation>(({ signal }) => validateConfig(settings, config, signal));
+  return askNatsServer(settings, signal);
 }
