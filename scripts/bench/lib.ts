@@ -4,6 +4,9 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Layout } from '../../test/support/layout.js';
 
+/** Node's flags for the supervisor: as the images' ENTRYPOINT (docker/Dockerfile) unless BENCH_NODE_FLAGS says ("" = plain node). */
+export const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=1').split(' ').filter(Boolean);
+
 export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;

@@ -11,13 +11,12 @@ import { credsAuthenticator } from '@nats-io/transport-node';
 import { atomicWriterUpdate, makeLayout, removeLayout, type Layout } from '../../test/support/layout.js';
 import { natsConnect } from '../../test/support/nats.js';
 import { OperatorWorld, type TestAccount } from '../../test/support/operator.js';
-import { processUsage, startProcess, waitHealthy, type Running } from './lib.js';
+import { NODE_FLAGS, processUsage, startProcess, waitHealthy, type Running } from './lib.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NATS = process.env.NATS_SERVER_BIN ?? execFileSync('sh', ['-c', 'command -v nats-server']).toString().trim();
 const SAMPLE = 5;
-// Node flags for the supervisor only, e.g. BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
-const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+// Node flags for the supervisor (lib.ts), e.g. BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
 
 let version = 0;
 let swappedAt = 0;

@@ -1,19 +1,18 @@
 // Where a start goes: the supervisor's own log times from its spawn (median of interleaved runs), for one
 // build or several side by side (BENCH_DISTS=dist,/tmp/other-dist), with NATS_SERVER_BIN's nats-server.
-//   npm run bench:phases                      BENCH_RUNS (20), BENCH_NODE_FLAGS (as the image: --max-semi-space-size=1)
+//   npm run bench:phases          BENCH_RUNS (20), BENCH_NODE_FLAGS (lib.ts: as the images run node)
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { basicConfig, makeLayout, removeLayout } from '../../test/support/layout.js';
-import { percentile } from './lib.js';
+import { NODE_FLAGS, percentile } from './lib.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NATS = process.env.NATS_SERVER_BIN ?? 'nats-server';
 const DISTS = (process.env.BENCH_DISTS ?? 'dist').split(',').map((d) => path.resolve(REPO, d));
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
-const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=1').split(' ').filter(Boolean);
 
 /** The moments of a start, as the supervisor logs them. */
 const PHASES: [string, (x: Record<string, unknown>) => boolean][] = [

@@ -8,14 +8,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { atomicWriterUpdate, basicConfig, makeLayout, removeLayout, type Layout } from '../../test/support/layout.js';
 import {
-  configLoadTime, percentile, processUsage, startProcess, summary, waitForLoadTimeChange, waitHealthy, type Running,
+  configLoadTime, NODE_FLAGS, percentile, processUsage, startProcess, summary, waitForLoadTimeChange, waitHealthy, type Running,
 } from './lib.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NATS = process.env.NATS_SERVER_BIN ?? execFileSync('sh', ['-c', 'command -v nats-server']).toString().trim();
 const EDITS = Number(process.env.BENCH_EDITS ?? 30);
-// The container's entrypoint runs node with these flags (docker/Dockerfile); BENCH_NODE_FLAGS="" measures plain node.
-const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
 // BENCH_DIST picks another build (e.g. one made by another loader) to measure beside this one.
 const DIST = path.resolve(REPO, process.env.BENCH_DIST ?? 'dist');
