@@ -38,6 +38,7 @@ export function provideSupervisor({ settings, config, logger, watcher, mirror, r
         mountHashes: () => watcher.appliedSnapshot('jwt'),
         onWritten: (account, sha, jwt) => reconciler.pushAsWritten(account, sha, jwt),
         onStartupRead: (hashes) => watcher.adoptBaseline('jwt', hashes),
+        startupAfter: () => watcher.snapshot(),
       }),
       validateConfig: fromPromise<Validation>(({ signal }) => validateConfig(settings, config, signal)),
       serverProcess: createServerProcess({ settings, logger, bus }),

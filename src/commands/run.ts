@@ -101,8 +101,12 @@ export async function run(settings: Settings): Promise<number> {
   process.on('unhandledRejection', onFatal);
   // The control socket comes first: another supervisor answering on it means this one must not start a
   // second nats-server. The status HTTP server starts while the first validation runs.
-  const [control] = await Promise.all([startControlSocket(settings.controlSocket, status), watcher.snapshot()]);
+  const control = await startControlSocket(settings.controlSocket, status);
   actor.start();
+  // The chart's first steps run in the microtasks after start(): by the next turn `nats-server -t` is under
+  // way, and taking the baseline overlaps it. The start-up mirror waits for it, so it is complete before
+  // nats-server is spawned.
+  setImmediate(() => void watcher.snapshot());
   const statusSurface = startStatusSurface(settings, status, logger);
   // Watching starts a moment after nats-server is ready: the inotify probe (a node child), loading the native
   // watcher and subscribing each directory all cost CPU that nats-server's own start (JetStream comes up

@@ -14,11 +14,14 @@ export interface SyncJwtParts {
   onWritten: OnWritten;
   /** After the start-up sync, whether it succeeded or not: the hashes of what it read. */
   onStartupRead: (hashes: Snapshot) => void;
+  /** What the start-up sync waits for: the watcher's baseline, which must be taken before nats-server is spawned. */
+  startupAfter: () => Promise<void>;
 }
 
 /** The chart's `syncJwt`: mirror the mount into the resolver dir and log what happened, file by file. */
-export function createSyncJwt({ mirror, log, mountHashes, onWritten, onStartupRead }: SyncJwtParts) {
+export function createSyncJwt({ mirror, log, mountHashes, onWritten, onStartupRead, startupAfter }: SyncJwtParts) {
   return fromPromise<JwtSyncReport, SyncJwtInput>(async ({ input }) => {
+    if (input.reason === 'startup') await startupAfter();
     let report: JwtSyncReport;
     try {
       report = await mirror.sync(mountHashes(), input.pushAsWritten ? onWritten : undefined);

@@ -94,6 +94,7 @@ export class FileWatcher {
   /** Sources whose last scan could not read (out of file descriptors), with the timer of the next try. */
   private readonly unreadable = new Map<WatchedSource, NodeJS.Timeout>();
   private stopped = false;
+  private baseline: Promise<void> | null = null;
   /** Whether native watching can start at all; asked once, before @parcel/watcher is first loaded. */
   private native: Promise<boolean> | null = null;
 
@@ -101,9 +102,14 @@ export class FileWatcher {
     this.sources = specs.map((s) => new WatchedSource(s));
   }
 
-  /** Takes the first snapshot of every source: the baseline nats-server starts from. */
-  async snapshot(): Promise<void> {
-    await Promise.all(this.sources.map((s) => s.start()));
+  /** Takes the first snapshot of every source, once: the baseline nats-server starts from. */
+  snapshot(): Promise<void> {
+    this.baseline ??= Promise.all(this.sources.map((s) => s.start())).then(
+      () => undefined,
+      // Unreadable now (out of file descriptors): what it lacks shows as changed once it can be read.
+      (err: unknown) => this.log.warn({ err: String(err) }, 'the watched files could not all be read at start'),
+    );
+    return this.baseline;
   }
 
   async subscribe(): Promise<void> {

@@ -1,14 +1,22 @@
-import crypto from 'node:crypto';
 import path from 'node:path';
 import { mapSliced } from '../util/concurrency.js';
 import { listNames, readRegular } from '../util/read-file.js';
+import { requireLazily } from '../util/lazy-require.js';
 
 /** path → sha256 of its contents; symlinks are followed, so a Kubernetes `..data` swap shows as a content change. */
 export type Snapshot = Map<string, string>;
 
-// crypto.hash (Node ≥ 20.12) skips the Hash object: half the cost for the small files mounts hold.
-const oneShot = (crypto as { hash?: (algorithm: string, data: Buffer | string, encoding: 'hex') => string }).hash;
-export const sha256 = (data: Buffer | string): string => oneShot?.('sha256', data, 'hex') ?? crypto.createHash('sha256').update(data).digest('hex');
+type Crypto = typeof import('node:crypto') & { hash?: (algorithm: string, data: Buffer | string, encoding: 'hex') => string };
+
+// Loaded at the first hash, not with the bundle: that is after the start's `nats-server -t` is spawned, so
+// loading it overlaps that run instead of delaying it (docs/performance.md).
+let loaded: Crypto | null = null;
+
+/** sha256 in hex. crypto.hash (Node >= 20.12) skips the Hash object: half the cost for the small files mounts hold. */
+export function sha256(data: Buffer | string): string {
+  const crypto = (loaded ??= requireLazily('node:crypto') as Crypto);
+  return crypto.hash?.('sha256', data, 'hex') ?? crypto.createHash('sha256').update(data).digest('hex');
+}
 
 /** Most mounted files (JWTs, creds, certs) fit: one buffer reused for every read. */
 const scratch = Buffer.allocUnsafe(64 * 1024);
