@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { atomicWriterUpdate, basicConfig, makeLayout, removeLayout, type Layout } from '../../test/support/layout.js';
@@ -103,16 +104,30 @@ function nodeBootMs(): number {
   return performance.now() - t0;
 }
 
-async function spawnToHealthyMs(who: 'bare nats-server' | 'iofog-nats'): Promise<number> {
+/**
+ * Spawn until nats-server's "Server is ready" line reaches this process: from bare nats-server's stderr, or
+ * forwarded by the supervisor in its JSON log (its forwarding counts against it). A reader, not a poller: on
+ * this 2-core VM, polling /healthz every millisecond takes CPU from the start being measured.
+ */
+async function spawnToReadyMs(who: 'bare nats-server' | 'iofog-nats'): Promise<number> {
   const l = await makeLayout('bench-start');
   await writeFile(l.conf, basicConfig(l));
   const t0 = performance.now();
   const proc = who === 'iofog-nats' ? supervise(l) : bare(l);
+  const ready = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${who}: not ready in 10 s`)), 10_000);
+    for (const stream of [proc.child.stdout!, proc.child.stderr!]) {
+      createInterface({ input: stream }).on('line', (line) => {
+        if (!line.includes('Server is ready')) return;
+        clearTimeout(timer);
+        resolve(performance.now() - t0);
+      });
+    }
+  });
   await waitHealthy(l);
-  const ms = performance.now() - t0;
   await proc.stop();
   await removeLayout(l);
-  return ms;
+  return ready;
 }
 
 /** The three interleaved, run by run: this VM's noise then moves floor and supervisor alike. */
@@ -121,12 +136,12 @@ async function benchStartup(): Promise<void> {
   const ms = { node: [] as number[], bare: [] as number[], sup: [] as number[] };
   for (let i = 0; i < runs; i++) {
     ms.node.push(nodeBootMs());
-    ms.bare.push(await spawnToHealthyMs('bare nats-server'));
-    ms.sup.push(await spawnToHealthyMs('iofog-nats'));
+    ms.bare.push(await spawnToReadyMs('bare nats-server'));
+    ms.sup.push(await spawnToReadyMs('iofog-nats'));
   }
   console.log(`startup  ${'node -e 0'.padEnd(26)} spawn→exit     ${summary(ms.node)}`);
-  console.log(`startup  ${'bare nats-server'.padEnd(26)} spawn→/healthz ${summary(ms.bare)}`);
-  console.log(`startup  ${'iofog-nats'.padEnd(26)} spawn→/healthz ${summary(ms.sup)}`);
+  console.log(`startup  ${'bare nats-server'.padEnd(26)} spawn→ready    ${summary(ms.bare)}`);
+  console.log(`startup  ${'iofog-nats'.padEnd(26)} spawn→ready    ${summary(ms.sup)}`);
   const over = percentile(ms.sup, 50) - percentile(ms.bare, 50) - percentile(ms.node, 50);
   console.log(`startup  iofog-nats p50 over bare + node p50: ${over.toFixed(1)} ms (target: at most 80 ms)`);
 }
