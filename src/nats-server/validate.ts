@@ -23,8 +23,8 @@ function notAsked(settings: Settings, blocker: string | null, reason = blocker ?
 /** What `nats-server -t` ended with: its exit code (null when it did not run or was killed) and its output. */
 interface TestRun { exitCode: number | null; output: string; failure: string | null }
 
-// node's execFile, not execa: this runs on the start-up path before anything else needs execa, so the
-// first validation overlaps loading the rest of the supervisor (docs/performance.md).
+// node's execFile, not execa: a one-shot run that needs none of what execa adds, and execa's first call is its
+// slowest (docs/performance.md).
 function testRun(settings: Settings, signal?: AbortSignal): Promise<TestRun> {
   return new Promise((resolve) => {
     const child = execFile(settings.serverBin, ['-t', '-c', settings.confPath], {
@@ -39,22 +39,6 @@ function testRun(settings: Settings, signal?: AbortSignal): Promise<TestRun> {
     });
     child.stdin?.end();
   });
-}
-
-/**
- * `nats-server -t -c NATS_CONF`, started before this returns: the caller knows the config is safe to ask about
- * (see validateConfig). Never rejects: a failure to run is a Validation too.
- */
-export function askNatsServer(settings: Settings, signal?: AbortSignal): Promise<Validation> {
-  const blocked = spawnBlocker();
-  if (blocked) return Promise.resolve(notAsked(settings, blocked));
-  let run: Promise<TestRun>;
-  try {
-    run = testRun(settings, signal);
-  } catch (err) {
-    run = Promise.resolve({ exitCode: null, output: '', failure: err instanceof Error ? err.message : String(err) });
-  }
-  return run.then((result) => verdictOf(settings, result));
 }
 
 function verdictOf(settings: Settings, result: TestRun): Validation {
@@ -77,5 +61,13 @@ export async function validateConfig(settings: Settings, config: ServerConfig, s
   config.invalidate();
   const { hazard } = await config.facts();
   if (hazard) return { valid: false, message: `not validated: ${hazard}`, at: new Date().toISOString() };
-  return askNatsServer(settings, signal);
+  const blocked = spawnBlocker();
+  if (blocked) return notAsked(settings, blocked);
+  let result: TestRun;
+  try {
+    result = await testRun(settings, signal);
+  } catch (err) {
+    result = { exitCode: null, output: '', failure: err instanceof Error ? err.message : String(err) };
+  }
+  return verdictOf(settings, result);
 }
