@@ -33,11 +33,10 @@ function freePort() {
 /** Runs the supervisor until its chart idles with nats-server up (or it exits, or 20 s pass), then stops it. */
 function superviseOnce(out, env) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(out, 'cli.js')], { env, stdio: ['ignore', 'pipe', process.env.CACHE_DEBUG ? 'inherit' : 'ignore'] });
+    const child = spawn(process.execPath, [path.join(out, 'cli.js')], { env, stdio: ['ignore', 'pipe', 'ignore'] });
     const stop = () => child.kill('SIGTERM');
     const timer = setTimeout(stop, 20_000);
     createInterface({ input: child.stdout }).on('line', (line) => {
-      if (process.env.CACHE_DEBUG) console.log(line);
       if (line.includes('"state":"running.idle"')) stop();
     });
     child.on('exit', () => {
