@@ -33,6 +33,12 @@ export interface SupervisorContext {
   reloadCount: number;
   lastReconcile: ReconcileReport | null;
   consecutiveCrashes: number;
+  /** nats-server's full /healthz has passed since it last started: it has caught up (docs/contract.md: Readiness). */
+  caughtUp: boolean;
+  /** What nats-server still catches up on, while it has not. */
+  catchingUp: string | null;
+  /** Why this member does not leave yet, while it waits to be spared. */
+  leaveBlocked: string | null;
   lastError: string | null;
   exitCode: number;
 }
@@ -52,6 +58,9 @@ export function initialContext(input: SupervisorInput): SupervisorContext {
     reloadCount: 0,
     lastReconcile: null,
     consecutiveCrashes: 0,
+    caughtUp: false,
+    catchingUp: null,
+    leaveBlocked: null,
     lastError: null,
     exitCode: 0,
   };

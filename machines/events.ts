@@ -16,7 +16,15 @@ export type SupervisorEvent =
   /** The chart's own, after a delay: a JWT mirror that failed is owed again. */
   | { type: 'RETRY_MIRROR' }
   /** The chart's own, after a delay: a change nats-server could not be asked about is owed again. */
-  | { type: 'RETRY_APPLY'; causes: Cause[] };
+  | { type: 'RETRY_APPLY'; causes: Cause[] }
+  /** From the catch-up watch: what nats-server still catches up on after a start (its own full /healthz). */
+  | { type: 'CATCHING_UP'; reason: string }
+  /** From the catch-up watch: nats-server's full /healthz passed once since it started. */
+  | { type: 'SERVER_CAUGHT_UP' }
+  /** From the spare check: why this member may not leave now (a stream would lose its quorum without it). */
+  | { type: 'LEAVE_BLOCKED'; reason: string }
+  /** From the spare check: the cluster can spare this member now. */
+  | { type: 'SPARED' };
 
 /** What the machine tells the running nats-server process actor. */
 export type ServerCommand = { type: 'SIGNAL'; signal: ServerSignal };

@@ -65,6 +65,10 @@ export const supervisorSetup = setup({
     reloadBaseline: fromPromise<ReloadBaseline>(mustBeProvided('reloadBaseline')),
     confirmReload: fromPromise<ReloadConfirmation, ConfirmReloadInput>(mustBeProvided('confirmReload')),
     reconcile: fromPromise<ReconcileReport>(mustBeProvided('reconcile')),
+    /** Spawned with nats-server: CATCHING_UP while its full /healthz fails, SERVER_CAUGHT_UP once it passes. */
+    catchUpWatch: fromCallback(mustBeProvided('catchUpWatch')),
+    /** While this member waits to leave: LEAVE_BLOCKED with the reason, SPARED once the cluster can spare it. */
+    spareCheck: fromCallback(mustBeProvided('spareCheck')),
   },
   guards: {
     configFound: (_, params: { found: boolean }) => params.found,
@@ -89,6 +93,7 @@ export const supervisorSetup = setup({
     configWait: DEFAULT_DELAYS.configWait,
     debounce: DEFAULT_DELAYS.debounce,
     stopTimeout: DEFAULT_DELAYS.stopTimeout,
+    leaveTimeout: DEFAULT_DELAYS.leaveTimeout,
     confirmTimeout: DEFAULT_DELAYS.confirmTimeout,
     readyTimeout: DEFAULT_DELAYS.readyTimeout,
     backoff: ({ context }) => backoffMs(context.consecutiveCrashes),
@@ -98,8 +103,11 @@ export const supervisorSetup = setup({
     takeCauses: assign({ activeCauses: ({ context }) => context.pendingCauses, pendingCauses: [] }),
     spawnServer: enqueueActions(({ enqueue, context }) => {
       enqueue.spawnChild('serverProcess', { id: 'server' });
+      enqueue.spawnChild('catchUpWatch', { id: 'catchUp' });
       enqueue.assign({
         server: { ...context.server, alive: true, pid: null, startedAt: null },
+        caughtUp: false,
+        catchingUp: 'nats-server is starting',
         pendingCauses: causesLeftAfterSpawn(context.pendingCauses),
       });
     }),
@@ -120,7 +128,8 @@ export const supervisorSetup = setup({
     }),
     releaseServer: enqueueActions(({ enqueue, context }) => {
       enqueue(stopChild('server'));
-      enqueue.assign({ server: { ...context.server, alive: false, pid: null } });
+      enqueue(stopChild('catchUp'));
+      enqueue.assign({ server: { ...context.server, alive: false, pid: null }, caughtUp: false, catchingUp: null, leaveBlocked: null });
     }),
     recordCrash: assign(({ context, event }) => {
       if (event.type !== 'SERVER_EXITED') return {};
@@ -147,6 +156,14 @@ export const supervisorSetup = setup({
       };
     }),
     finishAction: assign({ activeCauses: [] }),
+    noteCatchingUp: assign({ catchingUp: ({ event }) => (event.type === 'CATCHING_UP' ? event.reason : null) }),
+    noteCaughtUp: assign({ caughtUp: true, catchingUp: null }),
+    noteLeaveBlocked: assign({ leaveBlocked: ({ event }) => (event.type === 'LEAVE_BLOCKED' ? event.reason : null) }),
+    clearLeaveBlocked: assign({ leaveBlocked: null }),
+    /** The wait to be spared ran out: the member leaves all the same, and says what it leaves at risk. */
+    leaveUnspared: assign({
+      lastError: ({ context }) => `stopping without being spared after the leave timeout: ${context.leaveBlocked ?? 'the cluster could not be asked'}`,
+    }),
     /** One retry pending at a time: a second failure before it fires replaces it. */
     scheduleMirrorRetry: enqueueActions(({ enqueue }) => {
       enqueue.cancel('mirrorRetry');

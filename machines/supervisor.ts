@@ -32,6 +32,18 @@ const onChange = {
   RELOAD_REQUESTED: { target: 'settling', reenter: true, actions: 'addCauses' },
 } as const;
 
+/** Before nats-server stops: asked until no replicated stream or consumer would lose its quorum without it. */
+function waitingToLeave(then: string) {
+  return {
+    invoke: {
+      src: 'spareCheck', id: 'spareCheck',
+      // A check that broke cannot say no: the member goes on, and says so.
+      onError: { target: then, actions: { type: 'setError', params: ({ event }: ErrorEventArgs) => ({ message: `could not tell whether the cluster can spare this member: ${String(event.error)}` }) } },
+    },
+    on: { LEAVE_BLOCKED: { actions: 'noteLeaveBlocked' }, SPARED: then },
+  } as const;
+}
+
 export const supervisorMachine = supervisorSetup.createMachine({
   id: 'supervisor',
   context: ({ input }) => initialContext(input),
@@ -43,6 +55,8 @@ export const supervisorMachine = supervisorSetup.createMachine({
     RETRY_MIRROR: { actions: 'addCauses' },
     RETRY_APPLY: { actions: 'addCauses' },
     FORWARD_SIGNAL: { actions: 'forwardSignal' },
+    CATCHING_UP: { actions: 'noteCatchingUp' },
+    SERVER_CAUGHT_UP: { actions: 'noteCaughtUp' },
     SHUTDOWN: { target: '.stopping', actions: 'recordShutdown' },
     // Wherever nats-server runs and its exit was not asked for (stopping and restarting expect it).
     SERVER_EXITED: { guard: 'serverAlive', target: '.backingOff', actions: ['recordCrash', 'releaseServer'] },
@@ -245,8 +259,8 @@ export const supervisorMachine = supervisorSetup.createMachine({
       },
     },
     restarting: {
-      description: 'Leaf mode, for changed creds or a reload nats-server refused. Stop it (SIGINT, then SIGKILL) and start it again',
-      initial: 'stoppingServer',
+      description: 'Leaf mode, for changed creds or a reload nats-server refused. Once the cluster can spare it, stop it (SIGINT, then SIGKILL) and start it again',
+      initial: 'waitingToLeave',
       on: {
         SERVER_EXITED: {
           target: 'starting',
@@ -254,8 +268,12 @@ export const supervisorMachine = supervisorSetup.createMachine({
         },
       },
       states: {
+        waitingToLeave: {
+          description: 'A restart the supervisor decides waits, without limit, until no replicated stream or consumer would lose its quorum or last current replica',
+          ...waitingToLeave('stoppingServer'),
+        },
         stoppingServer: {
-          entry: { type: 'signalServer', params: { signal: 'SIGINT' } },
+          entry: ['clearLeaveBlocked', { type: 'signalServer', params: { signal: 'SIGINT' } }],
           after: { stopTimeout: 'killingServer' },
         },
         killingServer: { entry: { type: 'signalServer', params: { signal: 'SIGKILL' } } },
@@ -305,16 +323,19 @@ export const supervisorMachine = supervisorSetup.createMachine({
       after: { backoff: 'starting' },
     },
     stopping: {
-      description: 'NATS_SHUTDOWN\'s signal, then SIGKILL after NATS_STOP_TIMEOUT_SECONDS',
-      initial: 'graceful',
-      entry: 'sendShutdownSignal',
+      description: 'Once the cluster can spare this member (NATS_LEAVE_TIMEOUT_SECONDS at most), NATS_SHUTDOWN\'s signal, then SIGKILL after NATS_STOP_TIMEOUT_SECONDS',
+      initial: 'waitingToLeave',
       always: { guard: not('serverAlive'), target: 'stopped' },
       on: {
         SHUTDOWN: { actions: 'recordShutdown' },
         SERVER_EXITED: { target: 'stopped', actions: 'releaseServer' },
       },
       states: {
-        graceful: { after: { stopTimeout: 'killing' } },
+        waitingToLeave: {
+          ...waitingToLeave('graceful'),
+          after: { leaveTimeout: { target: 'graceful', actions: 'leaveUnspared' } },
+        },
+        graceful: { entry: ['clearLeaveBlocked', 'sendShutdownSignal'], after: { stopTimeout: 'killing' } },
         killing: {
           entry: [{ type: 'signalServer', params: { signal: 'SIGKILL' } }, { type: 'setExitCode', params: { code: EXIT.serverFailed } }],
         },

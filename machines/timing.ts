@@ -14,6 +14,8 @@ export const DEFAULT_DELAYS = {
   configWait: 30_000,
   debounce: 100,
   stopTimeout: 25_000,
+  /** How long a cluster member waits to be spared before it stops all the same. */
+  leaveTimeout: 60_000,
   confirmTimeout: 10_000,
   readyTimeout: 120_000,
   /** A mirror that failed (a full disk, say) is tried again after this, until it works. */

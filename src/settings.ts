@@ -25,8 +25,11 @@ export interface Settings {
   statusAddr: string | null;
   debounceMs: number;
   configWaitSeconds: number;
-  stopTimeoutSeconds: number;
-  shutdown: ShutdownStyle;
+  /** null: the stop plan derives it from the signal and the config (src/config/stop-plan.ts). */
+  stopTimeoutSeconds: number | null;
+  leaveTimeoutSeconds: number;
+  /** null: lame duck for a cluster member, SIGTERM for a standalone server. */
+  shutdown: ShutdownStyle | null;
   purge: PurgeMode;
   logFormat: LogFormat;
   logLevel: string;
@@ -154,8 +157,9 @@ export function readSettings(env: Env = process.env, opts: { requireBinary?: boo
     statusAddr: statusAddrFrom(env),
     debounceMs: integer(env, 'NATS_RELOAD_DEBOUNCE_MS', 100, 0, 600_000),
     configWaitSeconds: integer(env, 'NATS_CONFIG_WAIT_SECONDS', 30, 0, 86_400),
-    stopTimeoutSeconds: integer(env, 'NATS_STOP_TIMEOUT_SECONDS', 25, 1, 86_400),
-    shutdown: oneOf(env, 'NATS_SHUTDOWN', ['term', 'lame-duck'] as const, 'term'),
+    stopTimeoutSeconds: optional(env, 'NATS_STOP_TIMEOUT_SECONDS') === null ? null : integer(env, 'NATS_STOP_TIMEOUT_SECONDS', 25, 1, 86_400),
+    leaveTimeoutSeconds: integer(env, 'NATS_LEAVE_TIMEOUT_SECONDS', 60, 0, 86_400),
+    shutdown: optional(env, 'NATS_SHUTDOWN') === null ? null : oneOf(env, 'NATS_SHUTDOWN', ['term', 'lame-duck'] as const, 'term'),
     purge: oneOf(env, 'NATS_JETSTREAM_PURGE', ['on', 'dry-run', 'off'] as const, 'on'),
     logFormat: oneOf(env, 'NATS_LOG_FORMAT', ['json', 'pretty'] as const, 'json'),
     logLevel: oneOf(env, 'NATS_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),

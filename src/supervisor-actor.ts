@@ -12,6 +12,9 @@ import { ServerLogBus } from './nats-server/log.js';
 import { createServerProcess } from './nats-server/process.js';
 import type { ServerConfig } from './config/server-config.js';
 import type { Settings } from './settings.js';
+import { createCatchUpWatch } from './cluster/catch-up.js';
+import { createSpareCheck } from './cluster/spare-check.js';
+import type { StopPlan } from './config/stop-plan.js';
 import { validateConfig } from './nats-server/validate.js';
 import type { Validation } from '../machines/outputs.js';
 import type { FileWatcher } from './watch/file-watcher.js';
@@ -25,10 +28,12 @@ export interface SupervisorParts {
   watcher: FileWatcher;
   mirror: JwtMirror;
   reconciler: Reconciler;
+  /** The signal, the stop budget and the leave timeout, decided at start from the settings and the config. */
+  stop: StopPlan;
   inspect?: (event: InspectionEvent) => void;
 }
 
-export function provideSupervisor({ settings, config, logger, watcher, mirror, reconciler }: SupervisorParts, bus: ServerLogBus) {
+export function provideSupervisor({ settings, config, logger, watcher, mirror, reconciler, stop }: SupervisorParts, bus: ServerLogBus) {
   return supervisorMachine.provide({
     actors: {
       configExists: fromPromise(async () => existsSync(settings.confPath)),
@@ -46,6 +51,8 @@ export function provideSupervisor({ settings, config, logger, watcher, mirror, r
       reloadBaseline: createReloadBaseline({ settings, bus }),
       confirmReload: createConfirmReload({ settings, bus }),
       reconcile: createReconcile(reconciler),
+      catchUpWatch: createCatchUpWatch(settings, logger),
+      spareCheck: createSpareCheck(settings, config, logger),
     },
     actions: {
       noteSpawn: () => watcher.noteSpawn(),
@@ -54,7 +61,8 @@ export function provideSupervisor({ settings, config, logger, watcher, mirror, r
     delays: {
       configWait: settings.configWaitSeconds * 1000,
       debounce: settings.debounceMs,
-      stopTimeout: settings.stopTimeoutSeconds * 1000,
+      stopTimeout: stop.stopTimeoutSeconds * 1000,
+      leaveTimeout: stop.leaveTimeoutSeconds * 1000,
     },
   });
 }
@@ -63,7 +71,7 @@ export function createSupervisor(opts: SupervisorParts) {
   const bus = new ServerLogBus();
   const machine = provideSupervisor(opts, bus);
   const actor = createActor(machine, {
-    input: { mode: opts.settings.mode, shutdown: opts.settings.shutdown },
+    input: { mode: opts.settings.mode, shutdown: opts.stop.shutdown },
     ...(opts.inspect ? { inspect: opts.inspect } : {}),
   });
   return { actor, bus };

@@ -58,8 +58,10 @@ export function formatStatus(doc: StatusDocument, now = new Date()): string {
   const rc = doc.reconcile.last;
   const lines = [
     `state     ${doc.state}   (mode ${doc.mode ?? '-'})`,
-    `server    pid ${doc.server.pid ?? '-'}  ${doc.server.version ? `v${doc.server.version}  ` : ''}up ${age(doc.server.startedAt, now)}  ready ${doc.server.ready ? 'yes' : 'no'}  healthy ${healthWord(doc.server.healthy)}  restarts ${doc.server.restarts}  crashes ${doc.server.crashes}`,
+    `server    pid ${doc.server.pid ?? '-'}  ${doc.server.version ? `v${doc.server.version}  ` : ''}up ${age(doc.server.startedAt, now)}  ready ${doc.server.ready ? 'yes' : 'no'}  caught up ${doc.server.caughtUp ? 'yes' : 'no'}  healthy ${healthWord(doc.server.healthy)}  restarts ${doc.server.restarts}  crashes ${doc.server.crashes}`,
     ...(doc.server.health ? [`          health: ${doc.server.health}`] : []),
+    ...(doc.server.catchingUp ? [`          catching up: ${doc.server.catchingUp}`] : []),
+    ...(doc.server.leaveBlocked ? [`leaving   waiting to be spared: ${doc.server.leaveBlocked}`] : []),
     `reloads   ${doc.reloads.count}` + (r ? `  last: ${r.outcome} (${r.causes.join(', ') || '-'}) ${age(r.at, now)} ago${r.error ? `\n          error: ${r.error}` : ''}` : ''),
     `reconcile ` + (rc ? `purged ${rc.purged.length ? rc.purged.join(', ') : 'none'}  pushed ${rc.pushed}  failed ${rc.failed}${rc.skipped ? `  skipped: ${rc.skipped}` : ''}` : '-'),
     ...driftLines(doc, now),

@@ -5,14 +5,14 @@ import { startControlSocket } from '../status/control-socket.js';
 import { JwtMirror } from '../operator/jwt-mirror.js';
 import { Reconciler } from '../operator/reconciler.js';
 import { ServerConfig } from '../config/server-config.js';
-import { stopBudgetProblem } from '../config/stop-budget.js';
+import { stopPlan, type StopPlan } from '../config/stop-plan.js';
 import { serverFacts } from '../nats-server/facts.js';
 import { watchHealth } from '../nats-server/health-watch.js';
 import { watchLeafRemotes } from '../nats-server/leaf-watch.js';
 import { createLogger, type Logger } from '../logger.js';
 import { EXIT } from '../../machines/exit-codes.js';
 import { listenToSignals } from '../process-signals.js';
-import { SettingsError, type Settings } from '../settings.js';
+import type { Settings } from '../settings.js';
 import { startStatusHttp } from '../status/http.js';
 import { StatusModel } from '../status/model.js';
 import { createSupervisor, type SupervisorActor } from '../supervisor-actor.js';
@@ -20,10 +20,11 @@ import { createTransitionLogger } from '../status/transition-log.js';
 import { FileWatcher } from '../watch/file-watcher.js';
 import { sourcesFor } from '../watch/sources.js';
 
-function logStart(logger: Logger, settings: Settings): void {
+function logStart(logger: Logger, settings: Settings, stop: StopPlan): void {
   for (const w of settings.warnings) logger.warn(w);
   logger.info({
     mode: settings.mode, conf: settings.confPath, bin: settings.serverBin, monitorPort: settings.monitorPort,
+    shutdown: stop.shutdown, shutdownFrom: stop.why, stopTimeoutSeconds: stop.stopTimeoutSeconds, leaveTimeoutSeconds: stop.leaveTimeoutSeconds,
   }, 'iofog-nats starting');
 }
 
@@ -72,14 +73,13 @@ function firstReady(actor: SupervisorActor): Promise<void> {
 /** `iofog-nats run`: supervise nats-server until it is stopped; resolves with the process exit code. */
 export async function run(settings: Settings): Promise<number> {
   const logger = createLogger({ format: settings.logFormat, level: settings.logLevel });
-  logStart(logger, settings);
+  const config = new ServerConfig(settings.confPath);
+  // A config not there yet is checked by nats-server -t later; one that is must not be stopped halfway.
+  const stop = stopPlan(settings, await config.facts());
+  logStart(logger, settings, stop);
   const status = new StatusModel({ debounceMs: settings.debounceMs });
   // The watcher's first snapshot is the baseline nats-server starts from; its events reach the actor once it exists.
   let send: (e: SupervisorEvent) => void = () => undefined;
-  const config = new ServerConfig(settings.confPath);
-  // A config not there yet is checked by nats-server -t later; one that is must not be stopped halfway.
-  const budget = stopBudgetProblem(settings.shutdown, settings.stopTimeoutSeconds, await config.facts());
-  if (budget) throw new SettingsError('NATS_STOP_TIMEOUT_SECONDS', budget);
   const watcher = new FileWatcher(sourcesFor(settings, config), (e) => send(e), logger);
   status.driftSource = () => watcher.drift();
   const mirror = new JwtMirror({
@@ -87,8 +87,8 @@ export async function run(settings: Settings): Promise<number> {
     systemAccount: async () => (await serverFacts(settings, config)).systemAccount,
   });
   const reconciler = new Reconciler(settings, config, mirror, logger);
-  const { actor, bus } = createSupervisor({ settings, config, logger, watcher, mirror, reconciler, inspect: createTransitionLogger(logger, status) });
-  const healthWatch = watchHealth(settings, status, bus);
+  const { actor, bus } = createSupervisor({ settings, config, logger, watcher, mirror, reconciler, stop, inspect: createTransitionLogger(logger, status) });
+  const healthWatch = watchHealth(settings, config, status, bus);
   const leafWatch = watchLeafRemotes(settings, status, logger);
   send = (e) => actor.send(e);
   const unlisten = listenToSignals((e) => actor.send(e));

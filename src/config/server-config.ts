@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { configFiles } from './includes.js';
-import { ConfHazard, confGet, parseConfFile, type ConfMap } from './nats-conf.js';
+import { ConfHazard, confGet, parseConfFile, type ConfMap, type ConfValue } from './nats-conf.js';
 import { durationMs } from './duration.js';
 import { tlsFilesIn } from './tls-files.js';
 
@@ -18,6 +18,10 @@ export interface ConfigFacts {
   systemAccount: string | null;
   /** lame_duck_duration and lame_duck_grace_period in ms, nats-server's defaults (2 min, 10 s) when unset. */
   lameDuck: { durationMs: number; graceMs: number };
+  /** A `cluster {}` block that listens or routes: this server is a member of a cluster. */
+  clustered: boolean;
+  /** A `jetstream` block or `jetstream: enabled`. */
+  jetstream: boolean;
   /** Why the config does not parse; then only `files` is known, from the include lines alone. */
   error: string | null;
   /** Why nats-server must not even be asked to validate it (an include cycle, a FIFO); null when it may. */
@@ -37,9 +41,23 @@ function factsOf(config: ConfMap, includes: string[], confPath: string): ConfigF
       durationMs: durationMs(confGet(config, 'lame_duck_duration')) ?? LAME_DUCK_DEFAULTS.durationMs,
       graceMs: durationMs(confGet(config, 'lame_duck_grace_period')) ?? LAME_DUCK_DEFAULTS.graceMs,
     },
+    clustered: isClustered(confGet(config, 'cluster')),
+    jetstream: isJetStream(confGet(config, 'jetstream')),
     error: null,
     hazard: null,
   };
+}
+
+function isClustered(cluster: ConfValue | undefined): boolean {
+  return ['listen', 'port', 'routes'].some((k) => confGet(cluster, k) !== undefined);
+}
+
+/** nats-server's forms: `jetstream {…}`, `jetstream: enabled|true|on`, absent or `disabled|false|off`. */
+function isJetStream(value: ConfValue | undefined): boolean {
+  if (value === undefined) return false;
+  if (typeof value === 'object') return confGet(value, 'enabled') !== false;
+  if (typeof value === 'boolean') return value;
+  return ['enabled', 'enable', 'true', 'on', 'yes'].includes(String(value).toLowerCase());
 }
 
 async function read(confPath: string, env: Record<string, string | undefined>): Promise<ConfigFacts> {
@@ -49,7 +67,7 @@ async function read(confPath: string, env: Record<string, string | undefined>): 
   } catch (err) {
     // A config broken mid-edit still names its includes: they stay watched, so the fix is seen.
     return {
-      files: await configFiles(confPath), tlsFiles: [], storeDir: null, systemAccount: null, lameDuck: LAME_DUCK_DEFAULTS,
+      files: await configFiles(confPath), tlsFiles: [], storeDir: null, systemAccount: null, lameDuck: LAME_DUCK_DEFAULTS, clustered: false, jetstream: false,
       error: String(err), hazard: err instanceof ConfHazard ? err.message : null,
     };
   }

@@ -1,3 +1,4 @@
+import type { ServerConfig } from '../config/server-config.js';
 import type { Settings } from '../settings.js';
 import type { StatusModel } from '../status/model.js';
 import { isReadyLine, type ServerLogBus } from './log.js';
@@ -13,7 +14,7 @@ const ASK_TIMEOUT_MS = 2000;
  * later), then every few seconds, more often while it says it is unhealthy. Beside the chart, never in its
  * way (contract: Supervision). With monitoring off there is nothing to ask: readiness is all that is known.
  */
-export function watchHealth(settings: Pick<Settings, 'monitorPort'>, status: StatusModel, bus: ServerLogBus): { close(): void } {
+export function watchHealth(settings: Pick<Settings, 'monitorPort'>, config: ServerConfig, status: StatusModel, bus: ServerLogBus): { close(): void } {
   if (settings.monitorPort === 0) return { close: () => undefined };
   let asking = false;
   let timer: NodeJS.Timeout | null = null;
@@ -27,7 +28,8 @@ export function watchHealth(settings: Pick<Settings, 'monitorPort'>, status: Sta
     asking = true;
     try {
       // A hung nats-server (SIGSTOP) accepts the connection and never answers: that is an answer too.
-      const answer = await health(settings.monitorPort, AbortSignal.timeout(ASK_TIMEOUT_MS));
+      const { jetstream } = await config.facts();
+      const answer = await health(settings.monitorPort, { jetstream }, AbortSignal.timeout(ASK_TIMEOUT_MS));
       // The server may have gone while the answer was on its way: an answer for a stopped server is stale.
       status.setHealth(status.ready ? answer : null);
     } finally {

@@ -10,6 +10,7 @@ export interface Varz {
   host?: string;
   port?: number;
   version?: string;
+  server_name?: string;
   [key: string]: unknown;
 }
 
@@ -63,24 +64,37 @@ export async function clientListen(port: number, signal?: AbortSignal): Promise<
 
 export interface Health { healthy: boolean; reason: string | null }
 
-/**
- * Healthy, as nats-server itself says: /healthz?js-server-only=true (plain /healthz walks every account dir).
- * Reported, never waited for: 2.10 fails even js-server-only while a removed account's JetStream data is
- * on disk, which the purge rules may rightly keep.
- */
-export async function health(port: number, signal?: AbortSignal): Promise<Health> {
+function errorOf(body: string): string | undefined {
   try {
-    const res = await getText(monitorUrl(port, '/healthz?js-server-only=true'), signal);
+    return (JSON.parse(body) as { error?: string }).error;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One /healthz question (`query` as nats-server takes it, '' for the full check), answered as nats-server words it. */
+export async function healthz(port: number, query: string, signal?: AbortSignal): Promise<Health> {
+  try {
+    const res = await getText(monitorUrl(port, `/healthz${query}`), signal);
     if (res.status === 200) return { healthy: true, reason: null };
-    const error = (() => {
-      try {
-        return (JSON.parse(res.body) as { error?: string }).error;
-      } catch {
-        return undefined;
-      }
-    })();
-    return { healthy: false, reason: error ?? `/healthz answered ${res.status}` };
+    return { healthy: false, reason: errorOf(res.body) ?? `/healthz answered ${res.status}` };
   } catch (err) {
     return { healthy: false, reason: signal?.aborted ? 'nats-server does not answer on its monitoring port' : `no answer on the monitoring port: ${String(err)}` };
   }
+}
+
+/**
+ * Healthy, as nats-server itself says once it has caught up: /healthz?js-server-only=true (plain /healthz walks
+ * every account dir), and with JetStream configured /healthz?js-enabled-only=true as well: a store write error
+ * disables JetStream and only that question notices. Reported, never waited for: 2.10 fails even js-server-only
+ * while a removed account's JetStream data is on disk, which the purge rules may rightly keep.
+ */
+export async function health(port: number, opts: { jetstream: boolean }, signal?: AbortSignal): Promise<Health> {
+  const server = await healthz(port, '?js-server-only=true', signal);
+  if (!server.healthy || !opts.jetstream) return server;
+  return healthz(port, '?js-enabled-only=true', signal);
+}
+
+export async function fetchJsz(port: number, signal?: AbortSignal): Promise<unknown> {
+  return fetchJson(port, '/jsz?accounts=true&streams=true&consumers=true&config=true', signal);
 }

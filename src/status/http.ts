@@ -57,7 +57,7 @@ function routes(status: StatusModel): Record<string, Route> {
     '/state': (_req, res) => json(res, 200, status.toJSON()),
     '/events': (_req, res) => events(res, status, eventClients),
     '/healthz': (_req, res) => json(res, status.healthy ? 200 : 503, {
-      ready: status.ready, healthy: status.health?.healthy ?? null, reason: status.health?.reason ?? null, state: status.state,
+      ready: status.ready, caughtUp: status.caughtUp, healthy: status.health?.healthy ?? null, reason: status.notHealthyBecause, state: status.state,
     }),
     '/graph': (_req, res, url) => {
       const format = url.searchParams.get('format') ?? 'json';

@@ -23,7 +23,7 @@ function register(prom: PromClient, status: StatusModel) {
   const failed = counter('iofog_nats_claims_failed_total', 'Account JWT pushes that failed');
   const state = new prom.Gauge({ name: 'iofog_nats_state', help: 'The active supervisor state (1 for the current one)', labelNames: ['state'], registers: [registry] });
   const ready = new prom.Gauge({ name: 'iofog_nats_server_ready', help: '1 when nats-server is running and ready', registers: [registry] });
-  const healthy = new prom.Gauge({ name: 'iofog_nats_server_healthy', help: '1 when nats-server is ready and its /healthz?js-server-only=true has not failed', registers: [registry] });
+  const healthy = new prom.Gauge({ name: 'iofog_nats_server_healthy', help: '1 when nats-server is ready, has caught up (its full /healthz passed since it started) and has not said it is unhealthy since', registers: [registry] });
   const leafRemotes = new prom.Gauge({ name: 'iofog_nats_leaf_remotes', help: 'Configured leaf remotes, by whether nats-server holds a connection to them', labelNames: ['state'], registers: [registry] });
   const drift = new prom.Gauge({ name: 'iofog_nats_config_drift', help: '1 while what is mounted for a cause differs from what nats-server runs', labelNames: ['cause'], registers: [registry] });
   const driftSeconds = new prom.Gauge({ name: 'iofog_nats_config_drift_seconds', help: 'How long a cause has been behind what is mounted (0 while in step)', labelNames: ['cause'], registers: [registry] });

@@ -68,9 +68,26 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> {
     return this.snapshot?.hasTag('serverReady') ?? false;
   }
 
-  /** Ready, and nats-server has not said it is unhealthy (what the status server's /healthz answers). */
+  /** nats-server's full /healthz has passed since it started: it has caught up with its cluster. */
+  get caughtUp(): boolean {
+    return this.snapshot?.context.caughtUp ?? false;
+  }
+
+  /**
+   * Ready, caught up, and nats-server has not said it is unhealthy since (what the status server's /healthz
+   * answers, and so what a rollout is gated on: docs/contract.md, Readiness).
+   */
   get healthy(): boolean {
-    return this.ready && this.health?.healthy !== false;
+    return this.ready && this.caughtUp && this.health?.healthy !== false;
+  }
+
+  /** Why /healthz says no, in the operator's words; null when it says yes. */
+  get notHealthyBecause(): string | null {
+    const c = this.snapshot?.context;
+    if (!this.ready) return c?.server.alive ? 'nats-server is not ready yet' : 'nats-server is not running';
+    if (!this.caughtUp) return `catching up: ${c?.catchingUp ?? 'nats-server has not passed its full /healthz yet'}`;
+    if (this.health?.healthy === false) return this.health.reason ?? 'nats-server says it is unhealthy';
+    return null;
   }
 
   get drift(): DriftReport {
@@ -132,6 +149,10 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> {
         ready: this.ready,
         healthy: this.health?.healthy ?? null,
         health: this.health?.reason ?? null,
+        caughtUp: this.caughtUp,
+        catchingUp: c?.catchingUp ?? null,
+        /** Why this member does not leave yet, while it waits to be spared; null otherwise. */
+        leaveBlocked: c?.leaveBlocked ?? null,
       },
       reloads: {
         count: c?.reloadCount ?? 0,

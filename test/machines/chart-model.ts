@@ -57,6 +57,10 @@ const EXTERNAL: SupervisorEvent[] = [
   { type: 'SHUTDOWN', signal: 'SIGTERM' },
   { type: 'RETRY_MIRROR' },
   { type: 'RETRY_APPLY', causes: ['config'] },
+  { type: 'CATCHING_UP', reason: 'stream MEM is not current' },
+  { type: 'SERVER_CAUGHT_UP' },
+  { type: 'LEAVE_BLOCKED', reason: 'stream MEM would lose its quorum' },
+  { type: 'SPARED' },
 ];
 
 /** External events plus, for the invokes and delays active in `s`, their done/error/after events. */

@@ -23,6 +23,10 @@ export interface FakeWorld {
   exitsOnStopSignal: boolean;
   /** The JWT mirror fails (a full disk, say). */
   mirrorFails: boolean;
+  /** The cluster can spare this member: the spare check says so at once. Else it says why not until spare(). */
+  spared: boolean;
+  /** nats-server's full /healthz passes as soon as it is asked. Else it says what it catches up on until catchUp(). */
+  catchesUp: boolean;
 }
 
 /** What the fake effects saw, in order: the property test checks its invariants against this. */
@@ -46,6 +50,10 @@ export interface Harness {
   send(event: SupervisorEvent): void;
   exitServer(code?: number | null, signal?: string | null, uptimeMs?: number): void;
   releaseReady(): void;
+  /** The spare check that is waiting says the cluster can spare the member now. */
+  spare(): void;
+  /** The catch-up watch of the running nats-server says its full /healthz passed. */
+  catchUp(): void;
   until(pred: (s: Snapshot) => boolean, what?: string): Promise<Snapshot>;
   state(): string;
 }
@@ -56,7 +64,9 @@ export function stateString(s: Snapshot): string {
 
 export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; world?: Partial<FakeWorld> } = {}): Harness {
   const clock = new SimulatedClock();
-  const world: FakeWorld = { configExists: true, valid: true, outOfFds: false, reload: 'applied', readyHeld: false, exitsOnStopSignal: false, unchanged: [], mirrorFails: false, ...opts.world };
+  const world: FakeWorld = { configExists: true, valid: true, outOfFds: false, reload: 'applied', readyHeld: false, exitsOnStopSignal: false, unchanged: [], mirrorFails: false, spared: true, catchesUp: true, ...opts.world };
+  let catchUpNow: (() => void) | null = null;
+  let spareWaiters: (() => void)[] = [];
   let sendBack: ((e: SupervisorEvent) => void) | null = null;
   let readyWaiters: (() => void)[] = [];
   let pid = 1000;
@@ -108,6 +118,18 @@ export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; wor
         if (world.reload === 'never') return new Promise<never>(() => undefined);
         return { outcome: world.reload, error: world.reload === 'rejected' ? 'refused' : null, at };
       }),
+      catchUpWatch: fromCallback(({ sendBack: sb }) => {
+        const mySendBack = sb as (e: SupervisorEvent) => void;
+        if (world.catchesUp) return mySendBack({ type: 'SERVER_CAUGHT_UP' });
+        mySendBack({ type: 'CATCHING_UP', reason: 'stream MEM is not current' });
+        catchUpNow = () => mySendBack({ type: 'SERVER_CAUGHT_UP' });
+      }),
+      spareCheck: fromCallback(({ sendBack: sb }) => {
+        const mySendBack = sb as (e: SupervisorEvent) => void;
+        if (world.spared) return mySendBack({ type: 'SPARED' });
+        mySendBack({ type: 'LEAVE_BLOCKED', reason: 'stream MEM would lose its quorum' });
+        spareWaiters.push(() => mySendBack({ type: 'SPARED' }));
+      }),
       reconcile: fromPromise(async (): Promise<ReconcileReport> => {
         h.reconciles += 1;
         return { at, purged: [], pushed: 0, failed: 0, skipped: 'test' };
@@ -122,6 +144,12 @@ export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; wor
     readyWaiters = [];
     waiters.forEach((w) => w());
   };
+  h.spare = () => {
+    const waiters = spareWaiters;
+    spareWaiters = [];
+    waiters.forEach((w) => w());
+  };
+  h.catchUp = () => catchUpNow?.();
   h.until = async (pred, what = 'condition') => {
     try {
       return await waitFor(h.actor, pred, { timeout: 2000 });

@@ -30,8 +30,10 @@ describe('the settings reader', () => {
     assert.equal(s.controlSocket, '/tmp/iofog-nats.sock');
     assert.equal(s.statusAddr, '127.0.0.1:8223');
     assert.equal(s.debounceMs, 100);
-    assert.equal(s.stopTimeoutSeconds, 25);
-    assert.equal(s.shutdown, 'term');
+    // Unset: the stop plan derives both from the config (a cluster member stops through lame duck).
+    assert.equal(s.stopTimeoutSeconds, null);
+    assert.equal(s.shutdown, null);
+    assert.equal(s.leaveTimeoutSeconds, 60);
     assert.equal(s.purge, 'on');
     assert.equal(s.sysUserCredPath, null);
   });

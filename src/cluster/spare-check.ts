@@ -1,0 +1,59 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fromCallback } from 'xstate';
+import type { SupervisorEvent } from '../../machines/events.js';
+import type { ServerConfig } from '../config/server-config.js';
+import type { Logger } from '../logger.js';
+import { fetchJsz, fetchVarz } from '../nats-server/monitor.js';
+import type { Settings } from '../settings.js';
+import { leaveBlockers, type Jsz } from './spare-rule.js';
+
+const ASK_EVERY_MS = 250;
+const ASK_TIMEOUT_MS = 2000;
+/** The first few reasons name what to look at; the count says how many more. */
+const REASONS_SHOWN = 3;
+
+/** Why this member may not leave now, as nats-server's monitoring port shows it; empty when it may. */
+export async function askLeaveBlockers(monitorPort: number, signal?: AbortSignal): Promise<string[]> {
+  try {
+    const [varz, jsz] = await Promise.all([fetchVarz(monitorPort, signal), fetchJsz(monitorPort, signal)]);
+    return leaveBlockers(jsz as Jsz, varz.server_name ?? '');
+  } catch {
+    return ['nats-server does not answer /jsz on its monitoring port'];
+  }
+}
+
+export function summarise(reasons: string[]): string {
+  const more = reasons.length - REASONS_SHOWN;
+  return reasons.slice(0, REASONS_SHOWN).join('; ') + (more > 0 ? `; and ${more} more` : '');
+}
+
+/**
+ * Invoked while this member waits to leave: asks until the cluster can spare it (src/cluster/spare-rule.ts),
+ * saying why not meanwhile. A standalone server, or one with monitoring off (nothing to ask), is spared at once.
+ */
+export function createSpareCheck(settings: Pick<Settings, 'monitorPort'>, config: ServerConfig, logger: Logger) {
+  return fromCallback(({ sendBack: sendBackLoose }) => {
+    const sendBack = sendBackLoose as (event: SupervisorEvent) => void;
+    const stop = new AbortController();
+    const check = async (): Promise<void> => {
+      if (settings.monitorPort === 0 || !(await config.facts()).clustered) return sendBack({ type: 'SPARED' });
+      let said: string | null = null;
+      for (;;) {
+        const reasons = await askLeaveBlockers(settings.monitorPort, AbortSignal.any([stop.signal, AbortSignal.timeout(ASK_TIMEOUT_MS)]));
+        if (stop.signal.aborted) return;
+        if (reasons.length === 0) break;
+        const reason = summarise(reasons);
+        if (reason !== said) {
+          said = reason;
+          logger.warn({ reason }, 'waiting to leave: the cluster cannot spare this member yet');
+          sendBack({ type: 'LEAVE_BLOCKED', reason });
+        }
+        await sleep(ASK_EVERY_MS, undefined, { signal: stop.signal });
+      }
+      logger.info('the cluster can spare this member');
+      sendBack({ type: 'SPARED' });
+    };
+    void check().catch(() => undefined);
+    return () => stop.abort();
+  });
+}

@@ -1,0 +1,60 @@
+/**
+ * Whether the cluster can spare this member now, from its own /jsz (docs/contract.md: Stopping). A raft group
+ * (the meta layer, a replicated stream or consumer) can spare it when it has a leader and, where this member
+ * leads it (only a leader knows how current its followers are), enough other replicas are current to keep a
+ * quorum without it; where it follows, no other replica is known to be offline.
+ */
+
+interface Replica { name?: string; current?: boolean; offline?: boolean }
+interface GroupInfo { leader?: string; replicas?: Replica[] }
+interface ConsumerDetail { name?: string; cluster?: GroupInfo }
+interface StreamDetail { name?: string; config?: { num_replicas?: number }; cluster?: GroupInfo; consumer_detail?: ConsumerDetail[] }
+export interface Jsz {
+  disabled?: boolean;
+  config?: unknown;
+  meta_cluster?: GroupInfo & { cluster_size?: number };
+  account_details?: { name?: string; stream_detail?: StreamDetail[] }[];
+}
+
+/** A raft group this member belongs to, as this member sees it; size counts this member too. */
+interface Group { what: string; size: number; info: GroupInfo }
+
+const quorum = (size: number): number => Math.floor(size / 2) + 1;
+
+function groupsOf(jsz: Jsz): Group[] {
+  const groups: Group[] = [];
+  const meta = jsz.meta_cluster;
+  if (meta && (meta.cluster_size ?? 1) > 1) groups.push({ what: 'the JetStream meta layer', size: meta.cluster_size ?? 1, info: meta });
+  for (const account of jsz.account_details ?? []) {
+    for (const stream of account.stream_detail ?? []) {
+      const size = stream.config?.num_replicas ?? (stream.cluster?.replicas?.length ?? 0) + 1;
+      if (size < 2 || !stream.cluster) continue;
+      groups.push({ what: `stream ${stream.name ?? '?'}`, size, info: stream.cluster });
+      for (const consumer of stream.consumer_detail ?? []) {
+        if (consumer.cluster && (consumer.cluster.replicas?.length ?? 0) > 0) {
+          groups.push({ what: `consumer ${stream.name ?? '?'} > ${consumer.name ?? '?'}`, size: (consumer.cluster.replicas?.length ?? 0) + 1, info: consumer.cluster });
+        }
+      }
+    }
+  }
+  return groups;
+}
+
+/** Why this one group cannot spare the member, or null when it can. */
+function groupBlocks(group: Group, self: string): string | null {
+  const { leader, replicas = [] } = group.info;
+  if (!leader) return `${group.what} has no leader`;
+  const others = replicas.filter((r) => r.name !== self);
+  const offline = others.filter((r) => r.offline === true).map((r) => r.name ?? '?');
+  if (leader !== self) return offline.length ? `${group.what} has replicas offline (${offline.join(', ')})` : null;
+  const current = others.filter((r) => r.current === true && r.offline !== true).length;
+  const needed = quorum(group.size);
+  if (current >= needed) return null;
+  return `${group.what} (led here) would keep ${current} current replica${current === 1 ? '' : 's'} without this member; it needs ${needed}`;
+}
+
+/** The reasons this member may not leave now; empty when it may. */
+export function leaveBlockers(jsz: Jsz, self: string): string[] {
+  if (jsz.disabled === true) return [];
+  return groupsOf(jsz).map((g) => groupBlocks(g, self)).filter((x): x is string => x !== null);
+}

@@ -1,0 +1,98 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
+
+/** What the publisher saw of one stream: every acked message (sequence → payload), failures, the longest gap. */
+export interface StreamRecord { stream: string; acked: Map<number, string>; failed: number; longestGapMs: number }
+
+const ACK_TIMEOUT_MS = 1000;
+const TRIES = 5;
+const TRY_PAUSE_MS = 200;
+
+/**
+ * Publishes to each stream at a steady rate and waits for each ack (1 s, 5 tries 200 ms apart, one message id
+ * across the tries so a retry never duplicates): what users of a replicated stream do. Every acked message
+ * is recorded, so a check afterwards can say whether any is gone.
+ */
+export class AckedPublisher {
+  readonly records: StreamRecord[];
+  private running = true;
+  private loops: Promise<void>[] = [];
+
+  private constructor(private readonly nc: NatsConnection, private readonly js: JetStreamClient, streams: string[], private readonly perSecond: number) {
+    this.records = streams.map((stream) => ({ stream, acked: new Map(), failed: 0, longestGapMs: 0 }));
+  }
+
+  static async start(servers: string[], streams: string[], perSecond = 200): Promise<AckedPublisher> {
+    const nc = await connect({ servers, maxReconnectAttempts: -1, reconnectTimeWait: 100, name: 'acked-publisher' });
+    const p = new AckedPublisher(nc, jetstream(nc), streams, perSecond);
+    p.loops = p.records.map((r) => p.publishLoop(r));
+    return p;
+  }
+
+  private async publishLoop(r: StreamRecord): Promise<void> {
+    let lastAck = Date.now();
+    for (let n = 0; this.running; n++) {
+      const started = Date.now();
+      const payload = `${r.stream}-${n}`;
+      const seq = await this.publishOne(r.stream.toLowerCase(), payload);
+      if (seq === null) r.failed += 1;
+      else {
+        r.acked.set(seq, payload);
+        r.longestGapMs = Math.max(r.longestGapMs, Date.now() - lastAck);
+        lastAck = Date.now();
+      }
+      await sleep(Math.max(0, 1000 / this.perSecond - (Date.now() - started)));
+    }
+  }
+
+  private async publishOne(subject: string, payload: string): Promise<number | null> {
+    for (let attempt = 0; attempt < TRIES; attempt++) {
+      try {
+        const ack = await this.js.publish(`${subject}.m`, payload, { msgID: payload, timeout: ACK_TIMEOUT_MS });
+        return ack.seq;
+      } catch {
+        await sleep(TRY_PAUSE_MS);
+      }
+    }
+    return null;
+  }
+
+  async stop(): Promise<StreamRecord[]> {
+    this.running = false;
+    await Promise.all(this.loops);
+    await this.nc.close();
+    return this.records;
+  }
+}
+
+/** The test's streams: an R3 file stream and an R3 memory stream, each with an R3 durable consumer. */
+export async function createReplicatedStreams(servers: string[]): Promise<string[]> {
+  const nc = await connect({ servers, maxReconnectAttempts: -1 });
+  try {
+    const jsm = await jetstreamManager(nc, { timeout: 10_000 });
+    for (const [name, storage] of [['FILE', 'file'], ['MEM', 'memory']] as const) {
+      await jsm.streams.add({ name, subjects: [`${name.toLowerCase()}.>`], num_replicas: 3, storage: storage as never, duplicate_window: 120_000_000_000 });
+      await jsm.consumers.add(name, { durable_name: 'READER', ack_policy: 'explicit' as never });
+    }
+  } finally {
+    await nc.close();
+  }
+  return ['FILE', 'MEM'];
+}
+
+/** Which acked messages the stream no longer holds, read back through the stream's leader. */
+export async function missingAcked(servers: string[], record: StreamRecord): Promise<number[]> {
+  const nc = await connect({ servers, maxReconnectAttempts: -1 });
+  try {
+    const jsm = await jetstreamManager(nc, { timeout: 10_000 });
+    const missing: number[] = [];
+    for (const [seq, payload] of record.acked) {
+      const msg = await jsm.streams.getMessage(record.stream, { seq }).catch(() => null);
+      if (msg?.string() !== payload) missing.push(seq);
+    }
+    return missing;
+  } finally {
+    await nc.close();
+  }
+}

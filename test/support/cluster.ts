@@ -1,0 +1,106 @@
+import { writeFile } from 'node:fs/promises';
+import { makeLayout, removeLayout, type Layout } from './layout.js';
+import { freePort } from './ports.js';
+import { SupervisorProcess, type LogLine } from './supervisor-process.js';
+import { eventually } from './wait.js';
+
+/** One member: its mounted layout, its cluster and status ports, and its supervisor while one runs. */
+export interface Member { name: string; layout: Layout; clusterPort: number; statusPort: number; sup: SupervisorProcess | null; past: SupervisorProcess[] }
+
+export interface Healthz { status: number; ready?: boolean; caughtUp?: boolean; reason?: string | null }
+
+/**
+ * Three (or n) nats-servers on loopback routed to each other, each under its own supervisor with its own ports
+ * and store dir, stopped as Kubernetes stops a pod: SIGTERM to the supervisor, then waiting for it to exit.
+ */
+export class TestCluster {
+  private constructor(readonly members: Member[]) {}
+
+  static async create(name: string, opts: { size?: number; env?: Record<string, string> } = {}): Promise<TestCluster> {
+    const size = opts.size ?? 3;
+    const members: Member[] = [];
+    for (let i = 0; i < size; i++) {
+      const layout = await makeLayout(`${name}-n${i}`);
+      members.push({ name: `n${i}`, layout, clusterPort: await freePort(), statusPort: await freePort(), sup: null, past: [] });
+    }
+    const cluster = new TestCluster(members);
+    for (const m of members) {
+      Object.assign(m.layout.env, { NATS_STATUS_ADDR: `127.0.0.1:${m.statusPort}`, NATS_STOP_TIMEOUT_SECONDS: '', ...opts.env });
+      await writeFile(m.layout.conf, cluster.configOf(m));
+    }
+    return cluster;
+  }
+
+  /** nats-server's config for one member: a short lame duck grace, the minimum lame-duck duration (30 s). */
+  configOf(m: Member, extra = ''): string {
+    const routes = this.members.map((x) => `nats-route://127.0.0.1:${x.clusterPort}`).join(', ');
+    return [
+      `server_name: ${m.name}`,
+      `listen: 127.0.0.1:${m.layout.clientPort}`,
+      `jetstream { store_dir: "${m.layout.storeDir}" }`,
+      `cluster { name: test, listen: 127.0.0.1:${m.clusterPort}, routes: [${routes}] }`,
+      'lame_duck_duration: 30s',
+      'lame_duck_grace_period: 1s',
+      extra,
+    ].join('\n') + '\n';
+  }
+
+  get clientUrls(): string[] {
+    return this.members.map((m) => `nats://127.0.0.1:${m.layout.clientPort}`);
+  }
+
+  start(i: number, env: Record<string, string> = {}): SupervisorProcess {
+    const m = this.members[i]!;
+    m.sup = SupervisorProcess.start(m.layout, env);
+    m.past.push(m.sup);
+    return m.sup;
+  }
+
+  startAll(): void {
+    this.members.forEach((_, i) => this.start(i));
+  }
+
+  /** SIGTERM to the supervisor, as the kubelet sends it; resolves with its exit. */
+  async stop(i: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    const m = this.members[i]!;
+    const exit = await m.sup!.stop('SIGTERM');
+    return exit;
+  }
+
+  /** Every log line of every supervisor a member has had, in order. */
+  linesOf(i: number): LogLine[] {
+    return this.members[i]!.past.flatMap((s) => s.lines);
+  }
+
+  async healthz(i: number): Promise<Healthz> {
+    try {
+      const res = await fetch(`http://127.0.0.1:${this.members[i]!.statusPort}/healthz`, { signal: AbortSignal.timeout(2000) });
+      return { status: res.status, ...(await res.json()) as object };
+    } catch {
+      return { status: 0 };
+    }
+  }
+
+  /** nats-server's own monitoring endpoint of a member, or null while it does not answer. */
+  async monitor<T>(i: number, path: string): Promise<T | null> {
+    try {
+      const res = await fetch(`http://127.0.0.1:${this.members[i]!.layout.monitorPort}${path}`, { signal: AbortSignal.timeout(2000) });
+      return (await res.json()) as T;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The gate a rollout waits on: the supervisor's /healthz answers 200. */
+  waitHealthy(i: number, timeoutMs = 120_000): Promise<Healthz> {
+    return eventually(`${this.members[i]!.name}'s supervisor /healthz to answer 200`, async () => {
+      const h = await this.healthz(i);
+      return h.status === 200 && h;
+    }, timeoutMs);
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all(this.members.map((m) => m.sup?.dispose()));
+    await Promise.all(this.members.map((m) => removeLayout(m.layout)));
+  }
+}
