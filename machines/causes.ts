@@ -5,7 +5,7 @@ export type Cause = (typeof CAUSES)[number];
 export const MODES = ['server', 'leaf'] as const;
 export type Mode = (typeof MODES)[number];
 
-/** What a settled set of causes asks for (contract: "What happens on a change", step 3). */
+/** What a settled set of causes asks for (docs/contract.md: What happens on a change, step 3). */
 export type ChangeAction = 'reload' | 'restart' | 'syncOnly';
 
 // nats-server reads creds only when it connects: a reload would leave the old identity in use.

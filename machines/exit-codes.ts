@@ -1,4 +1,4 @@
-/** The contract's exit codes, in one place: the chart sets them, the CLI exits with them. */
+/** The exit codes of docs/contract.md, in one place: the chart sets them, the CLI exits with them. */
 export const EXIT = {
   ok: 0,
   serverFailed: 1,

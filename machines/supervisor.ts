@@ -4,7 +4,7 @@ import { EXIT } from './exit-codes.js';
 import type { Validation } from './outputs.js';
 import { supervisorSetup } from './supervisor-setup.js';
 
-/** The supervisor statechart (design: shared/design/statechart.md). Pure: every effect is provided from src/. */
+/** The supervisor statechart (docs/statechart.md; the rules it keeps: docs/contract.md). Pure: every effect is provided from src/. */
 
 type ErrorEventArgs = { event: { type: string; error?: unknown } };
 

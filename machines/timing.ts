@@ -1,4 +1,4 @@
-/** Crash backoff: 1 s doubling, capped at 30 s (contract: Supervision). */
+/** Crash backoff: 1 s doubling, capped at 30 s (docs/contract.md: Supervision). */
 export function backoffMs(consecutiveCrashes: number): number {
   const exponent = Math.max(0, consecutiveCrashes - 1);
   return Math.min(1000 * 2 ** exponent, 30_000);

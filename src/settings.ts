@@ -6,7 +6,7 @@ import type { ShutdownStyle } from '../machines/context.js';
 export type PurgeMode = 'on' | 'dry-run' | 'off';
 export type LogFormat = 'json' | 'pretty';
 
-/** Every variable of the contract, resolved to its typed value. */
+/** Every variable of docs/contract.md (Environment), resolved to its typed value. */
 export interface Settings {
   confPath: string;
   confDir: string;

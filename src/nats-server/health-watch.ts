@@ -12,7 +12,7 @@ const ASK_TIMEOUT_MS = 2000;
  * Keeps the status model's view of nats-server's own health current while nats-server is up: asked when it
  * becomes safe to signal, again when it logs that it is ready for clients (JetStream may start seconds
  * later), then every few seconds, more often while it says it is unhealthy. Beside the chart, never in its
- * way (contract: Supervision). With monitoring off there is nothing to ask: readiness is all that is known.
+ * way (docs/contract.md: Readiness). With monitoring off there is nothing to ask: readiness is all that is known.
  */
 export function watchHealth(settings: Pick<Settings, 'monitorPort'>, config: ServerConfig, status: StatusModel, bus: ServerLogBus): { close(): void } {
   if (settings.monitorPort === 0) return { close: () => undefined };

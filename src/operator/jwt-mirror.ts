@@ -87,7 +87,7 @@ function readEntry(links: LinkResolver, mountReal: string, dir: string, entry: s
 }
 
 /**
- * Mirrors valid account JWTs from the read-only mount into the resolver dir (contract: JWT mirror).
+ * Mirrors valid account JWTs from the read-only mount into the resolver dir (docs/contract.md: JWT mirror and purge).
  * It remembers what it read and wrote, so a change reads only the mount entries whose sha256 the watcher
  * saw change and writes only accounts whose JWT changed: a Kubernetes update of one account among
  * thousands touches one file. An empty or missing mount, or one with no valid JWT, changes nothing: a

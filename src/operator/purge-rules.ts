@@ -39,7 +39,7 @@ function protection(name: string, isDirectory: boolean, f: PurgeFacts): string |
   return null;
 }
 
-/** Every rule of the contract's "Purge rules", in one place. When in doubt, nothing is purged. */
+/** Every purge rule of docs/contract.md (JWT mirror and purge), in one place. When in doubt, nothing is purged. */
 export function planPurge(f: PurgeFacts): PurgePlan {
   const blocked = blockedBy(f);
   const entries = f.storeEntries ?? [];

@@ -134,7 +134,7 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> {
     return { reload, reconcile };
   }
 
-  /** The contract's `inspect --json` / GET /state document. */
+  /** The `inspect --json` / GET /state document (docs/contract.md: Status surfaces). */
   toJSON() {
     const c = this.snapshot?.context;
     return {

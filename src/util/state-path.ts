@@ -1,6 +1,6 @@
 import type { StateValue } from 'xstate';
 
-/** `{ running: 'idle' }` → `running.idle`: the contract's dotted form of the active state. */
+/** `{ running: 'idle' }` → `running.idle`: the dotted form of the active state (docs/contract.md: Status surfaces). */
 export function statePath(value: StateValue): string {
   if (typeof value === 'string') return value;
   const [key, child] = Object.entries(value)[0] ?? [];

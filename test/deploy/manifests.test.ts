@@ -56,15 +56,20 @@ describe('the Kubernetes manifests', () => {
     for (const dir of ['/etc/nats/config', '/home/runner/data', '/home/runner/nats/jwt', '/tmp']) assert.ok(mounts.includes(dir), dir);
   });
 
-  it('when the pod is stopped then the grace period covers the supervisor\'s stop budget', () => {
-    const stopBudget = Number(container.env.find((e: { name: string }) => e.name === 'NATS_STOP_TIMEOUT_SECONDS')?.value ?? 25);
-    assert.ok(statefulSet.spec.template.spec.terminationGracePeriodSeconds >= stopBudget + 10);
+  it('when the pod is stopped then the grace period covers the wait to be spared and the lame-duck stop the config asks for', () => {
+    const env = (name: string) => Number(container.env.find((e: { name: string }) => e.name === name)?.value);
+    const data = (byKind('ConfigMap') as unknown as { data: Record<string, string> }).data;
+    const seconds = (key: string) => Number(new RegExp(`${key}: (\\d+)s`).exec(data['server.conf'] ?? '')?.[1]);
+    const stop = env('NATS_STOP_TIMEOUT_SECONDS');
+    assert.ok(stop >= seconds('lame_duck_grace_period') + seconds('lame_duck_duration') + 20, 'the stop budget covers lame duck');
+    assert.ok(statefulSet.spec.template.spec.terminationGracePeriodSeconds > env('NATS_LEAVE_TIMEOUT_SECONDS') + stop);
   });
 
-  it('when probed then readiness and liveness ask nats-server what the NATS Helm chart asks', () => {
-    assert.equal(container.readinessProbe.httpGet.path, '/healthz?js-server-only=true');
+  it('when probed then startup and readiness ask the supervisor (caught up) and liveness asks nats-server what the NATS Helm chart asks', () => {
+    for (const probe of [container.startupProbe, container.readinessProbe]) {
+      assert.deepEqual(probe.exec.command, ['curl', '-fsS', '-o', '/dev/null', 'http://127.0.0.1:8223/healthz']);
+    }
     assert.equal(container.livenessProbe.httpGet.path, '/healthz?js-enabled-only=true');
-    assert.equal(container.startupProbe.httpGet.path, '/healthz');
   });
 
   it('when the ConfigMap\'s server config is given to nats-server then it is valid', () => {

@@ -164,7 +164,7 @@ describe('status HTTP', () => {
     assert.ok((after.get('iofog_nats_last_reload_timestamp_seconds') ?? 0) > 0);
   });
 
-  it('when nats-server is not running yet then /healthz is 503, and 200 once it is ready', async () => {
+  it('when nats-server is not running yet then /healthz is 503, and 200 once it is ready and caught up', async () => {
     const { l, sup, base } = await start('healthz', { config: false });
     await sup.waitForState('waitingForConfig.sleeping');
     // The status server starts beside the chart, not before it.
@@ -172,7 +172,11 @@ describe('status HTTP', () => {
     assert.equal((await fetch(`${base}/healthz`)).status, 503);
     await writeFile(l.conf, basicConfig(l));
     await sup.waitForState('running.idle');
-    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    const body = await eventually('/healthz to answer 200', async () => {
+      const res = await fetch(`${base}/healthz`);
+      return res.status === 200 && await res.json() as { ready: boolean; caughtUp: boolean; reason: string | null };
+    });
+    assert.deepEqual([body.ready, body.caughtUp, body.reason], [true, true, null]);
   });
 
   it('when asked for anything but its routes then it answers 404 and serves no files', async () => {

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
+import { eventually } from './wait.js';
 
 /** What the publisher saw of one stream: every acked message (sequence → payload), failures, the longest gap. */
 export interface StreamRecord { stream: string; acked: Map<number, string>; failed: number; longestGapMs: number }
@@ -85,7 +86,9 @@ export async function createReplicatedStreams(servers: string[]): Promise<string
 export async function missingAcked(servers: string[], record: StreamRecord): Promise<number[]> {
   const nc = await connect({ servers, maxReconnectAttempts: -1 });
   try {
-    const jsm = await jetstreamManager(nc, { timeout: 10_000 });
+    const jsm = await jetstreamManager(nc, { timeout: 5000 });
+    // A stream without a leader answers nothing: after a minute its messages count as gone.
+    await eventually(`${record.stream} to answer`, () => jsm.streams.info(record.stream).then(() => true, () => false), 60_000).catch(() => undefined);
     const missing: number[] = [];
     for (const [seq, payload] of record.acked) {
       const msg = await jsm.streams.getMessage(record.stream, { seq }).catch(() => null);

@@ -1,3 +1,5 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { makeLayout, removeLayout, type Layout } from './layout.js';
 import { freePort } from './ports.js';
@@ -5,7 +7,12 @@ import { SupervisorProcess, type LogLine } from './supervisor-process.js';
 import { eventually } from './wait.js';
 
 /** One member: its mounted layout, its cluster and status ports, and its supervisor while one runs. */
-export interface Member { name: string; layout: Layout; clusterPort: number; statusPort: number; sup: SupervisorProcess | null; past: SupervisorProcess[] }
+export interface Member {
+  name: string; layout: Layout; clusterPort: number; statusPort: number;
+  sup: SupervisorProcess | null; past: SupervisorProcess[];
+  /** nats-server run bare, without a supervisor (benchmarks compare against it). */
+  bare: ChildProcess | null;
+}
 
 export interface Healthz { status: number; ready?: boolean; caughtUp?: boolean; reason?: string | null }
 
@@ -21,7 +28,7 @@ export class TestCluster {
     const members: Member[] = [];
     for (let i = 0; i < size; i++) {
       const layout = await makeLayout(`${name}-n${i}`);
-      members.push({ name: `n${i}`, layout, clusterPort: await freePort(), statusPort: await freePort(), sup: null, past: [] });
+      members.push({ name: `n${i}`, layout, clusterPort: await freePort(), statusPort: await freePort(), sup: null, past: [], bare: null });
     }
     const cluster = new TestCluster(members);
     for (const m of members) {
@@ -58,6 +65,22 @@ export class TestCluster {
 
   startAll(): void {
     this.members.forEach((_, i) => this.start(i));
+  }
+
+  /** nats-server alone, as the supervisor would start it. */
+  startBare(i: number): ChildProcess {
+    const m = this.members[i]!;
+    m.bare = spawn(m.layout.env.NATS_SERVER_BIN!, ['-c', m.layout.conf, '-m', String(m.layout.monitorPort)], { cwd: m.layout.confDir, stdio: 'ignore' });
+    return m.bare;
+  }
+
+  /** Signals a bare nats-server and resolves once it has exited. */
+  async stopBare(i: number, signal: NodeJS.Signals): Promise<void> {
+    const child = this.members[i]!.bare!;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill(signal);
+    await exited;
   }
 
   /** SIGTERM to the supervisor, as the kubelet sends it; resolves with its exit. */
@@ -101,6 +124,7 @@ export class TestCluster {
 
   async dispose(): Promise<void> {
     await Promise.all(this.members.map((m) => m.sup?.dispose()));
+    await Promise.all(this.members.map((_, i) => (this.members[i]!.bare ? this.stopBare(i, 'SIGKILL') : undefined)));
     await Promise.all(this.members.map((m) => removeLayout(m.layout)));
   }
 }

@@ -50,7 +50,6 @@ export async function makeLayout(name: string): Promise<Layout> {
       NATS_CLIENT_URL: `nats://127.0.0.1:${l.clientPort}`,
       NATS_CONTROL_SOCKET: path.join(root, 'control.sock'),
       NATS_STATUS_ADDR: 'off',
-      NATS_STOP_TIMEOUT_SECONDS: '20',
     },
   };
 }
