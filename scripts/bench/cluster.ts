@@ -18,9 +18,10 @@ const VARIANTS: Variant[] = [
   { name: 'bare nats-server, lame duck (gate: js-server-only)', bare: 'SIGUSR2' },
 ];
 
-async function bareReady(cluster: TestCluster, i: number): Promise<void> {
-  await eventually('js-server-only', async () => {
-    const res = await fetch(`http://127.0.0.1:${cluster.members[i]!.layout.monitorPort}/healthz?js-server-only=true`).catch(() => null);
+/** A bare member's gate: js-server-only in a roll (the Helm chart's readiness); the full /healthz at first start. */
+async function bareReady(cluster: TestCluster, i: number, query = '?js-server-only=true'): Promise<void> {
+  await eventually(`/healthz${query}`, async () => {
+    const res = await fetch(`http://127.0.0.1:${cluster.members[i]!.layout.monitorPort}/healthz${query}`).catch(() => null);
     return res?.status === 200;
   }, 120_000);
 }
@@ -43,7 +44,7 @@ async function measure(v: Variant): Promise<string> {
   const cluster = await TestCluster.create('bench-cluster');
   try {
     cluster.members.forEach((_, i) => (v.bare ? cluster.startBare(i) : cluster.start(i)));
-    await Promise.all(cluster.members.map((_, i) => (v.bare ? bareReady(cluster, i) : cluster.waitHealthy(i))));
+    await Promise.all(cluster.members.map((_, i) => (v.bare ? bareReady(cluster, i, '') : cluster.waitHealthy(i))));
     await createReplicatedStreams(cluster.clientUrls);
     const publisher = await AckedPublisher.start(cluster.clientUrls, ['FILE', 'MEM']);
     await eventually('the first acks', () => publisher.records.every((r) => r.acked.size > 200), 30_000);

@@ -1,12 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fromCallback } from 'xstate';
 import type { SupervisorEvent } from '../../machines/events.js';
 import type { Logger } from '../logger.js';
 import { healthz } from '../nats-server/monitor.js';
 import type { Settings } from '../settings.js';
-
-const ASK_EVERY_MS = 250;
-const ASK_TIMEOUT_MS = 2000;
+import { askUntilClear } from './ask-until-clear.js';
 
 /**
  * 2.10 fails even the full /healthz while a removed account's JetStream data is on disk (its account cannot be
@@ -25,19 +22,15 @@ export function createCatchUpWatch(settings: Pick<Settings, 'monitorPort'>, logg
     const sendBack = sendBackLoose as (event: SupervisorEvent) => void;
     const stop = new AbortController();
     const watch = async (): Promise<void> => {
-      let said: string | null = null;
-      for (;;) {
-        const answer = await healthz(settings.monitorPort, '', AbortSignal.any([stop.signal, AbortSignal.timeout(ASK_TIMEOUT_MS)]));
-        if (stop.signal.aborted) return;
-        if (answer.healthy || TOLERATED.test(answer.reason ?? '')) break;
-        const reason = answer.reason ?? 'nats-server is not healthy yet';
-        if (reason !== said) {
-          said = reason;
-          logger.info({ reason }, 'catching up');
-          sendBack({ type: 'CATCHING_UP', reason });
-        }
-        await sleep(ASK_EVERY_MS, undefined, { signal: stop.signal });
-      }
+      const ask = async (signal: AbortSignal): Promise<string | null> => {
+        const answer = await healthz(settings.monitorPort, '', signal);
+        return answer.healthy || TOLERATED.test(answer.reason ?? '') ? null : answer.reason ?? 'nats-server is not healthy yet';
+      };
+      const say = (reason: string): void => {
+        logger.info({ reason }, 'catching up');
+        sendBack({ type: 'CATCHING_UP', reason });
+      };
+      if (!(await askUntilClear(ask, say, stop.signal))) return;
       logger.info('caught up: nats-server\'s full /healthz passed');
       sendBack({ type: 'SERVER_CAUGHT_UP' });
     };

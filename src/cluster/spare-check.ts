@@ -1,14 +1,12 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fromCallback } from 'xstate';
 import type { SupervisorEvent } from '../../machines/events.js';
 import type { ServerConfig } from '../config/server-config.js';
 import type { Logger } from '../logger.js';
 import { fetchJsz, fetchVarz } from '../nats-server/monitor.js';
 import type { Settings } from '../settings.js';
+import { askUntilClear } from './ask-until-clear.js';
 import { leaveBlockers, type Jsz } from './spare-rule.js';
 
-const ASK_EVERY_MS = 250;
-const ASK_TIMEOUT_MS = 2000;
 /** The first few reasons name what to look at; the count says how many more. */
 const REASONS_SHOWN = 3;
 
@@ -22,7 +20,7 @@ export async function askLeaveBlockers(monitorPort: number, signal?: AbortSignal
   }
 }
 
-export function summarise(reasons: string[]): string {
+function summarise(reasons: string[]): string {
   const more = reasons.length - REASONS_SHOWN;
   return reasons.slice(0, REASONS_SHOWN).join('; ') + (more > 0 ? `; and ${more} more` : '');
 }
@@ -37,19 +35,15 @@ export function createSpareCheck(settings: Pick<Settings, 'monitorPort'>, config
     const stop = new AbortController();
     const check = async (): Promise<void> => {
       if (settings.monitorPort === 0 || !(await config.facts()).clustered) return sendBack({ type: 'SPARED' });
-      let said: string | null = null;
-      for (;;) {
-        const reasons = await askLeaveBlockers(settings.monitorPort, AbortSignal.any([stop.signal, AbortSignal.timeout(ASK_TIMEOUT_MS)]));
-        if (stop.signal.aborted) return;
-        if (reasons.length === 0) break;
-        const reason = summarise(reasons);
-        if (reason !== said) {
-          said = reason;
-          logger.warn({ reason }, 'waiting to leave: the cluster cannot spare this member yet');
-          sendBack({ type: 'LEAVE_BLOCKED', reason });
-        }
-        await sleep(ASK_EVERY_MS, undefined, { signal: stop.signal });
-      }
+      const ask = async (signal: AbortSignal): Promise<string | null> => {
+        const reasons = await askLeaveBlockers(settings.monitorPort, signal);
+        return reasons.length === 0 ? null : summarise(reasons);
+      };
+      const say = (reason: string): void => {
+        logger.warn({ reason }, 'waiting to leave: the cluster cannot spare this member yet');
+        sendBack({ type: 'LEAVE_BLOCKED', reason });
+      };
+      if (!(await askUntilClear(ask, say, stop.signal))) return;
       logger.info('the cluster can spare this member');
       sendBack({ type: 'SPARED' });
     };
