@@ -24,7 +24,9 @@ export type SupervisorEvent =
   /** From the spare check: why this member may not leave now (a stream would lose its quorum without it). */
   | { type: 'LEAVE_BLOCKED'; reason: string }
   /** From the spare check: the cluster can spare this member now. */
-  | { type: 'SPARED' };
+  | { type: 'SPARED' }
+  /** nats-server logged that acked data on this member is at risk (a write error, an aborted catch-up). */
+  | { type: 'DATA_AT_RISK'; message: string };
 
 /** What the machine tells the running nats-server process actor. */
 export type ServerCommand = { type: 'SIGNAL'; signal: ServerSignal };

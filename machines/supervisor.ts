@@ -57,6 +57,7 @@ export const supervisorMachine = supervisorSetup.createMachine({
     FORWARD_SIGNAL: { actions: 'forwardSignal' },
     CATCHING_UP: { actions: 'noteCatchingUp' },
     SERVER_CAUGHT_UP: { actions: 'noteCaughtUp' },
+    DATA_AT_RISK: { actions: { type: 'setError', params: ({ event }) => ({ message: `nats-server: ${event.message}` }) } },
     SHUTDOWN: { target: '.stopping', actions: 'recordShutdown' },
     // Wherever nats-server runs and its exit was not asked for (stopping and restarting expect it).
     SERVER_EXITED: { guard: 'serverAlive', target: '.backingOff', actions: ['recordCrash', 'releaseServer'] },

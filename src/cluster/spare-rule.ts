@@ -5,23 +5,24 @@
  * quorum without it; where it follows, no other replica is known to be offline.
  */
 
-interface Replica { name?: string; current?: boolean; offline?: boolean }
+interface Replica { name?: string; current?: boolean; offline?: boolean; lag?: number }
 interface GroupInfo { leader?: string; replicas?: Replica[] }
 interface ConsumerDetail { name?: string; cluster?: GroupInfo }
 interface StreamDetail { name?: string; config?: { num_replicas?: number }; cluster?: GroupInfo; consumer_detail?: ConsumerDetail[] }
 export interface Jsz {
   disabled?: boolean;
+  meta_cluster_name?: string;
   config?: unknown;
   meta_cluster?: GroupInfo & { cluster_size?: number };
   account_details?: { name?: string; stream_detail?: StreamDetail[] }[];
 }
 
 /** A raft group this member belongs to, as this member sees it; size counts this member too. */
-interface Group { what: string; size: number; info: GroupInfo }
+export interface Group { what: string; size: number; info: GroupInfo }
 
 const quorum = (size: number): number => Math.floor(size / 2) + 1;
 
-function groupsOf(jsz: Jsz): Group[] {
+export function groupsOf(jsz: Jsz): Group[] {
   const groups: Group[] = [];
   const meta = jsz.meta_cluster;
   if (meta && (meta.cluster_size ?? 1) > 1) groups.push({ what: 'the JetStream meta layer', size: meta.cluster_size ?? 1, info: meta });

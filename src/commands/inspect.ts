@@ -52,6 +52,17 @@ function leafLines(doc: StatusDocument, now: Date): string[] {
   return [`leaf      ${up}/${doc.leaf.remotes.length} remotes connected${doc.leaf.converged ? '' : ' (converging)'}`, ...down];
 }
 
+function clusterLines(doc: StatusDocument): string[] {
+  const c = doc.cluster;
+  if (!c) return [];
+  const peers = c.peers.map((p) => `${p.name} ${p.offline ? 'offline' : p.current ? 'current' : `behind${p.lag ? ` (lag ${p.lag})` : ''}`}`).join(', ');
+  return [
+    `cluster   ${c.name ?? '-'}  meta leader ${c.metaLeader ?? 'NONE'}${peers ? `  peers: ${peers}` : ''}`,
+    ...c.atRisk.map((r) => `          at risk: ${r}`),
+    `          may leave now: ${c.safeToLeave ? 'yes' : `no — ${c.leaveBlockers.join('; ')}`}`,
+  ];
+}
+
 /** The compact human view of `inspect`. */
 export function formatStatus(doc: StatusDocument, now = new Date()): string {
   const r = doc.reloads.last;
@@ -66,6 +77,7 @@ export function formatStatus(doc: StatusDocument, now = new Date()): string {
     `reconcile ` + (rc ? `purged ${rc.purged.length ? rc.purged.join(', ') : 'none'}  pushed ${rc.pushed}  failed ${rc.failed}${rc.skipped ? `  skipped: ${rc.skipped}` : ''}` : '-'),
     ...driftLines(doc, now),
     ...leafLines(doc, now),
+    ...clusterLines(doc),
     `pending   ${doc.pending.length ? doc.pending.join(', ') : 'none'}`,
   ];
   if (doc.lastError && doc.lastError !== r?.error) lines.push(`error     ${doc.lastError}`);

@@ -9,6 +9,7 @@ import { stopPlan, type StopPlan } from '../config/stop-plan.js';
 import { serverFacts } from '../nats-server/facts.js';
 import { watchHealth } from '../nats-server/health-watch.js';
 import { watchLeafRemotes } from '../nats-server/leaf-watch.js';
+import { watchCluster } from '../cluster/cluster-watch.js';
 import { createLogger, type Logger } from '../logger.js';
 import { EXIT } from '../../machines/exit-codes.js';
 import { listenToSignals } from '../process-signals.js';
@@ -90,6 +91,7 @@ export async function run(settings: Settings): Promise<number> {
   const { actor, bus } = createSupervisor({ settings, config, logger, watcher, mirror, reconciler, stop, inspect: createTransitionLogger(logger, status) });
   const healthWatch = watchHealth(settings, config, status, bus);
   const leafWatch = watchLeafRemotes(settings, status, logger);
+  const clusterWatch = watchCluster(settings, config, status);
   send = (e) => actor.send(e);
   const unlisten = listenToSignals((e) => actor.send(e));
   // A bug must not take nats-server down abruptly: it is stopped gracefully like on SIGTERM.
@@ -128,6 +130,7 @@ export async function run(settings: Settings): Promise<number> {
   await subscribed;
   healthWatch.close();
   leafWatch.close();
+  clusterWatch.close();
   const surfaces = [control, ...(await statusSurface)];
   await Promise.all([watcher.stop(), reconciler.close(), ...surfaces.map((s) => s.close())]);
   const last = actor.getSnapshot().context;

@@ -11,6 +11,13 @@ export interface ServerLine { seq: number; level: PinoLevel; message: string; ra
 /** What nats-server logs once it has started (JetStream included): worth looking at it again then. */
 export const isReadyLine = (line: { message: string }): boolean => /Server is ready/.test(line.message);
 
+/**
+ * nats-server's lines that mean acked data is at risk on this member (a store write error disabling JetStream,
+ * a replica that gave up catching up, a stream without a leader): each becomes the supervisor's last error.
+ */
+const DATA_AT_RISK = /critical write error|will be disabled|catch-?up (was )?aborted|aborting catch-?up|no leader for stream/i;
+export const isDataAtRiskLine = (line: { message: string }): boolean => DATA_AT_RISK.test(line.message);
+
 // "[123] 2026/11/22 20:59:41.086955 [INF] Reloaded server configuration" — pid and time are optional
 // (logtime: false, syslog-style output), so only the level tag anchors the parse.
 const LINE = /\[(TRC|DBG|INF|WRN|ERR|FTL)\]\s?(.*)$/;

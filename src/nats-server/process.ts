@@ -4,7 +4,7 @@ import { execa, type ResultPromise } from 'execa';
 import { fromCallback } from 'xstate';
 import type { ServerCommand, SupervisorEvent } from '../../machines/events.js';
 import type { Logger } from '../logger.js';
-import type { ServerLogBus } from './log.js';
+import { isDataAtRiskLine, type ServerLogBus } from './log.js';
 import type { Settings } from '../settings.js';
 import { groupMembers, signalGroup } from './process-group.js';
 import { describeSpawnFailure, spawnBlocker } from '../util/spawn-failure.js';
@@ -18,11 +18,12 @@ export function serverArgs(settings: Pick<Settings, 'confPath' | 'monitorPort'>)
   return args;
 }
 
-function forwardLines(stream: Readable | null, bus: ServerLogBus, log: Logger): void {
+function forwardLines(stream: Readable | null, bus: ServerLogBus, log: Logger, sendBack: (event: SupervisorEvent) => void): void {
   if (!stream) return;
   createInterface({ input: stream, crlfDelay: Infinity }).on('line', (raw) => {
     const line = bus.push(raw);
     log[line.level]({ server: true }, line.message);
+    if (isDataAtRiskLine(line)) sendBack({ type: 'DATA_AT_RISK', message: line.message });
   });
 }
 
@@ -64,8 +65,8 @@ export function createServerProcess({ settings, logger, bus }: Deps) {
     }
     const log = logger.child({ pid: child.pid });
     if (child.pid !== undefined) sendBack({ type: 'SERVER_SPAWNED', pid: child.pid, at: new Date(startedAt).toISOString() });
-    forwardLines(child.stdout, bus, log);
-    forwardLines(child.stderr, bus, log);
+    forwardLines(child.stdout, bus, log, sendBack);
+    forwardLines(child.stderr, bus, log, sendBack);
     // 'exit', not execa's promise: a grandchild holding the pipes open must not hide the exit. A wrapper that
     // did not exec nats-server may exit first: nats-server has not exited until its whole group has.
     child.once('exit', (code, signal) => {

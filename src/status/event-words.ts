@@ -42,6 +42,7 @@ function afterWords(delay: string, opts: EventWordsOptions): string {
     case 'configPoll': return 'looking for the config again';
     case 'configWait': return 'gave up waiting for the config';
     case 'readyTimeout': return 'still not ready';
+    case 'leaveTimeout': return 'not spared in time: leaving all the same';
     default: return `${delay} elapsed`;
   }
 }
@@ -64,6 +65,11 @@ export function eventWords(event: AnyEventObject, opts: EventWordsOptions): stri
     case 'FORWARD_SIGNAL': return `${String(e.signal)} forwarded to nats-server`;
     case 'SHUTDOWN': return e.failure ? `stopping: ${String(e.failure)}` : `stop asked for (${String(e.signal)})`;
     case 'SERVER_SPAWNED': return `nats-server started (pid ${String(e.pid)})`;
+    case 'SPARED': return 'the cluster can spare this member';
+    case 'LEAVE_BLOCKED': return `waiting to be spared: ${String(e.reason)}`;
+    case 'SERVER_CAUGHT_UP': return 'caught up: nats-server\'s full /healthz passed';
+    case 'CATCHING_UP': return `catching up: ${String(e.reason)}`;
+    case 'DATA_AT_RISK': return `data at risk: ${String(e.message)}`;
     case 'SERVER_EXITED': return `nats-server exited (${e.signal ? `signal ${String(e.signal)}` : `code ${String(e.code)}`})`;
     default: return e.type;
   }

@@ -27,6 +27,8 @@ function register(prom: PromClient, status: StatusModel) {
   const leafRemotes = new prom.Gauge({ name: 'iofog_nats_leaf_remotes', help: 'Configured leaf remotes, by whether nats-server holds a connection to them', labelNames: ['state'], registers: [registry] });
   const drift = new prom.Gauge({ name: 'iofog_nats_config_drift', help: '1 while what is mounted for a cause differs from what nats-server runs', labelNames: ['cause'], registers: [registry] });
   const driftSeconds = new prom.Gauge({ name: 'iofog_nats_config_drift_seconds', help: 'How long a cause has been behind what is mounted (0 while in step)', labelNames: ['cause'], registers: [registry] });
+  const safeToLeave = new prom.Gauge({ name: 'iofog_nats_cluster_safe_to_leave', help: '1 when the cluster can spare this member now (docs/cluster.md); absent outside a cluster', registers: [registry] });
+  const atRisk = new prom.Gauge({ name: 'iofog_nats_cluster_groups_at_risk', help: 'Replicated streams and consumers on this member without a leader, or led here with a replica behind', registers: [registry] });
   const lastReload = new prom.Gauge({ name: 'iofog_nats_last_reload_timestamp_seconds', help: 'When the last change finished', registers: [registry] });
   return async (): Promise<{ contentType: string; body: string }> => {
     const { totals } = status;
@@ -48,6 +50,12 @@ function register(prom: PromClient, status: StatusModel) {
     const remotes = status.leaf?.remotes ?? [];
     leafRemotes.set({ state: 'connected' }, remotes.filter((r) => r.connected).length);
     leafRemotes.set({ state: 'down' }, remotes.filter((r) => !r.connected).length);
+    safeToLeave.reset();
+    atRisk.reset();
+    if (status.cluster) {
+      safeToLeave.set(status.cluster.safeToLeave ? 1 : 0);
+      atRisk.set(status.cluster.atRisk.length);
+    }
     if (totals.lastReloadAt) lastReload.set(Date.parse(totals.lastReloadAt) / 1000);
     return { contentType: registry.contentType, body: await registry.metrics() };
   };

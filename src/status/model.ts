@@ -3,6 +3,7 @@ import type { AnyEventObject, SnapshotFrom } from 'xstate';
 import type { ReconcileReport, ReloadOutcomeKind, ReloadRecord } from '../../machines/outputs.js';
 import type { Health } from '../nats-server/monitor.js';
 import type { LeafView } from '../nats-server/leaf-watch.js';
+import type { ClusterView } from '../cluster/cluster-view.js';
 import { describeDrift, type DriftReport, type RawDrift } from './drift.js';
 import { eventWords, type EventWordsOptions } from './event-words.js';
 import type { supervisorMachine } from '../../machines/supervisor.js';
@@ -49,6 +50,8 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> {
   serverVersion: string | null = null;
   /** The leaf remotes nats-server is configured with and which are connected; null without any. */
   leaf: LeafView | null = null;
+  /** This member's view of its cluster; null when it is not a cluster member or not up. */
+  cluster: ClusterView | null = null;
   /** What is mounted against what nats-server runs, per cause (the file watcher knows both). */
   driftSource: () => RawDrift[] = () => [];
 
@@ -160,6 +163,7 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> {
       },
       reconcile: { last: c?.lastReconcile ?? null },
       leaf: this.leaf,
+      cluster: this.cluster,
       drift: this.drift,
       pending: c?.pendingCauses ?? [],
       lastError: c?.lastError ?? null,

@@ -43,6 +43,22 @@ async function assertNothingLost(cluster: TestCluster, records: StreamRecord[]):
 }
 
 describe(`a three-member JetStream cluster under the supervisor on nats-server ${LINE}`, () => {
+  it('when the cluster is up then each member shows its view of it in /state and /metrics', async () => {
+    const { cluster, publisher } = await runningCluster('view');
+    await publisher.stop();
+    const base = `http://127.0.0.1:${cluster.members[0]!.statusPort}`;
+    type View = { name: string; metaLeader: string | null; peers: { name: string }[]; safeToLeave: boolean };
+    const view = await eventually('a cluster view with a meta leader', async () => {
+      const state = await (await fetch(`${base}/state`)).json() as { cluster: View | null };
+      return state.cluster?.metaLeader ? state.cluster : undefined;
+    }, 20_000);
+    assert.equal(view.name, 'test');
+    assert.deepEqual(view.peers.map((p) => p.name).sort(), ['n1', 'n2'], 'the other two members, as the meta layer knows them');
+    assert.ok(['n0', 'n1', 'n2'].includes(view.metaLeader!));
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    assert.match(metrics, new RegExp(`^iofog_nats_cluster_safe_to_leave ${view.safeToLeave ? 1 : 0}$`, 'm'));
+  });
+
   it('when the members are restarted one by one, each gated on its supervisor\'s /healthz, then no acked message is lost', async () => {
     const { cluster, publisher } = await runningCluster('roll');
     for (let roll = 0; roll < ROLLS; roll++) {

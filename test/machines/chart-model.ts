@@ -61,6 +61,7 @@ const EXTERNAL: SupervisorEvent[] = [
   { type: 'SERVER_CAUGHT_UP' },
   { type: 'LEAVE_BLOCKED', reason: 'stream MEM would lose its quorum' },
   { type: 'SPARED' },
+  { type: 'DATA_AT_RISK', message: 'JetStream out of File resources, will be DISABLED' },
 ];
 
 /** External events plus, for the invokes and delays active in `s`, their done/error/after events. */

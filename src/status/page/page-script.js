@@ -114,7 +114,14 @@
   function facts(doc) {
     const r = doc.reloads && doc.reloads.last;
     document.getElementById('server').textContent =
-      `pid ${doc.server.pid ?? '-'} · ready ${doc.server.ready ? 'yes' : 'no'} · restarts ${doc.server.restarts} · crashes ${doc.server.crashes}`;
+      `pid ${doc.server.pid ?? '-'} · ready ${doc.server.ready ? 'yes' : 'no'} · caught up ${doc.server.caughtUp ? 'yes' : 'no'}` +
+      `${doc.server.catchingUp ? ` (${doc.server.catchingUp})` : ''} · restarts ${doc.server.restarts} · crashes ${doc.server.crashes}`;
+    const c = doc.cluster;
+    const cluster = document.getElementById('cluster');
+    cluster.textContent = !c ? 'not a cluster member'
+      : `${c.name || '-'} · meta leader ${c.metaLeader || 'none'} · may leave: ${c.safeToLeave ? 'yes' : `no (${c.leaveBlockers.join('; ')})`}` +
+        `${doc.server.leaveBlocked ? ` · waiting to be spared: ${doc.server.leaveBlocked}` : ''}`;
+    cluster.classList.toggle('bad', Boolean(c && (!c.safeToLeave || c.atRisk.length > 0)));
     document.getElementById('reload').textContent = r ? `${doc.reloads.count} · last ${r.outcome} (${r.causes.join(', ')})` : `${doc.reloads ? doc.reloads.count : 0}`;
     const behind = (doc.drift ? doc.drift.causes : []).filter((c) => !c.inStep);
     const drift = document.getElementById('drift');

@@ -56,6 +56,7 @@ export function renderPage(layout: ChartLayout): string {
     <dt>drift</dt><dd id="drift">…</dd>
     <dt>state</dt><dd id="state">…</dd>
     <dt>nats-server</dt><dd id="server">…</dd>
+    <dt>cluster</dt><dd id="cluster">…</dd>
     <dt>reloads</dt><dd id="reload">…</dd>
     <dt>last error</dt><dd id="error">…</dd>
   </dl>

@@ -1,0 +1,44 @@
+import type { ServerConfig } from '../config/server-config.js';
+import { fetchJsz, fetchVarz } from '../nats-server/monitor.js';
+import type { Settings } from '../settings.js';
+import type { StatusModel } from '../status/model.js';
+import { clusterView } from './cluster-view.js';
+import type { Jsz } from './spare-rule.js';
+
+const EVERY_MS = 5000;
+const ASK_TIMEOUT_MS = 2000;
+
+/**
+ * Keeps this member's view of its cluster current while nats-server is ready and the config makes it a cluster
+ * member: asked every few seconds from its /varz and /jsz, beside the chart and never in its way.
+ */
+export function watchCluster(settings: Pick<Settings, 'monitorPort'>, config: ServerConfig, status: StatusModel): { close(): void } {
+  if (settings.monitorPort === 0) return { close: () => undefined };
+  let asking = false;
+  const ask = async (): Promise<void> => {
+    if (asking) return;
+    if (!status.ready || !(await config.facts()).clustered) return void (status.cluster = null);
+    asking = true;
+    try {
+      const signal = AbortSignal.timeout(ASK_TIMEOUT_MS);
+      const [varz, jsz] = await Promise.all([fetchVarz(settings.monitorPort, signal), fetchJsz(settings.monitorPort, signal)]);
+      const cluster = (varz as { cluster?: { name?: string } }).cluster;
+      status.cluster = status.ready ? clusterView(jsz as Jsz, varz.server_name ?? '', cluster?.name ?? null) : null;
+    } catch {
+      // Not answering now: the last view stays until it is older than a few rounds (its `at` says how old).
+    } finally {
+      asking = false;
+    }
+  };
+  const timer = setInterval(() => void ask(), EVERY_MS).unref();
+  const onTransition = (): void => {
+    if (!status.ready) status.cluster = null;
+  };
+  status.on('transition', onTransition);
+  return {
+    close: () => {
+      clearInterval(timer);
+      status.off('transition', onTransition);
+    },
+  };
+}
