@@ -3,7 +3,12 @@ import type { ReconcileReport, ReloadBaseline, ReloadRecord } from './outputs.js
 
 export type ShutdownStyle = 'term' | 'lame-duck';
 
-export interface SupervisorInput { mode: Mode; shutdown: ShutdownStyle }
+export interface SupervisorInput {
+  mode: Mode;
+  shutdown: ShutdownStyle;
+  /** NATS_ROLLING_RESTART: a reload nats-server refuses is applied by a restart, one cluster member at a time. */
+  rollingRestart?: boolean;
+}
 
 export interface ServerFacts {
   pid: number | null;
@@ -16,6 +21,7 @@ export interface ServerFacts {
 export interface SupervisorContext {
   mode: Mode;
   shutdown: ShutdownStyle;
+  rollingRestart: boolean;
   server: ServerFacts;
   /** Causes seen and not yet taken by an action. Never dropped: see statechart.md. */
   pendingCauses: Cause[];
@@ -39,6 +45,10 @@ export interface SupervisorContext {
   catchingUp: string | null;
   /** Why this member does not leave yet, while it waits to be spared. */
   leaveBlocked: string | null;
+  /** This member holds the cluster's restart lease: released once the restarted nats-server has caught up. */
+  leaseHeld: boolean;
+  /** Who holds the restart lease while this member waits for it. */
+  leaseHolder: string | null;
   lastError: string | null;
   exitCode: number;
 }
@@ -47,6 +57,7 @@ export function initialContext(input: SupervisorInput): SupervisorContext {
   return {
     mode: input.mode,
     shutdown: input.shutdown,
+    rollingRestart: input.rollingRestart ?? false,
     server: { pid: null, alive: false, startedAt: null, restarts: 0, crashes: 0 },
     pendingCauses: [],
     activeCauses: [],
@@ -61,6 +72,8 @@ export function initialContext(input: SupervisorInput): SupervisorContext {
     caughtUp: false,
     catchingUp: null,
     leaveBlocked: null,
+    leaseHeld: false,
+    leaseHolder: null,
     lastError: null,
     exitCode: 0,
   };

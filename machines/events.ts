@@ -26,7 +26,11 @@ export type SupervisorEvent =
   /** From the spare check: the cluster can spare this member now. */
   | { type: 'SPARED' }
   /** nats-server logged that acked data on this member is at risk (a write error, an aborted catch-up). */
-  | { type: 'DATA_AT_RISK'; message: string };
+  | { type: 'DATA_AT_RISK'; message: string }
+  /** From the restart lease: this member holds it (the cluster's one restart at a time). */
+  | { type: 'LEASE_TAKEN' }
+  /** From the restart lease: another member holds it. */
+  | { type: 'LEASE_WAITING'; holder: string };
 
 /** What the machine tells the running nats-server process actor. */
 export type ServerCommand = { type: 'SIGNAL'; signal: ServerSignal };

@@ -69,6 +69,8 @@ export const supervisorSetup = setup({
     catchUpWatch: fromCallback(mustBeProvided('catchUpWatch')),
     /** While this member waits to leave: LEAVE_BLOCKED with the reason, SPARED once the cluster can spare it. */
     spareCheck: fromCallback(mustBeProvided('spareCheck')),
+    /** Spawned for a restart: LEASE_WAITING while another member restarts, LEASE_TAKEN once this one may; stopping it releases the lease. */
+    restartLease: fromCallback(mustBeProvided('restartLease')),
   },
   guards: {
     configFound: (_, params: { found: boolean }) => params.found,
@@ -79,7 +81,10 @@ export const supervisorSetup = setup({
     isImmediate: ({ event }) => event.type === 'FS_CHANGED' && event.immediate === true,
     isLeafMode: ({ context }) => context.mode === 'leaf',
     isLeafRestartNeeded: ({ context }) => decideAction(context.mode, context.activeCauses) === 'restart',
-    leafReloadRefused: ({ context }, params: { confirmation: ReloadConfirmation }) => context.mode === 'leaf' && params.confirmation.outcome === 'rejected',
+    /** A leaf restarts for a refused reload; a server only with NATS_ROLLING_RESTART. */
+    refusalRestarts: ({ context }, params: { confirmation: ReloadConfirmation }) =>
+      params.confirmation.outcome === 'rejected' && (context.mode === 'leaf' || context.rollingRestart),
+    leaseHeld: ({ context }) => context.leaseHeld,
     onlyJwtChanged: ({ context }) => decideAction(context.mode, context.activeCauses) === 'syncOnly',
     jwtInActiveCauses: ({ context }) => context.activeCauses.includes('jwt'),
     reconcileDue: ({ context }) => context.reconcileDue,
@@ -158,6 +163,17 @@ export const supervisorSetup = setup({
     finishAction: assign({ activeCauses: [] }),
     noteCatchingUp: assign({ catchingUp: ({ event }) => (event.type === 'CATCHING_UP' ? event.reason : null) }),
     noteCaughtUp: assign({ caughtUp: true, catchingUp: null }),
+    takeLease: enqueueActions(({ enqueue }) => {
+      enqueue(stopChild('lease'));
+      enqueue.spawnChild('restartLease', { id: 'lease' });
+    }),
+    noteLeaseTaken: assign({ leaseHeld: true, leaseHolder: null }),
+    noteLeaseWaiting: assign({ leaseHolder: ({ event }) => (event.type === 'LEASE_WAITING' ? event.holder : null) }),
+    /** The restarted member has caught up: the next one may restart. */
+    releaseLease: enqueueActions(({ enqueue }) => {
+      enqueue(stopChild('lease'));
+      enqueue.assign({ leaseHeld: false, leaseHolder: null });
+    }),
     noteLeaveBlocked: assign({ leaveBlocked: ({ event }) => (event.type === 'LEAVE_BLOCKED' ? event.reason : null) }),
     clearLeaveBlocked: assign({ leaveBlocked: null }),
     /** The wait to be spared ran out: the member leaves all the same, and says what it leaves at risk. */

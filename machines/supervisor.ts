@@ -21,6 +21,10 @@ const rejectedOnError = {
 
 const rejectedBy = (validation: Validation) => ({ outcome: 'rejected' as const, at: validation.at, error: validation.message });
 
+/** A refusal that nothing applies says what would: a restart, one member at a time with NATS_ROLLING_RESTART. */
+const refusedWithHint = (error: string | null): string | null =>
+  error && `${error}; a restart would apply it (NATS_ROLLING_RESTART=on restarts one cluster member at a time)`;
+
 const runsWhatItRead = { type: 'noteRunning' as const, params: { from: 'atSpawn' as const, causes: [] } };
 
 /** A change while running: an atomic swap is looked at now, anything else (re)starts the quiet period. */
@@ -56,7 +60,7 @@ export const supervisorMachine = supervisorSetup.createMachine({
     RETRY_APPLY: { actions: 'addCauses' },
     FORWARD_SIGNAL: { actions: 'forwardSignal' },
     CATCHING_UP: { actions: 'noteCatchingUp' },
-    SERVER_CAUGHT_UP: { actions: 'noteCaughtUp' },
+    SERVER_CAUGHT_UP: [{ guard: 'leaseHeld', actions: ['noteCaughtUp', 'releaseLease'] }, { actions: 'noteCaughtUp' }],
     DATA_AT_RISK: { actions: { type: 'setError', params: ({ event }) => ({ message: `nats-server: ${event.message}` }) } },
     SHUTDOWN: { target: '.stopping', actions: 'recordShutdown' },
     // Wherever nats-server runs and its exit was not asked for (stopping and restarting expect it).
@@ -234,11 +238,11 @@ export const supervisorMachine = supervisorSetup.createMachine({
             input: ({ context }) => ({ baseline: context.baseline, digest: context.validatedDigest }),
             onDone: [
               // A leaf restart drops every client: only a refused reload of a leaf earns one.
-              { guard: { type: 'leafReloadRefused', params: ({ event }) => ({ confirmation: event.output }) }, target: '#supervisor.restarting', actions: assign({ refusal: ({ event }) => event.output.error }) },
+              { guard: { type: 'refusalRestarts', params: ({ event }) => ({ confirmation: event.output }) }, target: '#supervisor.restarting', actions: assign({ refusal: ({ event }) => event.output.error }) },
               {
                 target: '#supervisor.concluding',
                 actions: [
-                  { type: 'recordReload', params: ({ event }) => ({ outcome: event.output.outcome, at: event.output.at, error: event.output.error }) },
+                  { type: 'recordReload', params: ({ event }) => ({ outcome: event.output.outcome, at: event.output.at, error: refusedWithHint(event.output.error) }) },
                   { type: 'noteRunning', params: ({ context, event }) => ({ from: 'taken', causes: event.output.outcome === 'applied' ? context.activeCauses : [] }) },
                 ],
               },
@@ -260,8 +264,8 @@ export const supervisorMachine = supervisorSetup.createMachine({
       },
     },
     restarting: {
-      description: 'Leaf mode, for changed creds or a reload nats-server refused. Once the cluster can spare it, stop it (SIGINT, then SIGKILL) and start it again',
-      initial: 'waitingToLeave',
+      description: 'Changed creds (leaf), or a reload nats-server refused (leaf; server with NATS_ROLLING_RESTART). With the cluster\'s restart lease and once the cluster can spare it, stop it (SIGINT, then SIGKILL) and start it again',
+      initial: 'awaitingLease',
       on: {
         SERVER_EXITED: {
           target: 'starting',
@@ -269,6 +273,11 @@ export const supervisorMachine = supervisorSetup.createMachine({
         },
       },
       states: {
+        awaitingLease: {
+          description: 'One member of a cluster restarts at a time: the lease is a JetStream KV entry, released once this member has caught up, or expired',
+          entry: 'takeLease',
+          on: { LEASE_TAKEN: { target: 'waitingToLeave', actions: 'noteLeaseTaken' }, LEASE_WAITING: { actions: 'noteLeaseWaiting' } },
+        },
         waitingToLeave: {
           description: 'A restart the supervisor decides waits, without limit, until no replicated stream or consumer would lose its quorum or last current replica',
           ...waitingToLeave('stoppingServer'),

@@ -31,6 +31,12 @@ export interface Settings {
   /** null: lame duck for a cluster member, SIGTERM for a standalone server. */
   shutdown: ShutdownStyle | null;
   purge: PurgeMode;
+  /** NATS_ROLLING_RESTART: a reload nats-server refuses is applied by a restart, one cluster member at a time. */
+  rollingRestart: boolean;
+  /** NATS_RESTART_LEASE_CREDS: creds for the restart lease's KV bucket (relative: under NATS_CREDS_DIR). */
+  leaseCredsPath: string | null;
+  /** NATS_RESTART_LEASE_SECONDS: how long a lease outlives a member that died holding it. */
+  leaseSeconds: number;
   logFormat: LogFormat;
   logLevel: string;
   /** Warnings found while reading the environment, logged once the logger exists. */
@@ -161,6 +167,9 @@ export function readSettings(env: Env = process.env, opts: { requireBinary?: boo
     leaveTimeoutSeconds: integer(env, 'NATS_LEAVE_TIMEOUT_SECONDS', 60, 0, 86_400),
     shutdown: optional(env, 'NATS_SHUTDOWN') === null ? null : oneOf(env, 'NATS_SHUTDOWN', ['term', 'lame-duck'] as const, 'term'),
     purge: oneOf(env, 'NATS_JETSTREAM_PURGE', ['on', 'dry-run', 'off'] as const, 'on'),
+    rollingRestart: oneOf(env, 'NATS_ROLLING_RESTART', ['on', 'off'] as const, 'off') === 'on',
+    leaseSeconds: integer(env, 'NATS_RESTART_LEASE_SECONDS', 120, 10, 86_400),
+    leaseCredsPath: optional(env, 'NATS_RESTART_LEASE_CREDS') === null ? null : path.resolve(credsDir, optional(env, 'NATS_RESTART_LEASE_CREDS')!),
     logFormat: oneOf(env, 'NATS_LOG_FORMAT', ['json', 'pretty'] as const, 'json'),
     logLevel: oneOf(env, 'NATS_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     warnings,

@@ -14,6 +14,7 @@ import type { ServerConfig } from './config/server-config.js';
 import type { Settings } from './settings.js';
 import { createCatchUpWatch } from './cluster/catch-up.js';
 import { createSpareCheck } from './cluster/spare-check.js';
+import { createRestartLease } from './cluster/restart-lease.js';
 import type { StopPlan } from './config/stop-plan.js';
 import { validateConfig } from './nats-server/validate.js';
 import type { Validation } from '../machines/outputs.js';
@@ -53,6 +54,7 @@ export function provideSupervisor({ settings, config, logger, watcher, mirror, r
       reconcile: createReconcile(reconciler),
       catchUpWatch: createCatchUpWatch(settings, logger),
       spareCheck: createSpareCheck(settings, config, logger),
+      restartLease: createRestartLease(settings, config, logger),
     },
     actions: {
       noteSpawn: () => watcher.noteSpawn(),
@@ -71,7 +73,7 @@ export function createSupervisor(opts: SupervisorParts) {
   const bus = new ServerLogBus();
   const machine = provideSupervisor(opts, bus);
   const actor = createActor(machine, {
-    input: { mode: opts.settings.mode, shutdown: opts.stop.shutdown },
+    input: { mode: opts.settings.mode, shutdown: opts.stop.shutdown, rollingRestart: opts.settings.rollingRestart },
     ...(opts.inspect ? { inspect: opts.inspect } : {}),
   });
   return { actor, bus };

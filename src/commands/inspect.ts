@@ -73,6 +73,8 @@ export function formatStatus(doc: StatusDocument, now = new Date()): string {
     ...(doc.server.health ? [`          health: ${doc.server.health}`] : []),
     ...(doc.server.catchingUp ? [`          catching up: ${doc.server.catchingUp}`] : []),
     ...(doc.server.leaveBlocked ? [`leaving   waiting to be spared: ${doc.server.leaveBlocked}`] : []),
+    ...(doc.restartLease.waitingFor ? [`restart   waiting for the restart lease, held by ${doc.restartLease.waitingFor}`] : []),
+    ...(doc.restartLease.held ? ['restart   holds the restart lease until nats-server has caught up'] : []),
     `reloads   ${doc.reloads.count}` + (r ? `  last: ${r.outcome} (${r.causes.join(', ') || '-'}) ${age(r.at, now)} ago${r.error ? `\n          error: ${r.error}` : ''}` : ''),
     `reconcile ` + (rc ? `purged ${rc.purged.length ? rc.purged.join(', ') : 'none'}  pushed ${rc.pushed}  failed ${rc.failed}${rc.skipped ? `  skipped: ${rc.skipped}` : ''}` : '-'),
     ...driftLines(doc, now),

@@ -157,6 +157,8 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> {
         /** Why this member does not leave yet, while it waits to be spared; null otherwise. */
         leaveBlocked: c?.leaveBlocked ?? null,
       },
+      /** The cluster's restart lease, while a restart this member decided waits for it or holds it. */
+      restartLease: { held: c?.leaseHeld ?? false, waitingFor: c?.leaseHolder ?? null },
       reloads: {
         count: c?.reloadCount ?? 0,
         last: c?.lastReload ? { ...c.lastReload, at: this.totals.lastReloadAt } : null,

@@ -1,50 +1,16 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { AckedPublisher, createReplicatedStreams, missingAcked, type StreamRecord } from '../support/acked-publisher.js';
 import { perTestCleanup } from '../support/cleanup.js';
-import { TestCluster } from '../support/cluster.js';
+import { assertNothingLost, LINE, runningCluster } from '../support/cluster-run.js';
 import { eventually } from '../support/wait.js';
 
 const cleanup = perTestCleanup();
-const LINE = /v(\d+\.\d+)\./.exec(execFileSync(process.env.NATS_SERVER_BIN ?? 'nats-server', ['--version']).toString())?.[1] ?? '?';
 /** How many rolls each test makes in a row (CLUSTER_ROLLS=20 locally before trusting a change). */
 const ROLLS = Number(process.env.CLUSTER_ROLLS ?? 1);
 
-interface StreamState { name: string; state: { messages: number; first_seq: number; last_seq: number } }
-type Jsz = { account_details?: { stream_detail?: StreamState[] }[] };
-
-async function runningCluster(name: string): Promise<{ cluster: TestCluster; publisher: AckedPublisher }> {
-  const cluster = await TestCluster.create(name);
-  cleanup.push(() => cluster.dispose());
-  cluster.startAll();
-  await Promise.all(cluster.members.map((_, i) => cluster.waitHealthy(i)));
-  await createReplicatedStreams(cluster.clientUrls);
-  const publisher = await AckedPublisher.start(cluster.clientUrls, ['FILE', 'MEM']);
-  cleanup.push(() => publisher.stop());
-  await eventually('the first acks', () => publisher.records.every((r) => r.acked.size > 50), 20_000);
-  return { cluster, publisher };
-}
-
-/** Every acked message is in the stream, and every member's replica holds at least as much. */
-async function assertNothingLost(cluster: TestCluster, records: StreamRecord[]): Promise<void> {
-  for (const r of records) {
-    assert.ok(r.acked.size > 0, `${r.stream}: something was acked`);
-    assert.deepEqual(await missingAcked(cluster.clientUrls, r), [], `${r.stream}: acked messages lost`);
-    const last = Math.max(...r.acked.keys());
-    for (let i = 0; i < cluster.members.length; i++) {
-      await eventually(`${cluster.members[i]!.name}'s replica of ${r.stream} to hold every acked message`, async () => {
-        const jsz = await cluster.monitor<Jsz>(i, '/jsz?accounts=true&streams=true');
-        const s = jsz?.account_details?.flatMap((a) => a.stream_detail ?? []).find((x) => x.name === r.stream);
-        return s !== undefined && s.state.first_seq === 1 && s.state.last_seq >= last && s.state.messages >= r.acked.size;
-      }, 30_000);
-    }
-  }
-}
-
 describe(`a three-member JetStream cluster under the supervisor on nats-server ${LINE}`, () => {
   it('when the cluster is up then each member shows its view of it in /state and /metrics', async () => {
-    const { cluster, publisher } = await runningCluster('view');
+    const { cluster, publisher } = await runningCluster('view', cleanup);
     await publisher.stop();
     const base = `http://127.0.0.1:${cluster.members[0]!.statusPort}`;
     type View = { name: string; metaLeader: string | null; peers: { name: string }[]; safeToLeave: boolean };
@@ -60,7 +26,7 @@ describe(`a three-member JetStream cluster under the supervisor on nats-server $
   });
 
   it('when the members are restarted one by one, each gated on its supervisor\'s /healthz, then no acked message is lost', async () => {
-    const { cluster, publisher } = await runningCluster('roll');
+    const { cluster, publisher } = await runningCluster('roll', cleanup);
     for (let roll = 0; roll < ROLLS; roll++) {
       for (let i = 0; i < cluster.members.length; i++) {
         assert.deepEqual(await cluster.stop(i), { code: 0, signal: null }, `${cluster.members[i]!.name} stopped cleanly`);
@@ -73,7 +39,7 @@ describe(`a three-member JetStream cluster under the supervisor on nats-server $
   });
 
   it('when each member is stopped as soon as the previous one\'s nats-server answers then the members wait for each other and no acked message is lost', async () => {
-    const { cluster, publisher } = await runningCluster('fast-roll');
+    const { cluster, publisher } = await runningCluster('fast-roll', cleanup);
     for (let roll = 0; roll < ROLLS; roll++) {
       for (let i = 0; i < cluster.members.length; i++) {
         assert.deepEqual(await cluster.stop(i), { code: 0, signal: null }, `${cluster.members[i]!.name} stopped cleanly`);

@@ -62,6 +62,8 @@ const EXTERNAL: SupervisorEvent[] = [
   { type: 'LEAVE_BLOCKED', reason: 'stream MEM would lose its quorum' },
   { type: 'SPARED' },
   { type: 'DATA_AT_RISK', message: 'JetStream out of File resources, will be DISABLED' },
+  { type: 'LEASE_TAKEN' },
+  { type: 'LEASE_WAITING', holder: 'n2' },
 ];
 
 /** External events plus, for the invokes and delays active in `s`, their done/error/after events. */
@@ -90,5 +92,7 @@ export function serializeForGraph(s: Snapshot): string {
     reconcileDue: c.reconcileDue,
     alive: c.server.alive,
     crashes: c.consecutiveCrashes,
+    leaseHeld: c.leaseHeld,
+    rollingRestart: c.rollingRestart,
   });
 }

@@ -77,3 +77,34 @@ describe('supervisor statechart: a cluster member leaving', () => {
     assert.equal(h.spawns, 2);
   });
 });
+
+describe('supervisor statechart: a reload nats-server refuses, in a cluster', () => {
+  it('when NATS_ROLLING_RESTART is on then it restarts once it holds the lease, and releases the lease only once caught up again', async () => {
+    const h = await startedHarness({ rollingRestart: true, world: { reload: 'rejected', leaseHolder: 'n2', exitsOnStopSignal: true, catchesUp: false } });
+    h.catchUp();
+    h.send({ type: 'FS_CHANGED', cause: 'config', paths: ['/c/server.conf'] });
+    h.clock.increment(100);
+    await h.until((s) => s.matches({ restarting: 'awaitingLease' }));
+    assert.equal(h.actor.getSnapshot().context.leaseHolder, 'n2');
+    assert.deepEqual(h.signals, ['SIGHUP'], 'no restart while another member holds the lease');
+    h.grantLease();
+    const restarted = await h.until((s) => s.matches({ running: 'idle' }) && s.context.server.restarts === 1);
+    assert.deepEqual(h.signals, ['SIGHUP', 'SIGINT']);
+    assert.equal(restarted.context.lastReload?.outcome, 'restarted');
+    assert.match(restarted.context.lastReload?.error ?? '', /refused the reload \(refused\); restarted/);
+    assert.deepEqual([restarted.context.leaseHeld, h.leases.released], [true, 0], 'held until the restarted member has caught up');
+    h.catchUp();
+    assert.deepEqual([h.actor.getSnapshot().context.leaseHeld, h.leases.released], [false, 1]);
+  });
+
+  it('when NATS_ROLLING_RESTART is off then the refusal is rejected, nothing restarts, and it says what would apply it', async () => {
+    const h = await startedHarness({ world: { reload: 'rejected' } });
+    h.send({ type: 'FS_CHANGED', cause: 'config', paths: ['/c/server.conf'] });
+    h.clock.increment(100);
+    const s = await h.until((s) => s.context.lastReload !== null && s.matches({ running: 'idle' }));
+    assert.deepEqual(h.signals, ['SIGHUP']);
+    assert.equal(s.context.lastReload?.outcome, 'rejected');
+    assert.match(s.context.lastReload?.error ?? '', /a restart would apply it \(NATS_ROLLING_RESTART=on/);
+    assert.equal(h.leases.taken, 0);
+  });
+});

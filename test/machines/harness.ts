@@ -27,6 +27,8 @@ export interface FakeWorld {
   spared: boolean;
   /** nats-server's full /healthz passes as soon as it is asked. Else it says what it catches up on until catchUp(). */
   catchesUp: boolean;
+  /** Another member holds the restart lease: the lease says so until grantLease(). */
+  leaseHolder: string | null;
 }
 
 /** What the fake effects saw, in order: the property test checks its invariants against this. */
@@ -54,6 +56,10 @@ export interface Harness {
   spare(): void;
   /** The catch-up watch of the running nats-server says its full /healthz passed. */
   catchUp(): void;
+  /** The restart lease another member held is this one's now. */
+  grantLease(): void;
+  /** How many leases were taken and released (a spawned lease stopped). */
+  leases: { taken: number; released: number };
   until(pred: (s: Snapshot) => boolean, what?: string): Promise<Snapshot>;
   state(): string;
 }
@@ -62,9 +68,10 @@ export function stateString(s: Snapshot): string {
   return statePath(s.value);
 }
 
-export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; world?: Partial<FakeWorld> } = {}): Harness {
+export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; rollingRestart?: boolean; world?: Partial<FakeWorld> } = {}): Harness {
   const clock = new SimulatedClock();
-  const world: FakeWorld = { configExists: true, valid: true, outOfFds: false, reload: 'applied', readyHeld: false, exitsOnStopSignal: false, unchanged: [], mirrorFails: false, spared: true, catchesUp: true, ...opts.world };
+  const world: FakeWorld = { configExists: true, valid: true, outOfFds: false, reload: 'applied', readyHeld: false, exitsOnStopSignal: false, unchanged: [], mirrorFails: false, spared: true, catchesUp: true, leaseHolder: null, ...opts.world };
+  let leaseWaiters: (() => void)[] = [];
   let catchUpNow: (() => void) | null = null;
   let spareWaiters: (() => void)[] = [];
   let sendBack: ((e: SupervisorEvent) => void) | null = null;
@@ -124,6 +131,19 @@ export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; wor
         mySendBack({ type: 'CATCHING_UP', reason: 'stream MEM is not current' });
         catchUpNow = () => mySendBack({ type: 'SERVER_CAUGHT_UP' });
       }),
+      restartLease: fromCallback(({ sendBack: sb }) => {
+        const mySendBack = sb as (e: SupervisorEvent) => void;
+        const take = (): void => {
+          h.leases.taken += 1;
+          mySendBack({ type: 'LEASE_TAKEN' });
+        };
+        if (world.leaseHolder === null) take();
+        else {
+          mySendBack({ type: 'LEASE_WAITING', holder: world.leaseHolder });
+          leaseWaiters.push(take);
+        }
+        return () => void (h.leases.released += 1);
+      }),
       spareCheck: fromCallback(({ sendBack: sb }) => {
         const mySendBack = sb as (e: SupervisorEvent) => void;
         if (world.spared) return mySendBack({ type: 'SPARED' });
@@ -136,7 +156,7 @@ export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; wor
       }),
     },
   });
-  h.actor = createActor(machine, { clock, input: { mode: opts.mode ?? 'server', shutdown: opts.shutdown ?? 'term' } });
+  h.actor = createActor(machine, { clock, input: { mode: opts.mode ?? 'server', shutdown: opts.shutdown ?? 'term', rollingRestart: opts.rollingRestart ?? false } });
   h.send = (e) => h.actor.send(e);
   h.exitServer = (code = 1, signal = null, uptimeMs = 10) => sendBack?.({ type: 'SERVER_EXITED', code, signal, uptimeMs });
   h.releaseReady = () => {
@@ -150,6 +170,12 @@ export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; wor
     waiters.forEach((w) => w());
   };
   h.catchUp = () => catchUpNow?.();
+  h.leases = { taken: 0, released: 0 };
+  h.grantLease = () => {
+    const waiters = leaseWaiters;
+    leaseWaiters = [];
+    waiters.forEach((w) => w());
+  };
   h.until = async (pred, what = 'condition') => {
     try {
       return await waitFor(h.actor, pred, { timeout: 2000 });

@@ -10,11 +10,12 @@ import type { Snapshot } from './harness.js';
 const MODES: Mode[] = ['server', 'leaf'];
 
 const options = (mode: Mode) => ({
-  input: { mode, shutdown: 'term' as const },
+  // Server mode with NATS_ROLLING_RESTART, leaf mode without: between them every restart path is walked.
+  input: { mode, shutdown: 'term' as const, rollingRestart: mode === 'server' },
   events: (s: Snapshot) => eventsFor(s) as never[],
   serializeState: (s: Snapshot) => serializeForGraph(s),
   serializeEvent: (e: AnyEvent) => JSON.stringify(e),
-  limit: 200_000,
+  limit: 1_000_000,
 });
 
 interface Step { from: Snapshot; event: AnyEvent; microsteps: Snapshot[] }

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { makeLayout, removeLayout, type Layout } from './layout.js';
 import { freePort } from './ports.js';
+import { natsServersUsing } from './process-table.js';
 import { SupervisorProcess, type LogLine } from './supervisor-process.js';
 import { eventually } from './wait.js';
 
@@ -39,12 +40,12 @@ export class TestCluster {
   }
 
   /** nats-server's config for one member: a short lame duck grace, the minimum lame-duck duration (30 s). */
-  configOf(m: Member, extra = ''): string {
+  configOf(m: Member, extra = '', jetstream = ''): string {
     const routes = this.members.map((x) => `nats-route://127.0.0.1:${x.clusterPort}`).join(', ');
     return [
       `server_name: ${m.name}`,
       `listen: 127.0.0.1:${m.layout.clientPort}`,
-      `jetstream { store_dir: "${m.layout.storeDir}" }`,
+      `jetstream { store_dir: "${m.layout.storeDir}"${jetstream ? `, ${jetstream}` : ''} }`,
       `cluster { name: test, listen: 127.0.0.1:${m.clusterPort}, routes: [${routes}] }`,
       'lame_duck_duration: 30s',
       'lame_duck_grace_period: 1s',
@@ -93,6 +94,13 @@ export class TestCluster {
   /** Every log line of every supervisor a member has had, in order. */
   linesOf(i: number): LogLine[] {
     return this.members[i]!.past.flatMap((s) => s.lines);
+  }
+
+  /** SIGKILL to the supervisor and its nats-server at once: a lost node. */
+  async kill(i: number): Promise<void> {
+    const m = this.members[i]!;
+    for (const pid of natsServersUsing(m.layout.root)) process.kill(pid, 'SIGKILL');
+    await m.sup!.stop('SIGKILL');
   }
 
   async healthz(i: number): Promise<Healthz> {

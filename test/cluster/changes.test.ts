@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { describe, it } from 'node:test';
+import { perTestCleanup } from '../support/cleanup.js';
+import type { TestCluster } from '../support/cluster.js';
+import { assertNothingLost, LINE, runningCluster } from '../support/cluster-run.js';
+import type { LogLine } from '../support/supervisor-process.js';
+import { eventually } from '../support/wait.js';
+
+const cleanup = perTestCleanup();
+
+/** A ConfigMap edit: the same change lands on every member's mount at once. */
+async function editEverywhere(cluster: TestCluster, extra: string, jetstream = ''): Promise<number[]> {
+  const marks = cluster.members.map((m) => m.sup!.mark());
+  await Promise.all(cluster.members.map((m) => writeFile(m.layout.conf, cluster.configOf(m, extra, jetstream))));
+  return marks;
+}
+
+const time = (l: LogLine): number => Number(l.time);
+
+/** nats-server cannot reload a change of JetStream's limits (2.9, 2.10 and 2.15 alike); 1G is 10^9 bytes to it. */
+const REFUSED = 'max_file_store: 1G';
+
+/** From a member's log: when it stopped nats-server for a restart until it had caught up again. */
+function restartWindow(lines: LogLine[]): [number, number] {
+  const stop = lines.find((l) => l.state === 'restarting.stoppingServer');
+  const caughtUp = stop && lines.find((l) => time(l) >= time(stop) && l.msg === 'caught up: nats-server\'s full /healthz passed');
+  assert.ok(stop && caughtUp, 'restarted and caught up');
+  return [time(stop), time(caughtUp)];
+}
+
+describe(`a change on every member of a cluster at once, on nats-server ${LINE}`, () => {
+  it('when the change reloads then every member reloads, none restarts, and no acked message is lost', async () => {
+    const { cluster, publisher } = await runningCluster('reloadable', cleanup);
+    const marks = await editEverywhere(cluster, 'max_payload: 654321');
+    for (const [i, m] of cluster.members.entries()) {
+      assert.equal((await m.sup!.waitForOutcome({ from: marks[i], timeoutMs: 30_000 })).outcome, 'applied');
+      assert.equal((await cluster.monitor<{ max_payload: number }>(i, '/varz'))?.max_payload, 654321);
+      assert.ok(!m.sup!.lines.some((l) => String(l.state).startsWith('restarting')), `${m.name} did not restart`);
+    }
+    await assertNothingLost(cluster, await publisher.stop());
+  });
+
+  it('when nats-server refuses the change and NATS_ROLLING_RESTART is off then every member keeps serving, says a restart would apply it, and none restarts', async () => {
+    const { cluster, publisher } = await runningCluster('refused-off', cleanup);
+    const marks = await editEverywhere(cluster, '', REFUSED);
+    for (const [i, m] of cluster.members.entries()) {
+      const outcome = await m.sup!.waitForOutcome({ from: marks[i], timeoutMs: 30_000 });
+      assert.equal(outcome.outcome, 'rejected');
+      const state = await (await fetch(`http://127.0.0.1:${m.statusPort}/state`)).json() as { server: { restarts: number }; drift: { causes: { cause: string; inStep: boolean; reason: string | null }[] } };
+      assert.equal(state.server.restarts, 0);
+      const config = state.drift.causes.find((c) => c.cause === 'config');
+      assert.equal(config?.inStep, false);
+      assert.match(String(config?.reason), /a restart would apply it \(NATS_ROLLING_RESTART=on/);
+    }
+    await assertNothingLost(cluster, await publisher.stop());
+  });
+
+  it('when nats-server refuses the change and NATS_ROLLING_RESTART is on then the members restart one at a time, each once the previous has caught up, and no acked message is lost', async () => {
+    const { cluster, publisher } = await runningCluster('refused-on', cleanup, { NATS_ROLLING_RESTART: 'on' });
+    const marks = await editEverywhere(cluster, '', REFUSED);
+    for (const [i, m] of cluster.members.entries()) {
+      const outcome = await m.sup!.waitForOutcome({ from: marks[i], timeoutMs: 240_000 });
+      assert.equal(outcome.outcome, 'restarted', m.name);
+      await cluster.waitHealthy(i);
+      const varz = await cluster.monitor<{ jetstream?: { config?: { max_storage?: number } } }>(i, '/varz');
+      assert.equal(varz?.jetstream?.config?.max_storage, 1_000_000_000, `${m.name} runs the new limit`);
+    }
+    const waited = cluster.members.filter((m, i) => m.sup!.lines.slice(marks[i]).some((l) => l.msg === 'waiting for the restart lease'));
+    assert.ok(waited.length >= 2, 'the two members that did not take the lease first waited for it');
+    const windows = cluster.members.map((m, i) => restartWindow(m.sup!.lines.slice(marks[i])));
+    windows.sort((a, b) => a[0] - b[0]);
+    for (let k = 1; k < windows.length; k++) {
+      assert.ok(windows[k]![0] >= windows[k - 1]![1], `restart ${k + 1} began after restart ${k} had caught up: ${JSON.stringify(windows)}`);
+    }
+    await assertNothingLost(cluster, await publisher.stop());
+  });
+
+  it('when a member dies holding the restart lease then the others restart once it has expired', async () => {
+    const { cluster, publisher } = await runningCluster('lease-expiry', cleanup, { NATS_ROLLING_RESTART: 'on', NATS_RESTART_LEASE_SECONDS: '15' });
+    const marks = await editEverywhere(cluster, '', REFUSED);
+    const holder = await eventually('a member to take the lease', () => {
+      const i = cluster.members.findIndex((m, k) => m.sup!.lines.slice(marks[k]).some((l) => l.msg === 'restart lease taken'));
+      return i >= 0 ? { i } : undefined;
+    }).then(({ i }) => i);
+    // Killed with its nats-server, as a node that is lost takes the whole pod: nothing releases the lease.
+    await cluster.kill(holder);
+    const killedAt = Date.now();
+    cluster.start(holder);
+    const takenAt: number[] = [];
+    for (const [i, m] of cluster.members.entries()) {
+      if (i === holder) continue;
+      assert.equal((await m.sup!.waitForOutcome({ from: marks[i], timeoutMs: 240_000 })).outcome, 'restarted', m.name);
+      takenAt.push(Number(m.sup!.lines.slice(marks[i]).find((l) => l.msg === 'restart lease taken')?.time));
+    }
+    const waitedMs = Math.min(...takenAt) - killedAt;
+    assert.ok(waitedMs >= 10_000, `the lease held the others until it expired (taken ${waitedMs} ms after the kill)`);
+    await Promise.all(cluster.members.map((_, i) => cluster.waitHealthy(i)));
+    await assertNothingLost(cluster, await publisher.stop());
+  });
+});

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { AckedPublisher, createReplicatedStreams, missingAcked, type StreamRecord } from './acked-publisher.js';
+import type { Cleanup } from './cleanup.js';
+import { TestCluster } from './cluster.js';
+import { eventually } from './wait.js';
+
+/** The nats-server line under test, e.g. `2.15`. */
+export const LINE = /v(\d+\.\d+)\./.exec(execFileSync(process.env.NATS_SERVER_BIN ?? 'nats-server', ['--version']).toString())?.[1] ?? '?';
+
+interface StreamState { name: string; state: { messages: number; first_seq: number; last_seq: number } }
+type Jsz = { account_details?: { stream_detail?: StreamState[] }[] };
+
+/** A healthy three-member cluster with the R3 streams, and a publisher that has had its first acks. */
+export async function runningCluster(name: string, cleanup: Cleanup[], env: Record<string, string> = {}): Promise<{ cluster: TestCluster; publisher: AckedPublisher }> {
+  const cluster = await TestCluster.create(name, { env });
+  cleanup.push(() => cluster.dispose());
+  cluster.startAll();
+  await Promise.all(cluster.members.map((_, i) => cluster.waitHealthy(i)));
+  await createReplicatedStreams(cluster.clientUrls);
+  const publisher = await AckedPublisher.start(cluster.clientUrls, ['FILE', 'MEM']);
+  cleanup.push(() => publisher.stop());
+  await eventually('the first acks', () => publisher.records.every((r) => r.acked.size > 50), 20_000);
+  return { cluster, publisher };
+}
+
+/** Every acked message is in the stream, and every member's replica holds at least as much. */
+export async function assertNothingLost(cluster: TestCluster, records: StreamRecord[]): Promise<void> {
+  for (const r of records) {
+    assert.ok(r.acked.size > 0, `${r.stream}: something was acked`);
+    assert.deepEqual(await missingAcked(cluster.clientUrls, r), [], `${r.stream}: acked messages lost`);
+    const last = Math.max(...r.acked.keys());
+    for (let i = 0; i < cluster.members.length; i++) {
+      await eventually(`${cluster.members[i]!.name}'s replica of ${r.stream} to hold every acked message`, async () => {
+        const jsz = await cluster.monitor<Jsz>(i, '/jsz?accounts=true&streams=true');
+        const s = jsz?.account_details?.flatMap((a) => a.stream_detail ?? []).find((x) => x.name === r.stream);
+        return s !== undefined && s.state.first_seq === 1 && s.state.last_seq >= last && s.state.messages >= r.acked.size;
+      }, 30_000);
+    }
+  }
+}
