@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
-const ASK_EVERY_MS = 250;
 /** One question's deadline: a hung nats-server accepts the connection and never answers. */
 const ASK_TIMEOUT_MS = 2000;
 
@@ -8,13 +7,15 @@ const ASK_TIMEOUT_MS = 2000;
  * Asks nats-server until its answer holds nothing back (`ask` resolves null), telling `say` each new reason it
  * gives meanwhile. Resolves true once clear, false when `stop` ended the asking first.
  */
-export async function askUntilClear(ask: (signal: AbortSignal) => Promise<string | null>, say: (reason: string) => void, stop: AbortSignal): Promise<boolean> {
+export async function askUntilClear(
+  ask: (signal: AbortSignal) => Promise<string | null>, say: (reason: string) => void, stop: AbortSignal, everyMs: number,
+): Promise<boolean> {
   let said: string | null = null;
   for (;;) {
     const reason = await ask(AbortSignal.any([stop, AbortSignal.timeout(ASK_TIMEOUT_MS)]));
     if (stop.aborted) return false;
     if (reason === null) return true;
     if (reason !== said) say((said = reason));
-    await sleep(ASK_EVERY_MS, undefined, { signal: stop });
+    await sleep(everyMs, undefined, { signal: stop });
   }
 }

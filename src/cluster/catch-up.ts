@@ -9,6 +9,9 @@ import { askUntilClear } from './ask-until-clear.js';
  * 2.10 fails even the full /healthz while a removed account's JetStream data is on disk (its account cannot be
  * resolved), which the purge rules may rightly keep: that alone must not hold readiness for ever.
  */
+/** nats-server logs each failed /healthz at warn level: asked twice a second, not more. */
+const ASK_EVERY_MS = 500;
+
 const TOLERATED = /could not be resolved/i;
 
 /**
@@ -30,7 +33,7 @@ export function createCatchUpWatch(settings: Pick<Settings, 'monitorPort'>, logg
         logger.info({ reason }, 'catching up');
         sendBack({ type: 'CATCHING_UP', reason });
       };
-      if (!(await askUntilClear(ask, say, stop.signal))) return;
+      if (!(await askUntilClear(ask, say, stop.signal, ASK_EVERY_MS))) return;
       logger.info('caught up: nats-server\'s full /healthz passed');
       sendBack({ type: 'SERVER_CAUGHT_UP' });
     };

@@ -7,6 +7,8 @@ import type { Settings } from '../settings.js';
 import { askUntilClear } from './ask-until-clear.js';
 import { leaveBlockers, type Jsz } from './spare-rule.js';
 
+/** /jsz logs nothing: asked four times a second, so a member leaves soon after it may. */
+const ASK_EVERY_MS = 250;
 /** The first few reasons name what to look at; the count says how many more. */
 const REASONS_SHOWN = 3;
 
@@ -43,7 +45,7 @@ export function createSpareCheck(settings: Pick<Settings, 'monitorPort'>, config
         logger.warn({ reason }, 'waiting to leave: the cluster cannot spare this member yet');
         sendBack({ type: 'LEAVE_BLOCKED', reason });
       };
-      if (!(await askUntilClear(ask, say, stop.signal))) return;
+      if (!(await askUntilClear(ask, say, stop.signal, ASK_EVERY_MS))) return;
       logger.info('the cluster can spare this member');
       sendBack({ type: 'SPARED' });
     };

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { AckedPublisher, createReplicatedStreams, missingAcked, type StreamRecord } from './acked-publisher.js';
 import type { Cleanup } from './cleanup.js';
 import { TestCluster } from './cluster.js';
+import type { Layout } from './layout.js';
 import { eventually } from './wait.js';
 
 /** The nats-server line under test, e.g. `2.15`. */
@@ -12,9 +13,12 @@ interface StreamState { name: string; state: { messages: number; first_seq: numb
 type Jsz = { account_details?: { stream_detail?: StreamState[] }[] };
 
 /** A healthy three-member cluster with the R3 streams, and a publisher that has had its first acks. */
-export async function runningCluster(name: string, cleanup: Cleanup[], env: Record<string, string> = {}): Promise<{ cluster: TestCluster; publisher: AckedPublisher }> {
+export async function runningCluster(
+  name: string, cleanup: Cleanup[], env: Record<string, string> = {}, beforeStart?: (layouts: Layout[]) => Promise<void>,
+): Promise<{ cluster: TestCluster; publisher: AckedPublisher }> {
   const cluster = await TestCluster.create(name, { env });
   cleanup.push(() => cluster.dispose());
+  await beforeStart?.(cluster.members.map((m) => m.layout));
   cluster.startAll();
   await Promise.all(cluster.members.map((_, i) => cluster.waitHealthy(i)));
   await createReplicatedStreams(cluster.clientUrls);
