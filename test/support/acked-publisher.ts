@@ -73,7 +73,10 @@ export async function createReplicatedStreams(servers: string[]): Promise<string
   try {
     const jsm = await jetstreamManager(nc, { timeout: 10_000 });
     for (const [name, storage] of [['FILE', 'file'], ['MEM', 'memory']] as const) {
-      await jsm.streams.add({ name, subjects: [`${name.toLowerCase()}.>`], num_replicas: 3, storage: storage as never, duplicate_window: 120_000_000_000 });
+      // A fresh meta leader may not have heard from every peer yet ("no suitable peers for placement").
+      await eventually(`stream ${name} created`, () => jsm.streams.add({
+        name, subjects: [`${name.toLowerCase()}.>`], num_replicas: 3, storage: storage as never, duplicate_window: 120_000_000_000,
+      }).then(() => true), 30_000);
       await jsm.consumers.add(name, { durable_name: 'READER', ack_policy: 'explicit' as never });
     }
   } finally {

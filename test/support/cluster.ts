@@ -53,6 +53,10 @@ export class TestCluster {
     ].join('\n') + '\n';
   }
 
+  get monitorPorts(): number[] {
+    return this.members.map((m) => m.layout.monitorPort);
+  }
+
   get clientUrls(): string[] {
     return this.members.map((m) => `nats://127.0.0.1:${m.layout.clientPort}`);
   }
@@ -126,7 +130,9 @@ export class TestCluster {
   waitHealthy(i: number, timeoutMs = 120_000): Promise<Healthz> {
     return eventually(`${this.members[i]!.name}'s supervisor /healthz to answer 200`, async () => {
       const h = await this.healthz(i);
-      return h.status === 200 && h;
+      // Thrown, so that a wait that times out says what the member last said.
+      if (h.status !== 200) throw new Error(`${h.status}: ${JSON.stringify(h)}; log: ${this.members[i]!.sup?.tail(8) ?? '-'}`);
+      return h;
     }, timeoutMs);
   }
 
