@@ -91,6 +91,7 @@ export function createRestartLease(settings: LeaseSettings, config: ServerConfig
         }
         await sleep(RETRY_MS, undefined, { signal: stop.signal });
       }
+      if (stop.signal.aborted) return;
       logger.info({ member: me }, 'restart lease taken');
       sendBack({ type: 'LEASE_TAKEN' });
       for (;;) {
@@ -108,10 +109,11 @@ export function createRestartLease(settings: LeaseSettings, config: ServerConfig
       }
       await nc?.close().catch(() => undefined);
     };
-    void hold().catch(() => undefined);
+    // Released once holding has settled: a take still in flight when the actor stops is released too.
+    const holding = hold().catch(() => undefined);
     return () => {
       stop.abort();
-      void release();
+      void holding.then(release);
     };
   });
 }

@@ -3,8 +3,11 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { eventually } from './wait.js';
 
-/** What the publisher saw of one stream: every acked message (sequence → payload), failures, the longest gap. */
-export interface StreamRecord { stream: string; acked: Map<number, string>; failed: number; longestGapMs: number }
+/**
+ * What the publisher saw of one stream: every acked message (payload → the sequence it was acked at: a stream
+ * that lost its data hands the same sequences out again), failures, the longest gap between acks.
+ */
+export interface StreamRecord { stream: string; acked: Map<string, number>; failed: number; longestGapMs: number; lastAckAt: number }
 
 const ACK_TIMEOUT_MS = 1000;
 const TRIES = 5;
@@ -21,7 +24,7 @@ export class AckedPublisher {
   private loops: Promise<void>[] = [];
 
   private constructor(private readonly nc: NatsConnection, private readonly js: JetStreamClient, streams: string[], private readonly perSecond: number) {
-    this.records = streams.map((stream) => ({ stream, acked: new Map(), failed: 0, longestGapMs: 0 }));
+    this.records = streams.map((stream) => ({ stream, acked: new Map(), failed: 0, longestGapMs: 0, lastAckAt: Date.now() }));
   }
 
   static async start(servers: string[], streams: string[], perSecond = 200): Promise<AckedPublisher> {
@@ -32,16 +35,16 @@ export class AckedPublisher {
   }
 
   private async publishLoop(r: StreamRecord): Promise<void> {
-    let lastAck = Date.now();
+    r.lastAckAt = Date.now();
     for (let n = 0; this.running; n++) {
       const started = Date.now();
       const payload = `${r.stream}-${n}`;
       const seq = await this.publishOne(r.stream.toLowerCase(), payload);
       if (seq === null) r.failed += 1;
       else {
-        r.acked.set(seq, payload);
-        r.longestGapMs = Math.max(r.longestGapMs, Date.now() - lastAck);
-        lastAck = Date.now();
+        r.acked.set(payload, seq);
+        r.longestGapMs = Math.max(r.longestGapMs, Date.now() - r.lastAckAt);
+        r.lastAckAt = Date.now();
       }
       await sleep(Math.max(0, 1000 / this.perSecond - (Date.now() - started)));
     }
@@ -62,6 +65,8 @@ export class AckedPublisher {
   async stop(): Promise<StreamRecord[]> {
     this.running = false;
     await Promise.all(this.loops);
+    // A stream that stopped acking has a gap that runs until now.
+    for (const r of this.records) r.longestGapMs = Math.max(r.longestGapMs, Date.now() - r.lastAckAt);
     await this.nc.close();
     return this.records;
   }
@@ -93,9 +98,9 @@ export async function missingAcked(servers: string[], record: StreamRecord): Pro
     // A stream without a leader answers nothing: after a minute its messages count as gone.
     const answers = await eventually(`${record.stream} to answer`, () => jsm.streams.info(record.stream).then(() => true, () => false), 60_000)
       .then(() => true, () => false);
-    if (!answers) return [...record.acked.keys()];
+    if (!answers) return [...record.acked.values()];
     const missing: number[] = [];
-    for (const [seq, payload] of record.acked) {
+    for (const [payload, seq] of record.acked) {
       const msg = await jsm.streams.getMessage(record.stream, { seq }).catch(() => null);
       if (msg?.string() !== payload) missing.push(seq);
     }

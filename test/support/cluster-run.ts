@@ -43,7 +43,7 @@ export async function assertNothingLost(members: { clientUrls: string[]; monitor
   for (const r of records) {
     assert.ok(r.acked.size > 0, `${r.stream}: something was acked`);
     assert.deepEqual(await missingAcked(members.clientUrls, r), [], `${r.stream}: acked messages lost`);
-    const last = Math.max(...r.acked.keys());
+    const last = Math.max(...r.acked.values());
     for (const port of members.monitorPorts) {
       await eventually(`the replica of ${r.stream} monitored on ${port} to hold every acked message`, async () => {
         const s = await replicaState(port, r.stream);
