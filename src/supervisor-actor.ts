@@ -15,7 +15,7 @@ import type { Settings } from './settings.js';
 import { createCatchUpWatch } from './cluster/catch-up.js';
 import { createSpareCheck } from './cluster/spare-check.js';
 import { createRestartLease } from './cluster/restart-lease.js';
-import type { StopPlan } from './config/stop-plan.js';
+import type { StopPlanHolder } from './config/stop-plan.js';
 import { validateConfig } from './nats-server/validate.js';
 import type { Validation } from '../machines/outputs.js';
 import type { FileWatcher } from './watch/file-watcher.js';
@@ -29,8 +29,8 @@ export interface SupervisorParts {
   watcher: FileWatcher;
   mirror: JwtMirror;
   reconciler: Reconciler;
-  /** The signal, the stop budget and the leave timeout, decided at start from the settings and the config. */
-  stop: StopPlan;
+  /** The signal (decided at start), the stop budget and the leave timeout, following the config. */
+  stop: StopPlanHolder;
   inspect?: (event: InspectionEvent) => void;
 }
 
@@ -63,8 +63,8 @@ export function provideSupervisor({ settings, config, logger, watcher, mirror, r
     delays: {
       configWait: settings.configWaitSeconds * 1000,
       debounce: settings.debounceMs,
-      stopTimeout: stop.stopTimeoutSeconds * 1000,
-      leaveTimeout: stop.leaveTimeoutSeconds * 1000,
+      stopTimeout: () => stop.current.stopTimeoutSeconds * 1000,
+      leaveTimeout: () => stop.current.leaveTimeoutSeconds * 1000,
     },
   });
 }
@@ -73,7 +73,7 @@ export function createSupervisor(opts: SupervisorParts) {
   const bus = new ServerLogBus();
   const machine = provideSupervisor(opts, bus);
   const actor = createActor(machine, {
-    input: { mode: opts.settings.mode, shutdown: opts.stop.shutdown, rollingRestart: opts.settings.rollingRestart },
+    input: { mode: opts.settings.mode, shutdown: opts.stop.current.shutdown, rollingRestart: opts.settings.rollingRestart },
     ...(opts.inspect ? { inspect: opts.inspect } : {}),
   });
   return { actor, bus };

@@ -5,7 +5,7 @@ import { startControlSocket } from '../status/control-socket.js';
 import { JwtMirror } from '../operator/jwt-mirror.js';
 import { Reconciler } from '../operator/reconciler.js';
 import { ServerConfig } from '../config/server-config.js';
-import { stopPlan, type StopPlan } from '../config/stop-plan.js';
+import { stopPlan, StopPlanHolder, type StopPlan } from '../config/stop-plan.js';
 import { serverFacts } from '../nats-server/facts.js';
 import { watchHealth } from '../nats-server/health-watch.js';
 import { watchLeafRemotes } from '../nats-server/leaf-watch.js';
@@ -76,8 +76,10 @@ export async function run(settings: Settings): Promise<number> {
   const logger = createLogger({ format: settings.logFormat, level: settings.logLevel });
   const config = new ServerConfig(settings.confPath);
   // A config not there yet is checked by nats-server -t later; one that is must not be stopped halfway.
-  const stop = stopPlan(settings, await config.facts());
-  logStart(logger, settings, stop);
+  const plan = stopPlan(settings, await config.facts());
+  logStart(logger, settings, plan);
+  const stop = new StopPlanHolder(plan, settings, (message) => logger.warn(message));
+  config.onParsed((facts) => stop.follow(facts));
   const status = new StatusModel({ debounceMs: settings.debounceMs });
   // The watcher's first snapshot is the baseline nats-server starts from; its events reach the actor once it exists.
   let send: (e: SupervisorEvent) => void = () => undefined;

@@ -80,6 +80,7 @@ async function read(confPath: string, env: Record<string, string | undefined>): 
  */
 export class ServerConfig {
   private current: Promise<ConfigFacts> | null = null;
+  private readonly listeners: ((facts: ConfigFacts) => void)[] = [];
   readonly confPath: string;
 
   constructor(confPath: string, private readonly env: Record<string, string | undefined> = process.env) {
@@ -91,7 +92,15 @@ export class ServerConfig {
   }
 
   facts(): Promise<ConfigFacts> {
-    this.current ??= read(this.confPath, this.env);
+    if (!this.current) {
+      this.current = read(this.confPath, this.env);
+      void this.current.then((facts) => this.listeners.forEach((fn) => fn(facts)));
+    }
     return this.current;
+  }
+
+  /** Called with every new parse: what depends on the config follows it. */
+  onParsed(fn: (facts: ConfigFacts) => void): void {
+    this.listeners.push(fn);
   }
 }

@@ -44,3 +44,21 @@ function lameDuckShortfall(stopTimeoutSeconds: number, facts: StopFacts): string
     `${s(durationMs)} + ${s(LAME_DUCK_MARGIN_MS)} = ${s(lameDuckNeedMs(facts))}; raise NATS_STOP_TIMEOUT_SECONDS (and terminationGracePeriodSeconds ` +
     'above it and NATS_LEAVE_TIMEOUT_SECONDS together), lower lame_duck_duration (30 s at least), or set NATS_SHUTDOWN=term';
 }
+
+/**
+ * The stop plan, kept in step with the config: an edit of lame_duck_* changes the stop budget it derives. An edit
+ * that would make a set budget too short keeps the plan in force and says why; the stop signal stays as started.
+ */
+export class StopPlanHolder {
+  constructor(public current: StopPlan, private readonly settings: StopSettings, private readonly warn: (message: string) => void) {}
+
+  follow(facts: StopFacts): void {
+    if (facts.error) return;
+    try {
+      const next = stopPlan({ ...this.settings, shutdown: this.current.shutdown }, facts);
+      this.current = { ...next, why: this.current.why };
+    } catch (err) {
+      this.warn(`the stop plan stays as it was: ${String((err as Error).message)}`);
+    }
+  }
+}

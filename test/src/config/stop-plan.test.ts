@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { durationMs } from '../../../src/config/duration.js';
-import { stopPlan } from '../../../src/config/stop-plan.js';
+import { stopPlan, StopPlanHolder } from '../../../src/config/stop-plan.js';
 
 const facts = (clustered: boolean, durationMs = 120_000, graceMs = 10_000) => ({ lameDuck: { durationMs, graceMs }, clustered, error: null });
 const unset = { shutdown: null, stopTimeoutSeconds: null, leaveTimeoutSeconds: 60 };
@@ -42,5 +42,20 @@ describe('the stop plan', () => {
     assert.equal(stopPlan({ ...unset, stopTimeoutSeconds: 150 }, facts(true)).stopTimeoutSeconds, 150);
     assert.equal(stopPlan({ ...unset, stopTimeoutSeconds: 45 }, facts(true, 15_000)).stopTimeoutSeconds, 45);
     assert.equal(stopPlan({ ...unset, shutdown: 'term', stopTimeoutSeconds: 5 }, facts(true)).stopTimeoutSeconds, 5);
+  });
+});
+
+describe('the stop plan as the config changes', () => {
+  it('when lame_duck_* is edited then an unset budget follows it, and an edit a set budget cannot cover keeps the plan and says why', () => {
+    const warnings: string[] = [];
+    const holder = new StopPlanHolder(stopPlan(unset, facts(true, 30_000)), unset, (m) => warnings.push(m));
+    assert.equal(holder.current.stopTimeoutSeconds, 60);
+    holder.follow(facts(true, 60_000));
+    assert.deepEqual([holder.current.shutdown, holder.current.stopTimeoutSeconds, holder.current.why], ['lame-duck', 90, 'a cluster member']);
+    const set = { ...unset, stopTimeoutSeconds: 60 };
+    const fixed = new StopPlanHolder(stopPlan(set, facts(true, 30_000)), set, (m) => warnings.push(m));
+    fixed.follow(facts(true, 120_000));
+    assert.equal(fixed.current.stopTimeoutSeconds, 60);
+    assert.match(warnings.join('\n'), /the stop plan stays as it was: NATS_STOP_TIMEOUT_SECONDS: 60 s is shorter than a lame-duck stop/);
   });
 });
