@@ -4,7 +4,8 @@ import { planPurge } from '../operator/purge-rules.js';
 import { ServerConfig } from '../config/server-config.js';
 import { serverFacts } from '../nats-server/facts.js';
 import { resolverAccounts, storeEntries } from '../operator/listings.js';
-import type { Settings } from '../settings.js';
+import { SettingsError, type Settings } from '../settings.js';
+import { stopPlan, type StopPlan } from '../config/stop-plan.js';
 import { validateConfig } from '../nats-server/validate.js';
 import { WatchedSource, sourcesFor } from '../watch/sources.js';
 
@@ -20,6 +21,16 @@ export async function check(settings: Settings, out: (line: string) => void): Pr
   const config = new ServerConfig(settings.confPath);
   const validation = await validateConfig(settings, config);
   out(`config    ${settings.confPath}: ${validation.valid ? 'valid' : `INVALID\n          ${validation.message}`}`);
+  // The same plan `run` makes at start, with the same verdict on a budget too short for it.
+  let stop: StopPlan;
+  try {
+    stop = stopPlan(settings, await config.facts());
+  } catch (err) {
+    if (!(err instanceof SettingsError)) throw err;
+    out(`stop      ${err.message}`);
+    return EXIT.usage;
+  }
+  out(`stop      ${stop.shutdown} (${stop.why}): ${stop.stopTimeoutSeconds} s to stop, up to ${stop.leaveTimeoutSeconds} s first to be spared by the cluster`);
   for (const spec of sourcesFor(settings, config)) {
     const source = new WatchedSource(spec);
     await source.rescan();

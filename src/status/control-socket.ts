@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
 import { chmod, unlink } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -21,9 +21,23 @@ function answers(path: string): Promise<boolean> {
   });
 }
 
-// A socket file left by a crashed run is removed; one a live supervisor answers on is never taken over.
+/** What stands at the path when it is not a socket: a directory, a regular file, … */
+function kindOf(path: string): string | null {
+  try {
+    const st = lstatSync(path);
+    if (st.isSocket()) return null;
+    return st.isDirectory() ? 'a directory' : st.isFile() ? 'a regular file' : st.isSymbolicLink() ? 'a symlink' : 'not a socket';
+  } catch {
+    return null;
+  }
+}
+
+// A socket file left by a crashed run is removed; one a live supervisor answers on is never taken over, and
+// whatever is not a socket is never deleted: it is a bad setting.
 async function clearStale(path: string): Promise<void> {
   if (!existsSync(path)) return; // the usual case in a fresh container: no connect attempt on the way to start
+  const kind = kindOf(path);
+  if (kind) throw new SocketInUseError(`NATS_CONTROL_SOCKET: ${path} is ${kind}, not a socket left by a supervisor; set NATS_CONTROL_SOCKET to another path`);
   if (await answers(path)) {
     throw new SocketInUseError(`NATS_CONTROL_SOCKET: another iofog-nats answers on ${path}; stop it or set NATS_CONTROL_SOCKET to another path`);
   }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { basicConfig, makeLayout, removeLayout } from '../support/layout.js';
 import { natsServersUsing } from '../support/process-table.js';
@@ -33,6 +34,25 @@ describe('bad input', () => {
     assert.equal(exit.code, 2);
     assert.match(stderr, /NATS_CONTROL_SOCKET: cannot listen on \/nonexistent-dir\/iofog-nats.sock \((ENOENT|EACCES)\)/);
     assert.deepEqual(natsServersUsing(l.root), []);
+  });
+
+  it('when NATS_CONTROL_SOCKET names a directory or a regular file then it exits 2 naming it, starts nothing and deletes nothing', async () => {
+    for (const kind of ['directory', 'regular file'] as const) {
+      const l = await makeLayout('socket-kind');
+      cleanup.push(() => removeLayout(l));
+      const where = path.join(l.root, 'not-a-socket');
+      if (kind === 'directory') await mkdir(where);
+      else await writeFile(where, 'keep me\n');
+      await writeFile(l.conf, basicConfig(l));
+      const sup = SupervisorProcess.start(l, { NATS_CONTROL_SOCKET: where });
+      cleanup.push(() => sup.dispose());
+      const exit = await sup.exited;
+      assert.equal(exit.code, 2, kind);
+      assert.match(sup.stderr.join('\n'), new RegExp(`NATS_CONTROL_SOCKET: ${where} is a ${kind}, not a socket left by a supervisor`));
+      assert.deepEqual(natsServersUsing(l.root), []);
+      if (kind === 'regular file') assert.equal(await readFile(where, 'utf8'), 'keep me\n');
+      else assert.ok((await stat(where)).isDirectory());
+    }
   });
 
   it('when NATS_SHUTDOWN is lame-duck and the stop budget is shorter than nats-server\'s lame-duck stop then it exits 2 naming both', async () => {

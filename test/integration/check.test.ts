@@ -25,6 +25,18 @@ async function check(l: Layout, env: Record<string, string> = {}): Promise<{ cod
 }
 
 describe('iofog-nats check', () => {
+  it('when the stop budget is shorter than the lame-duck stop run would make then check gives run\'s verdict: exit 2 naming it', async () => {
+    const l = await makeLayout('check-budget');
+    cleanup.push(() => removeLayout(l));
+    await writeFile(l.conf, `listen: 127.0.0.1:${l.clientPort}\ncluster { listen: 127.0.0.1:-1, routes: [] }\n`);
+    const short = await check(l, { NATS_STOP_TIMEOUT_SECONDS: '25' });
+    assert.equal(short.code, 2, short.out);
+    assert.match(short.out, /^stop {6}NATS_STOP_TIMEOUT_SECONDS: 25 s is shorter than a lame-duck stop/m);
+    const fine = await check(l);
+    assert.equal(fine.code, 0, fine.out);
+    assert.match(fine.out, /^stop {6}lame-duck \(a cluster member\): 150 s to stop, up to 60 s first to be spared by the cluster$/m);
+  });
+
   it('when operator mode is set up then it lists the store, the resolver and exactly what a reconcile would purge, and starts nothing', async () => {
     const l = await makeLayout('check-op');
     cleanup.push(() => removeLayout(l));
