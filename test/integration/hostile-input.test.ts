@@ -8,6 +8,7 @@ import { basicConfig, makeLayout, removeLayout } from '../support/layout.js';
 import { natsServersUsing } from '../support/process-table.js';
 import { freePort } from '../support/ports.js';
 import { SupervisorProcess } from '../support/supervisor-process.js';
+import { eventually } from '../support/wait.js';
 
 // No input on a surface may stop nats-server or the supervisor: each gets an answer and nothing else.
 const cleanup = perTestCleanup();
@@ -21,6 +22,8 @@ async function started(name: string) {
   cleanup.push(() => sup.dispose());
   await sup.waitForState('running.idle');
   await sup.waitForLog('the status server', (x) => x.msg === 'status HTTP server listening');
+  // Serving in full: /healthz says 200 once nats-server has caught up, a moment after it is ready.
+  await eventually('/healthz to answer 200', async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200);
   const [server] = natsServersUsing(l.root);
   return { l, sup, port, server };
 }
