@@ -36,6 +36,15 @@ function parseMetrics(text: string): Map<string, number> {
   return samples;
 }
 
+/** A unix socket whose listener was SIGKILLed, as a crashed supervisor leaves it. */
+async function staleSocket(socketPath: string): Promise<void> {
+  const child = spawn(process.execPath, ['-e', `require('node:net').createServer().listen(${JSON.stringify(socketPath)}, () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await once(child.stdout!, 'data');
+  child.kill('SIGKILL');
+  await once(child, 'exit');
+  assert.ok((await stat(socketPath)).isSocket(), 'the socket file is left');
+}
+
 describe('inspect', () => {
   it('when the supervisor is idle then inspect shows running.idle and the pid of nats-server', async () => {
     const { l, sup } = await start('inspect-idle');
@@ -102,7 +111,7 @@ describe('inspect', () => {
   it('when a socket file is left from a crashed run then it is replaced; when a live supervisor answers on it then a second one exits 2', async () => {
     const l = await makeLayout('socket-stale');
     cleanup.push(() => removeLayout(l));
-    await writeFile(l.env.NATS_CONTROL_SOCKET!, 'left over');
+    await staleSocket(l.env.NATS_CONTROL_SOCKET!);
     await writeFile(l.conf, basicConfig(l));
     const first = SupervisorProcess.start(l);
     cleanup.push(() => first.dispose());
