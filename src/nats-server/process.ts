@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
 import { execa, type ResultPromise } from 'execa';
 import { fromCallback } from 'xstate';
@@ -18,14 +19,20 @@ export function serverArgs(settings: Pick<Settings, 'confPath' | 'monitorPort'>)
   return args;
 }
 
-function forwardLines(stream: Readable | null, bus: ServerLogBus, log: Logger, sendBack: (event: SupervisorEvent) => void): void {
-  if (!stream) return;
-  createInterface({ input: stream, crlfDelay: Infinity }).on('line', (raw) => {
+/** Forwards each line; resolves once the stream has ended (every line read). */
+function forwardLines(stream: Readable | null, bus: ServerLogBus, log: Logger, sendBack: (event: SupervisorEvent) => void): Promise<void> {
+  if (!stream) return Promise.resolve();
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  lines.on('line', (raw) => {
     const line = bus.push(raw);
     log[line.level]({ server: true }, line.message);
     if (isDataAtRiskLine(line)) sendBack({ type: 'DATA_AT_RISK', message: line.message });
   });
+  return new Promise((resolve) => lines.once('close', () => resolve()));
 }
+
+/** How long an exit waits for the last lines still in the pipes: a process outside the group may hold them open. */
+const LAST_LINES_MS = 500;
 
 type Deps = { settings: Settings; logger: Logger; bus: ServerLogBus };
 
@@ -65,16 +72,18 @@ export function createServerProcess({ settings, logger, bus }: Deps) {
     }
     const log = logger.child({ pid: child.pid });
     if (child.pid !== undefined) sendBack({ type: 'SERVER_SPAWNED', pid: child.pid, at: new Date(startedAt).toISOString() });
-    forwardLines(child.stdout, bus, log, sendBack);
-    forwardLines(child.stderr, bus, log, sendBack);
+    const drained = Promise.all([forwardLines(child.stdout, bus, log, sendBack), forwardLines(child.stderr, bus, log, sendBack)]);
     // 'exit', not execa's promise: a grandchild holding the pipes open must not hide the exit. A wrapper that
     // did not exec nats-server may exit first: nats-server has not exited until its whole group has.
     child.once('exit', (code, signal) => {
       leaderExited = true;
       const report = (): void => {
         if (child.pid !== undefined && groupMembers(child.pid).length > 0) return void setTimeout(report, GROUP_POLL_MS);
-        exited = true;
-        sendBack({ type: 'SERVER_EXITED', code, signal, uptimeMs: Date.now() - startedAt });
+        // Its last lines ("Server Exiting..") are logged before the exit is: the supervisor may exit right after.
+        void Promise.race([drained, sleep(LAST_LINES_MS, undefined, { ref: false })]).then(() => {
+          exited = true;
+          sendBack({ type: 'SERVER_EXITED', code, signal, uptimeMs: Date.now() - startedAt });
+        });
       };
       report();
     });
