@@ -2,10 +2,17 @@ import type { ServerConfig } from '../config/server-config.js';
 import { fetchJsz, fetchVarz } from '../nats-server/monitor.js';
 import type { Settings } from '../settings.js';
 import type { StatusModel } from '../status/model.js';
-import { clusterView } from './cluster-view.js';
+import { clusterView, type ClusterView } from './cluster-view.js';
 import type { Jsz } from './spare-rule.js';
 
 const EVERY_MS = 5000;
+
+/** This member's view of its cluster, from its own /varz and /jsz (the spare check asks the same). */
+export async function askClusterView(monitorPort: number, signal?: AbortSignal): Promise<ClusterView> {
+  const [varz, jsz] = await Promise.all([fetchVarz(monitorPort, signal), fetchJsz(monitorPort, signal)]);
+  const cluster = (varz as { cluster?: { name?: string } }).cluster;
+  return clusterView(jsz as Jsz, varz.server_name ?? '', cluster?.name ?? null);
+}
 const ASK_TIMEOUT_MS = 2000;
 
 /**
@@ -20,10 +27,8 @@ export function watchCluster(settings: Pick<Settings, 'monitorPort'>, config: Se
     if (!status.ready || !(await config.facts()).clustered) return void (status.cluster = null);
     asking = true;
     try {
-      const signal = AbortSignal.timeout(ASK_TIMEOUT_MS);
-      const [varz, jsz] = await Promise.all([fetchVarz(settings.monitorPort, signal), fetchJsz(settings.monitorPort, signal)]);
-      const cluster = (varz as { cluster?: { name?: string } }).cluster;
-      status.cluster = status.ready ? clusterView(jsz as Jsz, varz.server_name ?? '', cluster?.name ?? null) : null;
+      const view = await askClusterView(settings.monitorPort, AbortSignal.timeout(ASK_TIMEOUT_MS));
+      status.cluster = status.ready ? view : null;
     } catch {
       // Not answering now: the last view stays until it is older than a few rounds (its `at` says how old).
     } finally {

@@ -79,11 +79,10 @@ export function createRestartLease(settings: LeaseSettings, config: ServerConfig
           bucket ??= await openBucket(nc, settings.leaseSeconds * 1000);
           return tryTake(bucket, me);
         })().catch((err: unknown) => ({ holder: `nobody known: the lease bucket cannot be reached (${String(err)})` }));
-        if ('revision' in answer && bucket) {
-          held = { kv: bucket, revision: answer.revision };
+        if ('revision' in answer) {
+          held = { kv: bucket!, revision: answer.revision };
           break;
         }
-        if (!('holder' in answer)) continue;
         if (answer.holder !== said) {
           said = answer.holder;
           logger.info({ holder: said }, 'waiting for the restart lease');

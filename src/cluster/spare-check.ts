@@ -2,10 +2,9 @@ import { fromCallback } from 'xstate';
 import type { SupervisorEvent } from '../../machines/events.js';
 import type { ServerConfig } from '../config/server-config.js';
 import type { Logger } from '../logger.js';
-import { fetchJsz, fetchVarz } from '../nats-server/monitor.js';
 import type { Settings } from '../settings.js';
 import { askUntilClear } from './ask-until-clear.js';
-import { leaveBlockers, type Jsz } from './spare-rule.js';
+import { askClusterView } from './cluster-watch.js';
 
 /** /jsz logs nothing: asked four times a second, so a member leaves soon after it may. */
 const ASK_EVERY_MS = 250;
@@ -15,8 +14,7 @@ const REASONS_SHOWN = 3;
 /** Why this member may not leave now, as nats-server's monitoring port shows it; empty when it may. */
 export async function askLeaveBlockers(monitorPort: number, signal?: AbortSignal): Promise<string[]> {
   try {
-    const [varz, jsz] = await Promise.all([fetchVarz(monitorPort, signal), fetchJsz(monitorPort, signal)]);
-    return leaveBlockers(jsz as Jsz, varz.server_name ?? '');
+    return (await askClusterView(monitorPort, signal)).leaveBlockers;
   } catch {
     return ['nats-server does not answer /jsz on its monitoring port'];
   }

@@ -6,7 +6,7 @@ import { perTestCleanup } from '../support/cleanup.js';
 import { assertNothingLost } from '../support/cluster-run.js';
 import { Container, makeContainerLayout, waitHealthy, type ContainerLayout } from '../support/container.js';
 import { removeLayout } from '../support/layout.js';
-import { freePort } from '../support/ports.js';
+import { freeListenPort } from '../support/ports.js';
 import { eventually } from '../support/wait.js';
 
 const cleanup = perTestCleanup();
@@ -27,7 +27,7 @@ describe('a three-member cluster of the image', () => {
   it('when the containers are stopped and started one by one, each gated on its health status, then no acked message is lost', async () => {
     const layouts = await Promise.all(['n0', 'n1', 'n2'].map((n) => makeContainerLayout(`cluster-${n}`)));
     cleanup.push(() => Promise.all(layouts.map((l) => removeLayout(l.host))));
-    const clusterPorts = await Promise.all(layouts.map(() => freePort()));
+    const clusterPorts = await Promise.all(layouts.map(() => freeListenPort()));
     await Promise.all(layouts.map((l, i) => writeFile(l.host.conf, memberConfig(`n${i}`, l, clusterPorts[i]!, clusterPorts))));
     const containers: Container[] = [];
     for (const l of layouts) {

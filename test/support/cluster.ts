@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { makeLayout, removeLayout, type Layout } from './layout.js';
-import { freePort } from './ports.js';
+import { freeListenPort } from './ports.js';
 import { natsServersUsing } from './process-table.js';
 import { SupervisorProcess, type LogLine } from './supervisor-process.js';
 import { eventually } from './wait.js';
@@ -29,7 +29,11 @@ export class TestCluster {
     const members: Member[] = [];
     for (let i = 0; i < size; i++) {
       const layout = await makeLayout(`${name}-n${i}`);
-      members.push({ name: `n${i}`, layout, clusterPort: await freePort(), statusPort: await freePort(), sup: null, past: [], bare: null });
+      // Members route to each other: their listening ports come from outside the ephemeral range.
+      layout.clientPort = await freeListenPort();
+      layout.monitorPort = await freeListenPort();
+      Object.assign(layout.env, { NATS_MONITOR_PORT: String(layout.monitorPort), NATS_CLIENT_URL: `nats://127.0.0.1:${layout.clientPort}` });
+      members.push({ name: `n${i}`, layout, clusterPort: await freeListenPort(), statusPort: await freeListenPort(), sup: null, past: [], bare: null });
     }
     const cluster = new TestCluster(members);
     for (const m of members) {
