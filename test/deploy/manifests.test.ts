@@ -10,7 +10,10 @@ import { StatefulSet } from 'kubernetes-models/apps/v1';
 import { ConfigMap, Secret, Service } from 'kubernetes-models/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 
-const DEPLOY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'docker', 'deploy');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const DEPLOY = path.join(ROOT, 'docker', 'deploy');
+/** What the manifests deploy: this project's image at the version being released (docs/deploy.md). */
+const IMAGE = `ghcr.io/datasance/iofog-nats:${(JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version}`;
 type Doc = { apiVersion: string; kind: string; metadata: { name: string }; [k: string]: unknown };
 
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
@@ -39,6 +42,10 @@ describe('the Kubernetes manifests', () => {
   it('when validated against the Kubernetes API schemas then every document passes', () => {
     assert.deepEqual(k8s.map((d) => d.kind).sort(), ['ConfigMap', 'PodDisruptionBudget', 'Secret', 'Service', 'Service', 'StatefulSet']);
     for (const doc of k8s) assert.doesNotThrow(() => validate(doc), `${doc.kind} ${doc.metadata.name}`);
+  });
+
+  it('when deployed then it runs this project\'s image at the pinned version of this release', () => {
+    assert.equal(container.image, IMAGE);
   });
 
   it('when a field has the wrong type then the validator rejects it', () => {
@@ -88,6 +95,10 @@ describe('the Kubernetes manifests', () => {
 describe('the PoT microservice example', () => {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const [ms] = docs('pot/microservice.yaml') as any[];
+
+  it('when deployed then every architecture runs this project\'s image at the pinned version of this release', () => {
+    assert.deepEqual(ms.spec.images, { x86: IMAGE, arm: IMAGE, registry: 'remote' });
+  });
 
   it('when deployed then it mounts what the PoT Controller mounts, where the image expects it', () => {
     const volumes = Object.fromEntries(ms.spec.container.volumes.map((v: { containerDestination: string; accessMode: string }) => [v.containerDestination, v.accessMode]));
