@@ -37,6 +37,8 @@ export interface Settings {
   leaseCredsPath: string | null;
   /** NATS_RESTART_LEASE_SECONDS: how long a lease outlives a member that died holding it. */
   leaseSeconds: number;
+  /** NATS_GOMEMLIMIT_PERCENT: nats-server's GOMEMLIMIT as a share of the container's memory limit; null: off. */
+  goMemLimitPercent: number | null;
   logFormat: LogFormat;
   logLevel: string;
   /** Warnings found while reading the environment, logged once the logger exists. */
@@ -170,6 +172,7 @@ export function readSettings(env: Env = process.env, opts: { requireBinary?: boo
     rollingRestart: oneOf(env, 'NATS_ROLLING_RESTART', ['on', 'off'] as const, 'off') === 'on',
     leaseSeconds: integer(env, 'NATS_RESTART_LEASE_SECONDS', 120, 10, 86_400),
     leaseCredsPath: optional(env, 'NATS_RESTART_LEASE_CREDS') === null ? null : path.resolve(credsDir, optional(env, 'NATS_RESTART_LEASE_CREDS')!),
+    goMemLimitPercent: optional(env, 'NATS_GOMEMLIMIT_PERCENT') === 'off' ? null : integer(env, 'NATS_GOMEMLIMIT_PERCENT', 80, 10, 100),
     logFormat: oneOf(env, 'NATS_LOG_FORMAT', ['json', 'pretty'] as const, 'json'),
     logLevel: oneOf(env, 'NATS_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     warnings,

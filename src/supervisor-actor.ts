@@ -32,9 +32,11 @@ export interface SupervisorParts {
   /** The signal (decided at start), the stop budget and the leave timeout, following the config. */
   stop: StopPlanHolder;
   inspect?: (event: InspectionEvent) => void;
+  /** What nats-server gets beyond the supervisor's own environment: GOMEMLIMIT (src/nats-server/memory-limit.ts). */
+  serverEnv?: Record<string, string>;
 }
 
-export function provideSupervisor({ settings, config, logger, watcher, mirror, reconciler, stop }: SupervisorParts, bus: ServerLogBus) {
+export function provideSupervisor({ settings, config, logger, watcher, mirror, reconciler, stop, serverEnv = {} }: SupervisorParts, bus: ServerLogBus) {
   return supervisorMachine.provide({
     actors: {
       configExists: fromPromise(async () => existsSync(settings.confPath)),
@@ -47,7 +49,7 @@ export function provideSupervisor({ settings, config, logger, watcher, mirror, r
         startupAfter: () => watcher.snapshot(),
       }),
       validateConfig: fromPromise<Validation>(({ signal }) => validateConfig(settings, config, signal)),
-      serverProcess: createServerProcess({ settings, logger, bus }),
+      serverProcess: createServerProcess({ settings, logger, bus, env: serverEnv }),
       waitReady: createWaitReady(settings, bus),
       reloadBaseline: createReloadBaseline({ settings, bus }),
       confirmReload: createConfirmReload({ settings, bus }),

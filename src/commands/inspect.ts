@@ -72,6 +72,7 @@ export function formatStatus(doc: StatusDocument, now = new Date()): string {
     `server    pid ${doc.server.pid ?? '-'}  ${doc.server.version ? `v${doc.server.version}  ` : ''}up ${age(doc.server.startedAt, now)}  ready ${doc.server.ready ? 'yes' : 'no'}  caught up ${doc.server.caughtUp ? 'yes' : 'no'}  healthy ${healthWord(doc.server.healthy)}  restarts ${doc.server.restarts}  crashes ${doc.server.crashes}`,
     ...(doc.server.health ? [`          health: ${doc.server.health}`] : []),
     ...(doc.server.catchingUp ? [`          catching up: ${doc.server.catchingUp}`] : []),
+    ...(doc.server.goMemLimit ? [`memory    GOMEMLIMIT ${doc.server.goMemLimit.value ?? 'none'}: ${doc.server.goMemLimit.detail}`] : []),
     ...(doc.server.leaveBlocked ? [`leaving   waiting to be spared: ${doc.server.leaveBlocked}`] : []),
     ...(doc.restartLease.waitingFor ? [`restart   waiting for the restart lease, held by ${doc.restartLease.waitingFor}`] : []),
     ...(doc.restartLease.held ? ['restart   holds the restart lease until nats-server has caught up'] : []),

@@ -8,6 +8,7 @@ import { ServerConfig } from '../config/server-config.js';
 import { stopPlan, StopPlanHolder, type StopPlan } from '../config/stop-plan.js';
 import { serverFacts } from '../nats-server/facts.js';
 import { watchHealth } from '../nats-server/health-watch.js';
+import { containerMemoryLimit, goMemLimit, type GoMemLimit } from '../nats-server/memory-limit.js';
 import { watchLeafRemotes } from '../nats-server/leaf-watch.js';
 import { watchCluster } from '../cluster/cluster-watch.js';
 import { createLogger, type Logger } from '../logger.js';
@@ -21,12 +22,21 @@ import { createTransitionLogger } from '../status/transition-log.js';
 import { FileWatcher } from '../watch/file-watcher.js';
 import { sourcesFor } from '../watch/sources.js';
 
-function logStart(logger: Logger, settings: Settings, stop: StopPlan): void {
+function logStart(logger: Logger, settings: Settings, stop: StopPlan, memory: GoMemLimit): void {
   for (const w of settings.warnings) logger.warn(w);
   logger.info({
     mode: settings.mode, conf: settings.confPath, bin: settings.serverBin, monitorPort: settings.monitorPort,
     shutdown: stop.shutdown, shutdownFrom: stop.why, stopTimeoutSeconds: stop.stopTimeoutSeconds, leaveTimeoutSeconds: stop.leaveTimeoutSeconds,
+    goMemLimit: memory.value, goMemLimitFrom: memory.detail,
   }, 'iofog-nats starting');
+}
+
+/** nats-server's GOMEMLIMIT, decided once at start (docs/contract.md: Memory). */
+function memoryLimitFor(settings: Settings): GoMemLimit {
+  return goMemLimit({
+    env: process.env.GOMEMLIMIT, percent: settings.goMemLimitPercent,
+    containerBytes: containerMemoryLimit(), supervisorBytes: process.memoryUsage().rss,
+  });
 }
 
 type Surface = { close(): Promise<void> };
@@ -77,10 +87,12 @@ export async function run(settings: Settings): Promise<number> {
   const config = new ServerConfig(settings.confPath);
   // A config not there yet is checked by nats-server -t later; one that is must not be stopped halfway.
   const plan = stopPlan(settings, await config.facts());
-  logStart(logger, settings, plan);
+  const memory = memoryLimitFor(settings);
+  logStart(logger, settings, plan, memory);
   const stop = new StopPlanHolder(plan, settings, (message) => logger.warn(message));
   config.onParsed((facts) => stop.follow(facts));
   const status = new StatusModel({ debounceMs: settings.debounceMs });
+  status.goMemLimit = memory;
   // The watcher's first snapshot is the baseline nats-server starts from; its events reach the actor once it exists.
   let send: (e: SupervisorEvent) => void = () => undefined;
   const watcher = new FileWatcher(sourcesFor(settings, config), (e) => send(e), logger);
@@ -90,7 +102,8 @@ export async function run(settings: Settings): Promise<number> {
     systemAccount: async () => (await serverFacts(settings, config)).systemAccount,
   });
   const reconciler = new Reconciler(settings, config, mirror, logger);
-  const { actor, bus } = createSupervisor({ settings, config, logger, watcher, mirror, reconciler, stop, inspect: createTransitionLogger(logger, status) });
+  const serverEnv: Record<string, string> = memory.source === 'container' && memory.value ? { GOMEMLIMIT: memory.value } : {};
+  const { actor, bus } = createSupervisor({ settings, config, logger, watcher, mirror, reconciler, stop, serverEnv, inspect: createTransitionLogger(logger, status) });
   const healthWatch = watchHealth(settings, config, status, bus);
   const leafWatch = watchLeafRemotes(settings, status, logger);
   const clusterWatch = watchCluster(settings, config, status);

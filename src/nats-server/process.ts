@@ -34,14 +34,15 @@ function forwardLines(stream: Readable | null, bus: ServerLogBus, log: Logger, s
 /** How long an exit waits for the last lines still in the pipes: a process outside the group may hold them open. */
 const LAST_LINES_MS = 500;
 
-type Deps = { settings: Settings; logger: Logger; bus: ServerLogBus };
+/** env: what nats-server gets beyond the supervisor's own environment (GOMEMLIMIT). */
+type Deps = { settings: Settings; logger: Logger; bus: ServerLogBus; env: Record<string, string> };
 
 /**
  * nats-server as a long-lived actor: spawns it, forwards its log lines, sends SERVER_SPAWNED and
  * SERVER_EXITED, and delivers the chart's signals. Stopping the actor while the process still runs
  * terminates it gracefully, so a stopped actor never leaves a nats-server behind.
  */
-export function createServerProcess({ settings, logger, bus }: Deps) {
+export function createServerProcess({ settings, logger, bus, env }: Deps) {
   return fromCallback<ServerCommand>(({ sendBack: sendBackLoose, receive }) => {
     const sendBack = sendBackLoose as (event: SupervisorEvent) => void;
     const startedAt = Date.now();
@@ -57,6 +58,7 @@ export function createServerProcess({ settings, logger, bus }: Deps) {
     try {
       child = execa(settings.serverBin, serverArgs(settings), {
         cwd: settings.confDir,
+        env,
         stdin: 'ignore',
         buffer: false,
         reject: false,

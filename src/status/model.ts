@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { AnyEventObject, SnapshotFrom } from 'xstate';
 import type { ReconcileReport, ReloadOutcomeKind, ReloadRecord } from '../../machines/outputs.js';
 import type { Health } from '../nats-server/monitor.js';
+import type { GoMemLimit } from '../nats-server/memory-limit.js';
 import type { LeafView } from '../nats-server/leaf-watch.js';
 import type { ClusterView } from '../cluster/cluster-view.js';
 import { describeDrift, type DriftReport, type RawDrift } from './drift.js';
@@ -48,6 +49,8 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> {
   health: Health | null = null;
   /** What the running nats-server says it is (/varz); null while it is not up or not asked yet. */
   serverVersion: string | null = null;
+  /** nats-server's GOMEMLIMIT and where it came from, decided at start. */
+  goMemLimit: GoMemLimit | null = null;
   /** The leaf remotes nats-server is configured with and which are connected; null without any. */
   leaf: LeafView | null = null;
   /** This member's view of its cluster; null when it is not a cluster member or not up. */
@@ -156,6 +159,7 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> {
         catchingUp: c?.catchingUp ?? null,
         /** Why this member does not leave yet, while it waits to be spared; null otherwise. */
         leaveBlocked: c?.leaveBlocked ?? null,
+        goMemLimit: this.goMemLimit && { value: this.goMemLimit.value, source: this.goMemLimit.source, detail: this.goMemLimit.detail },
       },
       /** The cluster's restart lease, while a restart this member decided waits for it or holds it. */
       restartLease: { held: c?.leaseHeld ?? false, waitingFor: c?.leaseHolder ?? null },

@@ -59,6 +59,25 @@ describe('the image', () => {
     assert.match(cached.stderr, /V8 code cache for CommonJS .*iofog-nats\.js was accepted/);
   });
 
+  it('when the container has a memory limit then nats-server runs with a GOMEMLIMIT under it, and an explicit GOMEMLIMIT wins', async (t) => {
+    const environOf = async (c: Container): Promise<Record<string, string>> => {
+      const { pid } = (await c.status()).server;
+      const raw = (await c.exec(['cat', `/proc/${pid}/environ`])).stdout;
+      return Object.fromEntries(raw.split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+    };
+    const limited = await withContainer('memory', async (l) => writeFile(l.host.conf, basicConfig(l.inside)), { restricted: true, options: ['--memory', '256m'] });
+    await started(t, limited.c, limited.cleanup);
+    const derived = /^(\d+)MiB$/.exec((await environOf(limited.c)).GOMEMLIMIT ?? '');
+    assert.ok(derived && Number(derived[1]) > 100 && Number(derived[1]) < 256 * 0.8, `GOMEMLIMIT ${derived?.[0]} is under 80 % of 256 MiB`);
+    const state = await limited.c.status() as unknown as { server: { goMemLimit: { value: string; source: string } } };
+    assert.deepEqual([state.server.goMemLimit.value, state.server.goMemLimit.source], [derived[0], 'container']);
+    const explicit = await withContainer('memory-env', async (l) => writeFile(l.host.conf, basicConfig(l.inside)), {
+      restricted: true, options: ['--memory', '256m'], env: { GOMEMLIMIT: '100MiB' },
+    });
+    await started(t, explicit.c, explicit.cleanup);
+    assert.equal((await environOf(explicit.c)).GOMEMLIMIT, '100MiB');
+  });
+
   it('when the PoT Controller\'s healthcheck runs then it passes, and the image\'s own HEALTHCHECK reports healthy', async (t) => {
     for (const port of [8222, 8223]) assert.ok(await portFree(port), `port ${port} must be free for this test`);
     const { c, cleanup } = await withContainer('pot-health', async (l) => writeFile(l.host.conf, basicConfig(l.inside)), {

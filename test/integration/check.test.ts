@@ -32,8 +32,9 @@ describe('iofog-nats check', () => {
     const short = await check(l, { NATS_STOP_TIMEOUT_SECONDS: '25' });
     assert.equal(short.code, 2, short.out);
     assert.match(short.out, /^stop {6}NATS_STOP_TIMEOUT_SECONDS: 25 s is shorter than a lame-duck stop/m);
-    const fine = await check(l);
+    const fine = await check(l, { GOMEMLIMIT: '300MiB' });
     assert.equal(fine.code, 0, fine.out);
+    assert.match(fine.out, /^memory {4}GOMEMLIMIT 300MiB: GOMEMLIMIT=300MiB from the environment$/m);
     assert.match(fine.out, /^stop {6}lame-duck \(a cluster member\): 150 s to stop, up to 60 s first to be spared by the cluster$/m);
   });
 

@@ -36,6 +36,12 @@ describe('the settings reader', () => {
     assert.equal(s.leaveTimeoutSeconds, 60);
     assert.equal(s.purge, 'on');
     assert.equal(s.sysUserCredPath, null);
+    assert.equal(s.goMemLimitPercent, 80);
+  });
+
+  it('when NATS_GOMEMLIMIT_PERCENT is off then no share is given to nats-server', () => {
+    assert.equal(readSettings({ NATS_GOMEMLIMIT_PERCENT: 'off' }, { requireBinary: false }).goMemLimitPercent, null);
+    assert.equal(readSettings({ NATS_GOMEMLIMIT_PERCENT: '60' }, { requireBinary: false }).goMemLimitPercent, 60);
   });
 
   const bad: [string, Record<string, string>, string, RegExp][] = [
@@ -47,6 +53,7 @@ describe('the settings reader', () => {
     ['a bad NATS_CLIENT_URL', { NATS_CLIENT_URL: 'http://x' }, 'NATS_CLIENT_URL', /"http:\/\/x" is not a nats:\/\/ URL/],
     ['a bad NATS_STATUS_ADDR', { NATS_STATUS_ADDR: 'everywhere' }, 'NATS_STATUS_ADDR', /is not host:port/],
     ['a control socket path too long for a unix socket', { NATS_CONTROL_SOCKET: `/tmp/${'x'.repeat(110)}.sock` }, 'NATS_CONTROL_SOCKET', /bytes; a unix socket path has at most 107/],
+    ['a GOMEMLIMIT share over the whole limit', { NATS_GOMEMLIMIT_PERCENT: '120' }, 'NATS_GOMEMLIMIT_PERCENT', /from 10 to 100/],
     ['a zero stop budget', { NATS_STOP_TIMEOUT_SECONDS: '0' }, 'NATS_STOP_TIMEOUT_SECONDS', /from 1 to/],
   ];
   for (const [what, env, variable, message] of bad) {
