@@ -15,6 +15,7 @@ import { requireLazily } from '../util/lazy-require.js';
 const BUCKET = 'iofog_nats_restart';
 const KEY = 'lease';
 const RETRY_MS = 1000;
+const RELEASE_ATTEMPTS = 10;
 
 /** leaseSeconds: a member that dies holding the lease blocks the others no longer than this (the bucket's max age). */
 type LeaseSettings = Pick<Settings, 'clientUrl' | 'monitorPort' | 'leaseCredsPath' | 'leaseSeconds'>;
@@ -56,6 +57,32 @@ async function tryTake(kv: KV, me: string): Promise<{ revision: number } | { hol
   }
 }
 
+/** The lease's revision while this member holds it; null once it is gone or another's. */
+async function ourRevision(kv: KV, me: string): Promise<number | null> {
+  const entry = await kv.get(KEY);
+  return entry && entry.operation === 'PUT' && entry.string() === me ? entry.revision : null;
+}
+
+/**
+ * Deletes the lease while it is still this member's, retried while the client fails over (this member's own
+ * nats-server has just restarted): a release that is lost holds every other member until the lease expires.
+ */
+async function releaseLease(kv: KV, me: string, leaseSeconds: number, logger: Logger): Promise<void> {
+  let last: unknown = null;
+  for (let attempt = 0; attempt < RELEASE_ATTEMPTS; attempt++) {
+    if (attempt > 0) await sleep(RETRY_MS);
+    try {
+      const revision = await ourRevision(kv, me);
+      if (revision !== null) await kv.delete(KEY, { previousSeq: revision });
+      else if (attempt === 0) return logger.info('restart lease already gone (expired or taken over)');
+      return logger.info('restart lease released');
+    } catch (err) {
+      last = err;
+    }
+  }
+  logger.warn({ err: String(last) }, `the restart lease could not be released; the next member restarts once it expires (${leaseSeconds} s)`);
+}
+
 /**
  * Spawned for a restart the supervisor decides: LEASE_WAITING while another member holds the lease, LEASE_TAKEN
  * once this one does; the lease is refreshed while held and released (deleted at its revision) when the actor is
@@ -68,9 +95,10 @@ export function createRestartLease(settings: LeaseSettings, config: ServerConfig
     let nc: NatsConnection | null = null;
     let bucket: KV | null = null;
     let held: { kv: KV; revision: number } | null = null;
+    let me = '';
     const hold = async (): Promise<void> => {
       if (!(await config.facts()).clustered) return sendBack({ type: 'LEASE_TAKEN' });
-      const me = await memberName(settings);
+      me = await memberName(settings);
       let said: string | null = null;
       for (;;) {
         if (stop.signal.aborted) return;
@@ -95,17 +123,16 @@ export function createRestartLease(settings: LeaseSettings, config: ServerConfig
       sendBack({ type: 'LEASE_TAKEN' });
       for (;;) {
         await sleep((settings.leaseSeconds * 1000) / 4, undefined, { signal: stop.signal });
-        held.revision = await held.kv.update(KEY, me, held.revision).catch((err: unknown) => {
-          logger.warn({ err: String(err) }, 'the restart lease could not be refreshed; it expires unless a later refresh works');
-          return held!.revision;
+        held.revision = await held.kv.update(KEY, me, held.revision).catch(async (err: unknown) => {
+          // A refresh that was written but whose answer was lost (a failover) leaves a newer revision that is still ours.
+          const ours = await ourRevision(held!.kv, me).catch(() => null);
+          if (ours === null) logger.warn({ err: String(err) }, 'the restart lease could not be refreshed; it expires unless a later refresh works');
+          return ours ?? held!.revision;
         });
       }
     };
     const release = async (): Promise<void> => {
-      if (held) {
-        await held.kv.delete(KEY, { previousSeq: held.revision }).catch(() => undefined);
-        logger.info('restart lease released');
-      }
+      if (held) await releaseLease(held.kv, me, settings.leaseSeconds, logger);
       await nc?.close().catch(() => undefined);
     };
     // Released once holding has settled: a take still in flight when the actor stops is released too.

@@ -60,7 +60,9 @@ describe(`a change on every member of a cluster at once, on nats-server ${LINE}`
     const { cluster, publisher } = await runningCluster('refused-on', cleanup, { NATS_ROLLING_RESTART: 'on' });
     const marks = await editEverywhere(cluster, '', REFUSED);
     for (const [i, m] of cluster.members.entries()) {
-      const outcome = await m.sup!.waitForOutcome({ from: marks[i], timeoutMs: 240_000 });
+      const outcome = await m.sup!.waitForOutcome({ from: marks[i], timeoutMs: 240_000 }).catch(async (err: unknown) => {
+        throw new Error(`${m.name}: ${String(err)}\n${await cluster.diagnosis()}`);
+      });
       assert.equal(outcome.outcome, 'restarted', m.name);
       await cluster.waitHealthy(i);
       const varz = await cluster.monitor<{ jetstream?: { config?: { max_storage?: number } } }>(i, '/varz');

@@ -78,10 +78,11 @@ export async function createReplicatedStreams(servers: string[]): Promise<string
   try {
     const jsm = await jetstreamManager(nc, { timeout: 10_000 });
     for (const [name, storage] of [['FILE', 'file'], ['MEM', 'memory']] as const) {
-      // A fresh meta leader may not have heard from every peer yet ("no suitable peers for placement").
+      // A fresh meta leader may not have heard from every peer yet ("no suitable peers for placement"): on 2.10
+      // under CI's load this lasted past 30 s.
       await eventually(`stream ${name} created`, () => jsm.streams.add({
         name, subjects: [`${name.toLowerCase()}.>`], num_replicas: 3, storage: storage as never, duplicate_window: 120_000_000_000,
-      }).then(() => true), 30_000);
+      }).then(() => true), 90_000);
       await jsm.consumers.add(name, { durable_name: 'READER', ack_policy: 'explicit' as never });
     }
   } finally {

@@ -21,7 +21,9 @@ export async function runningCluster(
   await beforeStart?.(cluster.members.map((m) => m.layout));
   cluster.startAll();
   await Promise.all(cluster.members.map((_, i) => cluster.waitHealthy(i)));
-  await createReplicatedStreams(cluster.clientUrls);
+  await createReplicatedStreams(cluster.clientUrls).catch(async (err: unknown) => {
+    throw new Error(`${String(err)}\n${await cluster.diagnosis()}`);
+  });
   const publisher = await AckedPublisher.start(cluster.clientUrls, ['FILE', 'MEM']);
   cleanup.push(() => publisher.stop());
   await eventually('the first acks', () => publisher.records.every((r) => r.acked.size > 50), 20_000);

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { makeLayout, removeLayout, type Layout } from './layout.js';
@@ -138,6 +138,31 @@ export class TestCluster {
       if (h.status !== 200) throw new Error(`${h.status}: ${JSON.stringify(h)}; log: ${this.members[i]!.sup?.tail(8) ?? '-'}`);
       return h;
     }, timeoutMs);
+  }
+
+  /** The parts of a member's /state that say where it is and what it waits for, or null while it does not answer. */
+  async stateOf(i: number): Promise<object | null> {
+    try {
+      const res = await fetch(`http://127.0.0.1:${this.members[i]!.statusPort}/state`, { signal: AbortSignal.timeout(2000) });
+      const s = await res.json() as { state: string; server: object; restartLease: object; lastError: string | null; history: unknown[] };
+      return { state: s.state, server: s.server, restartLease: s.restartLease, lastError: s.lastError, history: s.history.slice(-6) };
+    } catch {
+      return null;
+    }
+  }
+
+  /** What each member's nats-server says of its routes and its JetStream meta group, for a failure's message. */
+  async diagnosis(): Promise<string> {
+    const others = execFileSync('ps', ['-eo', 'pid,etimes,args']).toString().split('\n').filter((l) => l.includes('nats-server')).join('\n');
+    const lines = await Promise.all(this.members.map(async (m, i) => {
+      const routes = await this.monitor<{ routes?: { remote_name?: string; port?: number; ip?: string }[] }>(i, '/routez');
+      const jsz = await this.monitor<{ meta_cluster?: unknown }>(i, '/jsz');
+      const route = (routes?.routes ?? []).map((r) => `${r.remote_name}@${r.port}`).join(' ');
+      const state = await this.stateOf(i);
+      return `${m.name} (client ${m.layout.clientPort}, cluster ${m.clusterPort}): routes ${route}; meta ${JSON.stringify(jsz?.meta_cluster)}; `
+        + `supervisor ${JSON.stringify(state)}; log: ${m.sup?.tail(12) ?? '-'}`;
+    }));
+    return [...lines, 'nats-servers running:', others].join('\n');
   }
 
   async dispose(): Promise<void> {
