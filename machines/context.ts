@@ -1,4 +1,4 @@
-import type { Cause, Mode } from './causes.js';
+import type { Cause, ChangeAction, Mode } from './causes.js';
 import type { ReconcileReport, ReloadBaseline, ReloadRecord } from './outputs.js';
 
 export type ShutdownStyle = 'term' | 'lame-duck';
@@ -27,6 +27,8 @@ export interface SupervisorContext {
   pendingCauses: Cause[];
   /** Causes the action in progress took from pendingCauses. */
   activeCauses: Cause[];
+  /** What the action in progress does with them, decided once when it takes them (causes.ts: decideAction). */
+  action: ChangeAction | null;
   /** The JWT work (purge, claims push) is owed once the server is ready. */
   reconcileDue: boolean;
   /** Where nats-server's reload markers stood before the SIGHUP, so confirmation never counts an older one. */
@@ -61,6 +63,7 @@ export function initialContext(input: SupervisorInput): SupervisorContext {
     server: { pid: null, alive: false, startedAt: null, restarts: 0, crashes: 0 },
     pendingCauses: [],
     activeCauses: [],
+    action: null,
     reconcileDue: true,
     baseline: null,
     validatedDigest: null,

@@ -1,11 +1,12 @@
-import { assign, enqueueActions, fromCallback, fromPromise, setup, stopChild } from 'xstate';
-import { addCauses, causesLeftAfterSpawn, decideAction, type Cause } from './causes.js';
+import { assertEvent, assign, enqueueActions, fromCallback, fromPromise, setup, stopChild } from 'xstate';
+import { addCauses, causesLeftAfterSpawn, decideAction, type Cause, type ChangeAction } from './causes.js';
 import type { SupervisorContext, SupervisorInput } from './context.js';
 import type { ServerCommand, ServerSignal, SupervisorEvent } from './events.js';
 import type {
   ConfirmReloadInput, JwtSyncReport, Ready, SyncJwtInput, ReconcileReport, ReloadBaseline, ReloadConfirmation, ReloadOutcomeKind, Validation,
 } from './outputs.js';
 import { EXIT } from './exit-codes.js';
+import type { Ending } from './fragments.js';
 import { backoffMs, CRASH_RESET_UPTIME_MS, DEFAULT_DELAYS, MAX_CONSECUTIVE_CRASHES } from './timing.js';
 
 function mustBeProvided(name: string): () => never {
@@ -17,7 +18,7 @@ function mustBeProvided(name: string): () => never {
 const SHUTDOWN_SIGNAL = { term: 'SIGTERM', 'lame-duck': 'SIGUSR2' } as const satisfies Record<string, ServerSignal>;
 
 /** A ready start runs what it read at spawn; a confirmed reload or reconcile runs what its action took. */
-export type RunningParams = { from: 'atSpawn' | 'taken'; causes: Cause[] };
+export type RunningParams = { from: 'atSpawn' | 'taken'; causes: readonly Cause[] };
 
 type ReloadRecordParams = { outcome: ReloadOutcomeKind; at: string | null; error: string | null };
 
@@ -75,21 +76,24 @@ export const supervisorSetup = setup({
   guards: {
     configFound: (_, params: { found: boolean }) => params.found,
     configValid: (_, params: { validation: Validation }) => params.validation.valid,
-    validationDeferred: (_, params: { validation: Validation }) => params.validation.deferred === true,
     changesRemain: (_, params: { causes: Cause[] }) => params.causes.length > 0,
-    hasPendingCauses: ({ context }) => context.pendingCauses.length > 0,
-    isImmediate: ({ event }) => event.type === 'FS_CHANGED' && event.immediate === true,
-    isLeafMode: ({ context }) => context.mode === 'leaf',
-    isLeafRestartNeeded: ({ context }) => decideAction(context.mode, context.activeCauses) === 'restart',
+    causesPending: ({ context }) => context.pendingCauses.length > 0,
+    /** A Kubernetes `..data` swap landed: the mount is complete now, no quiet period needed. */
+    swapLanded: ({ event }) => event.type === 'FS_CHANGED' && event.immediate === true,
+    leafMode: ({ context }) => context.mode === 'leaf',
+    /** The action decided when the causes were taken (causes.ts: decideAction). */
+    actionIs: ({ context }, params: { action: ChangeAction }) => context.action === params.action,
     /** A leaf restarts for a refused reload; a server only with NATS_ROLLING_RESTART. */
     refusalRestarts: ({ context }, params: { confirmation: ReloadConfirmation }) =>
       params.confirmation.outcome === 'rejected' && (context.mode === 'leaf' || context.rollingRestart),
     leaseHeld: ({ context }) => context.leaseHeld,
-    onlyJwtChanged: ({ context }) => decideAction(context.mode, context.activeCauses) === 'syncOnly',
     jwtInActiveCauses: ({ context }) => context.activeCauses.includes('jwt'),
-    reconcileDue: ({ context }) => context.reconcileDue,
+    /** The action took JWTs, or a start owes the JWT work (the first start, after a crash or a restart that took JWTs). */
+    reconcileNext: ({ context }) => context.activeCauses.includes('jwt') || context.reconcileDue,
     serverAlive: ({ context }) => context.server.alive,
     tooManyCrashes: ({ context }) => context.consecutiveCrashes >= MAX_CONSECUTIVE_CRASHES,
+    /** How a compound state ended: the output of the final child it reached. */
+    endedIn: ({ event }, params: { end: Ending }) => (event as { output?: unknown }).output === params.end,
   },
   delays: {
     configPoll: DEFAULT_DELAYS.configPoll,
@@ -124,12 +128,13 @@ export const supervisorSetup = setup({
       enqueue.sendTo('server', { type: 'SIGNAL', signal: SHUTDOWN_SIGNAL[context.shutdown] } satisfies ServerCommand);
     }),
     forwardSignal: enqueueActions(({ enqueue, event, context }) => {
-      if (event.type !== 'FORWARD_SIGNAL' || !context.server.alive) return;
+      assertEvent(event, 'FORWARD_SIGNAL');
+      if (!context.server.alive) return;
       enqueue.sendTo('server', { type: 'SIGNAL', signal: event.signal } satisfies ServerCommand);
     }),
-    recordSpawn: assign({
-      server: ({ context, event }) =>
-        event.type === 'SERVER_SPAWNED' ? { ...context.server, pid: event.pid, startedAt: event.at } : context.server,
+    recordSpawn: assign(({ context, event }) => {
+      assertEvent(event, 'SERVER_SPAWNED');
+      return { server: { ...context.server, pid: event.pid, startedAt: event.at } };
     }),
     releaseServer: enqueueActions(({ enqueue, context }) => {
       enqueue(stopChild('server'));
@@ -137,7 +142,7 @@ export const supervisorSetup = setup({
       enqueue.assign({ server: { ...context.server, alive: false, pid: null }, caughtUp: false, catchingUp: null, leaveBlocked: null });
     }),
     recordCrash: assign(({ context, event }) => {
-      if (event.type !== 'SERVER_EXITED') return {};
+      assertEvent(event, 'SERVER_EXITED');
       const healthyBefore = event.uptimeMs >= CRASH_RESET_UPTIME_MS;
       return {
         consecutiveCrashes: healthyBefore ? 1 : context.consecutiveCrashes + 1,
@@ -150,6 +155,16 @@ export const supervisorSetup = setup({
       };
     }),
     recordReload: assign(({ context }, params: ReloadRecordParams) => outcomeRecord(context, params)),
+    /** A validation that said no; one that could not ask nats-server (deferred) is tried again. */
+    rejectValidation: enqueueActions(({ enqueue, context }, params: { validation: Validation }) => {
+      enqueue.assign(outcomeRecord(context, { outcome: 'rejected', at: params.validation.at, error: params.validation.message }));
+      if (!params.validation.deferred) return;
+      enqueue.cancel('applyRetry');
+      enqueue.raise({ type: 'RETRY_APPLY', causes: context.activeCauses }, { id: 'applyRetry', delay: 'applyRetry' });
+    }),
+    decideAction: assign({ action: ({ context }) => decideAction(context.mode, context.activeCauses) }),
+    /** The mirror failed: the JWT work is owed to its retry now, not to this action (no reconcile follows). */
+    abandonJwt: assign({ activeCauses: ({ context }) => context.activeCauses.filter((c) => c !== 'jwt') }),
     /** The outcome `restarted`, naming the refusal when a refused reload led to it. */
     recordRestartDone: assign(({ context }) => {
       const error = context.refusal && `nats-server refused the reload (${context.refusal}); restarted`;
@@ -160,21 +175,32 @@ export const supervisorSetup = setup({
         refusal: null,
       };
     }),
-    finishAction: assign({ activeCauses: [] }),
-    noteCatchingUp: assign({ catchingUp: ({ event }) => (event.type === 'CATCHING_UP' ? event.reason : null) }),
+    finishAction: assign({ activeCauses: [], action: null }),
+    clearReconcileDue: assign({ reconcileDue: false }),
+    recordReconcile: assign({ lastReconcile: ({ event }) => (event as unknown as { output: ReconcileReport }).output }),
+    noteCatchingUp: assign(({ event }) => {
+      assertEvent(event, 'CATCHING_UP');
+      return { catchingUp: event.reason };
+    }),
     noteCaughtUp: assign({ caughtUp: true, catchingUp: null }),
     takeLease: enqueueActions(({ enqueue }) => {
       enqueue(stopChild('lease'));
       enqueue.spawnChild('restartLease', { id: 'lease' });
     }),
     noteLeaseTaken: assign({ leaseHeld: true, leaseHolder: null }),
-    noteLeaseWaiting: assign({ leaseHolder: ({ event }) => (event.type === 'LEASE_WAITING' ? event.holder : null) }),
+    noteLeaseWaiting: assign(({ event }) => {
+      assertEvent(event, 'LEASE_WAITING');
+      return { leaseHolder: event.holder };
+    }),
     /** The restarted member has caught up: the next one may restart. */
     releaseLease: enqueueActions(({ enqueue }) => {
       enqueue(stopChild('lease'));
       enqueue.assign({ leaseHeld: false, leaseHolder: null });
     }),
-    noteLeaveBlocked: assign({ leaveBlocked: ({ event }) => (event.type === 'LEAVE_BLOCKED' ? event.reason : null) }),
+    noteLeaveBlocked: assign(({ event }) => {
+      assertEvent(event, 'LEAVE_BLOCKED');
+      return { leaveBlocked: event.reason };
+    }),
     clearLeaveBlocked: assign({ leaveBlocked: null }),
     /** The wait to be spared ran out: the member leaves all the same, and says what it leaves at risk. */
     leaveUnspared: assign({
@@ -185,18 +211,16 @@ export const supervisorSetup = setup({
       enqueue.cancel('mirrorRetry');
       enqueue.raise({ type: 'RETRY_MIRROR' }, { id: 'mirrorRetry', delay: 'mirrorRetry' });
     }),
-    scheduleApplyRetry: enqueueActions(({ enqueue, context }) => {
-      enqueue.cancel('applyRetry');
-      enqueue.raise({ type: 'RETRY_APPLY', causes: context.activeCauses }, { id: 'applyRetry', delay: 'applyRetry' });
-    }),
     /** Provided from src/: nats-server reads the mounted files now; it runs them once it is ready. */
     noteSpawn: enqueueActions(() => undefined),
     /** Provided from src/: what nats-server runs now (drift is what is mounted against this). */
     noteRunning: enqueueActions((_, params: RunningParams) => void params),
     setError: assign({ lastError: (_, params: { message: string }) => params.message }),
     setExitCode: assign({ exitCode: (_, params: { code: number }) => params.code }),
-    recordShutdown: assign(({ context, event }) =>
-      event.type === 'SHUTDOWN' && event.failure ? { exitCode: EXIT.serverFailed, lastError: event.failure } : { exitCode: context.exitCode }),
+    recordShutdown: assign(({ context, event }) => {
+      assertEvent(event, 'SHUTDOWN');
+      return event.failure ? { exitCode: EXIT.serverFailed, lastError: event.failure } : { exitCode: context.exitCode };
+    }),
     fail: assign((_, params: { code: number; message: string }) => ({ exitCode: params.code, lastError: params.message })),
   },
 });

@@ -1,53 +1,17 @@
 import { assign, not } from 'xstate';
 import { initialContext } from './context.js';
 import { EXIT } from './exit-codes.js';
-import type { Validation } from './outputs.js';
+import {
+  endedIn, finalState, killServer, mirrorFailed, onChange, readinessFailed, refusedWithHint, rejectedBy, rejectedOnError, runsWhatItRead,
+  signalThenKill, waitingToLeave,
+} from './fragments.js';
+import { reconciling } from './reconciling.js';
 import { supervisorSetup } from './supervisor-setup.js';
 
-/** The supervisor statechart (docs/statechart.md; the rules it keeps: docs/contract.md). Pure: every effect is provided from src/. */
-
-type ErrorEventArgs = { event: { type: string; error?: unknown } };
-
-const mirrorFailed = [
-  { type: 'setError', params: ({ event }: ErrorEventArgs) => ({ message: `JWT mirror failed: ${String(event.error)}` }) },
-  'scheduleMirrorRetry',
-] as const;
-
-/** An effect of the reload failed outright: nothing was applied. */
-const rejectedOnError = {
-  type: 'recordReload',
-  params: ({ event }: ErrorEventArgs) => ({ outcome: 'rejected' as const, at: null, error: String(event.error) }),
-} as const;
-
-const rejectedBy = (validation: Validation) => ({ outcome: 'rejected' as const, at: validation.at, error: validation.message });
-
-/** A refusal that nothing applies says what would: a restart, one member at a time with NATS_ROLLING_RESTART. */
-const refusedWithHint = (error: string | null): string | null =>
-  error && `${error}; a restart would apply it (NATS_ROLLING_RESTART=on restarts one cluster member at a time)`;
-
-const runsWhatItRead = { type: 'noteRunning' as const, params: { from: 'atSpawn' as const, causes: [] } };
-
-/** A change while running: an atomic swap is looked at now, anything else (re)starts the quiet period. */
-const onChange = {
-  FS_CHANGED: [
-    { guard: 'isImmediate', target: 'checking', actions: 'addCauses' },
-    { target: 'settling', reenter: true, actions: 'addCauses' },
-  ],
-  RELOAD_REQUESTED: { target: 'settling', reenter: true, actions: 'addCauses' },
-} as const;
-
-/** Before nats-server stops: asked until no replicated stream or consumer would lose its quorum without it. */
-function waitingToLeave(then: string) {
-  return {
-    invoke: {
-      src: 'spareCheck', id: 'spareCheck',
-      // A check that broke cannot say no: the member goes on, and says so.
-      onError: { target: then, actions: { type: 'setError', params: ({ event }: ErrorEventArgs) => ({ message: `could not tell whether the cluster can spare this member: ${String(event.error)}` }) } },
-    },
-    on: { LEAVE_BLOCKED: { actions: 'noteLeaveBlocked' }, SPARED: then },
-  } as const;
-}
-
+/**
+ * The supervisor statechart (docs/statechart.md; the rules it keeps: docs/contract.md). Pure: every effect is
+ * provided from src/. Each compound state ends in a final child whose output its onDone routes on.
+ */
 export const supervisorMachine = supervisorSetup.createMachine({
   id: 'supervisor',
   context: ({ input }) => initialContext(input),
@@ -70,25 +34,24 @@ export const supervisorMachine = supervisorSetup.createMachine({
     waitingForConfig: {
       description: 'NATS_CONF is missing. Look again every second, give up after NATS_CONFIG_WAIT_SECONDS',
       initial: 'checking',
-      after: {
-        configWait: {
-          target: 'failed',
-          actions: { type: 'fail', params: { code: EXIT.configInvalid, message: 'the server config (NATS_CONF) did not appear in time' } },
-        },
-      },
+      after: { configWait: '.timedOut' },
       states: {
         checking: {
           invoke: {
-            src: 'configExists', id: 'configExists',
-            onDone: [
-              { guard: { type: 'configFound', params: ({ event }) => ({ found: event.output }) }, target: '#supervisor.preparing' },
-              { target: 'sleeping' },
-            ],
+            src: 'configExists',
+            id: 'configExists',
+            onDone: [{ guard: { type: 'configFound', params: ({ event }) => ({ found: event.output }) }, target: 'found' }, { target: 'sleeping' }],
             onError: { target: 'sleeping' },
           },
         },
         sleeping: { after: { configPoll: 'checking' } },
+        found: finalState('ready'),
+        timedOut: {
+          ...finalState('failed'),
+          entry: { type: 'fail', params: { code: EXIT.configInvalid, message: 'the server config (NATS_CONF) did not appear in time' } },
+        },
       },
+      onDone: [{ guard: endedIn('failed'), target: 'failed' }, { target: 'preparing' }],
     },
     preparing: {
       description: 'Validate before the first mirror. nats-server -t loads every JWT in the resolver dir, and an invalid config leaves that dir untouched',
@@ -96,29 +59,28 @@ export const supervisorMachine = supervisorSetup.createMachine({
       states: {
         validating: {
           invoke: {
-            src: 'validateConfig', id: 'validateConfig',
+            src: 'validateConfig',
+            id: 'validateConfig',
             onDone: [
               { guard: { type: 'configValid', params: ({ event }) => ({ validation: event.output }) }, target: 'syncingJwt' },
-              {
-                target: '#supervisor.failed',
-                actions: { type: 'fail', params: ({ event }) => ({ code: EXIT.configInvalid, message: event.output.message }) },
-              },
+              { target: 'invalid', actions: { type: 'fail', params: ({ event }) => ({ code: EXIT.configInvalid, message: event.output.message }) } },
             ],
-            onError: {
-              target: '#supervisor.failed',
-              actions: { type: 'fail', params: ({ event }) => ({ code: EXIT.configInvalid, message: String(event.error) }) },
-            },
+            onError: { target: 'invalid', actions: { type: 'fail', params: ({ event }) => ({ code: EXIT.configInvalid, message: String(event.error) }) } },
           },
         },
         syncingJwt: {
           invoke: {
-            src: 'syncJwt', id: 'syncJwt',
+            src: 'syncJwt',
+            id: 'syncJwt',
             input: { reason: 'startup', pushAsWritten: false },
-            onDone: { target: '#supervisor.starting' },
-            onError: { target: '#supervisor.starting', actions: mirrorFailed },
+            onDone: { target: 'synced' },
+            onError: { target: 'synced', actions: mirrorFailed },
           },
         },
+        synced: finalState('ready'),
+        invalid: finalState('failed'),
       },
+      onDone: [{ guard: endedIn('failed'), target: 'failed' }, { target: 'starting' }],
     },
     starting: {
       description: 'Spawn nats-server and wait until it is safe to signal',
@@ -128,22 +90,18 @@ export const supervisorMachine = supervisorSetup.createMachine({
         readyTimeout: { actions: { type: 'setError', params: { message: 'nats-server is not ready yet (still waiting)' } } },
       },
       invoke: {
-        src: 'waitReady', id: 'waitReady',
-        onDone: [
-          { guard: 'reconcileDue', target: 'reconciling', actions: runsWhatItRead },
-          { target: 'running', actions: runsWhatItRead },
-        ],
-        onError: {
-          target: 'stopping',
-          actions: { type: 'fail', params: ({ event }) => ({ code: EXIT.serverFailed, message: `readiness probe failed: ${String(event.error)}` }) },
-        },
+        src: 'waitReady',
+        id: 'waitReady',
+        // A start ends the restart that asked for it, or owes the JWT work a crash left: concluding decides.
+        onDone: { target: 'concluding', actions: runsWhatItRead },
+        onError: { target: 'stopping', actions: { type: 'fail', params: (args) => ({ code: EXIT.serverFailed, message: readinessFailed(args) }) } },
       },
     },
     running: {
       tags: ['serverReady'],
       initial: 'idle',
       states: {
-        idle: { always: { guard: 'hasPendingCauses', target: 'settling' }, on: onChange },
+        idle: { always: { guard: 'causesPending', target: 'settling' }, on: onChange },
         settling: {
           description: 'Collecting causes. Every change starts the quiet period (NATS_RELOAD_DEBOUNCE_MS) again',
           on: onChange,
@@ -153,32 +111,34 @@ export const supervisorMachine = supervisorSetup.createMachine({
           description: 'Events only say look again. The causes whose contents still differ from what was applied go on (when in doubt, all of them)',
           entry: 'takeCauses',
           invoke: {
-            src: 'checkChanges', id: 'checkChanges',
+            src: 'checkChanges',
+            id: 'checkChanges',
             input: ({ context }) => ({ causes: context.activeCauses }),
             onDone: [
               {
                 guard: { type: 'changesRemain', params: ({ event }) => ({ causes: event.output }) },
-                target: 'deciding',
-                actions: assign({ activeCauses: ({ event }) => event.output }),
+                target: 'decided',
+                actions: [assign({ activeCauses: ({ event }) => event.output }), 'decideAction'],
               },
+              // A look that finds nothing changed took no action.
               { target: 'idle', actions: 'finishAction' },
             ],
-            onError: { target: 'deciding' },
+            onError: { target: 'decided', actions: 'decideAction' },
           },
         },
-        deciding: {
-          always: [{ guard: 'onlyJwtChanged', target: '#supervisor.syncingJwt' }, { target: '#supervisor.applying' }],
-        },
+        decided: finalState('decided'),
       },
+      onDone: [{ guard: { type: 'actionIs', params: { action: 'syncOnly' } }, target: 'syncingJwt' }, { target: 'applying' }],
     },
     syncingJwt: {
       tags: ['serverReady'],
       description: 'Only JWTs changed. No validation and no signal follow, so claims are pushed as their files land',
       invoke: {
-        src: 'syncJwt', id: 'syncJwt',
+        src: 'syncJwt',
+        id: 'syncJwt',
         input: { reason: 'change', pushAsWritten: true },
-        onDone: { target: 'reconciling' },
-        onError: { target: 'running', actions: [...mirrorFailed, 'finishAction'] },
+        onDone: { target: 'concluding' },
+        onError: { target: 'concluding', actions: [...mirrorFailed, 'abandonJwt'] },
       },
     },
     applying: {
@@ -189,7 +149,8 @@ export const supervisorMachine = supervisorSetup.createMachine({
         syncingJwt: {
           always: { guard: not('jwtInActiveCauses'), target: 'validating' },
           invoke: {
-            src: 'syncJwt', id: 'syncJwt',
+            src: 'syncJwt',
+            id: 'syncJwt',
             input: { reason: 'change', pushAsWritten: false },
             onDone: { target: 'validating' },
             onError: { target: 'validating', actions: mirrorFailed },
@@ -197,36 +158,39 @@ export const supervisorMachine = supervisorSetup.createMachine({
         },
         validating: {
           invoke: {
-            src: 'validateConfig', id: 'validateConfig',
+            src: 'validateConfig',
+            id: 'validateConfig',
             onDone: [
               {
                 guard: { type: 'configValid', params: ({ event }) => ({ validation: event.output }) },
-                target: 'validated',
+                target: 'valid',
                 actions: assign({ validatedDigest: ({ event }) => event.output.digest ?? null }),
               },
-              {
-                guard: { type: 'validationDeferred', params: ({ event }) => ({ validation: event.output }) },
-                target: '#supervisor.concluding',
-                actions: [{ type: 'recordReload', params: ({ event }) => rejectedBy(event.output) }, 'scheduleApplyRetry'],
-              },
-              { target: '#supervisor.concluding', actions: { type: 'recordReload', params: ({ event }) => rejectedBy(event.output) } },
+              { target: 'rejected', actions: rejectedBy },
             ],
-            onError: { target: '#supervisor.concluding', actions: rejectedOnError },
+            onError: { target: 'rejected', actions: rejectedOnError },
           },
         },
-        validated: {
-          always: [{ guard: 'isLeafRestartNeeded', target: '#supervisor.restarting' }, { target: '#supervisor.reloading' }],
-        },
+        valid: finalState('valid'),
+        rejected: finalState('rejected'),
       },
+      onDone: [
+        { guard: endedIn('rejected'), target: 'concluding' },
+        { guard: { type: 'actionIs', params: { action: 'restart' } }, target: 'restarting' },
+        { target: 'reloading' },
+      ],
     },
     reloading: {
       tags: ['serverReady'],
       description: 'SIGHUP, then wait until nats-server reports the reload applied or refused',
       initial: 'readingBaseline',
+      // Over the whole reload: a hung nats-server answers neither the baseline read nor the SIGHUP.
+      after: { confirmTimeout: '.unconfirmed' },
       states: {
         readingBaseline: {
           invoke: {
-            src: 'reloadBaseline', id: 'reloadBaseline',
+            src: 'reloadBaseline',
+            id: 'reloadBaseline',
             onDone: { target: 'confirming', actions: assign({ baseline: ({ event }) => event.output }) },
             onError: { target: 'confirming', actions: assign({ baseline: null }) },
           },
@@ -234,43 +198,45 @@ export const supervisorMachine = supervisorSetup.createMachine({
         confirming: {
           entry: { type: 'signalServer', params: { signal: 'SIGHUP' } },
           invoke: {
-            src: 'confirmReload', id: 'confirmReload',
+            src: 'confirmReload',
+            id: 'confirmReload',
             input: ({ context }) => ({ baseline: context.baseline, digest: context.validatedDigest }),
             onDone: [
               // A leaf restart drops every client: only a refused reload of a leaf earns one.
-              { guard: { type: 'refusalRestarts', params: ({ event }) => ({ confirmation: event.output }) }, target: '#supervisor.restarting', actions: assign({ refusal: ({ event }) => event.output.error }) },
               {
-                target: '#supervisor.concluding',
+                guard: { type: 'refusalRestarts', params: ({ event }) => ({ confirmation: event.output }) },
+                target: 'restart',
+                actions: assign({ refusal: ({ event }) => event.output.error }),
+              },
+              {
+                target: 'concluded',
                 actions: [
                   { type: 'recordReload', params: ({ event }) => ({ outcome: event.output.outcome, at: event.output.at, error: refusedWithHint(event.output.error) }) },
                   { type: 'noteRunning', params: ({ context, event }) => ({ from: 'taken', causes: event.output.outcome === 'applied' ? context.activeCauses : [] }) },
                 ],
               },
             ],
-            onError: { target: '#supervisor.concluding', actions: rejectedOnError },
+            onError: { target: 'concluded', actions: rejectedOnError },
           },
         },
+        // A leaf that logs to a file shows a refusal only this way (config_load_time never moves): it restarts.
+        unconfirmed: {
+          always: [
+            { guard: 'leafMode', target: 'restart', actions: assign({ refusal: 'it was not confirmed in time' }) },
+            { target: 'concluded', actions: { type: 'recordReload', params: { outcome: 'rejected', at: null, error: 'nats-server did not confirm the reload in time' } } },
+          ],
+        },
+        restart: finalState('restart'),
+        concluded: finalState('concluded'),
       },
-      // Over the whole reload: a hung nats-server answers neither the baseline read nor the SIGHUP. A leaf
-      // that logs to a file shows a refusal only this way (config_load_time never moves): it restarts.
-      after: {
-        confirmTimeout: [
-          { guard: 'isLeafMode', target: 'restarting', actions: assign({ refusal: 'it was not confirmed in time' }) },
-          {
-            target: 'concluding',
-            actions: { type: 'recordReload', params: { outcome: 'rejected', at: null, error: 'nats-server did not confirm the reload in time' } },
-          },
-        ],
-      },
+      onDone: [{ guard: endedIn('restart'), target: 'restarting' }, { target: 'concluding' }],
     },
     restarting: {
       description: 'Changed creds (leaf), or a reload nats-server refused (leaf; server with NATS_ROLLING_RESTART). With the cluster\'s restart lease and once the cluster can spare it, stop it (SIGINT, then SIGKILL) and start it again',
       initial: 'awaitingLease',
       on: {
-        SERVER_EXITED: {
-          target: 'starting',
-          actions: ['releaseServer', 'recordRestartDone', 'finishAction'],
-        },
+        // The new nats-server reads every file itself: the action ends at its spawn, and concludes once it is ready.
+        SERVER_EXITED: { target: 'starting', actions: ['releaseServer', 'recordRestartDone', 'finishAction'] },
       },
       states: {
         awaitingLease: {
@@ -282,50 +248,19 @@ export const supervisorMachine = supervisorSetup.createMachine({
           description: 'A restart the supervisor decides waits, without limit, until no replicated stream or consumer would lose its quorum or last current replica',
           ...waitingToLeave('stoppingServer'),
         },
-        stoppingServer: {
-          entry: ['clearLeaveBlocked', { type: 'signalServer', params: { signal: 'SIGINT' } }],
-          after: { stopTimeout: 'killingServer' },
-        },
-        killingServer: { entry: { type: 'signalServer', params: { signal: 'SIGKILL' } } },
+        stoppingServer: signalThenKill('SIGINT', 'killingServer'),
+        killingServer: { entry: killServer },
       },
     },
     concluding: {
-      description: 'Where every action ends. Reconcile when JWTs changed, else back to running',
-      always: [
-        { guard: 'jwtInActiveCauses', target: 'reconciling' },
-        { target: 'running', actions: 'finishAction' },
-      ],
-    },
-    reconciling: {
-      tags: ['serverReady'],
-      description: 'Once nats-server is ready, purge what the rules allow and push the changed claims',
-      initial: 'waitingReady',
-      entry: assign({ reconcileDue: false }),
+      description: 'Where every action ends, and every start once nats-server is ready: reconcile when JWTs changed or a start owes it, then back to running',
+      initial: 'choosing',
       states: {
-        waitingReady: {
-          invoke: {
-            src: 'waitReady', id: 'waitReady',
-            onDone: { target: 'working' },
-            onError: {
-              target: '#supervisor.running',
-              actions: [{ type: 'setError', params: ({ event }) => ({ message: `readiness probe failed: ${String(event.error)}` }) }, 'finishAction'],
-            },
-          },
-        },
-        working: {
-          invoke: {
-            src: 'reconcile', id: 'reconcile',
-            onDone: {
-              target: '#supervisor.running',
-              actions: [assign({ lastReconcile: ({ event }) => event.output }), { type: 'noteRunning', params: { from: 'taken', causes: ['jwt'] } }, 'finishAction'],
-            },
-            onError: {
-              target: '#supervisor.running',
-              actions: [{ type: 'setError', params: ({ event }) => ({ message: `reconcile failed: ${String(event.error)}` }) }, 'finishAction'],
-            },
-          },
-        },
+        choosing: { always: [{ guard: 'reconcileNext', target: 'reconciling' }, { target: 'done' }] },
+        reconciling,
+        done: finalState('concluded'),
       },
+      onDone: { target: 'running', actions: 'finishAction' },
     },
     backingOff: {
       description: 'Unexpected exit. Wait 1 s doubling up to 30 s, then start again. 10 crashes in a row end it',
@@ -345,10 +280,8 @@ export const supervisorMachine = supervisorSetup.createMachine({
           ...waitingToLeave('graceful'),
           after: { leaveTimeout: { target: 'graceful', actions: 'leaveUnspared' } },
         },
-        graceful: { entry: ['clearLeaveBlocked', 'sendShutdownSignal'], after: { stopTimeout: 'killing' } },
-        killing: {
-          entry: [{ type: 'signalServer', params: { signal: 'SIGKILL' } }, { type: 'setExitCode', params: { code: EXIT.serverFailed } }],
-        },
+        graceful: signalThenKill('shutdown', 'killing'),
+        killing: { entry: [killServer, { type: 'setExitCode', params: { code: EXIT.serverFailed } }] },
       },
     },
     stopped: { type: 'final' },

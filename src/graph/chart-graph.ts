@@ -1,5 +1,6 @@
 import type { AnyStateNode, AnyTransitionDefinition } from 'xstate';
 import { supervisorMachine } from '../../machines/supervisor.js';
+import { parseXstateEvent } from '../util/xstate-event.js';
 
 /** The statechart as plain data, read from the machine definition itself so no copy can drift. */
 export interface GraphNode {
@@ -27,13 +28,13 @@ export interface GraphEdge {
 
 export interface ChartGraph { root: string; nodes: GraphNode[]; edges: GraphEdge[] }
 
-/** `xstate.after.debounce.supervisor.running.settling` → `after debounce`, `xstate.done.actor.x` → `done: x`. */
+/** `xstate.after.debounce.…` → `after debounce`, `xstate.done.actor.x` → `done: x`, a compound state's end → `done`. */
 export function eventLabel(eventType: string): string {
   if (eventType === '') return 'always';
-  const after = /^xstate\.after\.([^.]+)\./.exec(eventType);
-  if (after) return `after ${after[1]}`;
-  const done = /^xstate\.(done|error)\.actor\.(.+)$/.exec(eventType);
-  if (done) return `${done[1]}: ${done[2]}`;
+  const e = parseXstateEvent(eventType);
+  if (e?.kind === 'after') return `after ${e.delay}`;
+  if (e?.kind === 'done' || e?.kind === 'error') return `${e.kind}: ${e.actor}`;
+  if (e?.kind === 'ended') return 'done';
   return eventType;
 }
 

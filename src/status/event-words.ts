@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { AnyEventObject } from 'xstate';
+import { parseXstateEvent } from '../util/xstate-event.js';
 
 /** The quiet period as configured: "quiet for 100 ms" says more than the delay's name. */
 export interface EventWordsOptions { debounceMs: number }
@@ -50,12 +51,11 @@ function afterWords(delay: string, opts: EventWordsOptions): string {
 /** What happened, in the operator's words; the raw event name stays beside it (tooltip, --json). */
 export function eventWords(event: AnyEventObject, opts: EventWordsOptions): string {
   const e = event as AnyEventObject & Record<string, unknown>;
-  const after = /^xstate\.after\.([^.]+)\./.exec(e.type);
-  if (after) return afterWords(after[1]!, opts);
-  const done = /^xstate\.done\.actor\.(.+)$/.exec(e.type);
-  if (done) return doneWords(done[1]!, e.output as Output);
-  const failed = /^xstate\.error\.actor\.(.+)$/.exec(e.type);
-  if (failed) return `${failed[1]} failed: ${String(e.error)}`;
+  const x = parseXstateEvent(e.type);
+  if (x?.kind === 'after') return afterWords(x.delay, opts);
+  if (x?.kind === 'done') return doneWords(x.actor, e.output as Output);
+  if (x?.kind === 'error') return `${x.actor} failed: ${String(e.error)}`;
+  if (x?.kind === 'ended') return `${x.state} ended (${String(e.output)})`;
   switch (e.type) {
     case 'xstate.init': return 'supervisor started';
     case 'FS_CHANGED': return `${String(e.cause)} changed${files(e.paths)}`;

@@ -15,15 +15,19 @@ export function allStateNodes(node: AnyStateNode = supervisorMachine.root): AnyS
 export function allTransitions(): { key: string; def: AnyTransitionDefinition }[] {
   return allStateNodes().flatMap((node) => {
     const evented = [...node.transitions.values()].flat();
-    return [...evented, ...(node.always ?? [])].map((def, i) => ({ key: transitionKey(def, i), def }));
+    return [...evented, ...(node.always ?? [])].map((def) => ({ key: transitionKey(def), def }));
   });
 }
 
-export function transitionKey(def: AnyTransitionDefinition, index?: number): string {
+/**
+ * A transition's key, with its place among its source's transitions for the same event: two transitions
+ * written alike stay two, so one written twice shows as never taken.
+ */
+export function transitionKey(def: AnyTransitionDefinition): string {
   const guard = def.guard ? ` [${typeof def.guard === 'object' && 'type' in def.guard ? String(def.guard.type) : 'inline'}]` : '';
   const targets = def.target?.map((t) => t.id).join(',') ?? '(none)';
-  void index;
-  return `${def.source.id} --${def.eventType || 'always'}${guard}--> ${targets}`;
+  const siblings = def.eventType ? def.source.transitions.get(def.eventType) : def.source.always;
+  return `${def.source.id} --${def.eventType || 'always'}${guard}#${siblings?.indexOf(def) ?? -1}--> ${targets}`;
 }
 
 const AT = '2026-01-01T00:00:00.000Z';
@@ -89,6 +93,7 @@ export function serializeForGraph(s: Snapshot): string {
     jwtPending: c.pendingCauses.includes('jwt'),
     active: c.activeCauses.length ? decideAction(c.mode, c.activeCauses) : null,
     jwtActive: c.activeCauses.includes('jwt'),
+    action: c.action,
     reconcileDue: c.reconcileDue,
     alive: c.server.alive,
     crashes: c.consecutiveCrashes,

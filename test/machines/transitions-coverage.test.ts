@@ -20,13 +20,21 @@ const options = (mode: Mode) => ({
 
 interface Step { from: Snapshot; event: AnyEvent; microsteps: Snapshot[] }
 
-/** Which definitions fire for one step: the evented one, then the eventless ones it settles through. */
+/** What a state settles through without an outside event: its eventless transitions and its compound states' onDone. */
+function settlingTransitions(s: Snapshot): AnyTransitionDefinition[] {
+  return s._nodes.flatMap((n) => [
+    ...(n.always ?? []),
+    ...[...n.transitions.entries()].filter(([type]) => type.startsWith('xstate.done.state.')).flatMap(([, defs]) => defs),
+  ]);
+}
+
+/** Which definitions fire for one step: the evented one, then the eventless and onDone ones it settles through. */
 function firedTransitions({ from, event, microsteps }: Step): AnyTransitionDefinition[] {
   const fired = supervisorMachine.getTransitionData(from as never, event as never);
   const chain = [from, ...microsteps];
   for (let i = 1; i + 1 < chain.length; i++) {
     const [s, next] = [chain[i]!, chain[i + 1]!];
-    const taken = s._nodes.flatMap((n) => n.always ?? []).find((t) => t.target?.every((target) => next._nodes.includes(target)));
+    const taken = settlingTransitions(s).find((t) => t.target?.every((target) => next._nodes.includes(target)));
     if (taken) fired.push(taken);
   }
   return fired;

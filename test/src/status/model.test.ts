@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { StateValue } from 'xstate';
 import { describe, it } from 'node:test';
 import { initialContext, type SupervisorContext } from '../../../machines/context.js';
 import type { ReloadRecord } from '../../../machines/outputs.js';
@@ -6,7 +7,7 @@ import { supervisorMachine } from '../../../machines/supervisor.js';
 import { MAX_TRANSITION_LISTENERS, StatusModel } from '../../../src/status/model.js';
 
 /** A snapshot of the real chart resting in `value`, with context changes. */
-function at(value: string | Record<string, string>, context: Partial<SupervisorContext> = {}) {
+function at(value: StateValue, context: Partial<SupervisorContext> = {}) {
   return supervisorMachine.resolveState({ value, context: { ...initialContext({ mode: 'server', shutdown: 'term' }), ...context } });
 }
 const ev = (type: string) => ({ type });
@@ -27,10 +28,10 @@ describe('the status model', () => {
   it('when nats-server is up in a state then it reports ready, as the chart\'s serverReady tag says', () => {
     const m = new StatusModel();
     assert.equal(m.ready, false, 'nothing observed yet');
-    const cases: [string | Record<string, string>, boolean][] = [
+    const cases: [StateValue, boolean][] = [
       [{ waitingForConfig: 'sleeping' }, false], [{ preparing: 'validating' }, false], ['starting', false],
       [{ running: 'idle' }, true], ['syncingJwt', true], [{ applying: 'validating' }, true], [{ reloading: 'confirming' }, true],
-      [{ reconciling: 'working' }, true], [{ restarting: 'stoppingServer' }, false], ['backingOff', false], [{ stopping: 'graceful' }, false],
+      [{ concluding: { reconciling: 'working' } }, true], [{ restarting: 'stoppingServer' }, false], ['backingOff', false], [{ stopping: 'graceful' }, false],
     ];
     for (const [value, ready] of cases) {
       m.observe(at(value), ev('X'));

@@ -1,0 +1,35 @@
+import { finalState, readinessFailed, type ErrorEventArgs } from './fragments.js';
+
+/**
+ * `concluding.reconciling`: once nats-server is ready, purge what the rules allow and push the changed claims
+ * (docs/operator-mode.md). Whatever happens it ends in `reconciled`; a failure is kept as the last error.
+ */
+export const reconciling = {
+  tags: ['serverReady'],
+  description: 'Once nats-server is ready, purge what the rules allow and push the changed claims',
+  initial: 'waitingReady',
+  entry: 'clearReconcileDue',
+  states: {
+    waitingReady: {
+      invoke: {
+        src: 'waitReady',
+        id: 'waitReady',
+        onDone: { target: 'working' },
+        onError: { target: 'reconciled', actions: { type: 'setError', params: (args: ErrorEventArgs) => ({ message: readinessFailed(args) }) } },
+      },
+    },
+    working: {
+      invoke: {
+        src: 'reconcile',
+        id: 'reconcile',
+        onDone: { target: 'reconciled', actions: ['recordReconcile', { type: 'noteRunning', params: { from: 'taken', causes: ['jwt'] } }] },
+        onError: {
+          target: 'reconciled',
+          actions: { type: 'setError', params: ({ event }: ErrorEventArgs) => ({ message: `reconcile failed: ${String(event.error)}` }) },
+        },
+      },
+    },
+    reconciled: finalState('concluded'),
+  },
+  onDone: 'done',
+} as const;
