@@ -1,7 +1,7 @@
 import type { ServerConfig } from '../config/server-config.js';
 import { fetchJsz, fetchVarz } from '../nats-server/monitor.js';
 import type { Settings } from '../settings.js';
-import type { StatusModel } from '../status/model.js';
+import type { WatchPort } from '../status/watch-port.js';
 import { clusterView, type ClusterView } from './cluster-view.js';
 import type { Jsz } from './spare-rule.js';
 
@@ -19,16 +19,16 @@ const ASK_TIMEOUT_MS = 2000;
  * Keeps this member's view of its cluster current while nats-server is ready and the config makes it a cluster
  * member: asked every few seconds from its /varz and /jsz, beside the chart and never in its way.
  */
-export function watchCluster(settings: Pick<Settings, 'monitorPort'>, config: ServerConfig, status: StatusModel): { close(): void } {
+export function watchCluster(settings: Pick<Settings, 'monitorPort'>, config: ServerConfig, status: WatchPort): { close(): void } {
   if (settings.monitorPort === 0) return { close: () => undefined };
   let asking = false;
   const ask = async (): Promise<void> => {
     if (asking) return;
-    if (!status.ready || !(await config.facts()).clustered) return void (status.cluster = null);
+    if (!status.ready || !(await config.facts()).clustered) return void status.setCluster(null);
     asking = true;
     try {
       const view = await askClusterView(settings.monitorPort, AbortSignal.timeout(ASK_TIMEOUT_MS));
-      status.cluster = status.ready ? view : null;
+      status.setCluster(status.ready ? view : null);
     } catch {
       // Not answering now: the last view stays until it is older than a few rounds (its `at` says how old).
     } finally {
@@ -37,7 +37,7 @@ export function watchCluster(settings: Pick<Settings, 'monitorPort'>, config: Se
   };
   const timer = setInterval(() => void ask(), EVERY_MS).unref();
   const onTransition = (): void => {
-    if (!status.ready) status.cluster = null;
+    if (!status.ready) status.setCluster(null);
   };
   status.on('transition', onTransition);
   return {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { EXIT } from '../../machines/exit-codes.js';
 import { planPurge } from '../operator/purge-rules.js';
 import { ServerConfig } from '../config/server-config.js';
-import { serverFacts } from '../nats-server/facts.js';
+import { serverFacts } from '../operator/server-facts.js';
 import { resolverAccounts, storeEntries } from '../operator/listings.js';
 import { SettingsError, type Settings } from '../settings.js';
 import { stopPlan, type StopPlan } from '../config/stop-plan.js';

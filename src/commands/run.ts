@@ -6,10 +6,10 @@ import { JwtMirror } from '../operator/jwt-mirror.js';
 import { Reconciler } from '../operator/reconciler.js';
 import { ServerConfig } from '../config/server-config.js';
 import { stopPlan, StopPlanHolder, type StopPlan } from '../config/stop-plan.js';
-import { serverFacts } from '../nats-server/facts.js';
-import { watchHealth } from '../nats-server/health-watch.js';
+import { serverFacts } from '../operator/server-facts.js';
+import { watchHealth } from '../status/health-watch.js';
 import { containerMemoryLimit, goMemLimit, type GoMemLimit } from '../nats-server/memory-limit.js';
-import { watchLeafRemotes } from '../nats-server/leaf-watch.js';
+import { watchLeafRemotes } from '../status/leaf-watch.js';
 import { watchCluster } from '../cluster/cluster-watch.js';
 import { createLogger, type Logger } from '../logger.js';
 import { EXIT } from '../../machines/exit-codes.js';
@@ -91,12 +91,10 @@ export async function run(settings: Settings): Promise<number> {
   logStart(logger, settings, plan, memory);
   const stop = new StopPlanHolder(plan, settings, (message) => logger.warn(message));
   config.onParsed((facts) => stop.follow(facts));
-  const status = new StatusModel({ debounceMs: settings.debounceMs });
-  status.goMemLimit = memory;
   // The watcher's first snapshot is the baseline nats-server starts from; its events reach the actor once it exists.
   let send: (e: SupervisorEvent) => void = () => undefined;
   const watcher = new FileWatcher(sourcesFor(settings, config), (e) => send(e), logger);
-  status.driftSource = () => watcher.drift();
+  const status = new StatusModel({ words: { debounceMs: settings.debounceMs }, drift: () => watcher.drift(), goMemLimit: memory });
   const mirror = new JwtMirror({
     mountDir: settings.jwtMountDir, jwtDir: settings.jwtDir,
     systemAccount: async () => (await serverFacts(settings, config)).systemAccount,

@@ -63,7 +63,7 @@ function nextProbe(bus: ServerLogBus, afterSeq: number, signal: AbortSignal): Pr
 
 /**
  * Resolves once nats-server is safe to signal: its monitoring port answers (or, with monitoring off, its
- * client port accepts). Whether it is healthy is reported beside the chart (./health-watch.ts), never
+ * client port accepts). Whether it is healthy is reported beside the chart (src/status/health-watch.ts), never
  * waited for. Runs until aborted (the chart owns the timeout).
  */
 export function createWaitReady(settings: Settings, bus: ServerLogBus) {

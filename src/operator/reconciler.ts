@@ -6,7 +6,7 @@ import type { JwtMirror } from './jwt-mirror.js';
 import { planPurge, type PurgePlan } from './purge-rules.js';
 import { withRetries } from './retries.js';
 import type { ServerConfig } from '../config/server-config.js';
-import { serverFacts, type ServerFacts } from '../nats-server/facts.js';
+import { serverFacts, type ServerFacts } from './server-facts.js';
 import { resolverAccounts, storeEntries } from './listings.js';
 import { SystemClient } from './system-client.js';
 

@@ -3,7 +3,7 @@ import type { AnyEventObject, SnapshotFrom } from 'xstate';
 import type { ReconcileReport, ReloadOutcomeKind, ReloadRecord } from '../../machines/outputs.js';
 import type { Health } from '../nats-server/monitor.js';
 import type { GoMemLimit } from '../nats-server/memory-limit.js';
-import type { LeafView } from '../nats-server/leaf-watch.js';
+import type { LeafView, WatchPort } from './watch-port.js';
 import type { ClusterView } from '../cluster/cluster-view.js';
 import { describeDrift, type DriftReport, type RawDrift } from './drift.js';
 import { eventWords, type EventWordsOptions } from './event-words.js';
@@ -35,7 +35,7 @@ export const MAX_TRANSITION_LISTENERS = 70;
  * What `inspect`, GET /state and /metrics show: the chart's facts plus the transitions seen from outside.
  * It stamps times the chart could not know (a timeout's reload record) and emits each transition.
  */
-export class StatusModel extends EventEmitter<{ transition: [Transition] }> {
+export class StatusModel extends EventEmitter<{ transition: [Transition] }> implements WatchPort {
   readonly history: Transition[] = [];
   readonly totals: Totals = {
     reloadsByOutcome: { applied: 0, restarted: 0, rejected: 0, unchanged: 0 },
@@ -49,17 +49,22 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> {
   health: Health | null = null;
   /** What the running nats-server says it is (/varz); null while it is not up or not asked yet. */
   serverVersion: string | null = null;
-  /** nats-server's GOMEMLIMIT and where it came from, decided at start. */
-  goMemLimit: GoMemLimit | null = null;
+
   /** The leaf remotes nats-server is configured with and which are connected; null without any. */
   leaf: LeafView | null = null;
   /** This member's view of its cluster; null when it is not a cluster member or not up. */
   cluster: ClusterView | null = null;
+  private readonly words: EventWordsOptions;
   /** What is mounted against what nats-server runs, per cause (the file watcher knows both). */
-  driftSource: () => RawDrift[] = () => [];
+  private readonly driftSource: () => RawDrift[];
+  /** nats-server's GOMEMLIMIT and where it came from, decided at start. */
+  private readonly goMemLimit: GoMemLimit | null;
 
-  constructor(private readonly words: EventWordsOptions = { debounceMs: 100 }) {
+  constructor(opts: { words?: EventWordsOptions; drift?: () => RawDrift[]; goMemLimit?: GoMemLimit } = {}) {
     super();
+    this.words = opts.words ?? { debounceMs: 100 };
+    this.driftSource = opts.drift ?? (() => []);
+    this.goMemLimit = opts.goMemLimit ?? null;
     // Every follower and event stream listens here; the surfaces cap those, so node's default of 10
     // would only print a non-JSON warning to stderr.
     this.setMaxListeners(MAX_TRANSITION_LISTENERS);
@@ -104,8 +109,24 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> {
     this.health = health;
   }
 
+  setServerVersion(version: string | null): void {
+    this.serverVersion = version;
+  }
+
+  setLeaf(view: LeafView | null): void {
+    this.leaf = view;
+  }
+
+  setCluster(view: ClusterView | null): void {
+    this.cluster = view;
+  }
+
   get context() {
     return this.snapshot?.context ?? null;
+  }
+
+  get lastReload(): ReloadRecord | null {
+    return this.snapshot?.context.lastReload ?? null;
   }
 
   /** Feeds one snapshot; says what is new in it: the transition (if the state changed) and new records. */

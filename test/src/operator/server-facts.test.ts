@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ServerConfig } from '../../../src/config/server-config.js';
-import { serverFacts } from '../../../src/nats-server/facts.js';
+import { serverFacts } from '../../../src/operator/server-facts.js';
 import { readSettings } from '../../../src/settings.js';
 
 const dirs: string[] = [];

@@ -1,8 +1,8 @@
 import type { Logger } from '../logger.js';
+import { configuredRemotes, matchRemotes, remoteName, solicitedConnections, type LeafRemote } from '../nats-server/leaf-remotes.js';
+import { fetchLeafz, fetchVarz } from '../nats-server/monitor.js';
 import type { Settings } from '../settings.js';
-import type { StatusModel } from '../status/model.js';
-import { configuredRemotes, matchRemotes, remoteName, solicitedConnections, type LeafRemote } from './leaf-remotes.js';
-import { fetchLeafz, fetchVarz } from './monitor.js';
+import type { LeafRemoteView, WatchPort } from './watch-port.js';
 
 const CONVERGING_EVERY_MS = 1000;
 const CONVERGED_EVERY_MS = 5000;
@@ -10,9 +10,6 @@ const ASK_TIMEOUT_MS = 2000;
 /** nats-server redials a remote every second by default: one still down after this is reported. */
 export const LEAF_ALERT_AFTER_MS = 10_000;
 
-export interface LeafRemoteView extends LeafRemote { name: string; since: string; alerted: boolean }
-/** What inspect, /state and /metrics show of the leaf connections; null without remotes or while down. */
-export interface LeafView { converged: boolean; remotes: LeafRemoteView[] }
 
 interface Tracked { connected: boolean; since: number; alerted: boolean }
 
@@ -21,7 +18,7 @@ interface Tracked { connected: boolean; since: number; alerted: boolean }
  * remote that does not come back: a warning and `inspect`, never a restart (a restart cannot reach an
  * unreachable hub, and it drops every client of the edge node). Beside the chart, like the health watch.
  */
-export function watchLeafRemotes(settings: Pick<Settings, 'monitorPort'>, status: StatusModel, logger: Logger, now = Date.now): { close(): void } {
+export function watchLeafRemotes(settings: Pick<Settings, 'monitorPort'>, status: WatchPort, logger: Logger, now = Date.now): { close(): void } {
   if (settings.monitorPort === 0) return { close: () => undefined };
   const tracked = new Map<string, Tracked>();
   let changedAt = 0;
@@ -59,7 +56,7 @@ export function watchLeafRemotes(settings: Pick<Settings, 'monitorPort'>, status
       convergedReported = true;
       logger.info({ cause: 'leaf', remotes: views.length, ms: at - changedAt }, 'leaf connections converged');
     }
-    status.leaf = views.length > 0 ? { converged, remotes: views } : null;
+    status.setLeaf(views.length > 0 ? { converged, remotes: views } : null);
   };
 
   const ask = async (): Promise<void> => {
@@ -87,10 +84,10 @@ export function watchLeafRemotes(settings: Pick<Settings, 'monitorPort'>, status
 
   const onTransition = (): void => {
     const ready = status.ready;
-    const reload = status.context?.lastReload ?? null;
+    const reload = status.lastReload;
     if (!ready) {
       if (timer) clearTimeout(timer);
-      status.leaf = null;
+      status.setLeaf(null);
     } else if (!wasReady || reload !== lastReload) {
       changedAt = now();
       convergedReported = false;

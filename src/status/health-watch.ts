@@ -1,8 +1,8 @@
 import type { ServerConfig } from '../config/server-config.js';
+import { isReadyLine, type ServerLogBus } from '../nats-server/log.js';
+import { fetchVarz, health } from '../nats-server/monitor.js';
 import type { Settings } from '../settings.js';
-import type { StatusModel } from '../status/model.js';
-import { isReadyLine, type ServerLogBus } from './log.js';
-import { fetchVarz, health } from './monitor.js';
+import type { WatchPort } from './watch-port.js';
 
 const HEALTHY_EVERY_MS = 5000;
 const UNHEALTHY_EVERY_MS = 1000;
@@ -14,7 +14,7 @@ const ASK_TIMEOUT_MS = 2000;
  * later), then every few seconds, more often while it says it is unhealthy. Beside the chart, never in its
  * way (docs/contract.md: Readiness). With monitoring off there is nothing to ask: readiness is all that is known.
  */
-export function watchHealth(settings: Pick<Settings, 'monitorPort'>, config: ServerConfig, status: StatusModel, bus: ServerLogBus): { close(): void } {
+export function watchHealth(settings: Pick<Settings, 'monitorPort'>, config: ServerConfig, status: WatchPort, bus: ServerLogBus): { close(): void } {
   if (settings.monitorPort === 0) return { close: () => undefined };
   let asking = false;
   let timer: NodeJS.Timeout | null = null;
@@ -40,12 +40,12 @@ export function watchHealth(settings: Pick<Settings, 'monitorPort'>, config: Ser
   // The version the running nats-server reports, asked once per start (inspect shows it).
   const askVersion = async (): Promise<void> => {
     const varz = await fetchVarz(settings.monitorPort, AbortSignal.timeout(ASK_TIMEOUT_MS)).catch(() => null);
-    if (status.ready && typeof varz?.version === 'string') status.serverVersion = varz.version;
+    if (status.ready && typeof varz?.version === 'string') status.setServerVersion(varz.version);
   };
   const onTransition = (): void => {
     if (!status.ready) {
       status.setHealth(null);
-      status.serverVersion = null;
+      status.setServerVersion(null);
     } else if (status.health === null) {
       void ask();
       if (status.serverVersion === null) void askVersion();
