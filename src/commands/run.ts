@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { toPromise } from 'xstate';
 import type { SupervisorEvent } from '../../machines/events.js';
 import { startControlSocket } from '../status/control-socket.js';
@@ -17,9 +16,10 @@ import { listenToSignals } from '../process-signals.js';
 import type { Settings } from '../settings.js';
 import { startStatusHttp } from '../status/http.js';
 import { StatusModel } from '../status/model.js';
-import { createSupervisor, type SupervisorActor } from '../supervisor-actor.js';
+import { createSupervisor } from '../supervisor-actor.js';
 import { createTransitionLogger } from '../status/transition-log.js';
 import { FileWatcher } from '../watch/file-watcher.js';
+import { startWatching } from '../watch/watch-start.js';
 import { sourcesFor } from '../watch/sources.js';
 
 function logStart(logger: Logger, settings: Settings, stop: StopPlan, memory: GoMemLimit): void {
@@ -52,33 +52,6 @@ async function startStatusSurface(settings: Settings, status: StatusModel, logge
     logger.error({ addr: settings.statusAddr, err: String(err) }, 'status HTTP server could not start (NATS_STATUS_ADDR); running without it');
     return [];
   }
-}
-
-/** How long after nats-server is first ready watching starts: its own start is done by then. */
-const WATCH_AFTER_READY_MS = 300;
-
-/** nats-server not ready by then (crash-looping, hung): watching starts all the same. */
-const WATCH_AT_LATEST_MS = 5000;
-
-/** Resolves once nats-server is first ready, or the supervisor is done without it ever being ready. */
-function firstReady(actor: SupervisorActor): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(() => {
-      sub.unsubscribe();
-      resolve();
-    }, WATCH_AT_LATEST_MS);
-    const sub = actor.subscribe({
-      next: (s) => {
-        if (s.hasTag('serverReady') || s.status !== 'active') {
-          clearTimeout(timer);
-          sub.unsubscribe();
-          resolve();
-        }
-      },
-      error: () => resolve(),
-      complete: () => resolve(),
-    });
-  });
 }
 
 /** `iofog-nats run`: supervise nats-server until it is stopped; resolves with the process exit code. */
@@ -123,15 +96,7 @@ export async function run(settings: Settings): Promise<number> {
   // nats-server is spawned.
   setImmediate(() => void watcher.snapshot());
   const statusSurface = startStatusSurface(settings, status, logger);
-  // Watching starts a moment after nats-server is ready: the inotify probe (a node child), loading the native
-  // watcher and subscribing each directory all cost CPU that nats-server's own start (JetStream comes up
-  // after it answers) would compete for. Nothing is missed meanwhile: the look after subscribing compares
-  // every watched file with the start's snapshot.
-  const subscribed = firstReady(actor)
-    .then(() => sleep(WATCH_AFTER_READY_MS))
-    .then(() => watcher.subscribe())
-    .then(() => logger.info({ watched: watcher.watchedPaths() }, 'watching'))
-    .then(() => watcher.catchUp());
+  const subscribed = startWatching(actor, watcher, logger);
   let exitCode: number;
   try {
     exitCode = (await toPromise(actor)).exitCode;
