@@ -2,6 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { MODES, type Mode } from '../machines/causes.js';
 import type { ShutdownStyle } from '../machines/context.js';
+import { parseHostPort } from './util/host-port.js';
 
 export type PurgeMode = 'on' | 'dry-run' | 'off';
 export type LogFormat = 'json' | 'pretty';
@@ -95,8 +96,7 @@ function tlsDirFrom(env: Env, warnings: string[]): string {
 function statusAddrFrom(env: Env): string | null {
   const v = str(env, 'NATS_STATUS_ADDR', '127.0.0.1:8223');
   if (v === 'off') return null;
-  const m = /^(.*):(\d+)$/.exec(v);
-  if (!m || Number(m[2]) > 65535) {
+  if (parseHostPort(v) === null) {
     throw new SettingsError('NATS_STATUS_ADDR', `"${v}" is not host:port (for example 127.0.0.1:8223) or "off"`);
   }
   return v;

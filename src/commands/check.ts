@@ -1,9 +1,7 @@
 import { existsSync } from 'node:fs';
 import { EXIT } from '../../machines/exit-codes.js';
-import { planPurge } from '../operator/purge-rules.js';
 import { ServerConfig } from '../config/server-config.js';
-import { serverFacts } from '../operator/server-facts.js';
-import { resolverAccounts, storeEntries } from '../operator/listings.js';
+import { currentPurgePlan } from '../operator/purge-plan.js';
 import { SettingsError, type Settings } from '../settings.js';
 import { stopPlan, type StopPlan } from '../config/stop-plan.js';
 import { validateConfig } from '../nats-server/validate.js';
@@ -42,15 +40,10 @@ export async function check(settings: Settings, out: (line: string) => void): Pr
     const paths = source.paths().map((r) => `${r}${existsSync(r) ? '' : ' (missing: watched once it appears)'}`);
     if (paths.length > 0) out(`watch     ${spec.cause.padEnd(8)} ${paths.join(', ')}`);
   }
-  const facts = await serverFacts(settings, config);
-  out(`store     ${facts.jetstreamDir} (from ${facts.storeSource})`);
-  out(`system    ${facts.systemAccount ?? 'unknown (no system_account in the config, no running server)'}`);
-  const resolver = await resolverAccounts(settings.jwtDir);
-  out(`resolver  ${settings.jwtDir}: ${resolver === null ? 'unreadable' : `${resolver.size} account(s)`}`);
-  const plan = planPurge({
-    mode: settings.purge, sysCredsSet: settings.sysUserCredPath !== null, resolverAccounts: resolver,
-    systemAccount: facts.systemAccount, storeEntries: await storeEntries(facts.jetstreamDir),
-  });
+  const plan = await currentPurgePlan(settings, config);
+  out(`store     ${plan.jetstreamDir} (from ${plan.storeSource})`);
+  out(`system    ${plan.systemAccount ?? 'unknown (no system_account in the config, no running server)'}`);
+  out(`resolver  ${settings.jwtDir}: ${plan.resolverSize === null ? 'unreadable' : `${plan.resolverSize} account(s)`}`);
   out(`purge     ${plan.blocked ? `nothing: ${plan.blocked}` : plan.purge.length ? `would purge ${plan.purge.join(', ')}` : 'nothing to purge'}`);
   for (const p of plan.protected.filter((x) => x.reason !== plan.blocked)) out(`          keeps ${p.name}: ${p.reason}`);
   return validation.valid ? EXIT.ok : EXIT.configInvalid;

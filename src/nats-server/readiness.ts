@@ -1,25 +1,14 @@
-import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fromPromise } from 'xstate';
 import type { Ready } from '../../machines/outputs.js';
 import { clientListen } from './monitor.js';
 import { isReadyLine, type ServerLogBus } from './log.js';
 import type { Settings } from '../settings.js';
+import { accepts } from '../util/socket-probe.js';
 
 const PROBE_INTERVAL_MS = 20;
 /** One probe's deadline: whatever holds the port may accept and never answer (a hung server, a squatter). */
 const PROBE_DEADLINE_MS = 2000;
-
-function clientPortOpen(host: string, port: number, signal: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port, signal });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 /** A wildcard listen address is reached on loopback. */
 const reachable = (host: string | undefined): string => (!host || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
@@ -34,10 +23,10 @@ async function probeOnce(settings: Pick<Settings, 'monitorPort' | 'clientUrl'>, 
   try {
     if (settings.monitorPort > 0) {
       const varz = await clientListen(settings.monitorPort, signal);
-      return varz !== null && (await clientPortOpen(reachable(varz.host), varz.port, signal));
+      return varz !== null && (await accepts({ host: reachable(varz.host), port: varz.port, signal }));
     }
     const { hostname, port } = new URL(settings.clientUrl);
-    return await clientPortOpen(hostname, Number(port || 4222), signal);
+    return await accepts({ host: hostname, port: Number(port || 4222), signal });
   } catch (err) {
     // Past its deadline a probe is a "not yet"; only the chart's own abort ends the wait.
     if (outer.aborted) throw err;

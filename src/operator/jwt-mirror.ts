@@ -7,6 +7,7 @@ import { listNames, readRegular } from '../util/read-file.js';
 import { sha256, type Snapshot } from '../watch/hash.js';
 import { accountClaims, isAccountPublicKey, isJwtFileName } from './account-jwt.js';
 import { LinkResolver } from './link-resolver.js';
+import { isWithin } from '../util/paths.js';
 
 export interface MirrorPaths {
   mountDir: string;
@@ -57,15 +58,13 @@ function readOrNull(file: string): Buffer | null {
   }
 }
 
-const isInside = (root: string, file: string): boolean => file === root || file.startsWith(root + path.sep);
-
 /** The entry's real path and bytes, read from exactly the file checked to be inside the mount. */
 function readInside(links: LinkResolver, mountReal: string, full: string): { bytes: Buffer } | { reason: string; unread: boolean } {
   let target = links.locate(full);
   for (let exact = false; ; exact = true) {
     if (target === null) return { reason: 'it cannot be resolved (dangling link?)', unread: true };
     // The Kubernetes layout links every file into ..data inside the mount; anything else leaving it is refused.
-    if (!isInside(mountReal, target)) return { reason: `it links outside the mount (to ${target})`, unread: false };
+    if (!isWithin(mountReal, target)) return { reason: `it links outside the mount (to ${target})`, unread: false };
     const read = readRegular(target, { noFollow: true });
     if (read?.kind === 'file') return { bytes: read.bytes };
     if (read?.kind !== 'link' || exact) return { reason: 'it cannot be read', unread: true };

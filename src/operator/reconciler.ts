@@ -3,11 +3,11 @@ import type { Logger } from '../logger.js';
 import type { Settings } from '../settings.js';
 import { ClaimsPusher } from './claims-pusher.js';
 import type { JwtMirror } from './jwt-mirror.js';
-import { planPurge, type PurgePlan } from './purge-rules.js';
+import { currentPurgePlan } from './purge-plan.js';
+import type { PurgePlan } from './purge-rules.js';
 import { withRetries } from './retries.js';
 import type { ServerConfig } from '../config/server-config.js';
-import { serverFacts, type ServerFacts } from './server-facts.js';
-import { resolverAccounts, storeEntries } from './listings.js';
+import type { ServerFacts } from './server-facts.js';
 import { SystemClient } from './system-client.js';
 
 /**
@@ -28,16 +28,8 @@ export class Reconciler {
     this.pusher?.pushAsWritten(account, sha, jwt);
   }
 
-  async plan(): Promise<PurgePlan & ServerFacts> {
-    const facts = await serverFacts(this.settings, this.config);
-    const plan = planPurge({
-      mode: this.settings.purge,
-      sysCredsSet: this.client !== null,
-      resolverAccounts: await resolverAccounts(this.settings.jwtDir),
-      systemAccount: facts.systemAccount,
-      storeEntries: await storeEntries(facts.jetstreamDir),
-    });
-    return { ...plan, ...facts };
+  plan(): Promise<PurgePlan & ServerFacts> {
+    return currentPurgePlan(this.settings, this.config);
   }
 
   async reconcile(signal?: AbortSignal): Promise<ReconcileReport> {

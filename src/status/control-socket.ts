@@ -3,22 +3,13 @@ import { chmod, unlink } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import type { StatusModel } from './model.js';
+import { accepts } from '../util/socket-probe.js';
+import { MAX_STREAM_CLIENTS, StreamSlots, writeOrLetGo } from './client-limits.js';
 
 /** The control socket cannot be had (another supervisor answers on it, its dir is missing): the CLI exits 2. */
 export class SocketInUseError extends Error {
   override readonly name = 'SocketInUseError';
   readonly code = 'E_SOCKET_IN_USE';
-}
-
-function answers(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(path);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }
 
 /** What stands at the path when it is not a socket: a directory, a regular file, … */
@@ -38,7 +29,7 @@ async function clearStale(path: string): Promise<void> {
   if (!existsSync(path)) return; // the usual case in a fresh container: no connect attempt on the way to start
   const kind = kindOf(path);
   if (kind) throw new SocketInUseError(`NATS_CONTROL_SOCKET: ${path} is ${kind}, not a socket left by a supervisor; set NATS_CONTROL_SOCKET to another path`);
-  if (await answers(path)) {
+  if (await accepts({ path })) {
     throw new SocketInUseError(`NATS_CONTROL_SOCKET: another iofog-nats answers on ${path}; stop it or set NATS_CONTROL_SOCKET to another path`);
   }
   await unlink(path).catch((err: NodeJS.ErrnoException) => {
@@ -48,9 +39,6 @@ async function clearStale(path: string): Promise<void> {
 
 /** A command line longer than this is not a command: the connection is answered with an error and closed. */
 const MAX_LINE_BYTES = 4096;
-/** Followers at once; what one that does not read may have queued before it is let go. */
-const MAX_FOLLOWERS = 32;
-const MAX_BACKLOG_BYTES = 1024 * 1024;
 
 /** The one command line a client sends, or why there is none. */
 function commandOf(line: string): { cmd: string } | { error: string } {
@@ -63,11 +51,8 @@ function commandOf(line: string): { cmd: string } | { error: string } {
 }
 
 /** One connection, whatever it sends: an answer and nothing else. No line may reach the core. */
-function serve(socket: Socket, status: StatusModel, followers: { open: number }): void {
-  const write = (value: unknown): void => {
-    if (socket.writableLength > MAX_BACKLOG_BYTES) socket.destroy();
-    else if (!socket.destroyed) socket.write(JSON.stringify(value) + '\n');
-  };
+function serve(socket: Socket, status: StatusModel, followers: StreamSlots): void {
+  const write = (value: unknown): void => writeOrLetGo(socket, JSON.stringify(value) + '\n');
   socket.on('error', () => socket.destroy());
   let buffered = '';
   const onData = (chunk: Buffer): void => {
@@ -80,13 +65,12 @@ function serve(socket: Socket, status: StatusModel, followers: { open: number })
   const answer = (c: { cmd: string } | { error: string }): void => {
     if ('error' in c) return void socket.end(JSON.stringify(c) + '\n');
     if (c.cmd === 'follow') {
-      if (followers.open >= MAX_FOLLOWERS) return void socket.end(JSON.stringify({ error: `at most ${MAX_FOLLOWERS} followers at once` }) + '\n');
-      followers.open += 1;
+      if (!followers.take()) return void socket.end(JSON.stringify({ error: `at most ${MAX_STREAM_CLIENTS} followers at once` }) + '\n');
       write({ state: status.toJSON() });
       const onTransition = (transition: unknown): void => write({ transition, state: status.toJSON() });
       status.on('transition', onTransition);
       socket.once('close', () => {
-        followers.open -= 1;
+        followers.release();
         status.off('transition', onTransition);
       });
       return;
@@ -100,7 +84,7 @@ function serve(socket: Socket, status: StatusModel, followers: { open: number })
 export async function startControlSocket(path: string, status: StatusModel): Promise<{ close(): Promise<void> }> {
   await clearStale(path);
   const open = new Set<Socket>();
-  const followers = { open: 0 };
+  const followers = new StreamSlots();
   const server: Server = createServer((socket) => {
     open.add(socket);
     socket.once('close', () => open.delete(socket));

@@ -4,18 +4,10 @@ import { chartLayout } from './page/chart-layout.js';
 import { PAGE_CSP, renderPage } from './page/page.js';
 import { createMetrics } from './metrics.js';
 import type { StatusModel, Transition } from './model.js';
+import { MAX_STREAM_CLIENTS, StreamSlots, writeOrLetGo } from './client-limits.js';
+import { parseHostPort } from '../util/host-port.js';
 
 const HEARTBEAT_MS = 15_000;
-/** Event-stream clients at once; one more is told to come back later. */
-const MAX_EVENT_CLIENTS = 32;
-/** What a client that does not read may have queued before it is let go: its backlog must not grow the supervisor. */
-export const MAX_BACKLOG_BYTES = 1024 * 1024;
-
-export function parseAddr(addr: string): { host: string; port: number } {
-  const m = /^\[?([^\]]*)\]?:(\d+)$/.exec(addr);
-  if (!m) throw new Error(`not host:port: ${addr}`);
-  return { host: m[1] ?? '', port: Number(m[2]) };
-}
 
 function send(res: ServerResponse, status: number, type: string, body: string): void {
   res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
@@ -25,14 +17,10 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
 const json = (res: ServerResponse, status: number, value: unknown): void =>
   send(res, status, 'application/json; charset=utf-8', JSON.stringify(value) + '\n');
 
-function events(res: ServerResponse, status: StatusModel, clients: { open: number }): void {
-  if (clients.open >= MAX_EVENT_CLIENTS) return json(res, 503, { error: `at most ${MAX_EVENT_CLIENTS} event streams at once` });
-  clients.open += 1;
+function events(res: ServerResponse, status: StatusModel, clients: StreamSlots): void {
+  if (!clients.take()) return json(res, 503, { error: `at most ${MAX_STREAM_CLIENTS} event streams at once` });
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
-  const write = (chunk: string): void => {
-    if (res.writableLength > MAX_BACKLOG_BYTES) res.destroy();
-    else res.write(chunk);
-  };
+  const write = (chunk: string): void => writeOrLetGo(res, chunk);
   write(`event: state\ndata: ${JSON.stringify(status.toJSON())}\n\n`);
   // The client keeps its own list of transitions: each event carries the state without the history.
   const onTransition = (t: Transition): void => {
@@ -42,7 +30,7 @@ function events(res: ServerResponse, status: StatusModel, clients: { open: numbe
   const heartbeat = setInterval(() => write(': heartbeat\n\n'), HEARTBEAT_MS).unref();
   status.on('transition', onTransition);
   res.once('close', () => {
-    clients.open -= 1;
+    clients.release();
     clearInterval(heartbeat);
     status.off('transition', onTransition);
   });
@@ -52,7 +40,7 @@ type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Pro
 
 function routes(status: StatusModel): Record<string, Route> {
   const metrics = createMetrics(status);
-  const eventClients = { open: 0 };
+  const eventClients = new StreamSlots();
   return {
     '/state': (_req, res) => json(res, 200, status.toJSON()),
     '/events': (_req, res) => events(res, status, eventClients),
@@ -106,7 +94,9 @@ export async function startStatusHttp(addr: string, status: StatusModel) {
   // Slow or oversized requests are cut off by node itself (a 408 or 431), never queued.
   const server = createServer({ headersTimeout: 10_000, requestTimeout: 15_000, maxHeaderSize: 16 * 1024 }, (req, res) => void handle(table, req, res));
 
-  const { host, port } = parseAddr(addr);
+  const parsed = parseHostPort(addr);
+  if (!parsed) throw new Error(`not host:port: ${addr}`);
+  const { host, port } = parsed;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

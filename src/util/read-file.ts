@@ -22,7 +22,8 @@ export class OutOfFileDescriptors extends Error {
   }
 }
 
-const isOutOfFds = (code: string | undefined): code is 'EMFILE' | 'ENFILE' => code === 'EMFILE' || code === 'ENFILE';
+/** The process (EMFILE) or the system (ENFILE) has no file descriptor left. */
+export const isOutOfFds = (code: string | undefined): code is 'EMFILE' | 'ENFILE' => code === 'EMFILE' || code === 'ENFILE';
 
 /** A directory's names; none when it cannot be listed, but out of file descriptors it throws (see readRegular). */
 export function listNames(dir: string): string[] {

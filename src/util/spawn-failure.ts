@@ -1,4 +1,5 @@
 import { closeSync, openSync } from 'node:fs';
+import { isOutOfFds } from './read-file.js';
 
 /** What starting a process with three pipes takes: both ends of each, and the exec status pipe. */
 const FDS_A_SPAWN_NEEDS = 8;
@@ -16,7 +17,7 @@ export function spawnBlocker(): string | null {
     for (let i = 0; i < FDS_A_SPAWN_NEEDS; i++) fds.push(openSync('/dev/null', 'r'));
     return null;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EMFILE' || (err as NodeJS.ErrnoException).code === 'ENFILE' ? OUT_OF_FDS : null;
+    return isOutOfFds((err as NodeJS.ErrnoException).code) ? OUT_OF_FDS : null;
   } finally {
     for (const fd of fds) closeSync(fd);
   }

@@ -4,6 +4,7 @@ import type { Settings } from '../settings.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { isJwtFileName } from '../operator/account-jwt.js';
 import { changedPaths, snapshotDir, snapshotFiles, type Snapshot } from './hash.js';
+import { isWithin } from '../util/paths.js';
 
 /**
  * One thing the platform mounts, with the cause its changes carry. A list that is read from the config
@@ -13,7 +14,6 @@ export type SourceSpec =
   | { cause: WatchedCause; kind: 'files'; list: () => Promise<string[]>; fromConfig?: boolean }
   | { cause: WatchedCause; kind: 'dir'; dir: string; baselineFromAction?: (name: string) => boolean };
 
-const isInside = (dir: string, file: string): boolean => file.startsWith(path.resolve(dir) + path.sep);
 
 export function sourcesFor(settings: Settings, config: ServerConfig): SourceSpec[] {
   return [
@@ -23,7 +23,7 @@ export function sourcesFor(settings: Settings, config: ServerConfig): SourceSpec
     { cause: 'accounts', kind: 'files', list: async () => [settings.accountsPath] },
     { cause: 'tls', kind: 'dir', dir: settings.tlsDir },
     // Certificates the config names outside NATS_TLS_DIR rotate too.
-    { cause: 'tls', kind: 'files', fromConfig: true, list: async () => (await config.facts()).tlsFiles.filter((f) => !isInside(settings.tlsDir, f)) },
+    { cause: 'tls', kind: 'files', fromConfig: true, list: async () => (await config.facts()).tlsFiles.filter((f) => !isWithin(path.resolve(settings.tlsDir), f)) },
     // The start-up mirror reads every JWT anyway: the hashes of what it read are this source's baseline.
     { cause: 'jwt', kind: 'dir', dir: settings.jwtMountDir, baselineFromAction: isJwtFileName },
     { cause: 'creds', kind: 'dir', dir: settings.credsDir },
@@ -64,7 +64,7 @@ export class WatchedSource {
   }
 
   covers(file: string): boolean {
-    return this.roots().some((root) => file === root || file.startsWith(root + path.sep));
+    return this.roots().some((root) => isWithin(root, file));
   }
 
   /**
