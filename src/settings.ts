@@ -3,6 +3,7 @@ import path from 'node:path';
 import { MODES, type Mode } from '../machines/causes.js';
 import type { ShutdownStyle } from '../machines/context.js';
 import { parseHostPort } from './util/host-port.js';
+import { ENV_DEFAULTS } from './defaults.js';
 
 export type PurgeMode = 'on' | 'dry-run' | 'off';
 export type LogFormat = 'json' | 'pretty';
@@ -90,11 +91,11 @@ function tlsDirFrom(env: Env, warnings: string[]): string {
     return ssl;
   }
   if (ssl !== null) warnings.push('NATS_SSL_DIR is ignored because NATS_TLS_DIR is set; remove NATS_SSL_DIR');
-  return tls ?? '/etc/nats/certs';
+  return tls ?? ENV_DEFAULTS.NATS_TLS_DIR;
 }
 
 function statusAddrFrom(env: Env): string | null {
-  const v = str(env, 'NATS_STATUS_ADDR', '127.0.0.1:8223');
+  const v = str(env, 'NATS_STATUS_ADDR', ENV_DEFAULTS.NATS_STATUS_ADDR);
   if (v === 'off') return null;
   if (parseHostPort(v) === null) {
     throw new SettingsError('NATS_STATUS_ADDR', `"${v}" is not host:port (for example 127.0.0.1:8223) or "off"`);
@@ -103,7 +104,7 @@ function statusAddrFrom(env: Env): string | null {
 }
 
 function clientUrlFrom(env: Env): string {
-  const v = str(env, 'NATS_CLIENT_URL', 'nats://127.0.0.1:4222');
+  const v = str(env, 'NATS_CLIENT_URL', ENV_DEFAULTS.NATS_CLIENT_URL);
   try {
     const url = new URL(v);
     if (!['nats:', 'tls:'].includes(url.protocol)) throw new Error('scheme');
@@ -117,7 +118,7 @@ function clientUrlFrom(env: Env): string {
 const MAX_SOCKET_PATH_BYTES = 107;
 
 function controlSocketFrom(env: Env): string {
-  const p = str(env, 'NATS_CONTROL_SOCKET', '/tmp/iofog-nats.sock');
+  const p = str(env, 'NATS_CONTROL_SOCKET', ENV_DEFAULTS.NATS_CONTROL_SOCKET);
   const bytes = Buffer.byteLength(p);
   if (bytes > MAX_SOCKET_PATH_BYTES) {
     throw new SettingsError('NATS_CONTROL_SOCKET', `"${p}" is ${bytes} bytes; a unix socket path has at most ${MAX_SOCKET_PATH_BYTES}`);
@@ -126,7 +127,7 @@ function controlSocketFrom(env: Env): string {
 }
 
 function binaryFrom(env: Env): string {
-  const bin = str(env, 'NATS_SERVER_BIN', '/home/runner/bin/nats-server');
+  const bin = str(env, 'NATS_SERVER_BIN', ENV_DEFAULTS.NATS_SERVER_BIN);
   const candidates = bin.includes('/') ? [bin] : (env.PATH ?? '').split(':').map((d) => path.join(d, bin));
   for (const c of candidates) {
     try {
@@ -143,38 +144,38 @@ function binaryFrom(env: Env): string {
 /** Reads the environment; throws SettingsError naming the variable for a value it cannot use. */
 export function readSettings(env: Env = process.env, opts: { requireBinary?: boolean } = {}): Settings {
   const warnings: string[] = [];
-  const confPath = path.resolve(str(env, 'NATS_CONF', '/etc/nats/config/server.conf'));
-  const credsDir = str(env, 'NATS_CREDS_DIR', '/etc/nats/creds/');
+  const confPath = path.resolve(str(env, 'NATS_CONF', ENV_DEFAULTS.NATS_CONF));
+  const credsDir = str(env, 'NATS_CREDS_DIR', ENV_DEFAULTS.NATS_CREDS_DIR);
   const sysCred = optional(env, 'NATS_SYS_USER_CRED_PATH');
   const storeDir = optional(env, 'NATS_JETSTREAM_STORE_DIR');
   return {
     confPath,
     confDir: path.dirname(confPath),
-    accountsPath: path.resolve(str(env, 'NATS_ACCOUNTS', '/etc/nats/config/accounts.conf')),
+    accountsPath: path.resolve(str(env, 'NATS_ACCOUNTS', ENV_DEFAULTS.NATS_ACCOUNTS)),
     tlsDir: path.resolve(tlsDirFrom(env, warnings)),
-    jwtDir: path.resolve(str(env, 'NATS_JWT_DIR', '/home/runner/nats/jwt')),
-    jwtMountDir: path.resolve(str(env, 'NATS_JWT_MOUNT_DIR', '/tmp/nats/jwt')),
-    mode: oneOf(env, 'NATS_SERVER_MODE', MODES, 'server'),
+    jwtDir: path.resolve(str(env, 'NATS_JWT_DIR', ENV_DEFAULTS.NATS_JWT_DIR)),
+    jwtMountDir: path.resolve(str(env, 'NATS_JWT_MOUNT_DIR', ENV_DEFAULTS.NATS_JWT_MOUNT_DIR)),
+    mode: oneOf(env, 'NATS_SERVER_MODE', MODES, ENV_DEFAULTS.NATS_SERVER_MODE),
     credsDir: path.resolve(credsDir),
-    serverBin: opts.requireBinary === false ? str(env, 'NATS_SERVER_BIN', '/home/runner/bin/nats-server') : binaryFrom(env),
-    monitorPort: integer(env, 'NATS_MONITOR_PORT', 8222, 0, 65535),
+    serverBin: opts.requireBinary === false ? str(env, 'NATS_SERVER_BIN', ENV_DEFAULTS.NATS_SERVER_BIN) : binaryFrom(env),
+    monitorPort: integer(env, 'NATS_MONITOR_PORT', ENV_DEFAULTS.NATS_MONITOR_PORT, 0, 65535),
     sysUserCredPath: sysCred === null ? null : path.resolve(credsDir, sysCred),
     clientUrl: clientUrlFrom(env),
     jetstreamStoreDir: storeDir === null ? null : path.resolve(path.dirname(confPath), storeDir),
     controlSocket: controlSocketFrom(env),
     statusAddr: statusAddrFrom(env),
-    debounceMs: integer(env, 'NATS_RELOAD_DEBOUNCE_MS', 100, 0, 600_000),
-    configWaitSeconds: integer(env, 'NATS_CONFIG_WAIT_SECONDS', 30, 0, 86_400),
-    stopTimeoutSeconds: optional(env, 'NATS_STOP_TIMEOUT_SECONDS') === null ? null : integer(env, 'NATS_STOP_TIMEOUT_SECONDS', 25, 1, 86_400),
-    leaveTimeoutSeconds: integer(env, 'NATS_LEAVE_TIMEOUT_SECONDS', 60, 0, 86_400),
+    debounceMs: integer(env, 'NATS_RELOAD_DEBOUNCE_MS', ENV_DEFAULTS.NATS_RELOAD_DEBOUNCE_MS, 0, 600_000),
+    configWaitSeconds: integer(env, 'NATS_CONFIG_WAIT_SECONDS', ENV_DEFAULTS.NATS_CONFIG_WAIT_SECONDS, 0, 86_400),
+    stopTimeoutSeconds: optional(env, 'NATS_STOP_TIMEOUT_SECONDS') === null ? null : integer(env, 'NATS_STOP_TIMEOUT_SECONDS', ENV_DEFAULTS.NATS_STOP_TIMEOUT_SECONDS, 1, 86_400),
+    leaveTimeoutSeconds: integer(env, 'NATS_LEAVE_TIMEOUT_SECONDS', ENV_DEFAULTS.NATS_LEAVE_TIMEOUT_SECONDS, 0, 86_400),
     shutdown: optional(env, 'NATS_SHUTDOWN') === null ? null : oneOf(env, 'NATS_SHUTDOWN', ['term', 'lame-duck'] as const, 'term'),
-    purge: oneOf(env, 'NATS_JETSTREAM_PURGE', ['on', 'dry-run', 'off'] as const, 'on'),
-    rollingRestart: oneOf(env, 'NATS_ROLLING_RESTART', ['on', 'off'] as const, 'off') === 'on',
-    leaseSeconds: integer(env, 'NATS_RESTART_LEASE_SECONDS', 120, 10, 86_400),
+    purge: oneOf(env, 'NATS_JETSTREAM_PURGE', ['on', 'dry-run', 'off'] as const, ENV_DEFAULTS.NATS_JETSTREAM_PURGE),
+    rollingRestart: oneOf(env, 'NATS_ROLLING_RESTART', ['on', 'off'] as const, ENV_DEFAULTS.NATS_ROLLING_RESTART) === 'on',
+    leaseSeconds: integer(env, 'NATS_RESTART_LEASE_SECONDS', ENV_DEFAULTS.NATS_RESTART_LEASE_SECONDS, 10, 86_400),
     leaseCredsPath: optional(env, 'NATS_RESTART_LEASE_CREDS') === null ? null : path.resolve(credsDir, optional(env, 'NATS_RESTART_LEASE_CREDS')!),
-    goMemLimitPercent: optional(env, 'NATS_GOMEMLIMIT_PERCENT') === 'off' ? null : integer(env, 'NATS_GOMEMLIMIT_PERCENT', 80, 10, 100),
-    logFormat: oneOf(env, 'NATS_LOG_FORMAT', ['json', 'pretty'] as const, 'json'),
-    logLevel: oneOf(env, 'NATS_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    goMemLimitPercent: optional(env, 'NATS_GOMEMLIMIT_PERCENT') === 'off' ? null : integer(env, 'NATS_GOMEMLIMIT_PERCENT', ENV_DEFAULTS.NATS_GOMEMLIMIT_PERCENT, 10, 100),
+    logFormat: oneOf(env, 'NATS_LOG_FORMAT', ['json', 'pretty'] as const, ENV_DEFAULTS.NATS_LOG_FORMAT),
+    logLevel: oneOf(env, 'NATS_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, ENV_DEFAULTS.NATS_LOG_LEVEL),
     warnings,
   };
 }

@@ -1,10 +1,11 @@
 import { EXIT } from '../../machines/exit-codes.js';
 import { ask, NoSupervisorError } from '../status/control-socket.js';
+import { ENV_DEFAULTS } from '../defaults.js';
 import type { StatusDocument, Transition } from '../status/model.js';
 
 /** `iofog-nats inspect`: the running supervisor's state, or each transition with --follow. */
 export async function inspectCommand(opts: { json?: boolean; follow?: boolean }): Promise<void> {
-  const socket = process.env.NATS_CONTROL_SOCKET || '/tmp/iofog-nats.sock';
+  const socket = process.env.NATS_CONTROL_SOCKET || ENV_DEFAULTS.NATS_CONTROL_SOCKET;
   try {
     for await (const message of ask(socket, opts.follow ? 'follow' : 'state')) {
       const m = message as { state?: StatusDocument; transition?: Transition } & StatusDocument;

@@ -9,6 +9,7 @@ import { describeDrift, type DriftReport, type RawDrift } from './drift.js';
 import { eventWords, type EventWordsOptions } from './event-words.js';
 import type { supervisorMachine } from '../../machines/supervisor.js';
 import { statePath } from '../util/state-path.js';
+import { ENV_DEFAULTS } from '../defaults.js';
 
 type Snapshot = SnapshotFrom<typeof supervisorMachine>;
 
@@ -62,7 +63,7 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> impl
 
   constructor(opts: { words?: EventWordsOptions; drift?: () => RawDrift[]; goMemLimit?: GoMemLimit } = {}) {
     super();
-    this.words = opts.words ?? { debounceMs: 100 };
+    this.words = opts.words ?? { debounceMs: ENV_DEFAULTS.NATS_RELOAD_DEBOUNCE_MS };
     this.driftSource = opts.drift ?? (() => []);
     this.goMemLimit = opts.goMemLimit ?? null;
     // Every follower and event stream listens here; the surfaces cap those, so node's default of 10
