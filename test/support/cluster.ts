@@ -140,6 +140,14 @@ export class TestCluster {
     }, timeoutMs);
   }
 
+  /** The JetStream meta group's size as its leader sees it (0 while no member knows a leader). */
+  async metaGroupSize(): Promise<number> {
+    const sizes = await Promise.all(this.members.map((_, i) => this.monitor<{ meta_cluster?: { leader?: string; cluster_size?: number } }>(i, '/jsz')));
+    const leader = sizes.find((j) => j?.meta_cluster?.leader)?.meta_cluster?.leader;
+    const i = this.members.findIndex((m) => m.name === leader);
+    return i < 0 ? 0 : sizes[i]?.meta_cluster?.cluster_size ?? 0;
+  }
+
   /** The parts of a member's /state that say where it is and what it waits for, or null while it does not answer. */
   async stateOf(i: number): Promise<object | null> {
     try {
