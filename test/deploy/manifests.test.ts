@@ -9,6 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import { StatefulSet } from 'kubernetes-models/apps/v1';
 import { ConfigMap, Secret, Service } from 'kubernetes-models/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import { serverBin } from '../support/supervise.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DEPLOY = path.join(ROOT, 'docker', 'deploy');
@@ -84,7 +85,7 @@ describe('the Kubernetes manifests', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'iofog-nats-manifest-'));
     try {
       for (const [name, text] of Object.entries(data)) writeFileSync(path.join(dir, name), text.replaceAll('/home/runner/data', path.join(dir, 'data')));
-      const bin = process.env.NATS_SERVER_BIN ?? 'nats-server';
+      const bin = serverBin();
       execFileSync(bin, ['-t', '-c', path.join(dir, 'server.conf')], { cwd: dir, env: { ...process.env, POD_NAME: 'iofog-nats-0', APP_PASSWORD: 'x' }, stdio: 'pipe' });
     } finally {
       rmSync(dir, { recursive: true, force: true });

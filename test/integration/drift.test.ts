@@ -6,25 +6,16 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { perTestCleanup } from '../support/cleanup.js';
 import { inspect, inspectJson } from '../support/inspect.js';
-import { basicConfig, makeLayout, removeLayout, type Layout } from '../support/layout.js';
+import { basicConfig, type Layout } from '../support/layout.js';
 import { varz } from '../support/nats.js';
-import { freePort } from '../support/ports.js';
-import { SupervisorProcess } from '../support/supervisor-process.js';
 import { eventually } from '../support/wait.js';
 import type { StatusDocument } from '../../src/status/model.js';
+import { superviseLayout } from '../support/supervise.js';
 
 // "Is nats-server running the config I mounted, and if not, since when and why?" (issue #13)
 const cleanup = perTestCleanup();
 
-async function start(name: string, env: Record<string, string> = {}) {
-  const l = await makeLayout(name);
-  const statusPort = await freePort();
-  await writeFile(l.conf, basicConfig(l, 'max_payload: 1000000'));
-  const sup = SupervisorProcess.start(l, { NATS_STATUS_ADDR: `127.0.0.1:${statusPort}`, ...env });
-  cleanup.push(() => removeLayout(l), () => sup.dispose());
-  await sup.waitForState('running.idle');
-  return { l, sup, base: `http://127.0.0.1:${statusPort}` };
-}
+const start = (name: string, env: Record<string, string> = {}) => superviseLayout(cleanup, name, { env, status: true, waitFor: 'running.idle' });
 
 const entry = (doc: StatusDocument, cause: string) => doc.drift.causes.find((c) => c.cause === cause);
 

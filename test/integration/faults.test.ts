@@ -10,22 +10,17 @@ import { perTestCleanup } from '../support/cleanup.js';
 import { inspectJson } from '../support/inspect.js';
 import { OperatorWorld, putInMount } from '../support/operator.js';
 import { eventually } from '../support/wait.js';
-import { basicConfig, makeLayout, removeLayout } from '../support/layout.js';
+import { basicConfig, makeLayout, removeLayout, type Layout } from '../support/layout.js';
 import { varz } from '../support/nats.js';
 import { freePort } from '../support/ports.js';
 import { natsServersUsing } from '../support/process-table.js';
 import { SupervisorProcess } from '../support/supervisor-process.js';
+import { serverBin, superviseLayout } from '../support/supervise.js';
 
 // Faults with a defined outcome (README: "Faults"), each against the real nats-server.
 const cleanup = perTestCleanup();
 
-async function start(name: string, config: (l: Awaited<ReturnType<typeof makeLayout>>) => string = (l) => basicConfig(l, 'max_payload: 1000000'), env: Record<string, string> = {}) {
-  const l = await makeLayout(name);
-  await writeFile(l.conf, config(l));
-  const sup = SupervisorProcess.start(l, env);
-  cleanup.push(() => removeLayout(l), () => sup.dispose());
-  return { l, sup };
-}
+const start = (name: string, config?: (l: Layout) => string, env: Record<string, string> = {}) => superviseLayout(cleanup, name, { config, env });
 
 const INSTANCES = '/proc/sys/fs/inotify/max_user_instances';
 const canLimitInotify = ((): boolean => {
@@ -217,7 +212,7 @@ describe('faults', () => {
     const l0 = await makeLayout('bin-gone-bin');
     cleanup.push(() => removeLayout(l0));
     const bin = path.join(l0.root, 'nats-server');
-    await copyFile(execFileSync('sh', ['-c', `command -v "${process.env.NATS_SERVER_BIN ?? 'nats-server'}"`]).toString().trim(), bin);
+    await copyFile(serverBin(), bin);
     await chmod(bin, 0o755);
     const { l, sup } = await start('bin-gone', undefined, { NATS_SERVER_BIN: bin });
     await sup.waitForState('running.idle');

@@ -1,31 +1,23 @@
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { perTestCleanup } from '../support/cleanup.js';
-import { basicConfig, makeLayout, removeLayout } from '../support/layout.js';
+import { basicConfig } from '../support/layout.js';
 import { natsServersUsing } from '../support/process-table.js';
-import { freePort } from '../support/ports.js';
-import { SupervisorProcess } from '../support/supervisor-process.js';
+import { superviseLayout } from '../support/supervise.js';
 import { eventually } from '../support/wait.js';
 
 // No input on a surface may stop nats-server or the supervisor: each gets an answer and nothing else.
 const cleanup = perTestCleanup();
 
 async function started(name: string) {
-  const l = await makeLayout(name);
-  cleanup.push(() => removeLayout(l));
-  await writeFile(l.conf, basicConfig(l));
-  const port = await freePort();
-  const sup = SupervisorProcess.start(l, { NATS_STATUS_ADDR: `127.0.0.1:${port}` });
-  cleanup.push(() => sup.dispose());
-  await sup.waitForState('running.idle');
+  const { l, sup, base } = await superviseLayout(cleanup, name, { config: (x) => basicConfig(x), status: true, waitFor: 'running.idle' });
   await sup.waitForLog('the status server', (x) => x.msg === 'status HTTP server listening');
   // Serving in full: /healthz says 200 once nats-server has caught up, a moment after it is ready.
-  await eventually('/healthz to answer 200', async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200);
+  await eventually('/healthz to answer 200', async () => (await fetch(`${base}/healthz`)).status === 200);
   const [server] = natsServersUsing(l.root);
-  return { l, sup, port, server };
+  return { l, sup, port: Number(new URL(base).port), server };
 }
 
 /** Sends raw bytes to a TCP or unix socket; resolves with whatever comes back before it closes (or 2 s). */
@@ -70,8 +62,9 @@ describe('hostile input', () => {
         fc.tuple(fc.constantFrom('GET', 'POST', 'HEAD', 'DELETE', 'BREW'), fc.string({ maxLength: 60 })).map(([m, t]) => `${m} ${t} HTTP/1.1\r\n\r\n`)),
       async (bytes) => {
         await raw({ port: s.port }, Buffer.from(bytes, 'latin1'));
+        // After each input: a failure names the input that caused it.
+        await stillServing(s);
       }), { numRuns: 60 });
-    await stillServing(s);
   });
 
   it('when the control socket gets junk, an unterminated flood or an unknown command then each gets an error line and everything keeps running', async () => {
@@ -83,8 +76,8 @@ describe('hostile input', () => {
     assert.match(await raw({ path }, 'x'.repeat(100_000)), /"error":"a command line is at most/);
     await fc.assert(fc.asyncProperty(fc.string({ maxLength: 200 }), async (line) => {
       await raw({ path }, `${line}\n`);
+      await stillServing(s);
     }), { numRuns: 60 });
-    await stillServing(s);
   });
 
   it('when a follower is killed with unread data then the supervisor carries on', async () => {

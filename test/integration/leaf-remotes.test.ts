@@ -14,11 +14,12 @@ import { natsServersUsing } from '../support/process-table.js';
 import { freePort } from '../support/ports.js';
 import { SupervisorProcess } from '../support/supervisor-process.js';
 import { eventually } from '../support/wait.js';
+import { serverBin } from '../support/supervise.js';
 
 // A leaf restart drops every client on the edge node: a leaf reloads what nats-server can reload and
 // restarts only when it refuses. 2.14 added remote add/remove on reload; 2.9 and 2.10 refuse any remotes change.
 const cleanup = perTestCleanup();
-const BIN = process.env.NATS_SERVER_BIN ?? 'nats-server';
+const BIN = serverBin();
 const [MAJOR, MINOR] = (/v(\d+)\.(\d+)\./.exec(execFileSync(BIN, ['--version']).toString()) ?? []).slice(1).map(Number);
 const RELOADS_REMOTES = (MAJOR ?? 0) > 2 || (MINOR ?? 0) >= 14;
 

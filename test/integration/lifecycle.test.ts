@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -9,6 +8,7 @@ import { isAlive, natsServersUsing } from '../support/process-table.js';
 import { SupervisorProcess } from '../support/supervisor-process.js';
 import { perTestCleanup } from '../support/cleanup.js';
 import { inspectJson } from '../support/inspect.js';
+import { serverBin } from '../support/supervise.js';
 
 const cleanup = perTestCleanup();
 
@@ -111,7 +111,7 @@ describe('lifecycle', () => {
     const l = await layout('wrapper');
     await writeFile(l.conf, basicConfig(l, 'max_payload: 1000000'));
     const wrapper = `${l.root}/nats-wrapper.sh`;
-    const real = execFileSync('sh', ['-c', `command -v "${process.env.NATS_SERVER_BIN ?? 'nats-server'}"`]).toString().trim();
+    const real = serverBin();
     await writeFile(wrapper, `#!/bin/sh\n"${real}" "$@"\n`, { mode: 0o755 });
     const sup = supervise(l, { NATS_SERVER_BIN: wrapper });
     await sup.waitForState('running.idle');

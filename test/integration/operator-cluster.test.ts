@@ -10,13 +10,14 @@ import { freePort } from '../support/ports.js';
 import { SupervisorProcess } from '../support/supervisor-process.js';
 import { eventually } from '../support/wait.js';
 import { perTestCleanup } from '../support/cleanup.js';
+import { serverBin } from '../support/supervise.js';
 
 const cleanup = perTestCleanup();
 
 /** A second cluster member, run bare: the supervisor's pushes must reach it through the route. */
 async function bareServer(l: Layout): Promise<ChildProcess> {
   await mkdir(l.jwtDir, { recursive: true });
-  const child = spawn(process.env.NATS_SERVER_BIN ?? 'nats-server', ['-c', l.conf, '-m', String(l.monitorPort)], { cwd: l.confDir, stdio: 'ignore' });
+  const child = spawn(serverBin(), ['-c', l.conf, '-m', String(l.monitorPort)], { cwd: l.confDir, stdio: 'ignore' });
   cleanup.push(async () => {
     if (child.exitCode === null) {
       child.kill('SIGTERM');

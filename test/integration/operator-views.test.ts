@@ -7,22 +7,15 @@ import { describe, it } from 'node:test';
 import { basicConfig, makeLayout, removeLayout } from '../support/layout.js';
 import { varz } from '../support/nats.js';
 import { natsServersUsing } from '../support/process-table.js';
-import { freePort } from '../support/ports.js';
 import { SupervisorProcess } from '../support/supervisor-process.js';
 import { eventually } from '../support/wait.js';
 import { perTestCleanup } from '../support/cleanup.js';
 import { CLI, inspect, inspectJson } from '../support/inspect.js';
+import { superviseLayout } from '../support/supervise.js';
 
 const cleanup = perTestCleanup();
 
-async function start(name: string, opts: { config?: boolean } = {}) {
-  const l = await makeLayout(name);
-  const statusPort = await freePort();
-  if (opts.config !== false) await writeFile(l.conf, basicConfig(l, 'max_payload: 1000000'));
-  const sup = SupervisorProcess.start(l, { NATS_STATUS_ADDR: `127.0.0.1:${statusPort}` });
-  cleanup.push(() => removeLayout(l), () => sup.dispose());
-  return { l, sup, base: `http://127.0.0.1:${statusPort}` };
-}
+const start = (name: string, opts: { config?: boolean } = {}) => superviseLayout(cleanup, name, { config: opts.config === false ? null : undefined, status: true });
 
 /** Prometheus text format: every sample line is `name{labels} value`; returns name{labels} → value. */
 function parseMetrics(text: string): Map<string, number> {

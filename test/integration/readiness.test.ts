@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -12,9 +11,10 @@ import { OperatorWorld, putInMount } from '../support/operator.js';
 import { freePort } from '../support/ports.js';
 import { SupervisorProcess } from '../support/supervisor-process.js';
 import { eventually } from '../support/wait.js';
+import { serverLine } from '../support/supervise.js';
 
 const cleanup = perTestCleanup();
-const LINE = /v(\d+\.\d+)\./.exec(execFileSync(process.env.NATS_SERVER_BIN ?? 'nats-server', ['--version']).toString())?.[1] ?? '?';
+const LINE = serverLine();
 
 describe(`readiness on nats-server ${LINE}`, () => {
   it('when a removed account\'s JetStream data is on disk and the resolver is empty then the supervisor still runs, applies a config edit and purges nothing', async () => {

@@ -10,6 +10,7 @@ import { perTestCleanup } from '../support/cleanup.js';
 import { validateConfig } from '../../src/nats-server/validate.js';
 import { readSettings } from '../../src/settings.js';
 import { ServerConfig } from '../../src/config/server-config.js';
+import { superviseLayout } from '../support/supervise.js';
 
 const cleanup = perTestCleanup();
 
@@ -18,13 +19,12 @@ async function startServerMode(
   config: (l: Layout) => string = (l) => basicConfig(l, 'max_payload: 1000000'),
   files: Record<string, string> = {},
 ) {
-  const l = await makeLayout(name);
-  await writeFile(l.conf, config(l));
-  for (const [file, text] of Object.entries(files)) await writeFile(`${l.confDir}/${file}`, text);
-  const sup = SupervisorProcess.start(l, { SERVER_NAME: `srv-${name}` });
-  cleanup.push(() => removeLayout(l), () => sup.dispose());
-  await sup.waitForState('running.idle');
-  return { l, sup };
+  return superviseLayout(cleanup, name, {
+    config,
+    prepare: (l) => Promise.all(Object.entries(files).map(([file, text]) => writeFile(`${l.confDir}/${file}`, text))),
+    env: { SERVER_NAME: `srv-${name}` },
+    waitFor: 'running.idle',
+  });
 }
 
 describe('server mode: reloads', () => {

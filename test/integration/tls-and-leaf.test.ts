@@ -3,13 +3,13 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Mode } from '../../machines/causes.js';
-import { basicConfig, makeLayout, removeLayout, type Layout } from '../support/layout.js';
+import { basicConfig, type Layout } from '../support/layout.js';
 import { natsConnect, roundTrip, varz } from '../support/nats.js';
 import { natsServersUsing } from '../support/process-table.js';
-import { SupervisorProcess } from '../support/supervisor-process.js';
 import { makeCert, servedFingerprint } from '../support/tls.js';
 import { eventually } from '../support/wait.js';
 import { perTestCleanup } from '../support/cleanup.js';
+import { superviseLayout } from '../support/supervise.js';
 
 const cleanup = perTestCleanup();
 
@@ -17,14 +17,15 @@ function tlsConfig(l: Layout, extra = ''): string {
   return basicConfig(l, `tls { cert_file: "${l.tlsDir}/tls.crt", key_file: "${l.tlsDir}/tls.key" }\n${extra}`);
 }
 
-async function start(name: string, mode: Mode, config: (l: Layout) => string, prepare?: (l: Layout) => Promise<void>) {
-  const l = await makeLayout(name);
-  await writeFile(l.conf, config(l));
-  await prepare?.(l);
-  await writeFile(path.join(l.credsDir, 'leaf.creds'), 'first');
-  const sup = SupervisorProcess.start(l, { NATS_SERVER_MODE: mode });
-  cleanup.push(() => removeLayout(l), () => sup.dispose());
-  return { l, sup };
+function start(name: string, mode: Mode, config: (l: Layout) => string, prepare?: (l: Layout) => Promise<void>) {
+  return superviseLayout(cleanup, name, {
+    config,
+    prepare: async (l) => {
+      await prepare?.(l);
+      await writeFile(path.join(l.credsDir, 'leaf.creds'), 'first');
+    },
+    env: { NATS_SERVER_MODE: mode },
+  });
 }
 
 async function replaceCert(l: Layout, name: string, dir = l.tlsDir): Promise<void> {
