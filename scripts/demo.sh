@@ -19,6 +19,13 @@ if [ -z "${NATS_SERVER_BIN:-}" ]; then
     exit 2
   fi
 fi
+# The dependencies need Node >= 22 (package.json engines); an older node (Debian bookworm's 20) would make npm
+# warn about each of them. The demo then runs on Node 24, the images' line, from the npm registry.
+if [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 22 ]; then
+  echo "demo: node $(node --version) is older than the 22 the dependencies need; using Node 24 (fetched once into ~/.cache/iofog-nats/node)"
+  PATH="$(DEST="${XDG_CACHE_HOME:-$HOME/.cache}/iofog-nats/node" scripts/ci/node-lts.sh 24):$PATH"
+  export PATH
+fi
 [ -d node_modules ] || npm ci --no-audit --no-fund
 [ -f dist/cli.js ] && [ -z "$(find src machines -newer dist/cli.js -name '*.ts' | head -1)" ] || npm run build --silent
 
