@@ -3,7 +3,7 @@ import { closeSync, constants, fstatSync, openSync, readSync, readdirSync } from
 export type Read = { kind: 'file'; bytes: Buffer } | { kind: 'dir' } | { kind: 'link' } | null;
 
 /** Reads the `size` bytes fstat reported into `buf` (or a new buffer when it does not fit). */
-function readAll(fd: number, size: number, buf?: Buffer): Buffer {
+export function readAll(fd: number, size: number, buf?: Buffer): Buffer {
   const into = buf && size <= buf.length ? buf : Buffer.allocUnsafe(size);
   let total = 0;
   while (total < size) {
@@ -43,6 +43,19 @@ export function listNames(dir: string): string[] {
  * well be there, and taking it for missing would lose a change.
  */
 export function readRegular(file: string, opts: { noFollow?: boolean; scratch?: Buffer } = {}): Read {
+  const read = withRegular(file, opts, (fd, size) => readAll(fd, size, opts.scratch));
+  return read?.kind === 'file' ? { kind: 'file', bytes: read.value } : read;
+}
+
+/** An open file fed to `consume` a chunk at a time, never held whole (the chunk is reused: consume it at once). */
+export function readChunks(fd: number, chunk: Buffer, consume: (part: Buffer) => void): void {
+  for (let at = 0, n = readSync(fd, chunk, 0, chunk.length, at); n > 0; at += n, n = readSync(fd, chunk, 0, chunk.length, at)) {
+    consume(chunk.subarray(0, n));
+  }
+}
+
+/** Opens once (non-blocking, see readRegular) and hands a regular file's fd and size to `onFile`. */
+export function withRegular<T>(file: string, opts: { noFollow?: boolean }, onFile: (fd: number, size: number) => T): { kind: 'file'; value: T } | Exclude<Read, { kind: 'file' }> {
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | (opts.noFollow ? constants.O_NOFOLLOW : 0));
@@ -54,7 +67,7 @@ export function readRegular(file: string, opts: { noFollow?: boolean; scratch?: 
   try {
     const st = fstatSync(fd);
     if (st.isDirectory()) return { kind: 'dir' };
-    return st.isFile() ? { kind: 'file', bytes: readAll(fd, st.size, opts.scratch) } : null;
+    return st.isFile() ? { kind: 'file', value: onFile(fd, st.size) } : null;
   } catch {
     return null;
   } finally {

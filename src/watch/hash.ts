@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { mapSliced } from '../util/concurrency.js';
-import { listNames, readRegular } from '../util/read-file.js';
+import { listNames, readAll, readChunks, withRegular } from '../util/read-file.js';
 import { requireLazily } from '../util/lazy-require.js';
 
 /** path → sha256 of its contents; symlinks are followed, so a Kubernetes `..data` swap shows as a content change. */
@@ -23,11 +23,22 @@ const scratch = Buffer.allocUnsafe(64 * 1024);
 
 type Entry = { kind: 'file'; hash: string } | { kind: 'dir' } | null;
 
-/** A file's hash, or that it is a directory (symlinks followed); null when unreadable. */
+/**
+ * A file's hash, or that it is a directory (symlinks followed); null when unreadable. One that fits the scratch
+ * buffer is hashed in one call; a larger one is streamed through it, so a huge file dropped into a watched
+ * directory costs the supervisor 64 KiB, not its size.
+ */
 function inspect(file: string): Entry {
-  const read = readRegular(file, { scratch });
-  if (read?.kind === 'file') return { kind: 'file', hash: sha256(read.bytes) };
+  const read = withRegular(file, {}, (fd, size) => (size <= scratch.length ? sha256(readAll(fd, size, scratch)) : streamedSha256(fd)));
+  if (read?.kind === 'file') return { kind: 'file', hash: read.value };
   return read?.kind === 'dir' ? { kind: 'dir' } : null;
+}
+
+function streamedSha256(fd: number): string {
+  const crypto = (loaded ??= requireLazily('node:crypto') as Crypto);
+  const hash = crypto.createHash('sha256');
+  readChunks(fd, scratch, (part) => hash.update(part));
+  return hash.digest('hex');
 }
 
 export function hashFile(file: string): string | null {
