@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
 import { execa, type ResultPromise } from 'execa';
@@ -6,6 +5,7 @@ import { fromCallback } from 'xstate';
 import type { ServerCommand, SupervisorEvent } from '../../machines/events.js';
 import type { Logger } from '../logger.js';
 import { isDataAtRiskLine, type ServerLogBus } from './log.js';
+import { LineSplitter } from './line-splitter.js';
 import type { Settings } from '../settings.js';
 import { groupMembers, signalGroup } from './process-group.js';
 import { describeSpawnFailure, spawnBlocker } from '../util/spawn-failure.js';
@@ -19,16 +19,21 @@ export function serverArgs(settings: Pick<Settings, 'confPath' | 'monitorPort'>)
   return args;
 }
 
-/** Forwards each line; resolves once the stream has ended (every line read). */
+/** Forwards each line (cut at MAX_LINE_BYTES); resolves once the stream has ended (every line read). */
 function forwardLines(stream: Readable | null, bus: ServerLogBus, log: Logger, sendBack: (event: SupervisorEvent) => void): Promise<void> {
   if (!stream) return Promise.resolve();
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
-  lines.on('line', (raw) => {
+  const lines = new LineSplitter((raw) => {
     const line = bus.push(raw);
     log[line.level]({ server: true }, line.message);
     if (isDataAtRiskLine(line)) sendBack({ type: 'DATA_AT_RISK', message: line.message });
   });
-  return new Promise((resolve) => lines.once('close', () => resolve()));
+  stream.on('data', (chunk: Buffer) => lines.push(chunk));
+  return new Promise((resolve) => {
+    stream.once('close', () => {
+      lines.end();
+      resolve();
+    });
+  });
 }
 
 /** How long an exit waits for the last lines still in the pipes: a process outside the group may hold them open. */

@@ -9,6 +9,7 @@ import { SupervisorProcess } from '../support/supervisor-process.js';
 import { perTestCleanup } from '../support/cleanup.js';
 import { inspectJson } from '../support/inspect.js';
 import { serverBin } from '../support/supervise.js';
+import { MAX_LINE_BYTES } from '../../src/nats-server/line-splitter.js';
 
 const cleanup = perTestCleanup();
 
@@ -128,6 +129,21 @@ describe('lifecycle', () => {
     assert.deepEqual(exit, { code: 0, signal: null });
     assert.ok(sup.lines.some((x) => x.server === true && /Server Exiting/.test(String(x.msg))), 'nats-server stopped gracefully');
     assert.deepEqual(natsServersUsing(l.root), [], 'no orphan');
+  });
+
+  it('when nats-server writes a 4 MiB line then it is forwarded cut at the documented length, and the lines after it whole', async () => {
+    const l = await layout('long-line');
+    await writeFile(l.conf, basicConfig(l));
+    const wrapper = `${l.root}/nats-wrapper.sh`;
+    // Not on `nats-server -t` (the validation): only the running server's output is forwarded.
+    const longLine = `head -c ${4 * 1024 * 1024} /dev/zero | tr '\\0' x >&2; echo >&2`;
+    await writeFile(wrapper, `#!/bin/sh\ncase " $* " in *" -t "*) ;; *) ${longLine} ;; esac\nexec "${serverBin()}" "$@"\n`, { mode: 0o755 });
+    const sup = supervise(l, { NATS_SERVER_BIN: wrapper });
+    await sup.waitForState('running.idle');
+    const cut = sup.lines.find((x) => x.server === true && /\[cut: \d+ bytes\]$/.test(String(x.msg)));
+    assert.ok(cut, 'the long line was forwarded, cut');
+    assert.equal(String(cut.msg), `${'x'.repeat(MAX_LINE_BYTES)}… [cut: ${4 * 1024 * 1024 - MAX_LINE_BYTES} bytes]`);
+    assert.ok(sup.lines.some((x) => x.server === true && /Server is ready/.test(String(x.msg))), 'nats-server\'s own lines follow whole');
   });
 
   it('when nats-server ignores SIGTERM past the stop budget then it is killed and the exit code is 1', async () => {
