@@ -1,19 +1,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { confGet, ConfError, ConfHazard, parseConfFile } from '../../../src/config/nats-conf.js';
+import { confDirs } from '../../support/conf-dir.js';
 
-const dirs: string[] = [];
-after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+const confDir = confDirs('conf');
 
 async function parse(text: string, files: Record<string, string> = {}, env: Record<string, string> = {}) {
-  const dir = await mkdtemp(path.join(tmpdir(), 'iofog-nats-conf-'));
-  dirs.push(dir);
-  await writeFile(path.join(dir, 'server.conf'), text);
-  for (const [name, body] of Object.entries(files)) await writeFile(path.join(dir, name), body);
+  const dir = await confDir(text, files);
   return { dir, ...parseConfFile(path.join(dir, 'server.conf'), env) };
 }
 
@@ -111,10 +106,8 @@ leafnodes { HUB: "nats://hub:7422", remotes = [ { url: $HUB } ] }
   });
 
   it('when an include is a named pipe then it is refused without being read (a read would block for good)', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'iofog-nats-conf-'));
-    dirs.push(dir);
+    const dir = await confDir('include pipe.conf\n');
     execFileSync('mkfifo', [path.join(dir, 'pipe.conf')]);
-    await writeFile(path.join(dir, 'server.conf'), 'include pipe.conf\n');
     assert.throws(() => parseConfFile(path.join(dir, 'server.conf')), (err: unknown) => err instanceof ConfHazard && /pipe\.conf is a named pipe \(FIFO\)/.test(err.message));
   });
 

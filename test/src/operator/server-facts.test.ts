@@ -1,20 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ServerConfig } from '../../../src/config/server-config.js';
 import { serverFacts } from '../../../src/operator/server-facts.js';
 import { readSettings } from '../../../src/settings.js';
+import { confDirs } from '../../support/conf-dir.js';
 
-const dirs: string[] = [];
-after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+const confDir = confDirs('facts');
 
 async function factsFor(config: string, files: Record<string, string> = {}, env: Record<string, string> = {}) {
-  const dir = await mkdtemp(path.join(tmpdir(), 'iofog-nats-facts-'));
-  dirs.push(dir);
-  await writeFile(path.join(dir, 'server.conf'), config);
-  for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
+  const dir = await confDir(config, files);
   const settings = readSettings({ NATS_CONF: path.join(dir, 'server.conf'), NATS_MONITOR_PORT: '0', ...env }, { requireBinary: false });
   return { dir, facts: await serverFacts(settings, new ServerConfig(settings.confPath)) };
 }
