@@ -5,7 +5,7 @@ import { currentPurgePlan } from '../operator/purge-plan.js';
 import { SettingsError, type Settings } from '../settings.js';
 import { stopPlan, type StopPlan } from '../config/stop-plan.js';
 import { validateConfig } from '../nats-server/validate.js';
-import { containerMemoryLimit, goMemLimit } from '../nats-server/memory-limit.js';
+import { goMemLimitFor } from '../nats-server/memory-limit.js';
 import { WatchedSource, sourcesFor } from '../watch/sources.js';
 
 /** `iofog-nats check`: what `run` would use, validated, and what a reconcile would purge. Starts nothing. */
@@ -13,9 +13,7 @@ export async function check(settings: Settings, out: (line: string) => void): Pr
   for (const w of settings.warnings) out(`warning   ${w}`);
   out(`mode      ${settings.mode}`);
   out(`binary    ${settings.serverBin}`);
-  const memory = goMemLimit({
-    env: process.env.GOMEMLIMIT, percent: settings.goMemLimitPercent, containerBytes: containerMemoryLimit(), supervisorBytes: process.memoryUsage().rss,
-  });
+  const memory = goMemLimitFor(settings);
   out(`memory    GOMEMLIMIT ${memory.value ?? 'none'}: ${memory.detail}`);
   if (!existsSync(settings.confPath)) {
     out(`config    ${settings.confPath}: MISSING (NATS_CONF)`);

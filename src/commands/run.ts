@@ -7,7 +7,7 @@ import { ServerConfig } from '../config/server-config.js';
 import { stopPlan, StopPlanHolder, type StopPlan } from '../config/stop-plan.js';
 import { serverFacts } from '../operator/server-facts.js';
 import { watchHealth } from '../status/health-watch.js';
-import { containerMemoryLimit, goMemLimit, type GoMemLimit } from '../nats-server/memory-limit.js';
+import { goMemLimitFor, type GoMemLimit } from '../nats-server/memory-limit.js';
 import { watchLeafRemotes } from '../status/leaf-watch.js';
 import { watchCluster } from '../cluster/cluster-watch.js';
 import { createLogger, type Logger } from '../logger.js';
@@ -31,13 +31,7 @@ function logStart(logger: Logger, settings: Settings, stop: StopPlan, memory: Go
   }, 'iofog-nats starting');
 }
 
-/** nats-server's GOMEMLIMIT, decided once at start (docs/contract.md: Memory). */
-function memoryLimitFor(settings: Settings): GoMemLimit {
-  return goMemLimit({
-    env: process.env.GOMEMLIMIT, percent: settings.goMemLimitPercent,
-    containerBytes: containerMemoryLimit(), supervisorBytes: process.memoryUsage().rss,
-  });
-}
+
 
 type Surface = { close(): Promise<void> };
 
@@ -60,7 +54,8 @@ export async function run(settings: Settings): Promise<number> {
   const config = new ServerConfig(settings.confPath);
   // A config not there yet is checked by nats-server -t later; one that is must not be stopped halfway.
   const plan = stopPlan(settings, await config.facts());
-  const memory = memoryLimitFor(settings);
+  // Decided once at start (docs/contract.md: Memory).
+  const memory = goMemLimitFor(settings);
   logStart(logger, settings, plan, memory);
   const stop = new StopPlanHolder(plan, settings, (message) => logger.warn(message));
   config.onParsed((facts) => stop.follow(facts));

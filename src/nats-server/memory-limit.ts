@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Settings } from '../settings.js';
 
 /** cgroup v1 says "no limit" with a huge number (PAGE_COUNTER_MAX pages), never "max". */
 const V1_UNLIMITED = 2 ** 60;
@@ -81,4 +82,12 @@ export function goMemLimit(opts: { env: string | undefined; percent: number | nu
     containerBytes,
     detail: `${percent} % of the container's ${mib(containerBytes)} limit less the supervisor's ${mib(supervisorBytes)}`,
   };
+}
+
+/** This process's GOMEMLIMIT for nats-server, as `run` starts it and `check` reports it. */
+export function goMemLimitFor(settings: Pick<Settings, 'goMemLimitPercent'>): GoMemLimit {
+  return goMemLimit({
+    env: process.env.GOMEMLIMIT, percent: settings.goMemLimitPercent,
+    containerBytes: containerMemoryLimit(), supervisorBytes: process.memoryUsage().rss,
+  });
 }
