@@ -11,19 +11,41 @@ export interface Validation {
   deferred?: boolean;
 }
 
-export interface ReloadBaseline { logSeq: number; configLoadTime: string | null }
+export interface ReloadBaseline {
+  logSeq: number;
+  configLoadTime: string | null;
+}
 
-export interface ConfirmReloadInput { baseline: ReloadBaseline | null; digest: string | null }
+export interface ConfirmReloadInput {
+  baseline: ReloadBaseline | null;
+  digest: string | null;
+}
 
 export type ReloadOutcomeKind = 'applied' | 'restarted' | 'rejected' | 'unchanged';
-export interface ReloadConfirmation { outcome: 'applied' | 'rejected'; error: string | null; at: string }
+export interface ReloadConfirmation {
+  outcome: 'applied' | 'rejected';
+  error: string | null;
+  at: string;
+}
 /** `at` is null when the machine itself decided (a timeout): the observer in src/ stamps it. */
-export interface ReloadRecord { at: string | null; causes: Cause[]; outcome: ReloadOutcomeKind; error: string | null }
+export interface ReloadRecord {
+  at: string | null;
+  causes: Cause[];
+  outcome: ReloadOutcomeKind;
+  error: string | null;
+}
 
 /** `pushAsWritten`: the server is ready and no signal follows, so claims may be pushed as files land. */
-export interface SyncJwtInput { reason: 'startup' | 'change'; pushAsWritten: boolean }
+export interface SyncJwtInput {
+  reason: 'startup' | 'change';
+  pushAsWritten: boolean;
+}
 
-export interface JwtSyncReport { copied: string[]; removed: string[]; skipped: { name: string; reason: string }[] }
+export interface JwtSyncReport {
+  copied: string[];
+  removed: string[];
+  skipped: { name: string; reason: string }[];
+}
 
 export interface ReconcileReport {
   at: string;
@@ -33,4 +55,6 @@ export interface ReconcileReport {
   skipped: string | null;
 }
 
-export interface Ready { at: string }
+export interface Ready {
+  at: string;
+}

@@ -3,7 +3,15 @@ import { addCauses, causesLeftAfterSpawn, decideAction, type Cause, type ChangeA
 import type { SupervisorContext, SupervisorInput } from './context.js';
 import type { ServerCommand, ServerSignal, SupervisorEvent } from './events.js';
 import type {
-  ConfirmReloadInput, JwtSyncReport, Ready, SyncJwtInput, ReconcileReport, ReloadBaseline, ReloadConfirmation, ReloadOutcomeKind, Validation,
+  ConfirmReloadInput,
+  JwtSyncReport,
+  Ready,
+  SyncJwtInput,
+  ReconcileReport,
+  ReloadBaseline,
+  ReloadConfirmation,
+  ReloadOutcomeKind,
+  Validation,
 } from './outputs.js';
 import { EXIT } from './exit-codes.js';
 import type { Ending } from './fragments.js';

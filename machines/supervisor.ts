@@ -2,8 +2,18 @@ import { assign, not } from 'xstate';
 import { initialContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import {
-  endedIn, finalState, killServer, mirrorFailed, onChange, readinessFailed, refusedWithHint, rejectedBy, rejectedOnError, runsWhatItRead,
-  signalThenKill, waitingToLeave,
+  endedIn,
+  finalState,
+  killServer,
+  mirrorFailed,
+  onChange,
+  readinessFailed,
+  refusedWithHint,
+  rejectedBy,
+  rejectedOnError,
+  runsWhatItRead,
+  signalThenKill,
+  waitingToLeave,
 } from './fragments.js';
 import { reconciling } from './reconciling.js';
 import { supervisorSetup } from './supervisor-setup.js';
@@ -211,8 +221,14 @@ export const supervisorMachine = supervisorSetup.createMachine({
               {
                 target: 'concluded',
                 actions: [
-                  { type: 'recordReload', params: ({ event }) => ({ outcome: event.output.outcome, at: event.output.at, error: refusedWithHint(event.output.error) }) },
-                  { type: 'noteRunning', params: ({ context, event }) => ({ from: 'taken', causes: event.output.outcome === 'applied' ? context.activeCauses : [] }) },
+                  {
+                    type: 'recordReload',
+                    params: ({ event }) => ({ outcome: event.output.outcome, at: event.output.at, error: refusedWithHint(event.output.error) }),
+                  },
+                  {
+                    type: 'noteRunning',
+                    params: ({ context, event }) => ({ from: 'taken', causes: event.output.outcome === 'applied' ? context.activeCauses : [] }),
+                  },
                 ],
               },
             ],
@@ -223,7 +239,10 @@ export const supervisorMachine = supervisorSetup.createMachine({
         unconfirmed: {
           always: [
             { guard: 'leafMode', target: 'restart', actions: assign({ refusal: 'it was not confirmed in time' }) },
-            { target: 'concluded', actions: { type: 'recordReload', params: { outcome: 'rejected', at: null, error: 'nats-server did not confirm the reload in time' } } },
+            {
+              target: 'concluded',
+              actions: { type: 'recordReload', params: { outcome: 'rejected', at: null, error: 'nats-server did not confirm the reload in time' } },
+            },
           ],
         },
         restart: finalState('restart'),
@@ -232,7 +251,9 @@ export const supervisorMachine = supervisorSetup.createMachine({
       onDone: [{ guard: endedIn('restart'), target: 'restarting' }, { target: 'concluding' }],
     },
     restarting: {
-      description: 'Changed creds (leaf), or a reload nats-server refused (leaf; server with NATS_ROLLING_RESTART). With the cluster\'s restart lease and once the cluster can spare it, stop it (SIGINT, then SIGKILL) and start it again',
+      description:
+        'Changed creds (leaf), or a reload nats-server refused (leaf; server with NATS_ROLLING_RESTART). ' +
+        "With the cluster's restart lease and once the cluster can spare it, stop it (SIGINT, then SIGKILL) and start it again",
       initial: 'awaitingLease',
       on: {
         // The new nats-server reads every file itself: the action ends at its spawn, and concludes once it is ready.
@@ -245,7 +266,8 @@ export const supervisorMachine = supervisorSetup.createMachine({
           on: { LEASE_TAKEN: { target: 'waitingToLeave', actions: 'noteLeaseTaken' }, LEASE_WAITING: { actions: 'noteLeaseWaiting' } },
         },
         waitingToLeave: {
-          description: 'A restart the supervisor decides waits, without limit, until no replicated stream or consumer would lose its quorum or last current replica',
+          description:
+            'A restart the supervisor decides waits, without limit, until no replicated stream or consumer would lose its quorum or last current replica',
           ...waitingToLeave('stoppingServer'),
         },
         stoppingServer: signalThenKill('SIGINT', 'killingServer'),
@@ -268,7 +290,8 @@ export const supervisorMachine = supervisorSetup.createMachine({
       after: { backoff: 'starting' },
     },
     stopping: {
-      description: 'Once the cluster can spare this member (NATS_LEAVE_TIMEOUT_SECONDS at most), NATS_SHUTDOWN\'s signal, then SIGKILL after NATS_STOP_TIMEOUT_SECONDS',
+      description:
+        "Once the cluster can spare this member (NATS_LEAVE_TIMEOUT_SECONDS at most), NATS_SHUTDOWN's signal, then SIGKILL after NATS_STOP_TIMEOUT_SECONDS",
       initial: 'waitingToLeave',
       always: { guard: not('serverAlive'), target: 'stopped' },
       on: {

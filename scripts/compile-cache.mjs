@@ -17,16 +17,21 @@ import { pathToFileURL } from 'node:url';
 
 /** nats-server from NATS_SERVER_BIN or PATH; else node stands in (`-t` is no option of node's: a rejected config is as good). */
 function natsServer() {
-  const found = (process.env.PATH ?? '').split(path.delimiter).map((d) => path.join(d, 'nats-server')).find((f) => existsSync(f));
+  const found = (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .map((d) => path.join(d, 'nats-server'))
+    .find((f) => existsSync(f));
   return process.env.NATS_SERVER_BIN ?? found ?? process.execPath;
 }
 
 function freePort() {
   return new Promise((resolve, reject) => {
-    const server = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
+    const server = createServer()
+      .once('error', reject)
+      .listen(0, '127.0.0.1', () => {
+        const { port } = server.address();
+        server.close(() => resolve(port));
+      });
   });
 }
 
@@ -56,11 +61,19 @@ export async function makeCompileCache(out) {
     const [client, monitor] = [await freePort(), await freePort()];
     writeFileSync(path.join(scratch, 'server.conf'), `listen: 127.0.0.1:${client}\njetstream { store_dir: "./store" }\n`);
     await superviseOnce(out, {
-      ...process.env, NATS_SERVER_BIN: natsServer(), NATS_CONF: path.join(scratch, 'server.conf'),
-      NATS_MONITOR_PORT: String(monitor), NATS_CLIENT_URL: `nats://127.0.0.1:${client}`,
-      NATS_JWT_DIR: path.join(scratch, 'jwt'), NATS_JWT_MOUNT_DIR: path.join(scratch, 'mount'),
-      NATS_TLS_DIR: path.join(scratch, 'certs'), NATS_CREDS_DIR: path.join(scratch, 'creds'), NATS_ACCOUNTS: path.join(scratch, 'accounts.conf'),
-      NATS_CONTROL_SOCKET: path.join(scratch, 'control.sock'), NATS_STATUS_ADDR: 'off', NATS_LOG_LEVEL: 'info',
+      ...process.env,
+      NATS_SERVER_BIN: natsServer(),
+      NATS_CONF: path.join(scratch, 'server.conf'),
+      NATS_MONITOR_PORT: String(monitor),
+      NATS_CLIENT_URL: `nats://127.0.0.1:${client}`,
+      NATS_JWT_DIR: path.join(scratch, 'jwt'),
+      NATS_JWT_MOUNT_DIR: path.join(scratch, 'mount'),
+      NATS_TLS_DIR: path.join(scratch, 'certs'),
+      NATS_CREDS_DIR: path.join(scratch, 'creds'),
+      NATS_ACCOUNTS: path.join(scratch, 'accounts.conf'),
+      NATS_CONTROL_SOCKET: path.join(scratch, 'control.sock'),
+      NATS_STATUS_ADDR: 'off',
+      NATS_LOG_LEVEL: 'info',
     });
   } finally {
     rmSync(scratch, { recursive: true, force: true });

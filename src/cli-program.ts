@@ -22,16 +22,22 @@ export function parseCommandLine(argv: string[]): void {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-  program.command('run', { isDefault: true }).description('supervise nats-server (the container entrypoint)').action(() => runCommand());
-  program.command('inspect')
+  program
+    .command('run', { isDefault: true })
+    .description('supervise nats-server (the container entrypoint)')
+    .action(() => runCommand());
+  program
+    .command('inspect')
     .description("print the running supervisor's state, read over NATS_CONTROL_SOCKET")
     .option('--json', 'print the state as JSON (with --follow: one JSON line per transition)')
     .option('--follow', 'stream each transition until interrupted')
     .action(inspectCommand);
-  program.command('check')
+  program
+    .command('check')
     .description('validate env and config, list watched paths, store dir, resolver accounts and what a reconcile would purge; starts nothing')
     .action(checkCommand);
-  program.command('graph')
+  program
+    .command('graph')
     .description('print the statechart without running anything')
     .addOption(new Option('--format <format>', 'output format').choices(GRAPH_FORMATS).default('mermaid'))
     .action((opts: { format: GraphFormat }) => graphCommand(opts));

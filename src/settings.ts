@@ -51,7 +51,10 @@ export interface Settings {
 export class SettingsError extends Error {
   override readonly name = 'SettingsError';
   readonly code = 'E_SETTINGS';
-  constructor(readonly variable: string, message: string) {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
     super(`${variable}: ${message}`);
   }
 }
@@ -166,14 +169,16 @@ export function readSettings(env: Env = process.env, opts: { requireBinary?: boo
     statusAddr: statusAddrFrom(env),
     debounceMs: integer(env, 'NATS_RELOAD_DEBOUNCE_MS', ENV_DEFAULTS.NATS_RELOAD_DEBOUNCE_MS, 0, 600_000),
     configWaitSeconds: integer(env, 'NATS_CONFIG_WAIT_SECONDS', ENV_DEFAULTS.NATS_CONFIG_WAIT_SECONDS, 0, 86_400),
-    stopTimeoutSeconds: optional(env, 'NATS_STOP_TIMEOUT_SECONDS') === null ? null : integer(env, 'NATS_STOP_TIMEOUT_SECONDS', ENV_DEFAULTS.NATS_STOP_TIMEOUT_SECONDS, 1, 86_400),
+    stopTimeoutSeconds:
+      optional(env, 'NATS_STOP_TIMEOUT_SECONDS') === null ? null : integer(env, 'NATS_STOP_TIMEOUT_SECONDS', ENV_DEFAULTS.NATS_STOP_TIMEOUT_SECONDS, 1, 86_400),
     leaveTimeoutSeconds: integer(env, 'NATS_LEAVE_TIMEOUT_SECONDS', ENV_DEFAULTS.NATS_LEAVE_TIMEOUT_SECONDS, 0, 86_400),
     shutdown: optional(env, 'NATS_SHUTDOWN') === null ? null : oneOf(env, 'NATS_SHUTDOWN', ['term', 'lame-duck'] as const, 'term'),
     purge: oneOf(env, 'NATS_JETSTREAM_PURGE', ['on', 'dry-run', 'off'] as const, ENV_DEFAULTS.NATS_JETSTREAM_PURGE),
     rollingRestart: oneOf(env, 'NATS_ROLLING_RESTART', ['on', 'off'] as const, ENV_DEFAULTS.NATS_ROLLING_RESTART) === 'on',
     leaseSeconds: integer(env, 'NATS_RESTART_LEASE_SECONDS', ENV_DEFAULTS.NATS_RESTART_LEASE_SECONDS, 10, 86_400),
     leaseCredsPath: optional(env, 'NATS_RESTART_LEASE_CREDS') === null ? null : path.resolve(credsDir, optional(env, 'NATS_RESTART_LEASE_CREDS')!),
-    goMemLimitPercent: optional(env, 'NATS_GOMEMLIMIT_PERCENT') === 'off' ? null : integer(env, 'NATS_GOMEMLIMIT_PERCENT', ENV_DEFAULTS.NATS_GOMEMLIMIT_PERCENT, 10, 100),
+    goMemLimitPercent:
+      optional(env, 'NATS_GOMEMLIMIT_PERCENT') === 'off' ? null : integer(env, 'NATS_GOMEMLIMIT_PERCENT', ENV_DEFAULTS.NATS_GOMEMLIMIT_PERCENT, 10, 100),
     logFormat: oneOf(env, 'NATS_LOG_FORMAT', ['json', 'pretty'] as const, ENV_DEFAULTS.NATS_LOG_FORMAT),
     logLevel: oneOf(env, 'NATS_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, ENV_DEFAULTS.NATS_LOG_LEVEL),
     warnings,

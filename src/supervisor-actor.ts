@@ -42,7 +42,8 @@ export function provideSupervisor({ settings, config, logger, watcher, mirror, r
       configExists: fromPromise(async () => existsSync(settings.confPath)),
       checkChanges: fromPromise<Cause[], { causes: Cause[] }>(({ input }) => watcher.changedSinceApplied(input.causes)),
       syncJwt: createSyncJwt({
-        mirror, log: logger,
+        mirror,
+        log: logger,
         mountHashes: () => watcher.appliedSnapshot('jwt'),
         onWritten: (account, sha, jwt) => reconciler.pushAsWritten(account, sha, jwt),
         onStartupRead: (hashes) => watcher.adoptBaseline('jwt', hashes),

@@ -23,10 +23,14 @@ const VARIANTS: Variant[] = [
 
 /** A bare member's gate: js-server-only in a roll (the Helm chart's readiness); the full /healthz at first start. */
 async function bareReady(cluster: TestCluster, i: number, query = '?js-server-only=true'): Promise<void> {
-  await eventually(`/healthz${query}`, async () => {
-    const res = await fetch(`http://127.0.0.1:${cluster.members[i]!.layout.monitorPort}/healthz${query}`).catch(() => null);
-    return res?.status === 200;
-  }, 120_000);
+  await eventually(
+    `/healthz${query}`,
+    async () => {
+      const res = await fetch(`http://127.0.0.1:${cluster.members[i]!.layout.monitorPort}/healthz${query}`).catch(() => null);
+      return res?.status === 200;
+    },
+    120_000,
+  );
 }
 
 async function roll(cluster: TestCluster, v: Variant): Promise<void> {

@@ -76,7 +76,11 @@ function publisher(nc: NatsConnection) {
   };
 }
 
-interface Who { name: string; start(l: Layout): Running; applied(r: Running, from: number): Promise<void> }
+interface Who {
+  name: string;
+  start(l: Layout): Running;
+  applied(r: Running, from: number): Promise<void>;
+}
 
 const supervisor = (name: string, dist: string): Who => ({
   name,
@@ -106,7 +110,13 @@ async function startHubs(dir: string, n: number): Promise<{ ports: number[]; sto
     children.push(spawn(NATS, ['-c', conf], { stdio: 'ignore' }));
     ports.push(port);
   }
-  return { ports, stop: () => children.forEach((c) => { c.kill("SIGTERM"); }) };
+  return {
+    ports,
+    stop: () =>
+      children.forEach((c) => {
+        c.kill('SIGTERM');
+      }),
+  };
 }
 
 async function runOne(who: Who, hubs: number[]): Promise<void> {

@@ -62,7 +62,11 @@ export function processUsage(pid: number): { ticks: number; rssMb: number } {
   return { ticks, rssMb: rssKb / 1024 };
 }
 
-export interface Running { child: ChildProcess; lines: Record<string, unknown>[]; stop(): Promise<void> }
+export interface Running {
+  child: ChildProcess;
+  lines: Record<string, unknown>[];
+  stop(): Promise<void>;
+}
 
 export function startProcess(cmd: string, args: string[], env: Record<string, string>, cwd?: string): Running {
   const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });

@@ -44,10 +44,13 @@ async function load(c: Container, l: Parameters<typeof natsConnect>[0]): Promise
   let failed = 0;
   const publishing = Array.from({ length: PUBLISHERS }, async (_, p) => {
     while (Date.now() < until) {
-      await js.publish(`load.${p}`, PAYLOAD).then(() => acked++, async () => {
-        failed++;
-        await sleep(100);
-      });
+      await js.publish(`load.${p}`, PAYLOAD).then(
+        () => acked++,
+        async () => {
+          failed++;
+          await sleep(100);
+        },
+      );
     }
   });
   // Readers from the start pull the store's blocks into nats-server's caches.
@@ -56,7 +59,9 @@ async function load(c: Container, l: Parameters<typeof natsConnect>[0]): Promise
       const consumer = await js.consumers.get('LOAD').catch(() => null);
       const messages = await consumer?.fetch({ max_messages: 20, expires: 2000 }).catch(() => null);
       if (!messages) continue;
-      for await (const m of messages) if (Date.now() > until) break; else void m;
+      for await (const m of messages)
+        if (Date.now() > until) break;
+        else void m;
     }
   });
   await Promise.all([...publishing, ...reading]);
@@ -67,23 +72,29 @@ async function load(c: Container, l: Parameters<typeof natsConnect>[0]): Promise
 
 async function measure(v: Variant): Promise<string> {
   const { c, l, cleanup } = await withContainer(`bench-memory`, async (x) => writeFile(x.host.conf, basicConfig(x.inside)), {
-    restricted: true, options: ['--memory', LIMIT, '--memory-swap', LIMIT], env: { NATS_LOG_LEVEL: 'info', ...v.env },
+    restricted: true,
+    options: ['--memory', LIMIT, '--memory-swap', LIMIT],
+    env: { NATS_LOG_LEVEL: 'info', ...v.env },
   });
   try {
     await c.waitForState('running.idle', { timeoutMs: 30_000 });
-    const before = await c.status() as unknown as State;
+    const before = (await c.status()) as unknown as State;
     const { acked, failed } = await load(c, l.host);
-    const after = await c.status().catch(() => null) as unknown as State | null;
+    const after = (await c.status().catch(() => null)) as unknown as State | null;
     const peak = after ? await kib(c, after.server.pid, 'VmHWM') : 0;
-    const oomKilled = (await c.inspect() as unknown as { State: { OOMKilled: boolean } }).State.OOMKilled;
+    const oomKilled = ((await c.inspect()) as unknown as { State: { OOMKilled: boolean } }).State.OOMKilled;
     const crashes = (after?.server.crashes ?? 0) - before.server.crashes;
-    return `| ${v.name} | ${before.server.goMemLimit?.value ?? 'none'} | ${(peak / 1024).toFixed(0)} MiB | ${crashes} | ${oomKilled ? 'yes' : 'no'} | ${acked} | ${failed} |`;
+    const cells = [v.name, before.server.goMemLimit?.value ?? 'none', `${(peak / 1024).toFixed(0)} MiB`, crashes, oomKilled ? 'yes' : 'no', acked, failed];
+    return `| ${cells.join(' | ')} |`;
   } finally {
     await cleanup();
   }
 }
 
-console.log(`nats-server in a --memory ${LIMIT} container, ${LOAD_SECONDS} s of ${PUBLISHERS} publishers of 128 KiB to a ${STREAM_MIB} MiB file stream and ${READERS} readers`);
+console.log(
+  `nats-server in a --memory ${LIMIT} container, ${LOAD_SECONDS} s of ${PUBLISHERS} publishers of 128 KiB` +
+    ` to a ${STREAM_MIB} MiB file stream and ${READERS} readers`,
+);
 console.log('| variant | GOMEMLIMIT | nats-server peak RSS (last process) | nats-server OOM-killed (restarts) | container OOM-killed | acked | failed |');
 console.log('|---|---|---|---|---|---|---|');
 for (const v of VARIANTS) console.log(await measure(v));

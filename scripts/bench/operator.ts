@@ -69,7 +69,7 @@ async function resolverHolds(l: Layout, accounts: TestAccount[]): Promise<boolea
 /** The supervisor's own report of a step, as ms after `sinceEpochMs` (its log lines carry epoch times). */
 async function reported(sup: Running, from: number, sinceEpochMs: number, what: string, pred: (x: Record<string, unknown>) => boolean): Promise<number> {
   let line: Record<string, unknown> | undefined;
-  await until(what, async () => Boolean(line = sup.lines.slice(from).find(pred)));
+  await until(what, async () => Boolean((line = sup.lines.slice(from).find(pred))));
   return Number(line!.time) - sinceEpochMs;
 }
 
@@ -103,7 +103,12 @@ async function bench(n: number): Promise<void> {
   flushToDisk();
   t = performance.now();
   const spawnedAt = Date.now();
-  const sup = startProcess(process.execPath, [...NODE_FLAGS, path.join(REPO, 'dist', 'cli.js')], { ...l.env, NATS_SERVER_BIN: NATS, NATS_SYS_USER_CRED_PATH: 'sys.creds', NATS_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' }, REPO);
+  const sup = startProcess(
+    process.execPath,
+    [...NODE_FLAGS, path.join(REPO, 'dist', 'cli.js')],
+    { ...l.env, NATS_SERVER_BIN: NATS, NATS_SYS_USER_CRED_PATH: 'sys.creds', NATS_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' },
+    REPO,
+  );
   await waitHealthy(l, 60_000);
   const healthy = performance.now() - t;
   const startMirror = await reported(sup, 0, spawnedAt, 'start-up mirror', mirrored(n));
@@ -113,10 +118,12 @@ async function bench(n: number): Promise<void> {
 
   // A sample of accounts spread over the set, each kept loaded by a connected user.
   const sample = Array.from({ length: SAMPLE }, (_, i) => accounts[Math.round((i * (n - 1)) / (SAMPLE - 1))]!);
-  const conns = await Promise.all(sample.map(async (a) => {
-    const creds = await w.creds(a, path.join(l.root, 'users', `${a.name}.creds`));
-    return natsConnect(l, { authenticator: credsAuthenticator(await readFile(creds)) });
-  }));
+  const conns = await Promise.all(
+    sample.map(async (a) => {
+      const creds = await w.creds(a, path.join(l.root, 'users', `${a.name}.creds`));
+      return natsConnect(l, { authenticator: credsAuthenticator(await readFile(creds)) });
+    }),
+  );
   await sleep(500); // let the start-up reconcile finish before the rewrite (measured separately above)
 
   await nextSecond();
@@ -125,11 +132,15 @@ async function bench(n: number): Promise<void> {
   t = await writeMount(l, accounts);
   const jwtOf = new Map(accounts.map((a) => [a.key, a.jwt]));
   const sampleLive = await until('new claims live for the sample', async () =>
-    (await Promise.all(sample.map(async (a) => (await accountJwt(l, a.key)) === jwtOf.get(a.key)))).every(Boolean));
+    (await Promise.all(sample.map(async (a) => (await accountJwt(l, a.key)) === jwtOf.get(a.key)))).every(Boolean),
+  );
   const allMirrored = await reported(sup, from, swappedAt, 'all files mirrored', mirrored(n));
   const pushedAll = await reported(sup, from, swappedAt, 'all claims pushed', allPushed(n));
   assert.ok(await resolverHolds(l, accounts), 'every resolver file new');
-  console.log(`N=${n}: all ${n} rewritten, from the ..data swap → every resolver file new ${allMirrored} ms, every claim pushed ${pushedAll} ms (sample of ${SAMPLE} live ${sampleLive.toFixed(0)} ms)`);
+  console.log(
+    `N=${n}: all ${n} rewritten, from the ..data swap → every resolver file new ${allMirrored} ms,` +
+      ` every claim pushed ${pushedAll} ms (sample of ${SAMPLE} live ${sampleLive.toFixed(0)} ms)`,
+  );
 
   await sleep(1000);
   await nextSecond();
@@ -143,7 +154,12 @@ async function bench(n: number): Promise<void> {
     for (const x of sup.lines.slice(-40)) console.log('   ', x.time, String(x.state ?? ''), String(x.msg).slice(0, 90), x.ms ?? '');
     const counts = new Map<string, number>();
     for (const x of sup.lines) counts.set(String(x.msg).slice(0, 60), (counts.get(String(x.msg).slice(0, 60)) ?? 0) + 1);
-    console.log([...counts].filter(([, c]) => c > 3).map(([m, c]) => `    ${c} × ${m}`).join('\n'));
+    console.log(
+      [...counts]
+        .filter(([, c]) => c > 3)
+        .map(([m, c]) => `    ${c} × ${m}`)
+        .join('\n'),
+    );
   }
   console.log(`N=${n}: supervisor RSS ${processUsage(sup.child.pid!).rssMb.toFixed(1)} MB`);
   await Promise.all(conns.map((c) => c.close()));

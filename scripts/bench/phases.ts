@@ -29,13 +29,16 @@ async function oneStart(dist: string): Promise<(number | undefined)[]> {
   await writeFile(l.conf, basicConfig(l));
   const t0 = Date.now();
   const child = spawn(process.execPath, [...NODE_FLAGS, path.join(dist, 'cli.js')], {
-    env: { ...process.env, ...l.env, NATS_SERVER_BIN: NATS, NATS_LOG_LEVEL: 'debug' }, stdio: ['ignore', 'pipe', 'ignore'],
+    env: { ...process.env, ...l.env, NATS_SERVER_BIN: NATS, NATS_LOG_LEVEL: 'debug' },
+    stdio: ['ignore', 'pipe', 'ignore'],
   });
   const at: (number | undefined)[] = PHASES.map(() => undefined);
   await new Promise<void>((done) => {
     createInterface({ input: child.stdout }).on('line', (raw) => {
       const x = JSON.parse(raw) as Record<string, unknown>;
-      PHASES.forEach(([, is], i) => { if (at[i] === undefined && is(x)) at[i] = Number(x.time) - t0; });
+      PHASES.forEach(([, is], i) => {
+        if (at[i] === undefined && is(x)) at[i] = Number(x.time) - t0;
+      });
       if (at.every((t) => t !== undefined)) done();
     });
     child.once('exit', () => done());

@@ -8,9 +8,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { atomicWriterUpdate, basicConfig, makeLayout, removeLayout, type Layout } from '../../test/support/layout.js';
-import {
-  configLoadTime, NODE_FLAGS, percentile, processUsage, startProcess, summary, waitForLoadTimeChange, waitHealthy, type Running,
-} from './lib.js';
+import { configLoadTime, NODE_FLAGS, percentile, processUsage, startProcess, summary, waitForLoadTimeChange, waitHealthy, type Running } from './lib.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NATS = process.env.NATS_SERVER_BIN ?? execFileSync('sh', ['-c', 'command -v nats-server']).toString().trim();
@@ -90,9 +88,11 @@ async function benchStorm(): Promise<void> {
   const outcomes = proc.lines.filter((x) => typeof x.outcome === 'string');
   const idleAt = Number(proc.lines.filter((x) => x.state === 'running.idle' && x.event).at(-1)?.time ?? NaN);
   const lastAfterWrites = Number(outcomes.at(-1)?.time ?? 0) >= lastWriteAt;
-  console.log(`storm    1000 writes in ${writeMs.toFixed(0)} ms over certs+creds: reloads=${outcomes.length} ` +
-    `all applied=${outcomes.every((o) => o.outcome === 'applied')} last reload after the last write=${lastAfterWrites} ` +
-    `quiet ${(idleAt - lastWriteAt).toFixed(0)} ms after the last write`);
+  console.log(
+    `storm    1000 writes in ${writeMs.toFixed(0)} ms over certs+creds: reloads=${outcomes.length} ` +
+      `all applied=${outcomes.every((o) => o.outcome === 'applied')} last reload after the last write=${lastAfterWrites} ` +
+      `quiet ${(idleAt - lastWriteAt).toFixed(0)} ms after the last write`,
+  );
   await proc.stop();
   await removeLayout(l);
 }
@@ -180,7 +180,10 @@ async function benchIdle(): Promise<void> {
 
 const which = process.argv.slice(2);
 const all = which.length === 0;
-console.log(`${execFileSync(NATS, ['--version']).toString().trim()}; node ${process.version} ${NODE_FLAGS.join(' ')}; ${path.relative(REPO, DIST)}/; edits per series: ${EDITS}`);
+console.log(
+  `${execFileSync(NATS, ['--version']).toString().trim()}; node ${process.version} ${NODE_FLAGS.join(' ')};` +
+    ` ${path.relative(REPO, DIST)}/; edits per series: ${EDITS}`,
+);
 if (all || which.includes('latency')) {
   await benchLatency('in-place');
   await benchLatency('swap');

@@ -26,7 +26,15 @@ const PUBLISH_EVERY_MS = 5;
 const WARM_UP = 0.1;
 
 type Kind = 'config' | 'invalid' | 'cert' | 'creds' | 'jwt' | 'sighup' | 'kill';
-const WEIGHTS: [Kind, number][] = [['config', 30], ['invalid', 10], ['cert', 15], ['creds', 15], ['jwt', 15], ['sighup', 15], ['kill', 2]];
+const WEIGHTS: [Kind, number][] = [
+  ['config', 30],
+  ['invalid', 10],
+  ['cert', 15],
+  ['creds', 15],
+  ['jwt', 15],
+  ['sighup', 15],
+  ['kill', 2],
+];
 
 function pick(): Kind {
   let r = Math.random() * WEIGHTS.reduce((a, [, w]) => a + w, 0);
@@ -59,7 +67,7 @@ function publisher(nc: NatsConnection) {
     while (running) {
       try {
         const reply = await nc.request('soak.data', 'x', { timeout: 2000 });
-        if ((reply.json<{ seq?: number }>()).seq) acked += 1;
+        if (reply.json<{ seq?: number }>().seq) acked += 1;
         else failed += 1;
         await sleep(PUBLISH_EVERY_MS);
       } catch {
@@ -68,17 +76,29 @@ function publisher(nc: NatsConnection) {
       }
     }
   })();
-  return { stop: async () => { running = false; await loop; return { acked, failed }; } };
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return { acked, failed };
+    },
+  };
 }
 
 async function change(kind: Kind, l: Layout, sup: Running, i: number, lastKill: { at: number }): Promise<Kind> {
   switch (kind) {
-    case 'config': return void (await writeFile(l.conf, basicConfig(l, `max_payload: ${1_000_000 + i}`))), kind;
-    case 'invalid': return void (await writeFile(l.conf, basicConfig(l, `max_payloadx: ${i}`))), kind;
-    case 'cert': return void (await writeFile(path.join(l.tlsDir, 'soak', 'tls.crt'), `cert ${i}`)), kind;
-    case 'creds': return void (await writeFile(path.join(l.credsDir, 'soak.creds'), `creds ${i}`)), kind;
-    case 'jwt': return void (await writeFile(path.join(l.jwtMount, 'README'), `jwt ${i}`)), kind;
-    case 'sighup': return void sup.child.kill('SIGHUP'), kind;
+    case 'config':
+      return (void (await writeFile(l.conf, basicConfig(l, `max_payload: ${1_000_000 + i}`))), kind);
+    case 'invalid':
+      return (void (await writeFile(l.conf, basicConfig(l, `max_payloadx: ${i}`))), kind);
+    case 'cert':
+      return (void (await writeFile(path.join(l.tlsDir, 'soak', 'tls.crt'), `cert ${i}`)), kind);
+    case 'creds':
+      return (void (await writeFile(path.join(l.credsDir, 'soak.creds'), `creds ${i}`)), kind);
+    case 'jwt':
+      return (void (await writeFile(path.join(l.jwtMount, 'README'), `jwt ${i}`)), kind);
+    case 'sighup':
+      return (void sup.child.kill('SIGHUP'), kind);
     case 'kill': {
       if (Date.now() - lastKill.at < KILL_EVERY_MS) return change('config', l, sup, i, lastKill);
       lastKill.at = Date.now();
@@ -148,15 +168,24 @@ async function main(): Promise<void> {
     console.log(`changes made: ${[...done].map(([k, n]) => `${k} ${n}`).join(', ')} in ${((settled - t0) / 1000).toFixed(0)} s`);
     console.log(`outcomes: ${[...outcomes].map(([k, n]) => `${k} ${n}`).join(', ')}; crashes seen: ${crashes}`);
     const why = new Map<string, number>();
-    for (const x of sup.lines) if (x.level === 40 && typeof x.error === 'string' && /exited|started/.test(x.error)) why.set(x.error, (why.get(x.error) ?? 0) + 1);
+    for (const x of sup.lines)
+      if (x.level === 40 && typeof x.error === 'string' && /exited|started/.test(x.error)) why.set(x.error, (why.get(x.error) ?? 0) + 1);
     const serverErrors = sup.lines.filter((x) => x.server === true && Number(x.level) >= 50).map((x) => String(x.msg).slice(0, 120));
     console.log(`crashes: ${[...why].map(([k, n]) => `${n}x ${k}`).join('; ')}; nats-server errors: ${[...new Set(serverErrors)].slice(0, 5).join(' | ')}`);
     console.log(`JetStream: ${acked} acked, ${stored} stored, lost ${Math.max(0, acked - stored)} (publishes not acked: ${failed})`);
     const growth = (from: number): string => `${(((end.rss - from) / from) * 100).toFixed(1)} %`;
-    console.log(`supervisor RSS: ${start.rss.toFixed(1)} MB at start, ${warm.rss.toFixed(1)} MB after ${WARM_UP * 100} % of the changes, ${end.rss.toFixed(1)} MB at the end (${growth(warm.rss)} after warm-up, ${growth(start.rss)} in all)`);
+    console.log(
+      `supervisor RSS: ${start.rss.toFixed(1)} MB at start, ${warm.rss.toFixed(1)} MB after ${WARM_UP * 100} % of the changes,` +
+        ` ${end.rss.toFixed(1)} MB at the end (${growth(warm.rss)} after warm-up, ${growth(start.rss)} in all)`,
+    );
     console.log(`supervisor open fds: ${start.fds} -> ${end.fds}; zombies: ${await zombiesOf(pid)}; nats-servers: ${natsServersUsing(l.root).length}`);
     console.log(`back in running.idle after the last change: ${settledOk ? 'yes' : 'NO'}`);
-    console.log(`longest stay per state: ${dwell(sup.lines).slice(0, 8).map(([s, ms]) => `${s} ${ms} ms`).join(', ')}`);
+    console.log(
+      `longest stay per state: ${dwell(sup.lines)
+        .slice(0, 8)
+        .map(([s, ms]) => `${s} ${ms} ms`)
+        .join(', ')}`,
+    );
     const links = await Promise.all((await readdir(`/proc/${pid}/fd`)).map((fd) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => '?')));
     console.log(`open fds at the end: ${[...new Set(links.map((x) => x.replace(/\d+/g, 'N')))].join(' ')}`);
   } finally {

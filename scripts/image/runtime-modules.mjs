@@ -16,7 +16,11 @@ function installed(name) {
   if (!name.endsWith('*')) return [name];
   const [scope, prefix] = name.slice(0, -1).split('/');
   const dir = path.join(root, scope);
-  return existsSync(dir) ? readdirSync(dir).filter((n) => n.startsWith(prefix)).map((n) => `${scope}/${n}`) : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((n) => n.startsWith(prefix))
+        .map((n) => `${scope}/${n}`)
+    : [];
 }
 
 /** Where node finds `name` from the package at `from`: its own node_modules first, then each parent's. */
@@ -48,5 +52,10 @@ for (const name of wanted.flatMap(installed)) {
   if (!found) throw new Error(`${name} is not installed: run npm ci first`);
   visit(found);
 }
-for (const dir of [...seen].sort()) cpSync(dir, path.join(dest, 'node_modules', path.relative(root, dir)), { recursive: true, dereference: true, filter: (src) => !src.slice(dir.length).includes(`${path.sep}node_modules`) });
+for (const dir of [...seen].sort())
+  cpSync(dir, path.join(dest, 'node_modules', path.relative(root, dir)), {
+    recursive: true,
+    dereference: true,
+    filter: (src) => !src.slice(dir.length).includes(`${path.sep}node_modules`),
+  });
 console.log(`runtime-modules: ${seen.size} packages copied to ${path.join(dest, 'node_modules')}`);

@@ -7,14 +7,33 @@ import { createRequire } from 'node:module';
 import { chartGraph, type ChartGraph, type GraphNode } from '../../src/graph/chart-graph.js';
 import type { ChartLayout, LayoutEdge, LayoutNode } from '../../src/status/page/chart-layout.js';
 
-interface ElkPoint { x: number; y: number }
-interface ElkLabel { text: string; width: number; height: number; x?: number; y?: number }
+interface ElkPoint {
+  x: number;
+  y: number;
+}
+interface ElkLabel {
+  text: string;
+  width: number;
+  height: number;
+  x?: number;
+  y?: number;
+}
 interface ElkNode {
-  id: string; width?: number; height?: number; x?: number; y?: number;
-  labels?: ElkLabel[]; children?: ElkNode[]; edges?: ElkEdge[]; layoutOptions?: Record<string, string>;
+  id: string;
+  width?: number;
+  height?: number;
+  x?: number;
+  y?: number;
+  labels?: ElkLabel[];
+  children?: ElkNode[];
+  edges?: ElkEdge[];
+  layoutOptions?: Record<string, string>;
 }
 interface ElkEdge {
-  id: string; sources: string[]; targets: string[]; container?: string;
+  id: string;
+  sources: string[];
+  targets: string[];
+  container?: string;
   sections?: { startPoint: ElkPoint; endPoint: ElkPoint; bendPoints?: ElkPoint[] }[];
 }
 
@@ -37,12 +56,14 @@ function toElk(g: ChartGraph, node: GraphNode): ElkNode {
 /** One edge per target; laid out without labels, which would make the drawing three times wider than a
  * screen: the page shows a label as a tooltip, and beside the edge just taken. */
 function edgeList(g: ChartGraph): (ElkEdge & { text: string })[] {
-  return g.edges.flatMap((e, i) => (e.targets.length ? e.targets : [e.source]).map((t, j) => ({
-    id: `e${i}_${j}`,
-    sources: [e.source === g.root ? ANY : e.source],
-    targets: [t === g.root ? ANY : t],
-    text: e.label,
-  })));
+  return g.edges.flatMap((e, i) =>
+    (e.targets.length ? e.targets : [e.source]).map((t, j) => ({
+      id: `e${i}_${j}`,
+      sources: [e.source === g.root ? ANY : e.source],
+      targets: [t === g.root ? ANY : t],
+      text: e.label,
+    })),
+  );
 }
 
 function elkGraph(g: ChartGraph): ElkNode {
@@ -75,8 +96,16 @@ function flatten(g: ChartGraph, laid: ElkNode): { nodes: LayoutNode[]; offsets: 
     offsets.set(n.id, { x, y });
     const info = byId.get(n.id);
     nodes.push({
-      id: n.id, path: info?.path ?? '', key: info?.key ?? 'any state', description: info?.description ?? null,
-      kind: info?.kind ?? 'atomic', x, y, width: n.width ?? 0, height: n.height ?? 0, depth,
+      id: n.id,
+      path: info?.path ?? '',
+      key: info?.key ?? 'any state',
+      description: info?.description ?? null,
+      kind: info?.kind ?? 'atomic',
+      x,
+      y,
+      width: n.width ?? 0,
+      height: n.height ?? 0,
+      depth,
     });
     for (const c of n.children ?? []) walk(c, x, y, depth + 1);
   };
@@ -121,7 +150,9 @@ async function layOut(g: ChartGraph): Promise<ChartLayout> {
   const { nodes, offsets } = flatten(g, laid);
   const texts = new Map(edgeList(g).map((e) => [e.id, e.text]));
   const edges = edgesOf(laid, offsets, texts).map((e) => ({
-    ...e, points: e.points.map((p) => ({ x: round(p.x), y: round(p.y) })), labelAt: e.labelAt && { x: round(e.labelAt.x), y: round(e.labelAt.y) },
+    ...e,
+    points: e.points.map((p) => ({ x: round(p.x), y: round(p.y) })),
+    labelAt: e.labelAt && { x: round(e.labelAt.x), y: round(e.labelAt.y) },
   }));
   return { width: round(laid.width ?? 0), height: round(laid.height ?? 0), nodes: nodes.map((n) => ({ ...n, x: round(n.x), y: round(n.y) })), edges };
 }

@@ -7,10 +7,12 @@ const roots = ['machines', 'src'];
 const files = roots.flatMap((r) => readdirSync(r, { recursive: true }).map((f) => path.join(r, String(f)))).filter((f) => f.endsWith('.ts'));
 const IMPORT = /^\s*(?:import|export)\b[^'"]*?from\s+['"](\.[^'"]+)['"]/gm;
 
-const edges = new Map(files.map((file) => {
-  const deps = [...readFileSync(file, 'utf8').matchAll(IMPORT)].map((m) => path.join(path.dirname(file), m[1].replace(/\.js$/, '.ts')));
-  return [file, deps.filter((d) => files.includes(d))];
-}));
+const edges = new Map(
+  files.map((file) => {
+    const deps = [...readFileSync(file, 'utf8').matchAll(IMPORT)].map((m) => path.join(path.dirname(file), m[1].replace(/\.js$/, '.ts')));
+    return [file, deps.filter((d) => files.includes(d))];
+  }),
+);
 
 const cycles = [];
 const state = new Map();

@@ -24,9 +24,13 @@ await writeFile(path.join(root, 'server.conf'), `listen: 127.0.0.1:${port}\njets
 const lines: string[] = [];
 const server = spawn(serverBin(), ['-c', path.join(root, 'server.conf'), '-m', String(monitor)], { stdio: ['ignore', 'pipe', 'pipe'] });
 server.stderr.on('data', (d: Buffer) => lines.push(...d.toString().split('\n').filter(Boolean)));
-const healthz = async (q: string) => (await fetch(`http://127.0.0.1:${monitor}/healthz${q}`, { signal: AbortSignal.timeout(3000) }).catch(() => null))?.status ?? 0;
+const healthz = async (q: string) =>
+  (await fetch(`http://127.0.0.1:${monitor}/healthz${q}`, { signal: AbortSignal.timeout(3000) }).catch(() => null))?.status ?? 0;
 const jsEnabled = async () => {
-  const jsz = await (await fetch(`http://127.0.0.1:${monitor}/jsz`, { signal: AbortSignal.timeout(3000) }).catch(() => null))?.json().catch(() => null) as { disabled?: boolean; config?: unknown } | null;
+  const jsz = (await (await fetch(`http://127.0.0.1:${monitor}/jsz`, { signal: AbortSignal.timeout(3000) }).catch(() => null))?.json().catch(() => null)) as {
+    disabled?: boolean;
+    config?: unknown;
+  } | null;
   return jsz ? jsz.disabled !== true && jsz.config !== undefined : false;
 };
 try {
@@ -41,7 +45,10 @@ try {
   const fillUntil = Date.now() + 20_000;
   let lastFillError = '';
   for (let i = 0; i < 2000 && Date.now() < fillUntil && !lines.some((l) => /DISABLED|Critical write error/i.test(l)); i++) {
-    await js.publish('fill', Buffer.alloc(16 * 1024)).then(() => acked++, (e: unknown) => void (lastFillError = String(e)));
+    await js.publish('fill', Buffer.alloc(16 * 1024)).then(
+      () => acked++,
+      (e: unknown) => void (lastFillError = String(e)),
+    );
   }
   // nats-server says "will be DISABLED" a moment after the write error, if it does.
   for (let i = 0; i < 50 && !lines.some((l) => /DISABLED/.test(l)); i++) await sleep(100);
@@ -53,21 +60,40 @@ try {
   let back = false;
   let lastError = '';
   while (!back && Date.now() - t0 < WAIT_S * 1000) {
-    back = await js.publish('fill', Buffer.alloc(10)).then(() => true, (e: unknown) => {
-      lastError = String(e);
-      return false;
-    });
+    back = await js.publish('fill', Buffer.alloc(10)).then(
+      () => true,
+      (e: unknown) => {
+        lastError = String(e);
+        return false;
+      },
+    );
     if (!back) await sleep(1000);
   }
   const publishes = back ? 'acked' : lastError;
   const after = { jsEnabled: await jsEnabled(), jsOnly: await healthz('?js-enabled-only=true'), full: await healthz('') };
   // Is it the stream that broke, or JetStream? A new stream, after.
-  const fresh = await jetstreamManager(nc, { timeout: 3000 }).then((jsm) => jsm.streams.add({ name: 'AFTER', subjects: ['after'] }))
-    .then(() => js.publish('after', Buffer.alloc(10))).then(() => 'a new stream takes a publish', (e: unknown) => `a new stream fails: ${String(e)}`);
-  console.log(JSON.stringify({
-    version, acked, lastFillError, disabledLine: disabledLine.replace(/^.*\] /, ''), whileFull: before,
-    afterFreed: { publishAckedWithinS: back ? Math.round((Date.now() - t0) / 1000) : `not within ${WAIT_S}`, lastPublish: publishes, newStream: fresh, ...after },
-  }));
+  const fresh = await jetstreamManager(nc, { timeout: 3000 })
+    .then((jsm) => jsm.streams.add({ name: 'AFTER', subjects: ['after'] }))
+    .then(() => js.publish('after', Buffer.alloc(10)))
+    .then(
+      () => 'a new stream takes a publish',
+      (e: unknown) => `a new stream fails: ${String(e)}`,
+    );
+  console.log(
+    JSON.stringify({
+      version,
+      acked,
+      lastFillError,
+      disabledLine: disabledLine.replace(/^.*\] /, ''),
+      whileFull: before,
+      afterFreed: {
+        publishAckedWithinS: back ? Math.round((Date.now() - t0) / 1000) : `not within ${WAIT_S}`,
+        lastPublish: publishes,
+        newStream: fresh,
+        ...after,
+      },
+    }),
+  );
   await nc.close();
 } finally {
   server.kill('SIGKILL');

@@ -8,7 +8,10 @@ const ASK_TIMEOUT_MS = 2000;
  * gives meanwhile. Resolves true once clear, false when `stop` ended the asking first.
  */
 export async function askUntilClear(
-  ask: (signal: AbortSignal) => Promise<string | null>, say: (reason: string) => void, stop: AbortSignal, everyMs: number,
+  ask: (signal: AbortSignal) => Promise<string | null>,
+  say: (reason: string) => void,
+  stop: AbortSignal,
+  everyMs: number,
 ): Promise<boolean> {
   let said: string | null = null;
   for (;;) {

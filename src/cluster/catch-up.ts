@@ -27,14 +27,14 @@ export function createCatchUpWatch(settings: Pick<Settings, 'monitorPort'>, logg
     const watch = async (): Promise<void> => {
       const ask = async (signal: AbortSignal): Promise<string | null> => {
         const answer = await healthz(settings.monitorPort, '', signal);
-        return answer.healthy || TOLERATED.test(answer.reason ?? '') ? null : answer.reason ?? 'nats-server is not healthy yet';
+        return answer.healthy || TOLERATED.test(answer.reason ?? '') ? null : (answer.reason ?? 'nats-server is not healthy yet');
       };
       const say = (reason: string): void => {
         logger.info({ reason }, 'catching up');
         sendBack({ type: 'CATCHING_UP', reason });
       };
       if (!(await askUntilClear(ask, say, stop.signal, ASK_EVERY_MS))) return;
-      logger.info('caught up: nats-server\'s full /healthz passed');
+      logger.info("caught up: nats-server's full /healthz passed");
       sendBack({ type: 'SERVER_CAUGHT_UP' });
     };
     if (settings.monitorPort === 0) sendBack({ type: 'SERVER_CAUGHT_UP' });

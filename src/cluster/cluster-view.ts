@@ -1,7 +1,12 @@
 import { groupsOf, leaveBlockers, type Group, type Jsz } from './spare-rule.js';
 
 /** A peer of the JetStream meta layer as this member sees it (only the meta leader knows how current each is). */
-export interface PeerView { name: string; current: boolean; offline: boolean; lag: number | null }
+export interface PeerView {
+  name: string;
+  current: boolean;
+  offline: boolean;
+  lag: number | null;
+}
 
 /** This member's view of its cluster (docs/cluster.md): what `inspect`, /state, the page and /metrics show. */
 export interface ClusterView {
@@ -31,7 +36,10 @@ export function clusterView(jsz: Jsz & { meta_cluster?: { name?: string } }, sel
     name: clusterName ?? meta?.name ?? null,
     metaLeader: meta?.leader || null,
     peers: (meta?.replicas ?? []).map((r) => ({ name: r.name ?? '?', current: r.current === true, offline: r.offline === true, lag: r.lag ?? null })),
-    atRisk: groupsOf(jsz).filter((g) => !g.what.startsWith('the JetStream meta')).map((g) => atRisk(g, self)).filter((x): x is string => x !== null),
+    atRisk: groupsOf(jsz)
+      .filter((g) => !g.what.startsWith('the JetStream meta'))
+      .map((g) => atRisk(g, self))
+      .filter((x): x is string => x !== null),
     safeToLeave: blockers.length === 0,
     leaveBlockers: blockers,
     at: now.toISOString(),

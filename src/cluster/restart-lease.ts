@@ -33,8 +33,11 @@ async function memberName(settings: LeaseSettings): Promise<string> {
 async function connectForLease(settings: LeaseSettings): Promise<NatsConnection> {
   const { connect, credsAuthenticator } = requireLazily('@nats-io/transport-node') as typeof import('@nats-io/transport-node');
   const url = new URL(settings.clientUrl);
-  const auth = settings.leaseCredsPath ? { authenticator: credsAuthenticator(await readFile(settings.leaseCredsPath)) }
-    : url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : {};
+  const auth = settings.leaseCredsPath
+    ? { authenticator: credsAuthenticator(await readFile(settings.leaseCredsPath)) }
+    : url.username
+      ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) }
+      : {};
   url.username = '';
   url.password = '';
   return connect({ servers: url.toString(), ...auth, name: 'iofog-nats restart lease', maxReconnectAttempts: -1, reconnectTimeWait: 250 });

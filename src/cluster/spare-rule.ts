@@ -5,10 +5,26 @@
  * quorum without it; where it follows, no other replica is known to be offline.
  */
 
-interface Replica { name?: string; current?: boolean; offline?: boolean; lag?: number }
-interface GroupInfo { leader?: string; replicas?: Replica[] }
-interface ConsumerDetail { name?: string; cluster?: GroupInfo }
-interface StreamDetail { name?: string; config?: { num_replicas?: number }; cluster?: GroupInfo; consumer_detail?: ConsumerDetail[] }
+interface Replica {
+  name?: string;
+  current?: boolean;
+  offline?: boolean;
+  lag?: number;
+}
+interface GroupInfo {
+  leader?: string;
+  replicas?: Replica[];
+}
+interface ConsumerDetail {
+  name?: string;
+  cluster?: GroupInfo;
+}
+interface StreamDetail {
+  name?: string;
+  config?: { num_replicas?: number };
+  cluster?: GroupInfo;
+  consumer_detail?: ConsumerDetail[];
+}
 export interface Jsz {
   disabled?: boolean;
   meta_cluster_name?: string;
@@ -18,7 +34,11 @@ export interface Jsz {
 }
 
 /** A raft group this member belongs to, as this member sees it; size counts this member too. */
-export interface Group { what: string; size: number; info: GroupInfo }
+export interface Group {
+  what: string;
+  size: number;
+  info: GroupInfo;
+}
 
 const quorum = (size: number): number => Math.floor(size / 2) + 1;
 
@@ -33,7 +53,11 @@ export function groupsOf(jsz: Jsz): Group[] {
       groups.push({ what: `stream ${stream.name ?? '?'}`, size, info: stream.cluster });
       for (const consumer of stream.consumer_detail ?? []) {
         if (consumer.cluster && (consumer.cluster.replicas?.length ?? 0) > 0) {
-          groups.push({ what: `consumer ${stream.name ?? '?'} > ${consumer.name ?? '?'}`, size: (consumer.cluster.replicas?.length ?? 0) + 1, info: consumer.cluster });
+          groups.push({
+            what: `consumer ${stream.name ?? '?'} > ${consumer.name ?? '?'}`,
+            size: (consumer.cluster.replicas?.length ?? 0) + 1,
+            info: consumer.cluster,
+          });
         }
       }
     }
@@ -57,5 +81,7 @@ function groupBlocks(group: Group, self: string): string | null {
 /** The reasons this member may not leave now; empty when it may. */
 export function leaveBlockers(jsz: Jsz, self: string): string[] {
   if (jsz.disabled === true) return [];
-  return groupsOf(jsz).map((g) => groupBlocks(g, self)).filter((x): x is string => x !== null);
+  return groupsOf(jsz)
+    .map((g) => groupBlocks(g, self))
+    .filter((x): x is string => x !== null);
 }

@@ -20,7 +20,6 @@ export async function inspectCommand(opts: { json?: boolean; follow?: boolean })
   }
 }
 
-
 function age(iso: string | null, now: Date): string {
   if (!iso) return '-';
   const s = Math.max(0, Math.round((now.getTime() - Date.parse(iso)) / 1000));
@@ -38,7 +37,7 @@ function driftLines(doc: StatusDocument, now: Date): string[] {
   if (behind.length === 0) return ['drift     in step (nats-server runs what is mounted)'];
   const lastError = doc.reloads.last?.error;
   // The reload's error is printed just above: named, not repeated.
-  const reason = (r: string | null): string => (lastError && r === `rejected: ${lastError}` ? 'rejected (the error above)' : r ?? '-');
+  const reason = (r: string | null): string => (lastError && r === `rejected: ${lastError}` ? 'rejected (the error above)' : (r ?? '-'));
   return behind.flatMap((c, i) => [
     `${i === 0 ? 'drift' : ''}`.padEnd(10) + `${c.cause} behind for ${age(c.since, now)}: ${reason(c.reason)}`,
     ...c.paths.map((p) => `            ${p}`),
@@ -64,21 +63,40 @@ function clusterLines(doc: StatusDocument): string[] {
   ];
 }
 
+/** The `server` line of `inspect`: the process, its readiness and its restarts. */
+function serverLine(doc: StatusDocument, now: Date): string {
+  const s = doc.server;
+  const yesNo = (b: boolean | undefined): string => (b ? 'yes' : 'no');
+  const version = s.version ? `v${s.version}  ` : '';
+  const facts = [
+    `ready ${yesNo(s.ready)}`,
+    `caught up ${yesNo(s.caughtUp)}`,
+    `healthy ${healthWord(s.healthy)}`,
+    `restarts ${s.restarts}`,
+    `crashes ${s.crashes}`,
+  ];
+  return `server    pid ${s.pid ?? '-'}  ${version}up ${age(s.startedAt, now)}  ${facts.join('  ')}`;
+}
+
 /** The compact human view of `inspect`. */
 export function formatStatus(doc: StatusDocument, now = new Date()): string {
   const r = doc.reloads.last;
   const rc = doc.reconcile.last;
   const lines = [
     `state     ${doc.state}   (mode ${doc.mode ?? '-'})`,
-    `server    pid ${doc.server.pid ?? '-'}  ${doc.server.version ? `v${doc.server.version}  ` : ''}up ${age(doc.server.startedAt, now)}  ready ${doc.server.ready ? 'yes' : 'no'}  caught up ${doc.server.caughtUp ? 'yes' : 'no'}  healthy ${healthWord(doc.server.healthy)}  restarts ${doc.server.restarts}  crashes ${doc.server.crashes}`,
+    serverLine(doc, now),
     ...(doc.server.health ? [`          health: ${doc.server.health}`] : []),
     ...(doc.server.catchingUp ? [`          catching up: ${doc.server.catchingUp}`] : []),
     ...(doc.server.goMemLimit ? [`memory    GOMEMLIMIT ${doc.server.goMemLimit.value ?? 'none'}: ${doc.server.goMemLimit.detail}`] : []),
     ...(doc.server.leaveBlocked ? [`leaving   waiting to be spared: ${doc.server.leaveBlocked}`] : []),
     ...(doc.restartLease.waitingFor ? [`restart   waiting for the restart lease, held by ${doc.restartLease.waitingFor}`] : []),
     ...(doc.restartLease.held ? ['restart   holds the restart lease until nats-server has caught up'] : []),
-    `reloads   ${doc.reloads.count}` + (r ? `  last: ${r.outcome} (${r.causes.join(', ') || '-'}) ${age(r.at, now)} ago${r.error ? `\n          error: ${r.error}` : ''}` : ''),
-    `reconcile ` + (rc ? `purged ${rc.purged.length ? rc.purged.join(', ') : 'none'}  pushed ${rc.pushed}  failed ${rc.failed}${rc.skipped ? `  skipped: ${rc.skipped}` : ''}` : '-'),
+    `reloads   ${doc.reloads.count}` +
+      (r ? `  last: ${r.outcome} (${r.causes.join(', ') || '-'}) ${age(r.at, now)} ago${r.error ? `\n          error: ${r.error}` : ''}` : ''),
+    `reconcile ` +
+      (rc
+        ? `purged ${rc.purged.length ? rc.purged.join(', ') : 'none'}  pushed ${rc.pushed}  failed ${rc.failed}${rc.skipped ? `  skipped: ${rc.skipped}` : ''}`
+        : '-'),
     ...driftLines(doc, now),
     ...leafLines(doc, now),
     ...clusterLines(doc),

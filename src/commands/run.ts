@@ -24,14 +24,22 @@ import { sourcesFor } from '../watch/sources.js';
 
 function logStart(logger: Logger, settings: Settings, stop: StopPlan, memory: GoMemLimit): void {
   for (const w of settings.warnings) logger.warn(w);
-  logger.info({
-    mode: settings.mode, conf: settings.confPath, bin: settings.serverBin, monitorPort: settings.monitorPort,
-    shutdown: stop.shutdown, shutdownFrom: stop.why, stopTimeoutSeconds: stop.stopTimeoutSeconds, leaveTimeoutSeconds: stop.leaveTimeoutSeconds,
-    goMemLimit: memory.value, goMemLimitFrom: memory.detail,
-  }, 'iofog-nats starting');
+  logger.info(
+    {
+      mode: settings.mode,
+      conf: settings.confPath,
+      bin: settings.serverBin,
+      monitorPort: settings.monitorPort,
+      shutdown: stop.shutdown,
+      shutdownFrom: stop.why,
+      stopTimeoutSeconds: stop.stopTimeoutSeconds,
+      leaveTimeoutSeconds: stop.leaveTimeoutSeconds,
+      goMemLimit: memory.value,
+      goMemLimitFrom: memory.detail,
+    },
+    'iofog-nats starting',
+  );
 }
-
-
 
 type Surface = { close(): Promise<void> };
 
@@ -64,12 +72,23 @@ export async function run(settings: Settings): Promise<number> {
   const watcher = new FileWatcher(sourcesFor(settings, config), (e) => send(e), logger);
   const status = new StatusModel({ words: { debounceMs: settings.debounceMs }, drift: () => watcher.drift(), goMemLimit: memory });
   const mirror = new JwtMirror({
-    mountDir: settings.jwtMountDir, jwtDir: settings.jwtDir,
+    mountDir: settings.jwtMountDir,
+    jwtDir: settings.jwtDir,
     systemAccount: async () => (await serverFacts(settings, config)).systemAccount,
   });
   const reconciler = new Reconciler(settings, config, mirror, logger);
   const serverEnv: Record<string, string> = memory.source === 'container' && memory.value ? { GOMEMLIMIT: memory.value } : {};
-  const { actor, bus } = createSupervisor({ settings, config, logger, watcher, mirror, reconciler, stop, serverEnv, inspect: createTransitionLogger(logger, status) });
+  const { actor, bus } = createSupervisor({
+    settings,
+    config,
+    logger,
+    watcher,
+    mirror,
+    reconciler,
+    stop,
+    serverEnv,
+    inspect: createTransitionLogger(logger, status),
+  });
   const healthWatch = watchHealth(settings, config, status, bus);
   const leafWatch = watchLeafRemotes(settings, status, logger);
   const clusterWatch = watchCluster(settings, config, status);

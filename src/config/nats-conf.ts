@@ -9,11 +9,17 @@ import { OutOfFileDescriptors, readRegular } from '../util/read-file.js';
  * the environment. Numbers with size suffixes stay numbers (1KB = 1024, 1K = 1000), durations stay strings.
  */
 export type ConfValue = string | number | boolean | ConfValue[] | ConfMap;
-export interface ConfMap { [key: string]: ConfValue }
+export interface ConfMap {
+  [key: string]: ConfValue;
+}
 
 export class ConfError extends Error {
   override readonly name = 'ConfError';
-  constructor(readonly file: string, readonly line: number, message: string) {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    message: string,
+  ) {
     super(`${file}:${line}: ${message}`);
   }
 }
@@ -43,12 +49,32 @@ export function readConfText(file: string): string {
 }
 
 interface ParseState {
-  text: string; pos: number; file: string; env: Record<string, string | undefined>; includes: string[]; scopes: ConfMap[];
+  text: string;
+  pos: number;
+  file: string;
+  env: Record<string, string | undefined>;
+  includes: string[];
+  scopes: ConfMap[];
   /** The files being read, outermost first: an include of one of them is a cycle. */
   chain: string[];
 }
 
-const SIZES: Record<string, number> = { k: 1000, kb: 1024, ki: 1024, kib: 1024, m: 1000 ** 2, mb: 1024 ** 2, mi: 1024 ** 2, mib: 1024 ** 2, g: 1000 ** 3, gb: 1024 ** 3, gi: 1024 ** 3, gib: 1024 ** 3, t: 1000 ** 4, tb: 1024 ** 4 };
+const SIZES: Record<string, number> = {
+  k: 1000,
+  kb: 1024,
+  ki: 1024,
+  kib: 1024,
+  m: 1000 ** 2,
+  mb: 1024 ** 2,
+  mi: 1024 ** 2,
+  mib: 1024 ** 2,
+  g: 1000 ** 3,
+  gb: 1024 ** 3,
+  gi: 1024 ** 3,
+  gib: 1024 ** 3,
+  t: 1000 ** 4,
+  tb: 1024 ** 4,
+};
 
 const lineOf = (s: ParseState): number => s.text.slice(0, s.pos).split('\n').length;
 const fail = (s: ParseState, message: string): never => {
@@ -117,7 +143,7 @@ function value(s: ParseState, stop: RegExp): ConfValue {
     const arr: ConfValue[] = [];
     for (;;) {
       skipSpace(s, true);
-      if (s.text[s.pos] === ']') return s.pos++, arr;
+      if (s.text[s.pos] === ']') return (s.pos++, arr);
       if (s.pos >= s.text.length) fail(s, 'unterminated array');
       arr.push(value(s, /[\n,\]#]/));
     }
@@ -132,7 +158,9 @@ function include(s: ParseState, target: ConfMap): void {
   const file = path.resolve(path.dirname(s.file), rel);
   s.includes.push(file);
   if (s.chain.includes(file)) {
-    throw new ConfHazard(`include cycle: ${[...s.chain.slice(s.chain.indexOf(file)), file].map((f) => path.basename(f)).join(' -> ')} (${s.file}:${lineOf(s)})`);
+    throw new ConfHazard(
+      `include cycle: ${[...s.chain.slice(s.chain.indexOf(file)), file].map((f) => path.basename(f)).join(' -> ')} (${s.file}:${lineOf(s)})`,
+    );
   }
   const text = (() => {
     try {
@@ -174,7 +202,10 @@ function body(s: ParseState, close: '}' | null): ConfMap {
   return map;
 }
 
-export interface ParsedConf { config: ConfMap; includes: string[] }
+export interface ParsedConf {
+  config: ConfMap;
+  includes: string[];
+}
 
 /** Parses `file` (and what it includes). Throws ConfError with file and line for what it cannot read. */
 export function parseConfFile(file: string, env: Record<string, string | undefined> = process.env): ParsedConf {

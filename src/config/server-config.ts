@@ -67,8 +67,15 @@ async function read(confPath: string, env: Record<string, string | undefined>): 
   } catch (err) {
     // A config broken mid-edit still names its includes: they stay watched, so the fix is seen.
     return {
-      files: await configFiles(confPath), tlsFiles: [], storeDir: null, systemAccount: null, lameDuck: LAME_DUCK_DEFAULTS, clustered: false, jetstream: false,
-      error: String(err), hazard: err instanceof ConfHazard ? err.message : null,
+      files: await configFiles(confPath),
+      tlsFiles: [],
+      storeDir: null,
+      systemAccount: null,
+      lameDuck: LAME_DUCK_DEFAULTS,
+      clustered: false,
+      jetstream: false,
+      error: String(err),
+      hazard: err instanceof ConfHazard ? err.message : null,
     };
   }
 }
@@ -83,7 +90,10 @@ export class ServerConfig {
   private readonly listeners: ((facts: ConfigFacts) => void)[] = [];
   readonly confPath: string;
 
-  constructor(confPath: string, private readonly env: Record<string, string | undefined> = process.env) {
+  constructor(
+    confPath: string,
+    private readonly env: Record<string, string | undefined> = process.env,
+  ) {
     this.confPath = path.resolve(confPath);
   }
 

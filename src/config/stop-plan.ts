@@ -40,9 +40,11 @@ export function stopPlan(settings: StopSettings, facts: StopFacts): StopPlan {
 function lameDuckShortfall(stopTimeoutSeconds: number, facts: StopFacts): string {
   const s = (ms: number): string => `${ms / 1000} s`;
   const { graceMs, durationMs } = facts.lameDuck;
-  return `${stopTimeoutSeconds} s is shorter than a lame-duck stop: lame_duck_grace_period ${s(graceMs)} + lame_duck_duration ` +
+  return (
+    `${stopTimeoutSeconds} s is shorter than a lame-duck stop: lame_duck_grace_period ${s(graceMs)} + lame_duck_duration ` +
     `${s(durationMs)} + ${s(LAME_DUCK_MARGIN_MS)} = ${s(lameDuckNeedMs(facts))}; raise NATS_STOP_TIMEOUT_SECONDS (and terminationGracePeriodSeconds ` +
-    'above it and NATS_LEAVE_TIMEOUT_SECONDS together), lower lame_duck_duration (30 s at least), or set NATS_SHUTDOWN=term';
+    'above it and NATS_LEAVE_TIMEOUT_SECONDS together), lower lame_duck_duration (30 s at least), or set NATS_SHUTDOWN=term'
+  );
 }
 
 /**
@@ -50,7 +52,11 @@ function lameDuckShortfall(stopTimeoutSeconds: number, facts: StopFacts): string
  * that would make a set budget too short keeps the plan in force and says why; the stop signal stays as started.
  */
 export class StopPlanHolder {
-  constructor(public current: StopPlan, private readonly settings: StopSettings, private readonly warn: (message: string) => void) {}
+  constructor(
+    public current: StopPlan,
+    private readonly settings: StopSettings,
+    private readonly warn: (message: string) => void,
+  ) {}
 
   follow(facts: StopFacts): void {
     if (facts.error) return;

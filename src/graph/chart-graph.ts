@@ -26,7 +26,11 @@ export interface GraphEdge {
   reenter: boolean;
 }
 
-export interface ChartGraph { root: string; nodes: GraphNode[]; edges: GraphEdge[] }
+export interface ChartGraph {
+  root: string;
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+}
 
 /** `xstate.after.debounce.…` → `after debounce`, `xstate.done.actor.x` → `done: x`, a compound state's end → `done`. */
 export function eventLabel(eventType: string): string {

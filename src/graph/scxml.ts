@@ -6,11 +6,17 @@ const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot
 const sid = (id: string): string => id.replace(/[^A-Za-z0-9_-]/g, '_');
 
 function transitions(g: ChartGraph, node: GraphNode, indent: string): string[] {
-  return g.edges.filter((e) => e.source === node.id).map((e) => {
-    const attrs = [e.event ? `event="${esc(e.event)}"` : null, e.guard ? `cond="${esc(e.guard)}"` : null,
-      e.targets.length ? `target="${e.targets.map(sid).join(' ')}"` : null, e.reenter ? 'type="external"' : null];
-    return `${indent}<transition ${attrs.filter(Boolean).join(' ')}/>`;
-  });
+  return g.edges
+    .filter((e) => e.source === node.id)
+    .map((e) => {
+      const attrs = [
+        e.event ? `event="${esc(e.event)}"` : null,
+        e.guard ? `cond="${esc(e.guard)}"` : null,
+        e.targets.length ? `target="${e.targets.map(sid).join(' ')}"` : null,
+        e.reenter ? 'type="external"' : null,
+      ];
+      return `${indent}<transition ${attrs.filter(Boolean).join(' ')}/>`;
+    });
 }
 
 function renderNode(g: ChartGraph, node: GraphNode, indent: string): string[] {
@@ -26,7 +32,10 @@ function renderNode(g: ChartGraph, node: GraphNode, indent: string): string[] {
 /** W3C SCXML; xstate has no writer, so this is generated from the same graph as the other formats. */
 export function toScxml(g: ChartGraph): string {
   const root = g.nodes.find((n) => n.id === g.root)!;
-  const lines = ['<?xml version="1.0" encoding="UTF-8"?>', `<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" name="${root.key}" initial="${sid(root.id)}">`];
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" name="${root.key}" initial="${sid(root.id)}">`,
+  ];
   lines.push(...renderNode(g, root, '  '));
   lines.push('</scxml>');
   return lines.join('\n') + '\n';

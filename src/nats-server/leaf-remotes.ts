@@ -1,13 +1,26 @@
 import type { Varz } from './monitor.js';
 
 /** One configured leaf remote and whether this server holds a connection to it. */
-export interface LeafRemote { account: string; urls: string[]; connected: boolean }
+export interface LeafRemote {
+  account: string;
+  urls: string[];
+  connected: boolean;
+}
 
 /** A solicited leaf connection as /leafz lists it. */
-export interface LeafConnection { account: string; ip: string; port: number; isSpoke: boolean }
+export interface LeafConnection {
+  account: string;
+  ip: string;
+  port: number;
+  isSpoke: boolean;
+}
 
-interface VarzLeaf { remotes?: { local_account?: string; urls?: string[] }[] }
-interface Leafz { leafs?: { account?: string; ip?: string; port?: number; is_spoke?: boolean }[] }
+interface VarzLeaf {
+  remotes?: { local_account?: string; urls?: string[] }[];
+}
+interface Leafz {
+  leafs?: { account?: string; ip?: string; port?: number; is_spoke?: boolean }[];
+}
 
 export function configuredRemotes(varz: Varz): { account: string; urls: string[] }[] {
   const leaf = varz.leaf as VarzLeaf | undefined;

@@ -3,10 +3,20 @@ import { EventEmitter } from 'node:events';
 export type PinoLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
 const LEVELS: Record<string, PinoLevel> = {
-  TRC: 'trace', DBG: 'debug', INF: 'info', WRN: 'warn', ERR: 'error', FTL: 'fatal',
+  TRC: 'trace',
+  DBG: 'debug',
+  INF: 'info',
+  WRN: 'warn',
+  ERR: 'error',
+  FTL: 'fatal',
 };
 
-export interface ServerLine { seq: number; level: PinoLevel; message: string; raw: string }
+export interface ServerLine {
+  seq: number;
+  level: PinoLevel;
+  message: string;
+  raw: string;
+}
 
 /** What nats-server logs once it has started (JetStream included): worth looking at it again then. */
 export const isReadyLine = (line: { message: string }): boolean => /Server is ready/.test(line.message);

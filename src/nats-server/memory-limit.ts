@@ -87,7 +87,9 @@ export function goMemLimit(opts: { env: string | undefined; percent: number | nu
 /** This process's GOMEMLIMIT for nats-server, as `run` starts it and `check` reports it. */
 export function goMemLimitFor(settings: Pick<Settings, 'goMemLimitPercent'>): GoMemLimit {
   return goMemLimit({
-    env: process.env.GOMEMLIMIT, percent: settings.goMemLimitPercent,
-    containerBytes: containerMemoryLimit(), supervisorBytes: process.memoryUsage().rss,
+    env: process.env.GOMEMLIMIT,
+    percent: settings.goMemLimitPercent,
+    containerBytes: containerMemoryLimit(),
+    supervisorBytes: process.memoryUsage().rss,
   });
 }

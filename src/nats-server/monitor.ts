@@ -62,7 +62,10 @@ export async function clientListen(port: number, signal?: AbortSignal): Promise<
   }
 }
 
-export interface Health { healthy: boolean; reason: string | null }
+export interface Health {
+  healthy: boolean;
+  reason: string | null;
+}
 
 function errorOf(body: string): string | undefined {
   try {
@@ -79,7 +82,10 @@ export async function healthz(port: number, query: string, signal?: AbortSignal)
     if (res.status === 200) return { healthy: true, reason: null };
     return { healthy: false, reason: errorOf(res.body) ?? `/healthz answered ${res.status}` };
   } catch (err) {
-    return { healthy: false, reason: signal?.aborted ? 'nats-server does not answer on its monitoring port' : `no answer on the monitoring port: ${String(err)}` };
+    return {
+      healthy: false,
+      reason: signal?.aborted ? 'nats-server does not answer on its monitoring port' : `no answer on the monitoring port: ${String(err)}`,
+    };
   }
 }
 

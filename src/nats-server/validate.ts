@@ -21,22 +21,36 @@ function notAsked(settings: Settings, blocker: string | null, reason = blocker ?
 }
 
 /** What `nats-server -t` ended with: its exit code (null when it did not run or was killed) and its output. */
-interface TestRun { exitCode: number | null; output: string; failure: string | null }
+interface TestRun {
+  exitCode: number | null;
+  output: string;
+  failure: string | null;
+}
 
 // node's execFile, not execa: a one-shot run that needs none of what execa adds, and execa's first call is its
 // slowest (docs/performance.md).
 function testRun(settings: Settings, signal?: AbortSignal): Promise<TestRun> {
   return new Promise((resolve) => {
-    const child = execFile(settings.serverBin, ['-t', '-c', settings.confPath], {
-      cwd: settings.confDir, timeout: 30_000, maxBuffer: 4 * 1024 * 1024, ...(signal ? { signal } : {}),
-    }, (err, stdout, stderr) => {
-      const output = `${stderr}\n${stdout}`;
-      if (!err) return resolve({ exitCode: 0, output, failure: null });
-      const code = (err as { code?: unknown }).code;
-      if (typeof code === 'number') return resolve({ exitCode: code, output, failure: null });
-      const killed = (err as { killed?: boolean }).killed ? `killed (${String((err as { signal?: unknown }).signal)}): no verdict within 30 s or cancelled` : null;
-      resolve({ exitCode: null, output, failure: killed ?? err.message });
-    });
+    const child = execFile(
+      settings.serverBin,
+      ['-t', '-c', settings.confPath],
+      {
+        cwd: settings.confDir,
+        timeout: 30_000,
+        maxBuffer: 4 * 1024 * 1024,
+        ...(signal ? { signal } : {}),
+      },
+      (err, stdout, stderr) => {
+        const output = `${stderr}\n${stdout}`;
+        if (!err) return resolve({ exitCode: 0, output, failure: null });
+        const code = (err as { code?: unknown }).code;
+        if (typeof code === 'number') return resolve({ exitCode: code, output, failure: null });
+        const killed = (err as { killed?: boolean }).killed
+          ? `killed (${String((err as { signal?: unknown }).signal)}): no verdict within 30 s or cancelled`
+          : null;
+        resolve({ exitCode: null, output, failure: killed ?? err.message });
+      },
+    );
     child.stdin?.end();
   });
 }

@@ -8,7 +8,12 @@ export function isAccountPublicKey(name: string): boolean {
   return /^A[A-Z2-7]{55}$/.test(name);
 }
 
-export interface AccountClaims { sub: string; iss: string; name: string | null; type: string }
+export interface AccountClaims {
+  sub: string;
+  iss: string;
+  name: string | null;
+  type: string;
+}
 
 /**
  * Reads the claims of an account JWT, or says why it is not one. The signature is the server's to check;

@@ -10,7 +10,10 @@ const PUSH_CONCURRENCY = 64;
 // chance, then the patient timeout (a push is idempotent, so a late duplicate does no harm).
 const pushTimeoutMs = (attempt: number): number => (attempt === 0 ? 750 : 2000);
 
-export interface PushCounts { pushed: number; failed: number }
+export interface PushCounts {
+  pushed: number;
+  failed: number;
+}
 
 /**
  * `$SYS.REQ.CLAIMS.UPDATE` for the account JWTs whose contents changed since their last successful push.
@@ -25,12 +28,19 @@ export class ClaimsPusher {
   private servers: Promise<number> | null = null;
   private readonly gate = limiter(PUSH_CONCURRENCY);
 
-  constructor(private readonly client: SystemClient, private readonly mirror: JwtMirror, private readonly log: Logger) {}
+  constructor(
+    private readonly client: SystemClient,
+    private readonly mirror: JwtMirror,
+    private readonly log: Logger,
+  ) {}
 
   pushAsWritten(account: string, sha: string, jwt: string): void {
     if (this.pushed === null || this.pushed.get(account) === sha) return;
     this.servers ??= this.client.clusterSize();
-    this.early.set(account, this.gate(() => this.pushOne(account, sha, jwt)));
+    this.early.set(
+      account,
+      this.gate(() => this.pushOne(account, sha, jwt)),
+    );
   }
 
   async pushChanged(signal?: AbortSignal): Promise<PushCounts> {
@@ -48,7 +58,7 @@ export class ClaimsPusher {
     const due = [...current].filter(([account, sha]) => !tried.has(account) && this.pushed!.get(account) !== sha);
     if (due.length > 0) {
       this.servers ??= this.client.clusterSize();
-      results.push(...await mapPool(due, PUSH_CONCURRENCY, ([account, sha]) => this.pushOne(account, sha, this.mirror.jwt(account), signal)));
+      results.push(...(await mapPool(due, PUSH_CONCURRENCY, ([account, sha]) => this.pushOne(account, sha, this.mirror.jwt(account), signal))));
     }
     for (const account of [...this.pushed.keys()]) if (!current.has(account)) this.pushed.delete(account);
     return this.summarise(results);
@@ -65,9 +75,14 @@ export class ClaimsPusher {
 
   private async pushOne(account: string, sha: string, jwt: string | null, signal?: AbortSignal): Promise<boolean> {
     const servers = (await this.servers) ?? 1;
-    const result = jwt === null
-      ? { ok: false as const, error: 'its JWT is gone from the resolver dir' }
-      : await withRetries((attempt) => this.client.pushClaims(jwt, pushTimeoutMs(attempt), servers), (error) => this.log.debug({ account, error }, 'claims push attempt failed; retrying'), signal);
+    const result =
+      jwt === null
+        ? { ok: false as const, error: 'its JWT is gone from the resolver dir' }
+        : await withRetries(
+            (attempt) => this.client.pushClaims(jwt, pushTimeoutMs(attempt), servers),
+            (error) => this.log.debug({ account, error }, 'claims push attempt failed; retrying'),
+            signal,
+          );
     if (result.ok) this.pushed?.set(account, sha);
     else this.log.error({ account, error: result.error }, 'account claims push failed; will try again on the next change');
     return result.ok;

@@ -113,7 +113,11 @@ export class JwtMirror {
 
   /** The JWT text of a mirrored account, read back from the resolver dir. */
   jwt(account: string): string | null {
-    return readOrNull(path.join(this.paths.jwtDir, `${account}.jwt`))?.toString('utf8').trim() ?? null;
+    return (
+      readOrNull(path.join(this.paths.jwtDir, `${account}.jwt`))
+        ?.toString('utf8')
+        .trim() ?? null
+    );
   }
 
   /**
@@ -135,10 +139,12 @@ export class JwtMirror {
       if (last && hint !== null && last.hash === hint && this.stillMirrored(last)) return { verdict: last, fresh: false };
       return { verdict: readEntry(links, mountReal, mountDir, entry, hint), fresh: true };
     });
-    this.readHashes = new Map(entries.flatMap((entry, i) => {
-      const hash = verdicts[i]!.verdict.hash;
-      return hash === null ? [] : [[path.join(mountDir, entry), hash] as [string, string]];
-    }));
+    this.readHashes = new Map(
+      entries.flatMap((entry, i) => {
+        const hash = verdicts[i]!.verdict.hash;
+        return hash === null ? [] : [[path.join(mountDir, entry), hash] as [string, string]];
+      }),
+    );
     // A skipped entry is reported when it is read, not again on every later change.
     report.skipped = verdicts.flatMap(({ verdict, fresh }) => (fresh && 'skip' in verdict ? [{ name: verdict.skip, reason: verdict.reason }] : []));
     const valid = verdicts.map((v) => v.verdict).filter((v): v is Verdict & Taken => 'key' in v);
@@ -149,7 +155,10 @@ export class JwtMirror {
     await mkdir(jwtDir, { recursive: true });
     report.copied = await this.write(valid, present, onWritten);
     report.removed = await this.removeOrphans(present, new Set(valid.map((v) => v.key)));
-    this.remember(entries, verdicts.map((v) => v.verdict));
+    this.remember(
+      entries,
+      verdicts.map((v) => v.verdict),
+    );
     return report;
   }
 
@@ -178,22 +187,26 @@ export class JwtMirror {
 
   private async write(valid: Taken[], present: ReadonlySet<string>, onWritten?: OnWritten): Promise<string[]> {
     // Someone acts on each write: short slices let that work run between them.
-    const copied = await mapSliced(valid, ({ key, text, sha }) => {
-      const known = this.resolver.get(key);
-      if (known === sha) return null;
-      // Reused verdicts are only those the resolver dir still holds (stillMirrored): a text is here.
-      if (text === undefined) throw new Error(`JWT mirror: no text read for ${key}`);
-      const target = path.join(this.paths.jwtDir, `${key}.jwt`);
-      // Unknown to this mirror (first sync, a new account): a file already there may hold it.
-      if (known === undefined && present.has(`${key}.jwt`) && readOrNull(target)?.toString('utf8').trim() === text) {
+    const copied = await mapSliced(
+      valid,
+      ({ key, text, sha }) => {
+        const known = this.resolver.get(key);
+        if (known === sha) return null;
+        // Reused verdicts are only those the resolver dir still holds (stillMirrored): a text is here.
+        if (text === undefined) throw new Error(`JWT mirror: no text read for ${key}`);
+        const target = path.join(this.paths.jwtDir, `${key}.jwt`);
+        // Unknown to this mirror (first sync, a new account): a file already there may hold it.
+        if (known === undefined && present.has(`${key}.jwt`) && readOrNull(target)?.toString('utf8').trim() === text) {
+          this.resolver.set(key, sha);
+          return null;
+        }
+        writeAtomically(target, text);
         this.resolver.set(key, sha);
-        return null;
-      }
-      writeAtomically(target, text);
-      this.resolver.set(key, sha);
-      onWritten?.(key, sha, text);
-      return key;
-    }, onWritten ? WRITE_SLICE_WITH_LISTENER : undefined);
+        onWritten?.(key, sha, text);
+        return key;
+      },
+      onWritten ? WRITE_SLICE_WITH_LISTENER : undefined,
+    );
     return copied.filter((k): k is string => k !== null);
   }
 

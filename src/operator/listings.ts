@@ -5,7 +5,12 @@ import { isAccountPublicKey } from './account-jwt.js';
 export async function resolverAccounts(jwtDir: string): Promise<Set<string> | null> {
   try {
     const entries = await readdir(jwtDir);
-    return new Set(entries.filter((e) => e.endsWith('.jwt')).map((e) => e.slice(0, -4)).filter(isAccountPublicKey));
+    return new Set(
+      entries
+        .filter((e) => e.endsWith('.jwt'))
+        .map((e) => e.slice(0, -4))
+        .filter(isAccountPublicKey),
+    );
   } catch {
     return null;
   }

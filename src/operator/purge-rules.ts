@@ -34,7 +34,7 @@ function blockedBy(f: PurgeFacts): string | null {
 function protection(name: string, isDirectory: boolean, f: PurgeFacts): string | null {
   if (!isDirectory) return 'not a directory';
   if (!isAccountPublicKey(name)) return 'not named as an account public key ($G, config accounts, dot-dirs)';
-  if (name === f.systemAccount) return 'the system account (holds the cluster\'s _js_ meta state)';
+  if (name === f.systemAccount) return "the system account (holds the cluster's _js_ meta state)";
   if (f.resolverAccounts?.has(name)) return 'still in the resolver';
   return null;
 }

@@ -18,7 +18,12 @@ export class Reconciler {
   private readonly client: SystemClient | null;
   private readonly pusher: ClaimsPusher | null;
 
-  constructor(private readonly settings: Settings, private readonly config: ServerConfig, mirror: JwtMirror, private readonly log: Logger) {
+  constructor(
+    private readonly settings: Settings,
+    private readonly config: ServerConfig,
+    mirror: JwtMirror,
+    private readonly log: Logger,
+  ) {
     this.client = settings.sysUserCredPath ? new SystemClient(settings.clientUrl, settings.sysUserCredPath) : null;
     this.pusher = this.client ? new ClaimsPusher(this.client, mirror, log) : null;
   }
@@ -53,10 +58,16 @@ export class Reconciler {
     }
     const purged: string[] = [];
     for (const account of plan.purge) {
-      const result = await withRetries(() => this.client!.purgeAccount(account), (error) => this.log.debug({ account, error }, 'purge attempt failed; retrying'), signal);
+      const result = await withRetries(
+        () => this.client!.purgeAccount(account),
+        (error) => this.log.debug({ account, error }, 'purge attempt failed; retrying'),
+        signal,
+      );
       if (result.ok) purged.push(account);
-      this.log[result.ok ? 'info' : 'error']({ account, outcome: result.ok ? 'purged' : 'failed', error: result.ok ? undefined : result.error },
-        result.ok ? 'purged the JetStream data of an account that left the resolver' : 'JetStream purge failed; will try again on the next change');
+      this.log[result.ok ? 'info' : 'error'](
+        { account, outcome: result.ok ? 'purged' : 'failed', error: result.ok ? undefined : result.error },
+        result.ok ? 'purged the JetStream data of an account that left the resolver' : 'JetStream purge failed; will try again on the next change',
+      );
     }
     return purged;
   }

@@ -7,7 +7,8 @@ export type CallResult = { ok: true } | { ok: false; error: string };
 type ClaimsReply = { data?: { code?: number; message?: string }; error?: { code?: number; description?: string }; server?: { name?: string } };
 
 function claimsVerdict(replies: ClaimsReply[], servers: number): CallResult {
-  const refusals = replies.filter((r) => r.data?.code !== 200)
+  const refusals = replies
+    .filter((r) => r.data?.code !== 200)
     .map((r) => `${r.server?.name ? `${r.server.name}: ` : ''}${r.error?.description ?? r.data?.message ?? 'unexpected reply'}`);
   if (refusals.length > 0) return { ok: false, error: refusals.join('; ') };
   if (replies.length < servers) return { ok: false, error: `${replies.length} of ${servers} servers answered in time` };
@@ -21,7 +22,10 @@ function claimsVerdict(replies: ClaimsReply[], servers: number): CallResult {
 export class SystemClient {
   private conn: Promise<NatsConnection> | null = null;
 
-  constructor(private readonly url: string, private readonly credsPath: string) {}
+  constructor(
+    private readonly url: string,
+    private readonly credsPath: string,
+  ) {}
 
   private connection(): Promise<NatsConnection> {
     this.conn ??= (async () => {
@@ -29,8 +33,11 @@ export class SystemClient {
       // Loaded on first use: a server without operator mode never pays for the client's memory.
       const { connect, credsAuthenticator } = requireLazily('@nats-io/transport-node') as typeof import('@nats-io/transport-node');
       return connect({
-        servers: this.url, authenticator: credsAuthenticator(creds), name: 'iofog-nats',
-        maxReconnectAttempts: -1, reconnectTimeWait: 250,
+        servers: this.url,
+        authenticator: credsAuthenticator(creds),
+        name: 'iofog-nats',
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 250,
         // No call-site stack captured for every request: two Error objects per claims push, a measurable
         // share of a push's CPU, for stacks no log line shows (failures are reported by subject and reason).
         noAsyncTraces: true,
@@ -67,7 +74,10 @@ export class SystemClient {
   /** `$JS.API.ACCOUNT.PURGE.<account>`; a request not from the system account gets no reply: a timeout is never success. */
   async purgeAccount(account: string, timeoutMs = 5000): Promise<CallResult> {
     try {
-      const reply = (await this.request(`$JS.API.ACCOUNT.PURGE.${account}`, '', timeoutMs)) as { initiated?: boolean; error?: { code?: number; description?: string } };
+      const reply = (await this.request(`$JS.API.ACCOUNT.PURGE.${account}`, '', timeoutMs)) as {
+        initiated?: boolean;
+        error?: { code?: number; description?: string };
+      };
       if (reply.error) return { ok: false, error: `${reply.error.code ?? ''} ${reply.error.description ?? 'error'}`.trim() };
       return reply.initiated ? { ok: true } : { ok: false, error: 'the server did not initiate the purge' };
     } catch (err) {
@@ -97,7 +107,7 @@ export class SystemClient {
    */
   async pushClaims(jwt: string, timeoutMs = 2000, servers = 1): Promise<CallResult> {
     try {
-      if (servers <= 1) return claimsVerdict([await this.request('$SYS.REQ.CLAIMS.UPDATE', jwt, timeoutMs) as ClaimsReply], 1);
+      if (servers <= 1) return claimsVerdict([(await this.request('$SYS.REQ.CLAIMS.UPDATE', jwt, timeoutMs)) as ClaimsReply], 1);
       const nc = await this.connection();
       const replies: ClaimsReply[] = [];
       for await (const m of await nc.requestMany('$SYS.REQ.CLAIMS.UPDATE', jwt, { strategy: 'count', maxMessages: servers, maxWait: timeoutMs })) {

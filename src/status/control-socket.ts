@@ -91,17 +91,19 @@ export async function startControlSocket(path: string, status: StatusModel): Pro
     serve(socket, status, followers);
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(new SocketInUseError(
-      `NATS_CONTROL_SOCKET: cannot listen on ${path} (${err.code ?? err.message}); set it to a path in a writable directory`)));
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new SocketInUseError(`NATS_CONTROL_SOCKET: cannot listen on ${path} (${err.code ?? err.message}); set it to a path in a writable directory`)),
+    );
     server.listen(path, () => resolve());
   });
   await chmod(path, 0o600);
   return {
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      // Followers hold connections open and close() waits for them: end them.
-      for (const socket of open) socket.destroy();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Followers hold connections open and close() waits for them: end them.
+        for (const socket of open) socket.destroy();
+      }),
   };
 }
 
@@ -126,9 +128,14 @@ export async function* ask(path: string, cmd: 'state' | 'follow'): AsyncGenerato
   const socket = connect(path);
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
-    socket.once('error', (err: NodeJS.ErrnoException) => reject(new NoSupervisorError(
-      `no iofog-nats supervisor answers on ${path} (${err.code ?? err.message}); is it running? ` +
-      'Set NATS_CONTROL_SOCKET to the path the supervisor uses.')));
+    socket.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new NoSupervisorError(
+          `no iofog-nats supervisor answers on ${path} (${err.code ?? err.message}); is it running? ` +
+            'Set NATS_CONTROL_SOCKET to the path the supervisor uses.',
+        ),
+      ),
+    );
   });
   socket.write(JSON.stringify({ cmd }) + '\n');
   try {

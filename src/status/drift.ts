@@ -2,7 +2,11 @@ import type { WatchedCause } from '../../machines/events.js';
 import type { SupervisorContext } from '../../machines/context.js';
 
 /** What the watcher knows: per cause, the mounted paths that differ from what nats-server runs. */
-export interface RawDrift { cause: WatchedCause; paths: string[]; since: number | null }
+export interface RawDrift {
+  cause: WatchedCause;
+  paths: string[];
+  since: number | null;
+}
 
 /** One cause as `inspect`, /state and the page show it. */
 export interface DriftEntry {
@@ -15,7 +19,10 @@ export interface DriftEntry {
   paths: string[];
 }
 
-export interface DriftReport { inStep: boolean; causes: DriftEntry[] }
+export interface DriftReport {
+  inStep: boolean;
+  causes: DriftEntry[];
+}
 
 const PATHS_SHOWN = 10;
 

@@ -14,8 +14,7 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
   res.end(body);
 }
 
-const json = (res: ServerResponse, status: number, value: unknown): void =>
-  send(res, status, 'application/json; charset=utf-8', JSON.stringify(value) + '\n');
+const json = (res: ServerResponse, status: number, value: unknown): void => send(res, status, 'application/json; charset=utf-8', JSON.stringify(value) + '\n');
 
 function events(res: ServerResponse, status: StatusModel, clients: StreamSlots): void {
   if (!clients.take()) return json(res, 503, { error: `at most ${MAX_STREAM_CLIENTS} event streams at once` });
@@ -44,9 +43,14 @@ function routes(status: StatusModel): Record<string, Route> {
   return {
     '/state': (_req, res) => json(res, 200, status.toJSON()),
     '/events': (_req, res) => events(res, status, eventClients),
-    '/healthz': (_req, res) => json(res, status.healthy ? 200 : 503, {
-      ready: status.ready, caughtUp: status.caughtUp, healthy: status.health?.healthy ?? null, reason: status.notHealthyBecause, state: status.state,
-    }),
+    '/healthz': (_req, res) =>
+      json(res, status.healthy ? 200 : 503, {
+        ready: status.ready,
+        caughtUp: status.caughtUp,
+        healthy: status.health?.healthy ?? null,
+        reason: status.notHealthyBecause,
+        state: status.state,
+      }),
     '/graph': (_req, res, url) => {
       const format = url.searchParams.get('format') ?? 'json';
       if (!isGraphFormat(format)) return json(res, 400, { error: 'format must be mermaid, dot, scxml or json' });
@@ -57,7 +61,12 @@ function routes(status: StatusModel): Record<string, Route> {
       send(res, 200, contentType, body);
     },
     '/': (_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': PAGE_CSP, 'x-content-type-options': 'nosniff' });
+      res.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        'content-security-policy': PAGE_CSP,
+        'x-content-type-options': 'nosniff',
+      });
       res.end(renderPage(chartLayout()));
     },
   };
@@ -103,9 +112,10 @@ export async function startStatusHttp(addr: string, status: StatusModel) {
   });
   return {
     address: server.address(),
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -10,8 +10,11 @@ const ASK_TIMEOUT_MS = 2000;
 /** nats-server redials a remote every second by default: one still down after this is reported. */
 export const LEAF_ALERT_AFTER_MS = 10_000;
 
-
-interface Tracked { connected: boolean; since: number; alerted: boolean }
+interface Tracked {
+  connected: boolean;
+  since: number;
+  alerted: boolean;
+}
 
 /**
  * Watches the leaf connections converge after nats-server comes up, reloads or restarts, and reports a
@@ -41,8 +44,10 @@ export function watchLeafRemotes(settings: Pick<Settings, 'monitorPort'>, status
     if (before?.alerted && r.connected) logger.info({ cause: 'leaf', remote: name }, 'leaf remote connected again');
     if (!t.connected && !t.alerted && at - Math.max(t.since, changedAt) >= LEAF_ALERT_AFTER_MS) {
       t.alerted = true;
-      logger.warn({ cause: 'leaf', remote: name, downSince: new Date(t.since).toISOString() },
-        'leaf remote is not connected; not restarting nats-server (a restart cannot reach an unreachable hub and would drop every client)');
+      logger.warn(
+        { cause: 'leaf', remote: name, downSince: new Date(t.since).toISOString() },
+        'leaf remote is not connected; not restarting nats-server (a restart cannot reach an unreachable hub and would drop every client)',
+      );
     }
     tracked.set(name, t);
     return { ...r, name, since: new Date(t.since).toISOString(), alerted: t.alerted };

@@ -4,7 +4,13 @@ import type { StatusModel } from './model.js';
 type PromClient = typeof import('prom-client');
 
 /** Counters that mirror a running total: each scrape adds what grew since the last one. */
-function mirror(counter: { inc(labels: Record<string, string>, v: number): void }, seen: Map<string, number>, key: string, labels: Record<string, string>, total: number): void {
+function mirror(
+  counter: { inc(labels: Record<string, string>, v: number): void },
+  seen: Map<string, number>,
+  key: string,
+  labels: Record<string, string>,
+  total: number,
+): void {
   const delta = total - (seen.get(key) ?? 0);
   if (delta > 0) counter.inc(labels, delta);
   seen.set(key, total);
@@ -13,22 +19,53 @@ function mirror(counter: { inc(labels: Record<string, string>, v: number): void 
 function register(prom: PromClient, status: StatusModel) {
   const registry = new prom.Registry();
   const seen = new Map<string, number>();
-  const counter = (name: string, help: string, labelNames: string[] = []) =>
-    new prom.Counter({ name, help, labelNames, registers: [registry] });
+  const counter = (name: string, help: string, labelNames: string[] = []) => new prom.Counter({ name, help, labelNames, registers: [registry] });
   const reloads = counter('iofog_nats_reloads_total', 'Changes acted on, by outcome', ['outcome']);
   const restarts = counter('iofog_nats_restarts_total', 'nats-server restarts asked for by a change (leaf mode)');
   const crashes = counter('iofog_nats_crashes_total', 'Unexpected nats-server exits');
   const purges = counter('iofog_nats_purges_total', 'JetStream accounts purged');
   const pushed = counter('iofog_nats_claims_pushed_total', 'Account JWTs pushed with $SYS.REQ.CLAIMS.UPDATE');
   const failed = counter('iofog_nats_claims_failed_total', 'Account JWT pushes that failed');
-  const state = new prom.Gauge({ name: 'iofog_nats_state', help: 'The active supervisor state (1 for the current one)', labelNames: ['state'], registers: [registry] });
+  const state = new prom.Gauge({
+    name: 'iofog_nats_state',
+    help: 'The active supervisor state (1 for the current one)',
+    labelNames: ['state'],
+    registers: [registry],
+  });
   const ready = new prom.Gauge({ name: 'iofog_nats_server_ready', help: '1 when nats-server is running and ready', registers: [registry] });
-  const healthy = new prom.Gauge({ name: 'iofog_nats_server_healthy', help: '1 when nats-server is ready, has caught up (its full /healthz passed since it started) and has not said it is unhealthy since', registers: [registry] });
-  const leafRemotes = new prom.Gauge({ name: 'iofog_nats_leaf_remotes', help: 'Configured leaf remotes, by whether nats-server holds a connection to them', labelNames: ['state'], registers: [registry] });
-  const drift = new prom.Gauge({ name: 'iofog_nats_config_drift', help: '1 while what is mounted for a cause differs from what nats-server runs', labelNames: ['cause'], registers: [registry] });
-  const driftSeconds = new prom.Gauge({ name: 'iofog_nats_config_drift_seconds', help: 'How long a cause has been behind what is mounted (0 while in step)', labelNames: ['cause'], registers: [registry] });
-  const safeToLeave = new prom.Gauge({ name: 'iofog_nats_cluster_safe_to_leave', help: '1 when the cluster can spare this member now (docs/cluster.md); absent outside a cluster', registers: [registry] });
-  const atRisk = new prom.Gauge({ name: 'iofog_nats_cluster_groups_at_risk', help: 'Replicated streams and consumers on this member without a leader, or led here with a replica behind', registers: [registry] });
+  const healthy = new prom.Gauge({
+    name: 'iofog_nats_server_healthy',
+    help: '1 when nats-server is ready, has caught up (its full /healthz passed since it started) and has not said it is unhealthy since',
+    registers: [registry],
+  });
+  const leafRemotes = new prom.Gauge({
+    name: 'iofog_nats_leaf_remotes',
+    help: 'Configured leaf remotes, by whether nats-server holds a connection to them',
+    labelNames: ['state'],
+    registers: [registry],
+  });
+  const drift = new prom.Gauge({
+    name: 'iofog_nats_config_drift',
+    help: '1 while what is mounted for a cause differs from what nats-server runs',
+    labelNames: ['cause'],
+    registers: [registry],
+  });
+  const driftSeconds = new prom.Gauge({
+    name: 'iofog_nats_config_drift_seconds',
+    help: 'How long a cause has been behind what is mounted (0 while in step)',
+    labelNames: ['cause'],
+    registers: [registry],
+  });
+  const safeToLeave = new prom.Gauge({
+    name: 'iofog_nats_cluster_safe_to_leave',
+    help: '1 when the cluster can spare this member now (docs/cluster.md); absent outside a cluster',
+    registers: [registry],
+  });
+  const atRisk = new prom.Gauge({
+    name: 'iofog_nats_cluster_groups_at_risk',
+    help: 'Replicated streams and consumers on this member without a leader, or led here with a replica behind',
+    registers: [registry],
+  });
   const lastReload = new prom.Gauge({ name: 'iofog_nats_last_reload_timestamp_seconds', help: 'When the last change finished', registers: [registry] });
   return async (): Promise<{ contentType: string; body: string }> => {
     const { totals } = status;

@@ -14,7 +14,12 @@ import { ENV_DEFAULTS } from '../defaults.js';
 type Snapshot = SnapshotFrom<typeof supervisorMachine>;
 
 /** `event` is the chart's own name for what happened; `what` says it in the operator's words. */
-export interface Transition { at: string; state: string; event: string; what: string }
+export interface Transition {
+  at: string;
+  state: string;
+  event: string;
+  what: string;
+}
 
 /** Running totals that only grow, for /metrics. */
 export interface Totals {
@@ -26,7 +31,11 @@ export interface Totals {
 }
 
 /** What one snapshot brought: each field null when nothing of that kind is new. */
-export interface Observation { transition: Transition | null; reload: ReloadRecord | null; reconcile: ReconcileReport | null }
+export interface Observation {
+  transition: Transition | null;
+  reload: ReloadRecord | null;
+  reconcile: ReconcileReport | null;
+}
 
 const HISTORY_LIMIT = 50;
 /** 32 `inspect --follow` clients, 32 event streams, and the health and leaf watches. */
@@ -40,7 +49,10 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> impl
   readonly history: Transition[] = [];
   readonly totals: Totals = {
     reloadsByOutcome: { applied: 0, restarted: 0, rejected: 0, unchanged: 0 },
-    purges: 0, claimsPushed: 0, claimsFailed: 0, lastReloadAt: null,
+    purges: 0,
+    claimsPushed: 0,
+    claimsFailed: 0,
+    lastReloadAt: null,
   };
   private snapshot: Snapshot | null = null;
   private lastState = '';

@@ -3,9 +3,16 @@ import type { ClusterView } from '../cluster/cluster-view.js';
 import type { LeafRemote } from '../nats-server/leaf-remotes.js';
 import type { Health } from '../nats-server/monitor.js';
 
-export interface LeafRemoteView extends LeafRemote { name: string; since: string; alerted: boolean }
+export interface LeafRemoteView extends LeafRemote {
+  name: string;
+  since: string;
+  alerted: boolean;
+}
 /** What inspect, /state and /metrics show of the leaf connections; null without remotes or while down. */
-export interface LeafView { converged: boolean; remotes: LeafRemoteView[] }
+export interface LeafView {
+  converged: boolean;
+  remotes: LeafRemoteView[];
+}
 
 /**
  * What the watches beside the chart (health, leaf remotes, cluster) read of the supervisor and report back:

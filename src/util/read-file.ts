@@ -55,7 +55,11 @@ export function readChunks(fd: number, chunk: Buffer, consume: (part: Buffer) =>
 }
 
 /** Opens once (non-blocking, see readRegular) and hands a regular file's fd and size to `onFile`. */
-export function withRegular<T>(file: string, opts: { noFollow?: boolean }, onFile: (fd: number, size: number) => T): { kind: 'file'; value: T } | Exclude<Read, { kind: 'file' }> {
+export function withRegular<T>(
+  file: string,
+  opts: { noFollow?: boolean },
+  onFile: (fd: number, size: number) => T,
+): { kind: 'file'; value: T } | Exclude<Read, { kind: 'file' }> {
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | (opts.noFollow ? constants.O_NOFOLLOW : 0));

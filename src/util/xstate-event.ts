@@ -1,9 +1,5 @@
 /** What an event xstate raises itself is about: a delay that elapsed, an invoked actor's end, a compound state's end. */
-export type XstateEvent =
-  | { kind: 'after'; delay: string }
-  | { kind: 'done' | 'error'; actor: string }
-  | { kind: 'ended'; state: string }
-  | null;
+export type XstateEvent = { kind: 'after'; delay: string } | { kind: 'done' | 'error'; actor: string } | { kind: 'ended'; state: string } | null;
 
 /**
  * `xstate.after.debounce.supervisor.running.settling`, `xstate.done.actor.x`, `xstate.error.actor.x`,

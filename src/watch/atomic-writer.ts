@@ -12,5 +12,8 @@ export function isAtomicSwap(events: readonly WatchEvent[]): boolean {
  * nothing visible changes until the swap, so those events do not cost a scan of every file.
  */
 export function isKubernetesStaging(root: string, event: WatchEvent): boolean {
-  return path.relative(root, event.path).split(path.sep).some((seg) => seg.startsWith('..') && seg !== SWAP_LINK);
+  return path
+    .relative(root, event.path)
+    .split(path.sep)
+    .some((seg) => seg.startsWith('..') && seg !== SWAP_LINK);
 }

@@ -20,13 +20,20 @@ export class FileWatcher {
   private readonly roots: RootWatches;
   private baseline: Promise<void> | null = null;
 
-  constructor(specs: SourceSpec[], emit: (e: FsChanged) => void, private readonly log: Logger) {
+  constructor(
+    specs: SourceSpec[],
+    emit: (e: FsChanged) => void,
+    private readonly log: Logger,
+  ) {
     this.sources = specs.map((s) => new WatchedSource(s));
-    this.scans = new ScanQueue<WatchedSource>({
-      changed: (source, paths, immediate) => emit({ type: 'FS_CHANGED', cause: source.spec.cause, paths, immediate }),
-      // A rescan may have found a directory newly named (an include's, a certificate's): watch it too.
-      settled: () => this.subscribe(),
-    }, log);
+    this.scans = new ScanQueue<WatchedSource>(
+      {
+        changed: (source, paths, immediate) => emit({ type: 'FS_CHANGED', cause: source.spec.cause, paths, immediate }),
+        // A rescan may have found a directory newly named (an include's, a certificate's): watch it too.
+        settled: () => this.subscribe(),
+      },
+      log,
+    );
     this.roots = new RootWatches({ changed: (root, immediate) => this.rescanRoot(root, immediate), singleFilesIn: (root) => this.singleFilesIn(root) }, log);
   }
 
@@ -57,15 +64,19 @@ export class FileWatcher {
    * by an event differs from what was seen before, but after the quiet period it reads whole again.
    */
   async changedSinceApplied(causes: readonly Cause[]): Promise<Cause[]> {
-    const kept = await Promise.all(causes.map(async (cause) => {
-      const sources = this.sources.filter((s) => s.spec.cause === cause);
-      if (sources.length === 0) return true;
-      const changed = await Promise.all(sources.map(async (source) => {
-        await this.scans.current(source);
-        return source.takeForAction();
-      }));
-      return changed.some(Boolean);
-    }));
+    const kept = await Promise.all(
+      causes.map(async (cause) => {
+        const sources = this.sources.filter((s) => s.spec.cause === cause);
+        if (sources.length === 0) return true;
+        const changed = await Promise.all(
+          sources.map(async (source) => {
+            await this.scans.current(source);
+            return source.takeForAction();
+          }),
+        );
+        return changed.some(Boolean);
+      }),
+    );
     return causes.filter((_, i) => kept[i]);
   }
 
@@ -113,7 +124,14 @@ export class FileWatcher {
 
   /** Names of the single watched files (config, includes, accounts, certificates) directly in `root`. */
   private singleFilesIn(root: string): Set<string> {
-    return new Set(this.sources.flatMap((s) => s.paths().filter((p) => s.spec.kind === 'files' && path.dirname(p) === root).map((p) => path.basename(p))));
+    return new Set(
+      this.sources.flatMap((s) =>
+        s
+          .paths()
+          .filter((p) => s.spec.kind === 'files' && path.dirname(p) === root)
+          .map((p) => path.basename(p)),
+      ),
+    );
   }
 
   private async rescanRoot(root: string, immediate: boolean): Promise<void> {

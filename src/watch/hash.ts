@@ -57,7 +57,9 @@ export async function snapshotFiles(files: readonly string[]): Promise<Snapshot>
 }
 
 function listDir(dir: string): string[] {
-  return listNames(dir).filter((n) => !isKubernetesInternal(n)).map((n) => path.join(dir, n));
+  return listNames(dir)
+    .filter((n) => !isKubernetesInternal(n))
+    .map((n) => path.join(dir, n));
 }
 
 /** `skipTop`: names directly in `dir` left out (their baseline comes from elsewhere; see WatchedSource). */

@@ -11,7 +11,13 @@ const PROBE = "try{require('fs').watch(require('os').tmpdir()).close();process.s
  */
 export async function inotifyProbe(): Promise<{ ok: true } | { ok: false; reason: string }> {
   if (process.platform !== 'linux') return { ok: true };
-  const result = await execa(process.execPath, ['-e', PROBE], { reject: false, timeout: 10_000, stdin: 'ignore', env: { PATH: process.env.PATH }, extendEnv: false });
+  const result = await execa(process.execPath, ['-e', PROBE], {
+    reject: false,
+    timeout: 10_000,
+    stdin: 'ignore',
+    env: { PATH: process.env.PATH },
+    extendEnv: false,
+  });
   if (result.stdout === 'ok') return { ok: true };
   return { ok: false, reason: result.stdout || result.shortMessage || 'the probe failed' };
 }

@@ -81,7 +81,10 @@ export class RootWatches {
   /** Whether native watching can start at all; asked once, before @parcel/watcher is first loaded. */
   private native: Promise<boolean> | null = null;
 
-  constructor(private readonly on: RootEvents, private readonly log: Logger) {}
+  constructor(
+    private readonly on: RootEvents,
+    private readonly log: Logger,
+  ) {}
 
   /** Watches each of these roots not watched yet. */
   async ensure(roots: Iterable<string>): Promise<void> {
@@ -98,7 +101,10 @@ export class RootWatches {
   private nativeWatching(): Promise<boolean> {
     this.native ??= inotifyProbe().then((probe) => {
       if (!probe.ok) {
-        this.log.warn({ reason: probe.reason }, 'inotify is not available (fs.inotify.max_user_instances or max_user_watches reached): watching by scanning every second');
+        this.log.warn(
+          { reason: probe.reason },
+          'inotify is not available (fs.inotify.max_user_instances or max_user_watches reached): watching by scanning every second',
+        );
       }
       return probe.ok;
     });
@@ -118,13 +124,20 @@ export class RootWatches {
       // stop() may have run while subscribing: nothing may outlive it.
       if (this.stopped) return void (await sub.unsubscribe());
       const identity = identityOf(root);
-      const quick = watchQuickly(root, () => this.on.singleFilesIn(root), (swap) => {
-        if (this.replaced(root)) this.watchAfresh(root);
-        else void this.on.changed(root, swap);
-      });
+      const quick = watchQuickly(
+        root,
+        () => this.on.singleFilesIn(root),
+        (swap) => {
+          if (this.replaced(root)) this.watchAfresh(root);
+          else void this.on.changed(root, swap);
+        },
+      );
       this.roots.set(root, { kind: 'native', sub, quick, identity });
     } catch (err) {
-      this.log.warn({ root, err: String(err) }, 'native file watching failed; falling back to scanning every second (check inotify limits: fs.inotify.max_user_watches)');
+      this.log.warn(
+        { root, err: String(err) },
+        'native file watching failed; falling back to scanning every second (check inotify limits: fs.inotify.max_user_watches)',
+      );
       this.poll(root);
     }
   }
@@ -178,7 +191,9 @@ export class RootWatches {
 
   // Nothing the file system does may reach the process-wide handler, which would stop nats-server.
   private watchAfresh(root: string): void {
-    this.lost(root).catch((err: unknown) => this.log.warn({ root, err: String(err) }, 'watching a replaced directory afresh failed; it is looked at again on its next event'));
+    this.lost(root).catch((err: unknown) =>
+      this.log.warn({ root, err: String(err) }, 'watching a replaced directory afresh failed; it is looked at again on its next event'),
+    );
   }
 
   private async lost(root: string): Promise<void> {

@@ -14,16 +14,27 @@ export type SourceSpec =
   | { cause: WatchedCause; kind: 'files'; list: () => Promise<string[]>; fromConfig?: boolean }
   | { cause: WatchedCause; kind: 'dir'; dir: string; baselineFromAction?: (name: string) => boolean };
 
-
 export function sourcesFor(settings: Settings, config: ServerConfig): SourceSpec[] {
   return [
     // Each scan of the config reads it again; the lists below are taken from that one parse. A config event
     // scans this source first (it comes first here, and a scan starts synchronously).
-    { cause: 'config', kind: 'files', list: async () => { config.invalidate(); return (await config.facts()).files; } },
+    {
+      cause: 'config',
+      kind: 'files',
+      list: async () => {
+        config.invalidate();
+        return (await config.facts()).files;
+      },
+    },
     { cause: 'accounts', kind: 'files', list: async () => [settings.accountsPath] },
     { cause: 'tls', kind: 'dir', dir: settings.tlsDir },
     // Certificates the config names outside NATS_TLS_DIR rotate too.
-    { cause: 'tls', kind: 'files', fromConfig: true, list: async () => (await config.facts()).tlsFiles.filter((f) => !isWithin(path.resolve(settings.tlsDir), f)) },
+    {
+      cause: 'tls',
+      kind: 'files',
+      fromConfig: true,
+      list: async () => (await config.facts()).tlsFiles.filter((f) => !isWithin(path.resolve(settings.tlsDir), f)),
+    },
     // The start-up mirror reads every JWT anyway: the hashes of what it read are this source's baseline.
     { cause: 'jwt', kind: 'dir', dir: settings.jwtMountDir, baselineFromAction: isJwtFileName },
     { cause: 'creds', kind: 'dir', dir: settings.credsDir },
@@ -98,7 +109,7 @@ export class WatchedSource {
   // Kept up to date where either side moves, so asking (every transition, every client) costs nothing.
   private updateDrift(now: number): void {
     const paths = changedPaths(this.running, this.snapshot);
-    this.behind = { paths, since: paths.length === 0 ? null : this.behind.since ?? now };
+    this.behind = { paths, since: paths.length === 0 ? null : (this.behind.since ?? now) };
   }
 
   appliedSnapshot(): Snapshot {

@@ -12,7 +12,7 @@ const cleanup = perTestCleanup();
 const isRoot = process.getuid?.() === 0;
 
 describe(`faults in a three-member cluster on nats-server ${LINE}`, () => {
-  it('when one member\'s nats-server is SIGKILLed then its supervisor starts it again, is not ready before it has caught up, and no acked message is lost', async () => {
+  it("when one member's nats-server is SIGKILLed then it is started again, not ready before it has caught up, and no acked message is lost", async () => {
     const { cluster, publisher } = await runningCluster('sigkill', cleanup);
     const m = cluster.members[1]!;
     const from = m.sup!.mark();
@@ -24,29 +24,37 @@ describe(`faults in a three-member cluster on nats-server ${LINE}`, () => {
     // At the first 200 of the supervisor's /healthz, nats-server's own full /healthz has passed.
     const own = await fetch(`http://127.0.0.1:${m.layout.monitorPort}/healthz`);
     assert.equal(own.status, 200, await own.text());
-    const caughtUp = m.sup!.lines.slice(from).find((l) => l.msg === 'caught up: nats-server\'s full /healthz passed');
+    const caughtUp = m.sup!.lines.slice(from).find((l) => l.msg === "caught up: nats-server's full /healthz passed");
     assert.ok(caughtUp && Number(caughtUp.time) >= Number(crashed.time), 'caught up again after the crash');
     await assertNothingLost(cluster, await publisher.stop());
   });
 
-  it('when a member\'s store file system is full then its supervisor says it is unhealthy and why', { skip: !isRoot && 'mounting a small tmpfs needs root' }, async () => {
-    const { cluster, publisher } = await runningCluster('disk-full', cleanup, {}, async (layouts) => {
-      const store = layouts[2]!.storeDir;
-      await mkdir(store, { recursive: true });
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=48m', 'tmpfs', store]);
-      cleanup.push(() => execFileSync('umount', ['-l', store]));
-    });
-    const m = cluster.members[2]!;
-    // Everything but a little room goes to a filler file; the streams' writes take the rest.
-    const free = Number(execFileSync('df', ['--output=avail', '-B1', m.layout.storeDir]).toString().split('\n')[1]);
-    await writeFile(path.join(m.layout.storeDir, 'filler'), Buffer.alloc(Math.max(0, free - 256 * 1024)));
-    const h = await eventually('the supervisor to say JetStream is not enabled', async () => {
-      const x = await cluster.healthz(2);
-      return x.status === 503 && /jetstream/i.test(String(x.reason)) && x;
-    }, 120_000);
-    assert.equal(h.caughtUp, true);
-    const state = await (await fetch(`http://127.0.0.1:${m.statusPort}/state`)).json() as { lastError: string | null };
-    assert.match(String(state.lastError), /will be disabled|critical write error/i);
-    await publisher.stop();
-  });
+  it(
+    "when a member's store file system is full then its supervisor says it is unhealthy and why",
+    { skip: !isRoot && 'mounting a small tmpfs needs root' },
+    async () => {
+      const { cluster, publisher } = await runningCluster('disk-full', cleanup, {}, async (layouts) => {
+        const store = layouts[2]!.storeDir;
+        await mkdir(store, { recursive: true });
+        execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=48m', 'tmpfs', store]);
+        cleanup.push(() => execFileSync('umount', ['-l', store]));
+      });
+      const m = cluster.members[2]!;
+      // Everything but a little room goes to a filler file; the streams' writes take the rest.
+      const free = Number(execFileSync('df', ['--output=avail', '-B1', m.layout.storeDir]).toString().split('\n')[1]);
+      await writeFile(path.join(m.layout.storeDir, 'filler'), Buffer.alloc(Math.max(0, free - 256 * 1024)));
+      const h = await eventually(
+        'the supervisor to say JetStream is not enabled',
+        async () => {
+          const x = await cluster.healthz(2);
+          return x.status === 503 && /jetstream/i.test(String(x.reason)) && x;
+        },
+        120_000,
+      );
+      assert.equal(h.caughtUp, true);
+      const state = (await (await fetch(`http://127.0.0.1:${m.statusPort}/state`)).json()) as { lastError: string | null };
+      assert.match(String(state.lastError), /will be disabled|critical write error/i);
+      await publisher.stop();
+    },
+  );
 });

@@ -14,7 +14,7 @@ describe(`a three-member JetStream cluster under the supervisor on nats-server $
     await publisher.stop();
     type View = { name: string; metaLeader: string | null; peers: { name: string }[]; safeToLeave: boolean };
     const viewOf = async (i: number): Promise<View | undefined> => {
-      const state = await (await fetch(`http://127.0.0.1:${cluster.members[i]!.statusPort}/state`)).json() as { cluster: View | null };
+      const state = (await (await fetch(`http://127.0.0.1:${cluster.members[i]!.statusPort}/state`)).json()) as { cluster: View | null };
       return state.cluster?.metaLeader ? state.cluster : undefined;
     };
     const view = await eventually('a cluster view with a meta leader', () => viewOf(0), 20_000);
@@ -23,13 +23,13 @@ describe(`a three-member JetStream cluster under the supervisor on nats-server $
     assert.ok(leader >= 0, `the meta leader ${view.metaLeader} is a member`);
     // Only the meta leader knows every peer (2.10's followers list none of them).
     const others = cluster.members.filter((_, i) => i !== leader).map((m) => m.name);
-    const leaderView = await eventually('the meta leader\'s view', () => viewOf(leader), 20_000);
+    const leaderView = await eventually("the meta leader's view", () => viewOf(leader), 20_000);
     assert.deepEqual(leaderView.peers.map((p) => p.name).sort(), others);
     const metrics = await (await fetch(`http://127.0.0.1:${cluster.members[0]!.statusPort}/metrics`)).text();
     assert.match(metrics, /^iofog_nats_cluster_safe_to_leave [01]$/m);
   });
 
-  it('when the members are restarted one by one, each gated on its supervisor\'s /healthz, then no acked message is lost', async () => {
+  it("when the members are restarted one by one, each gated on its supervisor's /healthz, then no acked message is lost", async () => {
     const { cluster, publisher } = await runningCluster('roll', cleanup);
     for (let roll = 0; roll < ROLLS; roll++) {
       for (let i = 0; i < cluster.members.length; i++) {
@@ -42,7 +42,7 @@ describe(`a three-member JetStream cluster under the supervisor on nats-server $
     await assertNothingLost(cluster, await publisher.stop());
   });
 
-  it('when each member is stopped as soon as the previous one\'s nats-server answers then the members wait for each other and no acked message is lost', async () => {
+  it("when each member is stopped as soon as the previous one's nats-server answers then they wait for each other and none is lost", async () => {
     const { cluster, publisher } = await runningCluster('fast-roll', cleanup);
     for (let roll = 0; roll < ROLLS; roll++) {
       for (let i = 0; i < cluster.members.length; i++) {

@@ -13,14 +13,16 @@ const cleanup = perTestCleanup();
 
 /** A member's config as nats-server in its container reads it; the routes reach the others on the host network. */
 function memberConfig(name: string, l: ContainerLayout, clusterPort: number, routes: number[]): string {
-  return [
-    `server_name: ${name}`,
-    `listen: 127.0.0.1:${l.host.clientPort}`,
-    `jetstream { store_dir: "${l.inside.storeDir}" }`,
-    `cluster { name: test, listen: 127.0.0.1:${clusterPort}, routes: [${routes.map((p) => `nats-route://127.0.0.1:${p}`).join(', ')}] }`,
-    'lame_duck_duration: 30s',
-    'lame_duck_grace_period: 1s',
-  ].join('\n') + '\n';
+  return (
+    [
+      `server_name: ${name}`,
+      `listen: 127.0.0.1:${l.host.clientPort}`,
+      `jetstream { store_dir: "${l.inside.storeDir}" }`,
+      `cluster { name: test, listen: 127.0.0.1:${clusterPort}, routes: [${routes.map((p) => `nats-route://127.0.0.1:${p}`).join(', ')}] }`,
+      'lame_duck_duration: 30s',
+      'lame_duck_grace_period: 1s',
+    ].join('\n') + '\n'
+  );
 }
 
 describe('a three-member cluster of the image', () => {
@@ -33,7 +35,10 @@ describe('a three-member cluster of the image', () => {
     for (const l of layouts) {
       // The image's HEALTHCHECK, on this member's status port (three share the host network).
       const health = ['--health-cmd', `curl -fsS -o /dev/null http://127.0.0.1:${l.statusPort}/healthz`];
-      const c = await Container.run(l, { restricted: true, options: [...health, '--health-interval', '1s', '--health-start-period', '1s', '--health-retries', '1'] });
+      const c = await Container.run(l, {
+        restricted: true,
+        options: [...health, '--health-interval', '1s', '--health-start-period', '1s', '--health-retries', '1'],
+      });
       cleanup.push(() => c.remove());
       containers.push(c);
     }

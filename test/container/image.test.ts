@@ -32,9 +32,13 @@ async function started(t: TestContext, c: Container, cleanup: () => Promise<void
 
 describe('the image', () => {
   it('when run as Kubernetes runs it (read-only root, uid 10000, ConfigMap in the ..data layout) then it serves and applies a ConfigMap swap', async (t) => {
-    const { c, l, cleanup } = await withContainer('k8s', async (l) => {
-      await atomicWriterUpdate(l.host.confDir, { 'server.conf': basicConfig(l.inside, 'max_payload: 1000000') }, 1);
-    }, { restricted: true });
+    const { c, l, cleanup } = await withContainer(
+      'k8s',
+      async (l) => {
+        await atomicWriterUpdate(l.host.confDir, { 'server.conf': basicConfig(l.inside, 'max_payload: 1000000') }, 1);
+      },
+      { restricted: true },
+    );
     await started(t, c, cleanup);
     const nc = await natsConnect(l.host);
     assert.ok(await roundTrip(nc));
@@ -63,22 +67,32 @@ describe('the image', () => {
     const environOf = async (c: Container): Promise<Record<string, string>> => {
       const { pid } = (await c.status()).server;
       const raw = (await c.exec(['cat', `/proc/${pid}/environ`])).stdout;
-      return Object.fromEntries(raw.split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+      return Object.fromEntries(
+        raw
+          .split('\0')
+          .filter(Boolean)
+          .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+      );
     };
-    const limited = await withContainer('memory', async (l) => writeFile(l.host.conf, basicConfig(l.inside)), { restricted: true, options: ['--memory', '256m'] });
+    const limited = await withContainer('memory', async (l) => writeFile(l.host.conf, basicConfig(l.inside)), {
+      restricted: true,
+      options: ['--memory', '256m'],
+    });
     await started(t, limited.c, limited.cleanup);
     const derived = /^(\d+)MiB$/.exec((await environOf(limited.c)).GOMEMLIMIT ?? '');
     assert.ok(derived && Number(derived[1]) > 100 && Number(derived[1]) < 256 * 0.8, `GOMEMLIMIT ${derived?.[0]} is under 80 % of 256 MiB`);
-    const state = await limited.c.status() as unknown as { server: { goMemLimit: { value: string; source: string } } };
+    const state = (await limited.c.status()) as unknown as { server: { goMemLimit: { value: string; source: string } } };
     assert.deepEqual([state.server.goMemLimit.value, state.server.goMemLimit.source], [derived[0], 'container']);
     const explicit = await withContainer('memory-env', async (l) => writeFile(l.host.conf, basicConfig(l.inside)), {
-      restricted: true, options: ['--memory', '256m'], env: { GOMEMLIMIT: '100MiB' },
+      restricted: true,
+      options: ['--memory', '256m'],
+      env: { GOMEMLIMIT: '100MiB' },
     });
     await started(t, explicit.c, explicit.cleanup);
     assert.equal((await environOf(explicit.c)).GOMEMLIMIT, '100MiB');
   });
 
-  it('when the PoT Controller\'s healthcheck runs then it passes, and the image\'s own HEALTHCHECK reports healthy', async (t) => {
+  it("when the PoT Controller's healthcheck runs then it passes, and the image's own HEALTHCHECK reports healthy", async (t) => {
     for (const port of [8222, 8223]) assert.ok(await portFree(port), `port ${port} must be free for this test`);
     const { c, cleanup } = await withContainer('pot-health', async (l) => writeFile(l.host.conf, basicConfig(l.inside)), {
       env: { NATS_MONITOR_PORT: '8222', NATS_STATUS_ADDR: '127.0.0.1:8223' },
@@ -121,11 +135,15 @@ describe('the image', () => {
     await again.close();
   });
 
-  it('when a leaf\'s creds change then its nats-server is restarted inside the running container', async (t) => {
-    const { c, l, cleanup } = await withContainer('leaf-creds', async (l) => {
-      await writeFile(l.host.conf, basicConfig(l.inside));
-      await writeFile(path.join(l.host.credsDir, 'leaf.creds'), 'first');
-    }, { env: { NATS_SERVER_MODE: 'leaf' }, restricted: true });
+  it("when a leaf's creds change then its nats-server is restarted inside the running container", async (t) => {
+    const { c, l, cleanup } = await withContainer(
+      'leaf-creds',
+      async (l) => {
+        await writeFile(l.host.conf, basicConfig(l.inside));
+        await writeFile(path.join(l.host.credsDir, 'leaf.creds'), 'first');
+      },
+      { env: { NATS_SERVER_MODE: 'leaf' }, restricted: true },
+    );
     await started(t, c, cleanup);
     const before = await c.inspect();
     const pid = (await c.status()).server.pid;

@@ -23,15 +23,19 @@ async function jsRequest(nc: NatsConnection, subject: string, body: unknown = ''
 }
 
 describe('the image in operator mode', () => {
-  it('when the PoT JWT bundle changes then the resolver dir follows it, changed claims are pushed and a removed account\'s JetStream data is purged', async (t) => {
+  it("when the PoT JWT bundle changes then the resolver dir follows, changed claims are pushed, a removed account's data is purged", async (t) => {
     const w = await OperatorWorld.create();
     const a = await w.account('A');
     const b = await w.account('B');
-    const { c, l, cleanup } = await withContainer('operator', async (l) => {
-      await writeFile(l.host.conf, w.config(l.inside));
-      await w.creds(w.sys, path.join(l.host.credsDir, 'sys.creds'));
-      await putInMount(l.host, a, b);
-    }, { env: { NATS_SYS_USER_CRED_PATH: 'sys.creds' }, restricted: true });
+    const { c, l, cleanup } = await withContainer(
+      'operator',
+      async (l) => {
+        await writeFile(l.host.conf, w.config(l.inside));
+        await w.creds(w.sys, path.join(l.host.credsDir, 'sys.creds'));
+        await putInMount(l.host, a, b);
+      },
+      { env: { NATS_SYS_USER_CRED_PATH: 'sys.creds' }, restricted: true },
+    );
     t.after(cleanup);
     await c.waitForState('running.idle', { timeoutMs: 30_000 });
     const mirrored = await readdir(l.host.jwtDir);
@@ -57,7 +61,7 @@ describe('the image in operator mode', () => {
     await rm(path.join(l.host.jwtMount, `${b.key}.jwt`));
     await c.waitForLog('the purge of B', (x) => x.account === b.key && x.outcome === 'purged', { from });
     assert.ok(!existsSync(path.join(l.host.jwtDir, `${b.key}.jwt`)));
-    await eventually('B\'s stream to leave the store', () => !existsSync(path.join(storeOfB, 'streams', 'GONE')), 10_000);
+    await eventually("B's stream to leave the store", () => !existsSync(path.join(storeOfB, 'streams', 'GONE')), 10_000);
     assert.ok(existsSync(path.join(l.host.jwtDir, `${a.key}.jwt`)), 'A stays');
   });
 });

@@ -12,7 +12,9 @@ const SLOW = Number(process.env.SMOKE_TIMEOUT_MS ?? 120_000);
 describe(`the image ${IMAGE}: smoke`, () => {
   it('when run then it starts, serves, applies an edit through the native watcher and stops on SIGTERM with exit 0', async (t) => {
     const t0 = performance.now();
-    const { c, l, cleanup } = await withContainer('smoke', async (l) => writeFile(l.host.conf, basicConfig(l.inside, 'max_payload: 1000000')), { restricted: true });
+    const { c, l, cleanup } = await withContainer('smoke', async (l) => writeFile(l.host.conf, basicConfig(l.inside, 'max_payload: 1000000')), {
+      restricted: true,
+    });
     t.after(cleanup);
     await c.waitForState('running.idle', { timeoutMs: SLOW });
     const startMs = performance.now() - t0;

@@ -18,8 +18,11 @@ const IMAGE = `ghcr.io/datasance/iofog-nats:${(JSON.parse(readFileSync(path.join
 type Doc = { apiVersion: string; kind: string; metadata: { name: string }; [k: string]: unknown };
 
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
-  'v1/ConfigMap': ConfigMap, 'v1/Secret': Secret, 'v1/Service': Service,
-  'apps/v1/StatefulSet': StatefulSet, 'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+  'v1/ConfigMap': ConfigMap,
+  'v1/Secret': Secret,
+  'v1/Service': Service,
+  'apps/v1/StatefulSet': StatefulSet,
+  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
 };
 
 function docs(file: string): Doc[] {
@@ -45,7 +48,7 @@ describe('the Kubernetes manifests', () => {
     for (const doc of k8s) assert.doesNotThrow(() => validate(doc), `${doc.kind} ${doc.metadata.name}`);
   });
 
-  it('when deployed then it runs this project\'s image at the pinned version of this release', () => {
+  it("when deployed then it runs this project's image at the pinned version of this release", () => {
     assert.equal(container.image, IMAGE);
   });
 
@@ -80,13 +83,17 @@ describe('the Kubernetes manifests', () => {
     assert.equal(container.livenessProbe.httpGet.path, '/healthz?js-enabled-only=true');
   });
 
-  it('when the ConfigMap\'s server config is given to nats-server then it is valid', () => {
+  it("when the ConfigMap's server config is given to nats-server then it is valid", () => {
     const data = (byKind('ConfigMap') as unknown as { data: Record<string, string> }).data;
     const dir = mkdtempSync(path.join(tmpdir(), 'iofog-nats-manifest-'));
     try {
       for (const [name, text] of Object.entries(data)) writeFileSync(path.join(dir, name), text.replaceAll('/home/runner/data', path.join(dir, 'data')));
       const bin = serverBin();
-      execFileSync(bin, ['-t', '-c', path.join(dir, 'server.conf')], { cwd: dir, env: { ...process.env, POD_NAME: 'iofog-nats-0', APP_PASSWORD: 'x' }, stdio: 'pipe' });
+      execFileSync(bin, ['-t', '-c', path.join(dir, 'server.conf')], {
+        cwd: dir,
+        env: { ...process.env, POD_NAME: 'iofog-nats-0', APP_PASSWORD: 'x' },
+        stdio: 'pipe',
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -97,17 +104,32 @@ describe('the PoT microservice example', () => {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const [ms] = docs('pot/microservice.yaml') as any[];
 
-  it('when deployed then every architecture runs this project\'s image at the pinned version of this release', () => {
+  it("when deployed then every architecture runs this project's image at the pinned version of this release", () => {
     assert.deepEqual(ms.spec.images, { x86: IMAGE, arm: IMAGE, registry: 'remote' });
   });
 
   it('when deployed then it mounts what the PoT Controller mounts, where the image expects it', () => {
-    const volumes = Object.fromEntries(ms.spec.container.volumes.map((v: { containerDestination: string; accessMode: string }) => [v.containerDestination, v.accessMode]));
+    const volumes = Object.fromEntries(
+      ms.spec.container.volumes.map((v: { containerDestination: string; accessMode: string }) => [v.containerDestination, v.accessMode]),
+    );
     assert.deepEqual(volumes, {
-      '/home/runner/data': 'rw', '/etc/nats/config': 'ro', '/tmp/nats/jwt': 'rw', '/etc/nats/certs/server': 'ro', '/etc/nats/creds': 'ro',
+      '/home/runner/data': 'rw',
+      '/etc/nats/config': 'ro',
+      '/tmp/nats/jwt': 'rw',
+      '/etc/nats/certs/server': 'ro',
+      '/etc/nats/creds': 'ro',
     });
     const env = ms.spec.container.env.map((e: { key: string }) => e.key);
-    for (const name of ['NATS_CONF', 'NATS_SERVER_MODE', 'NATS_JWT_DIR', 'NATS_JWT_MOUNT_DIR', 'NATS_CREDS_DIR', 'NATS_SYS_USER_CRED_PATH', 'NATS_MONITOR_PORT', 'NATS_JETSTREAM_STORE_DIR']) {
+    for (const name of [
+      'NATS_CONF',
+      'NATS_SERVER_MODE',
+      'NATS_JWT_DIR',
+      'NATS_JWT_MOUNT_DIR',
+      'NATS_CREDS_DIR',
+      'NATS_SYS_USER_CRED_PATH',
+      'NATS_MONITOR_PORT',
+      'NATS_JETSTREAM_STORE_DIR',
+    ]) {
       assert.ok(env.includes(name), name);
     }
     assert.deepEqual(ms.spec.container.healthCheck.test, ['CMD-SHELL', "curl -f http://localhost:8222/healthz | grep -q 'status.*ok'"]);

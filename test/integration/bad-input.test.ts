@@ -29,7 +29,7 @@ describe('bad input', () => {
     assert.deepEqual(natsServersUsing(l.root), []);
   });
 
-  it('when the control socket\'s directory does not exist then it exits 2 naming NATS_CONTROL_SOCKET and starts nothing', async () => {
+  it("when the control socket's directory does not exist then it exits 2 naming NATS_CONTROL_SOCKET and starts nothing", async () => {
     const { l, exit, stderr } = await runWith('socket-dir', { NATS_CONTROL_SOCKET: '/nonexistent-dir/iofog-nats.sock' });
     assert.equal(exit.code, 2);
     assert.match(stderr, /NATS_CONTROL_SOCKET: cannot listen on \/nonexistent-dir\/iofog-nats.sock \((ENOENT|EACCES)\)/);
@@ -55,14 +55,17 @@ describe('bad input', () => {
     }
   });
 
-  it('when NATS_SHUTDOWN is lame-duck and the stop budget is shorter than nats-server\'s lame-duck stop then it exits 2 naming both', async () => {
+  it("when NATS_SHUTDOWN is lame-duck and the stop budget is shorter than nats-server's lame-duck stop then it exits 2 naming both", async () => {
     const { l, exit, stderr } = await runWith('lame-duck-budget', { NATS_SHUTDOWN: 'lame-duck', NATS_STOP_TIMEOUT_SECONDS: '25' });
     assert.equal(exit.code, 2);
-    assert.match(stderr, /NATS_STOP_TIMEOUT_SECONDS: 25 s is shorter than a lame-duck stop: lame_duck_grace_period 10 s \+ lame_duck_duration 120 s \+ 20 s = 150 s/);
+    assert.match(
+      stderr,
+      /NATS_STOP_TIMEOUT_SECONDS: 25 s is shorter than a lame-duck stop: lame_duck_grace_period 10 s \+ lame_duck_duration 120 s \+ 20 s = 150 s/,
+    );
     assert.deepEqual(natsServersUsing(l.root), []);
   });
 
-  it('when the config is invalid at start then it exits 78 with nats-server\'s reason', async () => {
+  it("when the config is invalid at start then it exits 78 with nats-server's reason", async () => {
     const { exit, logs } = await runWith('invalid-start', {}, 'listen: 127.0.0.1:PORT\nmax_payloadx: 1\n');
     assert.equal(exit.code, 78);
     assert.match(logs, /unknown field \\"max_payloadx\\"/);

@@ -22,7 +22,11 @@ const HAS_COMPILE_CACHE = typeof (module as { enableCompileCache?: unknown }).en
 /** What node's compile cache said it did with the bundle, when the built command ran once. */
 function compileCacheReport(): string {
   const out = spawnSync(process.execPath, [CLI, 'graph'], { env: { ...process.env, NODE_DEBUG_NATIVE: 'COMPILE_CACHE' } });
-  return out.stderr.toString().split('\n').filter((l) => l.includes('iofog-nats.js')).join('\n');
+  return out.stderr
+    .toString()
+    .split('\n')
+    .filter((l) => l.includes('iofog-nats.js'))
+    .join('\n');
 }
 
 describe('the built command', () => {
@@ -33,9 +37,13 @@ describe('the built command', () => {
     assert.ok(!readFileSync(path.join(OUT, 'iofog-nats.js')).some((b) => b > 0x7f));
   });
 
-  it('when built on a node with a compile cache then the bundle is read from it, not compiled', { skip: !HAS_COMPILE_CACHE && 'this node has no module.enableCompileCache' }, () => {
-    assert.match(compileCacheReport(), /V8 code cache for CommonJS .*iofog-nats\.js was accepted/);
-  });
+  it(
+    'when built on a node with a compile cache then the bundle is read from it, not compiled',
+    { skip: !HAS_COMPILE_CACHE && 'this node has no module.enableCompileCache' },
+    () => {
+      assert.match(compileCacheReport(), /V8 code cache for CommonJS .*iofog-nats\.js was accepted/);
+    },
+  );
 
   it('when run then nats-server serves, the status page and /metrics load what they load lazily, and SIGTERM ends it with exit 0', async () => {
     const l = await makeLayout('built');
@@ -71,19 +79,23 @@ describe('the built command', () => {
     }
   });
 
-  it('when the compile cache is not the bundle\'s then it is left unused and the command works the same', { skip: !HAS_COMPILE_CACHE && 'this node has no module.enableCompileCache' }, () => {
-    const fromSource = execFileSync(process.execPath, ['--import', 'tsx', path.join(REPO, 'src', 'cli.ts'), 'graph'], { cwd: REPO }).toString();
-    const bundle = path.join(OUT, 'iofog-nats.js');
-    const good = readFileSync(bundle, 'latin1');
-    try {
-      // Same length, other content (a log message): node must notice by the content hash, not the size.
-      assert.ok(good.includes('iofog-nats starting'));
-      writeFileSync(bundle, good.replace('iofog-nats starting', 'iofog-nats STARTING'), 'latin1');
-      assert.doesNotMatch(compileCacheReport(), /was accepted/);
+  it(
+    "when the compile cache is not the bundle's then it is left unused and the command works the same",
+    { skip: !HAS_COMPILE_CACHE && 'this node has no module.enableCompileCache' },
+    () => {
+      const fromSource = execFileSync(process.execPath, ['--import', 'tsx', path.join(REPO, 'src', 'cli.ts'), 'graph'], { cwd: REPO }).toString();
+      const bundle = path.join(OUT, 'iofog-nats.js');
+      const good = readFileSync(bundle, 'latin1');
+      try {
+        // Same length, other content (a log message): node must notice by the content hash, not the size.
+        assert.ok(good.includes('iofog-nats starting'));
+        writeFileSync(bundle, good.replace('iofog-nats starting', 'iofog-nats STARTING'), 'latin1');
+        assert.doesNotMatch(compileCacheReport(), /was accepted/);
+        assert.equal(execFileSync(process.execPath, [CLI, 'graph']).toString(), fromSource);
+      } finally {
+        writeFileSync(bundle, good, 'latin1');
+      }
       assert.equal(execFileSync(process.execPath, [CLI, 'graph']).toString(), fromSource);
-    } finally {
-      writeFileSync(bundle, good, 'latin1');
-    }
-    assert.equal(execFileSync(process.execPath, [CLI, 'graph']).toString(), fromSource);
-  });
+    },
+  );
 });

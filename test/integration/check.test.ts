@@ -25,7 +25,7 @@ async function check(l: Layout, env: Record<string, string> = {}): Promise<{ cod
 }
 
 describe('iofog-nats check', () => {
-  it('when the stop budget is shorter than the lame-duck stop run would make then check gives run\'s verdict: exit 2 naming it', async () => {
+  it("when the stop budget is shorter than the lame-duck stop run would make then check gives run's verdict: exit 2 naming it", async () => {
     const l = await makeLayout('check-budget');
     cleanup.push(() => removeLayout(l));
     await writeFile(l.conf, `listen: 127.0.0.1:${l.clientPort}\ncluster { listen: 127.0.0.1:-1, routes: [] }\n`);
@@ -66,10 +66,10 @@ describe('iofog-nats check', () => {
     cleanup.push(() => removeLayout(l));
     const elsewhere = path.join(l.root, 'elsewhere');
     await writeFile(path.join(l.confDir, 'limits.conf'), 'max_payload: 1000000\n');
-    await writeFile(l.conf, [
-      `listen: 127.0.0.1:${l.clientPort}`, 'include limits.conf',
-      `tls { cert_file: "${elsewhere}/tls.crt", key_file: "${elsewhere}/tls.key" }`,
-    ].join('\n'));
+    await writeFile(
+      l.conf,
+      [`listen: 127.0.0.1:${l.clientPort}`, 'include limits.conf', `tls { cert_file: "${elsewhere}/tls.crt", key_file: "${elsewhere}/tls.key" }`].join('\n'),
+    );
     const { out } = await check(l);
     assert.match(out, new RegExp(`watch\\s+config\\s+${l.conf}, ${path.join(l.confDir, 'limits.conf')}$`, 'm'));
     assert.match(out, new RegExp(`watch\\s+tls\\s+${l.tlsDir}$`, 'm'));

@@ -32,7 +32,7 @@ async function waitDrift(l: Layout, what: string, pred: (doc: StatusDocument) =>
 }
 
 describe('drift: what runs against what is mounted', () => {
-  it('when an edit is rejected then config is behind with nats-server\'s message, and reverting it puts it in step without a signal', async () => {
+  it("when an edit is rejected then config is behind with nats-server's message, and reverting it puts it in step without a signal", async () => {
     const { l, sup, base } = await start('drift-rejected');
     const first = await inspectJson(l);
     assert.equal(first.drift.inStep, true);

@@ -36,8 +36,10 @@ const canMount = process.getuid?.() === 0;
 
 describe('faults', () => {
   for (const limit of ['max_user_instances', 'max_user_watches']) {
-    it(`when inotify's ${limit} is reached then watching falls back to scanning, one scan a second per source, and changes are applied`,
-      { skip: canLimitInotify ? false : 'needs root and a writable /proc/sys (CI has both)' }, async () => {
+    it(
+      `when inotify's ${limit} is reached then watching falls back to scanning, one scan a second per source, and changes are applied`,
+      { skip: canLimitInotify ? false : 'needs root and a writable /proc/sys (CI has both)' },
+      async () => {
         const file = `/proc/sys/fs/inotify/${limit}`;
         const before = readFileSync(file, 'utf8');
         // What is open stays; nothing new can be made, by this supervisor or anyone, until restored.
@@ -62,7 +64,8 @@ describe('faults', () => {
         const creds = sup.lines.slice(window).filter((x) => x.msg === 'rescanned' && x.cause === 'creds').length;
         assert.ok(creds >= 2 && creds <= 5, `creds scanned ${creds} times in 3 s`);
         assert.deepEqual(await sup.stop(), { code: 0, signal: null });
-      });
+      },
+    );
   }
 
   it('when an edit makes the includes a cycle then it is rejected without asking nats-server, briefly, and nats-server keeps serving', async () => {
@@ -82,7 +85,7 @@ describe('faults', () => {
     assert.equal((await varz(l)).max_payload, 1000000, 'still serving the old config');
   });
 
-  it('when an include is replaced by a named pipe then nothing reads it: a reload is rejected naming it, the supervisor keeps answering, a fix is applied', async () => {
+  it('when an include is replaced by a named pipe then nothing reads it: the reload is rejected naming it, the supervisor answers, a fix applies', async () => {
     const { l, sup } = await start('include-fifo', (l) => basicConfig(l, 'include extra.conf'));
     const extra = path.join(l.confDir, 'extra.conf');
     await writeFile(extra, 'max_payload: 1000000\n');
@@ -112,7 +115,11 @@ describe('faults', () => {
     let from = sup.mark();
     await writeFile(path.join(l.credsDir, 'marker.creds'), 'x');
     await sup.waitForOutcome({ from });
-    assert.deepEqual(sup.outcomes(from).map((o) => o.cause), ['creds'], 'the delete itself is no change');
+    assert.deepEqual(
+      sup.outcomes(from).map((o) => o.cause),
+      ['creds'],
+      'the delete itself is no change',
+    );
     assert.equal((await varz(l)).max_payload, 1000000);
     await sup.waitForState('running.idle', { from });
     from = sup.mark();
@@ -121,7 +128,7 @@ describe('faults', () => {
     assert.equal((await varz(l)).max_payload, 2000000);
   });
 
-  it('when NATS_CONF is replaced by a directory then the change is rejected with nats-server\'s reason and nats-server keeps serving', async () => {
+  it("when NATS_CONF is replaced by a directory then the change is rejected with nats-server's reason and nats-server keeps serving", async () => {
     const { l, sup } = await start('conf-dir');
     await sup.waitForState('running.idle');
     const from = sup.mark();
@@ -138,30 +145,40 @@ describe('faults', () => {
 
   // None left (the limit below what is open: the file cannot be read), or a few: enough to read the file but not
   // to start `nats-server -t`. Either way nothing may be applied, and nothing may be lost.
-  for (const [spare, what] of [[-4, 'none left'], [3, 'too few to start a process']] as const) it(`when the supervisor is out of file descriptors (${what}) then a change is held, said why, nats-server keeps serving, and it is applied once descriptors return`, async () => {
-    const { l, sup } = await start(`emfile-${spare}`);
-    await sup.waitForState('running.idle');
-    await sup.waitForLog('watching', (x) => x.msg === 'watching');
-    const open = readdirSync(`/proc/${sup.pid}/fd`).length;
-    const [soft, hard] = /Max open files\s+(\d+)\s+(\d+)/.exec(readFileSync(`/proc/${sup.pid}/limits`, 'utf8'))!.slice(1);
-    execFileSync('prlimit', ['--pid', String(sup.pid), `--nofile=${open + spare}:${hard}`]);
-    const from = sup.mark();
-    await writeFile(l.conf, basicConfig(l, 'max_payload: 2000000'));
-    const said = await sup.waitForLog('out of file descriptors, said', (x) => (x.level ?? 0) >= 40 && /EMFILE/.test(JSON.stringify(x)), { from });
-    assert.match(JSON.stringify(said), /file descriptors/);
-    assert.deepEqual(sup.outcomes(from).filter((o) => o.outcome !== 'rejected'), [], 'nothing applied without a verdict');
-    assert.equal((await varz(l)).max_payload, 1000000, 'nats-server serves on, untouched');
-    assert.equal(sup.hasExited, false);
-    execFileSync('prlimit', ['--pid', String(sup.pid), `--nofile=${soft}:${hard}`]);
-    // No second edit: the change that could not be read or validated is owed, and applied.
-    const applied = await sup.waitForLog('the held change applied', (x) => x.outcome === 'applied', { from, timeoutMs: 20_000 });
-    assert.equal(applied.cause, 'config');
-    assert.equal((await varz(l)).max_payload, 2000000);
-    assert.equal(sup.hasExited, false);
-  });
+  for (const [spare, what] of [
+    [-4, 'none left'],
+    [3, 'too few to start a process'],
+  ] as const)
+    it(`when the supervisor is out of file descriptors (${what}) then a change is held, said why, nats-server serves, it applies later`, async () => {
+      const { l, sup } = await start(`emfile-${spare}`);
+      await sup.waitForState('running.idle');
+      await sup.waitForLog('watching', (x) => x.msg === 'watching');
+      const open = readdirSync(`/proc/${sup.pid}/fd`).length;
+      const [soft, hard] = /Max open files\s+(\d+)\s+(\d+)/.exec(readFileSync(`/proc/${sup.pid}/limits`, 'utf8'))!.slice(1);
+      execFileSync('prlimit', ['--pid', String(sup.pid), `--nofile=${open + spare}:${hard}`]);
+      const from = sup.mark();
+      await writeFile(l.conf, basicConfig(l, 'max_payload: 2000000'));
+      const said = await sup.waitForLog('out of file descriptors, said', (x) => (x.level ?? 0) >= 40 && /EMFILE/.test(JSON.stringify(x)), { from });
+      assert.match(JSON.stringify(said), /file descriptors/);
+      assert.deepEqual(
+        sup.outcomes(from).filter((o) => o.outcome !== 'rejected'),
+        [],
+        'nothing applied without a verdict',
+      );
+      assert.equal((await varz(l)).max_payload, 1000000, 'nats-server serves on, untouched');
+      assert.equal(sup.hasExited, false);
+      execFileSync('prlimit', ['--pid', String(sup.pid), `--nofile=${soft}:${hard}`]);
+      // No second edit: the change that could not be read or validated is owed, and applied.
+      const applied = await sup.waitForLog('the held change applied', (x) => x.outcome === 'applied', { from, timeoutMs: 20_000 });
+      assert.equal(applied.cause, 'config');
+      assert.equal((await varz(l)).max_payload, 2000000);
+      assert.equal(sup.hasExited, false);
+    });
 
-  it('when the resolver dir\'s disk is full during a mirror then no temp file is left, JWTs stay behind, and the mirror is retried until space returns',
-    { skip: canMount ? false : 'needs root to mount a small tmpfs (CI has it)' }, async () => {
+  it(
+    "when the resolver dir's disk is full during a mirror then no temp file is left, JWTs stay behind, and the mirror is retried until space returns",
+    { skip: canMount ? false : 'needs root to mount a small tmpfs (CI has it)' },
+    async () => {
       const w = await OperatorWorld.create();
       const accounts = await Promise.all(Array.from({ length: 12 }, (_, i) => w.account(`A${i}`)));
       const { l, sup } = await start('disk-full');
@@ -176,22 +193,39 @@ describe('faults', () => {
       const from = sup.mark();
       await putInMount(l, ...accounts);
       await sup.waitForLog('the mirror failing', (x) => /JWT mirror failed: .*ENOSPC/.test(String(x.msg)), { from });
-      assert.deepEqual(readdirSync(l.jwtDir).filter((f) => f.endsWith('.tmp')), [], 'no temp file left');
-      for (const f of readdirSync(l.jwtDir).filter((f) => f.endsWith('.jwt'))) assert.ok(readFileSync(path.join(l.jwtDir, f), 'utf8').startsWith('ey'), `${f} whole`);
+      assert.deepEqual(
+        readdirSync(l.jwtDir).filter((f) => f.endsWith('.tmp')),
+        [],
+        'no temp file left',
+      );
+      for (const f of readdirSync(l.jwtDir).filter((f) => f.endsWith('.jwt')))
+        assert.ok(readFileSync(path.join(l.jwtDir, f), 'utf8').startsWith('ey'), `${f} whole`);
       assert.equal((await inspectJson(l)).drift.causes.find((c) => c.cause === 'jwt')?.inStep, false, 'the JWTs are behind');
       await rm(filler);
       await sup.waitForLog('a retry that works', (x) => x.msg === 'reconcile finished', { from, timeoutMs: 20_000 });
-      assert.deepEqual(readdirSync(l.jwtDir).filter((f) => f.endsWith('.jwt')).sort(), accounts.map((a) => `${a.key}.jwt`).sort());
+      assert.deepEqual(
+        readdirSync(l.jwtDir)
+          .filter((f) => f.endsWith('.jwt'))
+          .sort(),
+        accounts.map((a) => `${a.key}.jwt`).sort(),
+      );
       await eventually('in step again', async () => (await inspectJson(l)).drift.causes.find((c) => c.cause === 'jwt')?.inStep === true);
-    });
+    },
+  );
 
-  it('when nats-server hangs (SIGSTOP) then a reload gives up in time, /healthz stops saying healthy, and once it runs again the next change is applied', async () => {
+  it('when nats-server hangs (SIGSTOP) then a reload gives up in time, /healthz stops saying healthy, and once it runs the next change applies', async () => {
     const statusPort = await freePort();
     const { l, sup } = await start('hung', undefined, { NATS_STATUS_ADDR: `127.0.0.1:${statusPort}` });
     await sup.waitForState('running.idle');
     const [server] = natsServersUsing(l.root);
     process.kill(server!, 'SIGSTOP');
-    cleanup.push(() => { try { process.kill(server!, 'SIGCONT'); } catch { /* gone */ } });
+    cleanup.push(() => {
+      try {
+        process.kill(server!, 'SIGCONT');
+      } catch {
+        /* gone */
+      }
+    });
     let from = sup.mark();
     await writeFile(l.conf, basicConfig(l, 'max_payload: 2000000'));
     const outcome = await sup.waitForOutcome({ from, timeoutMs: 20_000 });
@@ -243,13 +277,16 @@ describe('faults', () => {
     const sup = SupervisorProcess.start(l);
     cleanup.push(() => sup.dispose());
     await sup.waitForState('backingOff', { timeoutMs: 20_000 });
-    assert.ok(sup.lines.some((x) => x.server === true && /address already in use/i.test(String(x.msg))), 'nats-server said why');
+    assert.ok(
+      sup.lines.some((x) => x.server === true && /address already in use/i.test(String(x.msg))),
+      'nats-server said why',
+    );
     await new Promise<void>((resolve) => squatter.close(() => resolve()));
     await sup.waitForState('running.idle', { timeoutMs: 30_000 });
     assert.equal((await varz(l)).max_payload, 1000000);
   });
 
-  it('when an edit includes a file that does not exist then it is rejected with nats-server\'s reason, and creating the file applies it', async () => {
+  it("when an edit includes a file that does not exist then it is rejected with nats-server's reason, and creating the file applies it", async () => {
     const { l, sup } = await start('missing-include');
     await sup.waitForState('running.idle');
     let from = sup.mark();
@@ -283,4 +320,3 @@ describe('faults', () => {
     assert.equal((await varz(l)).max_payload, 1000000);
   });
 });
-

@@ -57,14 +57,21 @@ describe('hostile input', () => {
 
   it('when the status server gets arbitrary bytes then everything keeps running', async () => {
     const s = await started('http-fuzz');
-    await fc.assert(fc.asyncProperty(
-      fc.oneof(fc.string({ maxLength: 300 }), fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a).toString('latin1')),
-        fc.tuple(fc.constantFrom('GET', 'POST', 'HEAD', 'DELETE', 'BREW'), fc.string({ maxLength: 60 })).map(([m, t]) => `${m} ${t} HTTP/1.1\r\n\r\n`)),
-      async (bytes) => {
-        await raw({ port: s.port }, Buffer.from(bytes, 'latin1'));
-        // After each input: a failure names the input that caused it.
-        await stillServing(s);
-      }), { numRuns: 60 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string({ maxLength: 300 }),
+          fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a).toString('latin1')),
+          fc.tuple(fc.constantFrom('GET', 'POST', 'HEAD', 'DELETE', 'BREW'), fc.string({ maxLength: 60 })).map(([m, t]) => `${m} ${t} HTTP/1.1\r\n\r\n`),
+        ),
+        async (bytes) => {
+          await raw({ port: s.port }, Buffer.from(bytes, 'latin1'));
+          // After each input: a failure names the input that caused it.
+          await stillServing(s);
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 
   it('when the control socket gets junk, an unterminated flood or an unknown command then each gets an error line and everything keeps running', async () => {
@@ -74,10 +81,13 @@ describe('hostile input', () => {
     assert.match(await raw({ path }, '{"cmd":"rm -rf"}\n'), /"error":"unknown command/);
     assert.match(await raw({ path }, 'null\n'), /"error"/);
     assert.match(await raw({ path }, 'x'.repeat(100_000)), /"error":"a command line is at most/);
-    await fc.assert(fc.asyncProperty(fc.string({ maxLength: 200 }), async (line) => {
-      await raw({ path }, `${line}\n`);
-      await stillServing(s);
-    }), { numRuns: 60 });
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 200 }), async (line) => {
+        await raw({ path }, `${line}\n`);
+        await stillServing(s);
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('when a follower is killed with unread data then the supervisor carries on', async () => {

@@ -38,14 +38,15 @@ async function hub(dir: string, name: string): Promise<number> {
   return leafPort;
 }
 
-interface Remote { port: number; creds?: string; tls?: boolean }
+interface Remote {
+  port: number;
+  creds?: string;
+  tls?: boolean;
+}
 
 const leafConfig = (l: Layout, remotes: Remote[]): string => {
-  const remote = (r: Remote): string => [
-    `url: "nats-leaf://127.0.0.1:${r.port}"`,
-    ...(r.creds ? [`credentials: "${r.creds}"`] : []),
-    ...(r.tls ? ['tls { insecure: true }'] : []),
-  ].join(', ');
+  const remote = (r: Remote): string =>
+    [`url: "nats-leaf://127.0.0.1:${r.port}"`, ...(r.creds ? [`credentials: "${r.creds}"`] : []), ...(r.tls ? ['tls { insecure: true }'] : [])].join(', ');
   return basicConfig(l, `leafnodes { remotes: [ ${remotes.map((r) => `{ ${remote(r)} }`).join(', ')} ] }`);
 };
 
@@ -55,8 +56,10 @@ async function monitor<T>(l: Layout, endpoint: string): Promise<T> {
 
 const leafConnections = async (l: Layout): Promise<number> => (await monitor<{ leafnodes?: number }>(l, '/leafz')).leafnodes ?? 0;
 // 2.15 lists leaf connections in /connz too (kind Leafnode); older lines list clients only, without a kind.
-const clientIds = async (l: Layout): Promise<number[]> => ((await monitor<{ connections?: { cid: number; kind?: string }[] }>(l, '/connz')).connections ?? [])
-  .filter((c) => (c.kind ?? 'Client') === 'Client').map((c) => c.cid);
+const clientIds = async (l: Layout): Promise<number[]> =>
+  ((await monitor<{ connections?: { cid: number; kind?: string }[] }>(l, '/connz')).connections ?? [])
+    .filter((c) => (c.kind ?? 'Client') === 'Client')
+    .map((c) => c.cid);
 
 /** The supervisor's own word on the leaf connections: every configured remote connected. */
 async function converged(l: Layout, remotes: number): Promise<boolean> {
@@ -96,43 +99,49 @@ async function hubs(n: number): Promise<number[]> {
 }
 
 describe(`leaf remotes on nats-server ${MAJOR}.${MINOR}`, () => {
-  it(RELOADS_REMOTES
-    ? 'when a remote is added, one removed, a URL and a creds path changed then each is reloaded: same process, same client connection, the leaf converges'
-    : 'when a remote is added, one removed, a URL and a creds path changed then nats-server refuses each reload, so each restarts naming the refusal', async () => {
-    const [h1, h2, h3] = (await hubs(3)) as [number, number, number];
-    const world = await OperatorWorld.create();
-    const user = await world.account('LEAF');
-    const { l, sup } = await startLeaf('leaf-remotes', () => [{ port: h1 }]);
-    const [credsA, credsB] = [await world.creds(user, path.join(l.root, 'a.creds')), await world.creds(user, path.join(l.root, 'b.creds'))];
-    await eventually('the leaf connection to the first hub', () => converged(l, 1));
-    const [pid] = natsServersUsing(l.root);
-    const client = await leafClient(l);
+  it(
+    RELOADS_REMOTES
+      ? 'when a remote is added, one removed, a URL and a creds path changed then each is reloaded: same process, same client connection, the leaf converges'
+      : 'when a remote is added, one removed, a URL and a creds path changed then nats-server refuses each reload, so each restarts naming the refusal',
+    async () => {
+      const [h1, h2, h3] = (await hubs(3)) as [number, number, number];
+      const world = await OperatorWorld.create();
+      const user = await world.account('LEAF');
+      const { l, sup } = await startLeaf('leaf-remotes', () => [{ port: h1 }]);
+      const [credsA, credsB] = [await world.creds(user, path.join(l.root, 'a.creds')), await world.creds(user, path.join(l.root, 'b.creds'))];
+      await eventually('the leaf connection to the first hub', () => converged(l, 1));
+      const [pid] = natsServersUsing(l.root);
+      const client = await leafClient(l);
 
-    const edits: [string, Remote[]][] = [
-      ['add a remote', [{ port: h1 }, { port: h2 }]],
-      ['give a remote creds', [{ port: h1 }, { port: h2, creds: credsA }]],
-      ['change its creds path', [{ port: h1 }, { port: h2, creds: credsB }]],
-      ['change a URL', [{ port: h3 }, { port: h2, creds: credsB }]],
-      ['remove a remote', [{ port: h2, creds: credsB }]],
-    ];
-    for (const [what, remotes] of edits) {
-      const from = sup.mark();
-      await writeFile(l.conf, leafConfig(l, remotes));
-      const outcome = await sup.waitForOutcome({ from, timeoutMs: 20_000 });
-      await sup.waitForState('running.idle', { from });
-      await eventually(`the leaf converges after: ${what}`, async () => (await converged(l, remotes.length)) && (await leafConnections(l)) === remotes.length);
-      if (RELOADS_REMOTES) {
-        assert.equal(outcome.outcome, 'applied', what);
-        assert.deepEqual(natsServersUsing(l.root), [pid], `${what}: same process`);
-        assert.deepEqual(await clientIds(l), [client.cid], `${what}: the same client connection`);
-      } else {
-        assert.equal(outcome.outcome, 'restarted', what);
-        assert.match(String(outcome.error), /^nats-server refused the reload \(.*LeafNode.*\); restarted$/is, what);
+      const edits: [string, Remote[]][] = [
+        ['add a remote', [{ port: h1 }, { port: h2 }]],
+        ['give a remote creds', [{ port: h1 }, { port: h2, creds: credsA }]],
+        ['change its creds path', [{ port: h1 }, { port: h2, creds: credsB }]],
+        ['change a URL', [{ port: h3 }, { port: h2, creds: credsB }]],
+        ['remove a remote', [{ port: h2, creds: credsB }]],
+      ];
+      for (const [what, remotes] of edits) {
+        const from = sup.mark();
+        await writeFile(l.conf, leafConfig(l, remotes));
+        const outcome = await sup.waitForOutcome({ from, timeoutMs: 20_000 });
+        await sup.waitForState('running.idle', { from });
+        await eventually(
+          `the leaf converges after: ${what}`,
+          async () => (await converged(l, remotes.length)) && (await leafConnections(l)) === remotes.length,
+        );
+        if (RELOADS_REMOTES) {
+          assert.equal(outcome.outcome, 'applied', what);
+          assert.deepEqual(natsServersUsing(l.root), [pid], `${what}: same process`);
+          assert.deepEqual(await clientIds(l), [client.cid], `${what}: the same client connection`);
+        } else {
+          assert.equal(outcome.outcome, 'restarted', what);
+          assert.match(String(outcome.error), /^nats-server refused the reload \(.*LeafNode.*\); restarted$/is, what);
+        }
       }
-    }
-    assert.ok(await roundTrip(client.nc));
-    if (RELOADS_REMOTES) assert.deepEqual(client.disconnects(), [], 'the client never disconnected');
-  });
+      assert.ok(await roundTrip(client.nc));
+      if (RELOADS_REMOTES) assert.deepEqual(client.disconnects(), [], 'the client never disconnected');
+    },
+  );
 
   it('when a tls block is added to an existing remote then nats-server refuses the reload, so it is restarted and the outcome names the refusal', async () => {
     const [h1] = (await hubs(1)) as [number];
@@ -162,7 +171,13 @@ describe(`leaf remotes on nats-server ${MAJOR}.${MINOR}`, () => {
     assert.equal(alert.remote, `127.0.0.1:${dead}`);
     const leaf = (await inspectJson(l)).leaf;
     assert.equal(leaf?.converged, false);
-    assert.deepEqual(leaf.remotes.map((r) => [r.name, r.connected, r.alerted]), [[`127.0.0.1:${h1}`, true, false], [`127.0.0.1:${dead}`, false, true]]);
+    assert.deepEqual(
+      leaf.remotes.map((r) => [r.name, r.connected, r.alerted]),
+      [
+        [`127.0.0.1:${h1}`, true, false],
+        [`127.0.0.1:${dead}`, false, true],
+      ],
+    );
     const human = (await inspect(l)).stdout;
     assert.match(human, /^leaf {6}1\/2 remotes connected \(converging\)$/m);
     assert.match(human, new RegExp(`^ {10}down: 127\\.0\\.0\\.1:${dead} for \\d+s$`, 'm'));

@@ -31,13 +31,17 @@ async function jsRequest(nc: NatsConnection, subject: string, body: unknown = ''
 }
 
 describe('lifecycle', () => {
-  it('when NATS_LOG_FORMAT is pretty then lines are human-readable, nats-server\'s included, and no JSON is printed', async () => {
+  it("when NATS_LOG_FORMAT is pretty then lines are human-readable, nats-server's included, and no JSON is printed", async () => {
     const l = await layout('pretty');
     await writeFile(l.conf, basicConfig(l));
     const sup = supervise(l, { NATS_LOG_FORMAT: 'pretty', NATS_LOG_LEVEL: 'info' });
     await sup.waitForLog('a pretty line from the supervisor', (x) => x.unparsed === true && /INFO \(iofog-nats\): iofog-nats starting/.test(String(x.msg)));
-    await sup.waitForLog('nats-server\'s own line', (x) => x.unparsed === true && /INFO \(iofog-nats\/\d+\): Server is ready/.test(String(x.msg)));
-    assert.deepEqual(sup.lines.filter((x) => typeof x === 'object' && typeof x.level === 'number'), [], 'no pino JSON line');
+    await sup.waitForLog("nats-server's own line", (x) => x.unparsed === true && /INFO \(iofog-nats\/\d+\): Server is ready/.test(String(x.msg)));
+    assert.deepEqual(
+      sup.lines.filter((x) => typeof x === 'object' && typeof x.level === 'number'),
+      [],
+      'no pino JSON line',
+    );
   });
 
   it('when the config appears only after start then the supervisor waits for it and starts', async () => {
@@ -108,7 +112,7 @@ describe('lifecycle', () => {
     assert.deepEqual(natsServersUsing(l.root), []);
   });
 
-  it('when NATS_SERVER_BIN is a wrapper that does not exec nats-server then reloads reach nats-server, the wrapper stays, and a stop leaves nothing behind', async () => {
+  it('when NATS_SERVER_BIN is a wrapper that does not exec nats-server then reloads reach nats-server and a stop leaves nothing behind', async () => {
     const l = await layout('wrapper');
     await writeFile(l.conf, basicConfig(l, 'max_payload: 1000000'));
     const wrapper = `${l.root}/nats-wrapper.sh`;
@@ -127,7 +131,10 @@ describe('lifecycle', () => {
     assert.ok(isAlive(wrapperPid), 'the wrapper survived the SIGHUP');
     const exit = await sup.stop('SIGTERM');
     assert.deepEqual(exit, { code: 0, signal: null });
-    assert.ok(sup.lines.some((x) => x.server === true && /Server Exiting/.test(String(x.msg))), 'nats-server stopped gracefully');
+    assert.ok(
+      sup.lines.some((x) => x.server === true && /Server Exiting/.test(String(x.msg))),
+      'nats-server stopped gracefully',
+    );
     assert.deepEqual(natsServersUsing(l.root), [], 'no orphan');
   });
 
@@ -143,7 +150,10 @@ describe('lifecycle', () => {
     const cut = sup.lines.find((x) => x.server === true && /\[cut: \d+ bytes\]$/.test(String(x.msg)));
     assert.ok(cut, 'the long line was forwarded, cut');
     assert.equal(String(cut.msg), `${'x'.repeat(MAX_LINE_BYTES)}… [cut: ${4 * 1024 * 1024 - MAX_LINE_BYTES} bytes]`);
-    assert.ok(sup.lines.some((x) => x.server === true && /Server is ready/.test(String(x.msg))), 'nats-server\'s own lines follow whole');
+    assert.ok(
+      sup.lines.some((x) => x.server === true && /Server is ready/.test(String(x.msg))),
+      "nats-server's own lines follow whole",
+    );
   });
 
   it('when nats-server ignores SIGTERM past the stop budget then it is killed and the exit code is 1', async () => {
@@ -163,7 +173,11 @@ describe('lifecycle', () => {
     await writeFile(l.conf, basicConfig(l));
     // First start exits 3 at once; later starts run the real server.
     const real = l.env.NATS_SERVER_BIN;
-    await writeFile(`${l.root}/crash-once.sh`, `#!/bin/sh\n[ "$1" = "-t" ] && exec ${real} "$@"\nif [ ! -e ${l.root}/crashed ]; then touch ${l.root}/crashed; exit 3; fi\nexec ${real} "$@"\n`, { mode: 0o755 });
+    await writeFile(
+      `${l.root}/crash-once.sh`,
+      `#!/bin/sh\n[ "$1" = "-t" ] && exec ${real} "$@"\nif [ ! -e ${l.root}/crashed ]; then touch ${l.root}/crashed; exit 3; fi\nexec ${real} "$@"\n`,
+      { mode: 0o755 },
+    );
     const sup = supervise(l, { NATS_SERVER_BIN: `${l.root}/crash-once.sh` });
     await sup.waitForState('backingOff');
     await sup.waitForState('running.idle');

@@ -38,7 +38,10 @@ async function routed(l: Layout): Promise<boolean> {
 /** Two full-resolver servers routed to each other; the supervisor runs the first, the second runs bare. */
 async function cluster(name: string, secondLimit?: number) {
   const [l1, l2] = await Promise.all([makeLayout(`${name}-1`), makeLayout(`${name}-2`)]);
-  cleanup.push(() => removeLayout(l1), () => removeLayout(l2));
+  cleanup.push(
+    () => removeLayout(l1),
+    () => removeLayout(l2),
+  );
   const w = await OperatorWorld.create();
   const [a, b] = await Promise.all([w.account('A'), w.account('B')]);
   const [p1, p2] = [await freePort(), await freePort()];
@@ -71,8 +74,15 @@ describe('operator mode in a cluster', () => {
     const { l1, w, sup } = await cluster('op-cluster-full', 2);
     const from = sup.mark();
     await putInMount(l1, await w.account('C'), await w.account('D'));
-    const line = await sup.waitForLog('a failed push', (x) => x.msg === 'reconcile finished' && (x.reconcile as { failed: number }).failed > 0, { from, timeoutMs: 20_000 });
-    assert.deepEqual([(line.reconcile as { pushed: number }).pushed, (line.reconcile as { failed: number }).failed], [1, 1], 'one of the two fits on the second server');
+    const line = await sup.waitForLog('a failed push', (x) => x.msg === 'reconcile finished' && (x.reconcile as { failed: number }).failed > 0, {
+      from,
+      timeoutMs: 20_000,
+    });
+    assert.deepEqual(
+      [(line.reconcile as { pushed: number }).pushed, (line.reconcile as { failed: number }).failed],
+      [1, 1],
+      'one of the two fits on the second server',
+    );
     const failure = sup.lines.slice(from).find((x) => /claims push failed/.test(String(x.msg)));
     assert.match(String(failure?.error), /s2: .*jwt store is full/);
   });

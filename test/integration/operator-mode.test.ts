@@ -14,9 +14,22 @@ import { perTestCleanup } from '../support/cleanup.js';
 
 const cleanup = perTestCleanup();
 
-interface World { l: Layout; w: OperatorWorld; a: TestAccount; b: TestAccount; sup: SupervisorProcess }
+interface World {
+  l: Layout;
+  w: OperatorWorld;
+  a: TestAccount;
+  b: TestAccount;
+  sup: SupervisorProcess;
+}
 
-async function startOperator(name: string, opts: { env?: Record<string, string>; mount?: (w: OperatorWorld, a: TestAccount, b: TestAccount) => TestAccount[]; before?: (l: Layout) => Promise<void> } = {}): Promise<World> {
+async function startOperator(
+  name: string,
+  opts: {
+    env?: Record<string, string>;
+    mount?: (w: OperatorWorld, a: TestAccount, b: TestAccount) => TestAccount[];
+    before?: (l: Layout) => Promise<void>;
+  } = {},
+): Promise<World> {
   const l = await makeLayout(name);
   cleanup.push(() => removeLayout(l));
   const w = await OperatorWorld.create();
@@ -85,7 +98,11 @@ describe('operator mode', () => {
     const refusedFrom = world.sup.mark();
     // The client sees the -ERR or, when the server closes first, a reset: the server's log says which.
     await assert.rejects(connectAs(world, world.a, 'third.creds'));
-    await world.sup.waitForLog('the server refusing the connection', (x) => x.server === true && /maximum account active connections exceeded/i.test(String(x.msg)), { from: refusedFrom });
+    await world.sup.waitForLog(
+      'the server refusing the connection',
+      (x) => x.server === true && /maximum account active connections exceeded/i.test(String(x.msg)),
+      { from: refusedFrom },
+    );
     assert.equal(world.sup.lines.filter((x) => x.state === 'reloading.confirming').length, reloads, 'a JWT-only change sends no SIGHUP');
     assert.equal(world.sup.lines.filter((x) => x.state === 'starting').length, starts, 'no restart');
   });
@@ -105,7 +122,7 @@ describe('operator mode', () => {
     await rm(path.join(world.l.jwtMount, `${world.b.key}.jwt`));
     await world.sup.waitForLog('the purge of B', (x) => x.account === world.b.key && x.outcome === 'purged', { from });
     assert.ok(!existsSync(path.join(world.l.jwtDir, `${world.b.key}.jwt`)));
-    await eventually('B\'s store dir to go', () => !existsSync(path.join(accountDir(world.l, world.b.key), 'streams', 'GONE')));
+    await eventually("B's store dir to go", () => !existsSync(path.join(accountDir(world.l, world.b.key), 'streams', 'GONE')));
     const info = await js(await connectAs(world, world.a, 'again.creds'), '$JS.API.STREAM.INFO.KEEP');
     assert.equal((info.state as { messages: number }).messages, 5);
     assert.ok(existsSync(path.join(world.l.storeDir, 'jetstream', 'APP')), 'a non-account dir is never touched');
@@ -121,7 +138,10 @@ describe('operator mode', () => {
         await writeFile(path.join(accountDir(l, orphanKey), 'streams', 'OLD', 'meta.inf'), '{}');
       },
     });
-    await world.sup.waitForLog('the reason nothing was purged', (x) => x.msg === 'no JetStream purge' && /no account besides the system account/.test(String(x.reason)));
+    await world.sup.waitForLog(
+      'the reason nothing was purged',
+      (x) => x.msg === 'no JetStream purge' && /no account besides the system account/.test(String(x.reason)),
+    );
     assert.ok(existsSync(path.join(accountDir(world.l, orphanKey), 'streams', 'OLD', 'meta.inf')));
   });
 
@@ -166,12 +186,14 @@ describe('operator mode', () => {
     await putInMount(world.l, await world.w.account('A', { conn: 5, kp: world.a.kp }));
     // The start-up 'reconcile finished' line follows 'state running.idle' and can reach the test after the
     // mark (seen once in CI): the report that counts is the one with the failed push, and it must come.
-    const done = await world.sup.waitForLog('a reconcile report with the failed push',
-      (x) => x.msg === 'reconcile finished' && (x.reconcile as { failed: number }).failed > 0, { from, timeoutMs: 30_000 });
+    const done = await world.sup.waitForLog(
+      'a reconcile report with the failed push',
+      (x) => x.msg === 'reconcile finished' && (x.reconcile as { failed: number }).failed > 0,
+      { from, timeoutMs: 30_000 },
+    );
     assert.equal((done.reconcile as { failed: number; pushed: number }).failed, 1);
     assert.equal((done.reconcile as { failed: number; pushed: number }).pushed, 0);
     assert.ok(world.sup.lines.slice(from).some((x) => x.msg?.startsWith('account claims push failed')));
     assert.ok(!world.sup.hasExited);
   });
 });
-

@@ -15,7 +15,8 @@ import { superviseLayout } from '../support/supervise.js';
 
 const cleanup = perTestCleanup();
 
-const start = (name: string, opts: { config?: boolean } = {}) => superviseLayout(cleanup, name, { config: opts.config === false ? null : undefined, status: true });
+const start = (name: string, opts: { config?: boolean } = {}) =>
+  superviseLayout(cleanup, name, { config: opts.config === false ? null : undefined, status: true });
 
 /** Prometheus text format: every sample line is `name{labels} value`; returns name{labels} → value. */
 function parseMetrics(text: string): Map<string, number> {
@@ -31,7 +32,9 @@ function parseMetrics(text: string): Map<string, number> {
 
 /** A unix socket whose listener was SIGKILLed, as a crashed supervisor leaves it. */
 async function staleSocket(socketPath: string): Promise<void> {
-  const child = spawn(process.execPath, ['-e', `require('node:net').createServer().listen(${JSON.stringify(socketPath)}, () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-e', `require('node:net').createServer().listen(${JSON.stringify(socketPath)}, () => console.log('up'))`], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await once(child.stdout!, 'data');
   child.kill('SIGKILL');
   await once(child, 'exit');
@@ -97,8 +100,14 @@ describe('inspect', () => {
     assert.match(out, /running\.idle\s+← reload confirmed by nats-server$/m);
     assert.doesNotMatch(out, /xstate\./);
     const doc = await inspectJson(l);
-    assert.ok(doc.history.every((t) => !t.what.startsWith('xstate.')), 'no xstate. names in the words');
-    assert.ok(doc.history.some((t) => t.event.startsWith('xstate.')), 'the raw names stay in --json');
+    assert.ok(
+      doc.history.every((t) => !t.what.startsWith('xstate.')),
+      'no xstate. names in the words',
+    );
+    assert.ok(
+      doc.history.some((t) => t.event.startsWith('xstate.')),
+      'the raw names stay in --json',
+    );
   });
 
   it('when a socket file is left from a crashed run then it is replaced; when a live supervisor answers on it then a second one exits 2', async () => {
@@ -122,7 +131,10 @@ describe('inspect', () => {
   it('when no supervisor is running then inspect says so and exits non-zero', async () => {
     const l = await makeLayout('inspect-none');
     cleanup.push(() => removeLayout(l));
-    const err = await inspect(l).then(() => null, (e: { code: number; stderr: string }) => e);
+    const err = await inspect(l).then(
+      () => null,
+      (e: { code: number; stderr: string }) => e,
+    );
     assert.ok(err);
     assert.equal(err.code, 1);
     assert.match(err.stderr, /no iofog-nats supervisor answers on .*control\.sock/);
@@ -131,8 +143,16 @@ describe('inspect', () => {
   for (const [what, answer, expected] of [
     // Closed with the command line unread: the client's next read is a reset (what a killed, suspended
     // `inspect --follow` does to the supervisor, the other way round).
-    ['resets the connection', () => createServer({ pauseOnConnect: true }, (s) => setTimeout(() => s.destroy(), 100)), /connection to the iofog-nats supervisor on .* was lost \(ECONNRESET\)/],
-    ['answers a line that is not JSON', () => createServer((s) => s.once('data', () => s.end('hello\n'))), /not an iofog-nats supervisor \(not a JSON line: "hello"\)/],
+    [
+      'resets the connection',
+      () => createServer({ pauseOnConnect: true }, (s) => setTimeout(() => s.destroy(), 100)),
+      /connection to the iofog-nats supervisor on .* was lost \(ECONNRESET\)/,
+    ],
+    [
+      'answers a line that is not JSON',
+      () => createServer((s) => s.once('data', () => s.end('hello\n'))),
+      /not an iofog-nats supervisor \(not a JSON line: "hello"\)/,
+    ],
   ] as [string, () => Server, RegExp][]) {
     it(`when what answers on the socket ${what} then inspect says so in one line and exits 1`, async () => {
       const l = await makeLayout('inspect-reset');
@@ -141,7 +161,10 @@ describe('inspect', () => {
       server.listen(l.env.NATS_CONTROL_SOCKET);
       await once(server, 'listening');
       cleanup.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-      const err = await inspect(l).then(() => null, (e: { code: number; stderr: string }) => e);
+      const err = await inspect(l).then(
+        () => null,
+        (e: { code: number; stderr: string }) => e,
+      );
       assert.ok(err);
       assert.equal(err.code, 1);
       assert.match(err.stderr, expected);
@@ -176,7 +199,7 @@ describe('status HTTP', () => {
     await sup.waitForState('running.idle');
     const body = await eventually('/healthz to answer 200', async () => {
       const res = await fetch(`${base}/healthz`);
-      return res.status === 200 && await res.json() as { ready: boolean; caughtUp: boolean; reason: string | null };
+      return res.status === 200 && ((await res.json()) as { ready: boolean; caughtUp: boolean; reason: string | null });
     });
     assert.deepEqual([body.ready, body.caughtUp, body.reason], [true, true, null]);
   });
@@ -188,7 +211,7 @@ describe('status HTTP', () => {
       const res = await fetch(`${base}${p}`);
       assert.equal(res.status, 404, p);
     }
-    const state = await (await fetch(`${base}/state`)).json() as Record<string, unknown>;
+    const state = (await (await fetch(`${base}/state`)).json()) as Record<string, unknown>;
     assert.equal(state.state, 'running.idle');
     assert.equal((await fetch(`${base}/graph?format=dot`)).headers.get('content-type'), 'text/vnd.graphviz; charset=utf-8');
     assert.equal((await fetch(`${base}/state`, { method: 'POST' })).status, 405);
@@ -212,9 +235,11 @@ describe('status HTTP', () => {
     })().catch(() => undefined);
     await eventually('the first state event', () => text.includes('event: state'));
     await writeFile(l.conf, basicConfig(l, 'max_payload: 2000000'));
-    const transitions = (): string[] => text.split('\n\n')
-      .filter((block) => block.startsWith('event: transition\n'))
-      .map((block) => (JSON.parse(block.slice(block.indexOf('data: ') + 6)) as { transition: { state: string } }).transition.state);
+    const transitions = (): string[] =>
+      text
+        .split('\n\n')
+        .filter((block) => block.startsWith('event: transition\n'))
+        .map((block) => (JSON.parse(block.slice(block.indexOf('data: ') + 6)) as { transition: { state: string } }).transition.state);
     await eventually('a transition back to running.idle', () => transitions().includes('running.idle'));
     assert.deepEqual(transitions().slice(0, 2), ['running.settling', 'running.checking']);
     assert.ok(transitions().includes('reloading.confirming'));

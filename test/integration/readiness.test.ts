@@ -17,7 +17,7 @@ const cleanup = perTestCleanup();
 const LINE = serverLine();
 
 describe(`readiness on nats-server ${LINE}`, () => {
-  it('when a removed account\'s JetStream data is on disk and the resolver is empty then the supervisor still runs, applies a config edit and purges nothing', async () => {
+  it("when a removed account's JetStream data is on disk and the resolver is empty then the supervisor runs, applies an edit, purges nothing", async () => {
     const l = await makeLayout('stale');
     cleanup.push(() => removeLayout(l));
     const w = await OperatorWorld.create();
@@ -59,13 +59,17 @@ describe(`readiness on nats-server ${LINE}`, () => {
     // first), 2.10 says unhealthy while the stale data is there; 2.9 and 2.15 say healthy.
     const healthz = async () => {
       const res = await fetch(`http://127.0.0.1:${statusPort}/healthz`);
-      return { status: res.status, ...await res.json() as { ready: boolean; healthy: boolean | null; reason: string | null } };
+      return { status: res.status, ...((await res.json()) as { ready: boolean; healthy: boolean | null; reason: string | null }) };
     };
     if (LINE === '2.10') {
-      const h = await eventually('2.10 to name the unresolvable account', async () => {
-        const x = await healthz();
-        return /could not be resolved/i.test(String(x.reason)) && x;
-      }, 15_000);
+      const h = await eventually(
+        '2.10 to name the unresolvable account',
+        async () => {
+          const x = await healthz();
+          return /could not be resolved/i.test(String(x.reason)) && x;
+        },
+        15_000,
+      );
       assert.equal(h.status, 503);
       assert.equal(h.ready, true);
       assert.equal(h.healthy, false);

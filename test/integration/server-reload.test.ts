@@ -57,7 +57,10 @@ describe('server mode: reloads', () => {
     // A marker edit to another watched file proves the watcher looked after the identical rewrite.
     await writeFile(`${l.credsDir}/marker.creds`, 'x');
     const outcome = await sup.waitForOutcome({ from });
-    assert.deepEqual(sup.outcomes(from).map((o) => o.cause), ['creds']);
+    assert.deepEqual(
+      sup.outcomes(from).map((o) => o.cause),
+      ['creds'],
+    );
     assert.equal(outcome.outcome, 'applied');
   });
 
@@ -65,7 +68,10 @@ describe('server mode: reloads', () => {
     const l = await makeLayout('atomic');
     await atomicWriterUpdate(l.confDir, { 'server.conf': basicConfig(l, 'max_payload: 1000000') }, 1);
     const sup = SupervisorProcess.start(l);
-    cleanup.push(() => removeLayout(l), () => sup.dispose());
+    cleanup.push(
+      () => removeLayout(l),
+      () => sup.dispose(),
+    );
     await sup.waitForState('running.idle');
     for (const size of [3000000, 4000000]) {
       const from = sup.mark();
@@ -138,7 +144,10 @@ describe('server mode: reloads', () => {
     await rm(l.credsDir, { recursive: true });
     await writeFile(l.conf, basicConfig(l));
     const sup = SupervisorProcess.start(l);
-    cleanup.push(() => removeLayout(l), () => sup.dispose());
+    cleanup.push(
+      () => removeLayout(l),
+      () => sup.dispose(),
+    );
     await sup.waitForState('running.idle');
     const from = sup.mark();
     await mkdir(path.join(l.credsDir, 'nested'), { recursive: true });
@@ -157,7 +166,10 @@ describe('server mode: reloads', () => {
     await mkdir(parent);
     await writeFile(l.conf, basicConfig(l));
     const sup = SupervisorProcess.start(l, { NATS_CREDS_DIR: credsDir });
-    cleanup.push(() => removeLayout(l), () => sup.dispose());
+    cleanup.push(
+      () => removeLayout(l),
+      () => sup.dispose(),
+    );
     await sup.waitForState('running.idle');
     await rm(parent, { recursive: true });
     await mkdir(credsDir, { recursive: true });
@@ -167,7 +179,7 @@ describe('server mode: reloads', () => {
     assert.equal(sup.hasExited, false);
   });
 
-  it('when NATS_CONF\'s directory is replaced (copy, remove, rename back) then the new config is applied and later edits are too', async () => {
+  it("when NATS_CONF's directory is replaced (copy, remove, rename back) then the new config is applied and later edits are too", async () => {
     const { l, sup } = await startServerMode('conf-dir-replaced');
     const copy = `${l.confDir}.new`;
     await cp(l.confDir, copy, { recursive: true });
@@ -227,4 +239,3 @@ describe('server mode: reloads', () => {
     else assert.equal(validation.digest, null, 'lines before 2.11 print no digest');
   });
 });
-

@@ -66,12 +66,15 @@ for (const mode of ['server', 'leaf'] as const) {
 describe('server mode: TLS files outside NATS_TLS_DIR', () => {
   it('when a certificate the config names elsewhere is replaced then nats-server reloads and serves it', async () => {
     const elsewhere = (l: Layout) => path.join(l.root, 'elsewhere');
-    const { l, sup } = await start('tls-elsewhere', 'server',
+    const { l, sup } = await start(
+      'tls-elsewhere',
+      'server',
       (l) => basicConfig(l, `tls { cert_file: "${elsewhere(l)}/tls.crt", key_file: "${elsewhere(l)}/tls.key" }`),
       async (l) => {
         await mkdir(elsewhere(l));
         await replaceCert(l, 'first', elsewhere(l));
-      });
+      },
+    );
     await sup.waitForState('running.idle');
     const before = await servedFingerprint(l.clientPort);
     const from = sup.mark();

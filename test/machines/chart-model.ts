@@ -44,7 +44,10 @@ const OUTPUTS: Record<string, unknown[]> = {
   validateConfig: [valid, invalid, notAsked],
   waitReady: [{ at: AT }],
   reloadBaseline: [{ logSeq: 0, configLoadTime: null }],
-  confirmReload: [{ outcome: 'applied', error: null, at: AT }, { outcome: 'rejected', error: 'no', at: AT }],
+  confirmReload: [
+    { outcome: 'applied', error: null, at: AT },
+    { outcome: 'rejected', error: 'no', at: AT },
+  ],
   reconcile: [report],
 };
 

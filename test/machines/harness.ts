@@ -32,10 +32,7 @@ export interface FakeWorld {
 }
 
 /** What the fake effects saw, in order: the property test checks its invariants against this. */
-export type Trace =
-  | { kind: 'validated'; valid: boolean }
-  | { kind: 'signal'; signal: ServerSignal; activeCauses: string[] }
-  | { kind: 'spawn' };
+export type Trace = { kind: 'validated'; valid: boolean } | { kind: 'signal'; signal: ServerSignal; activeCauses: string[] } | { kind: 'spawn' };
 
 export interface Harness {
   actor: Actor<typeof supervisorMachine>;
@@ -70,7 +67,20 @@ export function stateString(s: Snapshot): string {
 
 export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; rollingRestart?: boolean; world?: Partial<FakeWorld> } = {}): Harness {
   const clock = new SimulatedClock();
-  const world: FakeWorld = { configExists: true, valid: true, outOfFds: false, reload: 'applied', readyHeld: false, exitsOnStopSignal: false, unchanged: [], mirrorFails: false, spared: true, catchesUp: true, leaseHolder: null, ...opts.world };
+  const world: FakeWorld = {
+    configExists: true,
+    valid: true,
+    outOfFds: false,
+    reload: 'applied',
+    readyHeld: false,
+    exitsOnStopSignal: false,
+    unchanged: [],
+    mirrorFails: false,
+    spared: true,
+    catchesUp: true,
+    leaseHolder: null,
+    ...opts.world,
+  };
   let leaseWaiters: (() => void)[] = [];
   let catchUpNow: (() => void) | null = null;
   let spareWaiters: (() => void)[] = [];
@@ -79,7 +89,15 @@ export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; rol
   let pid = 1000;
   const at = '2026-01-01T00:00:00.000Z';
   const h = {
-    clock, world, signals: [] as ServerSignal[], trace: [] as Trace[], spawns: 0, validations: 0, syncs: [] as string[], reconciles: 0, running: [] as string[],
+    clock,
+    world,
+    signals: [] as ServerSignal[],
+    trace: [] as Trace[],
+    spawns: 0,
+    validations: 0,
+    syncs: [] as string[],
+    reconciles: 0,
+    running: [] as string[],
   } as Harness;
   const machine = supervisorMachine.provide({
     actions: {
@@ -156,7 +174,10 @@ export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; rol
       }),
     },
   });
-  h.actor = createActor(machine, { clock, input: { mode: opts.mode ?? 'server', shutdown: opts.shutdown ?? 'term', rollingRestart: opts.rollingRestart ?? false } });
+  h.actor = createActor(machine, {
+    clock,
+    input: { mode: opts.mode ?? 'server', shutdown: opts.shutdown ?? 'term', rollingRestart: opts.rollingRestart ?? false },
+  });
   h.send = (e) => h.actor.send(e);
   h.exitServer = (code = 1, signal = null, uptimeMs = 10) => sendBack?.({ type: 'SERVER_EXITED', code, signal, uptimeMs });
   h.releaseReady = () => {

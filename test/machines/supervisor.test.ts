@@ -208,7 +208,7 @@ describe('supervisor statechart: changes', () => {
     assert.equal(s.context.lastReload?.error, 'nats-server refused the reload (it was not confirmed in time); restarted');
   });
 
-  describe('what nats-server runs (drift\'s baseline) moves only when a start is ready or a reload, restart or reconcile is confirmed', () => {
+  describe("what nats-server runs (drift's baseline) moves only when a start is ready or a reload, restart or reconcile is confirmed", () => {
     it('when nats-server starts then it runs what it read at spawn, then what the first reconcile took', async () => {
       const h = await startedHarness({ mode: 'leaf' });
       assert.deepEqual(h.running, ['read at spawn', 'runs what it read', 'runs taken: jwt']);

@@ -18,7 +18,11 @@ const options = (mode: Mode) => ({
   limit: 1_000_000,
 });
 
-interface Step { from: Snapshot; event: AnyEvent; microsteps: Snapshot[] }
+interface Step {
+  from: Snapshot;
+  event: AnyEvent;
+  microsteps: Snapshot[];
+}
 
 /** What a state settles through without an outside event: its eventless transitions and its compound states' onDone. */
 function settlingTransitions(s: Snapshot): AnyTransitionDefinition[] {
@@ -51,26 +55,38 @@ describe('supervisor statechart: every transition is reachable (xstate/graph)', 
           from: state,
           event,
           microsteps: getMicrosteps(supervisorMachine, state, event as never).map(([s]) => s),
-        }))));
+        })),
+      ),
+    );
   });
 
   it('when every edge of the adjacency map is walked in both modes then every defined transition fires', () => {
     const covered = new Set(steps.flatMap((step) => firedTransitions(step).map((def) => transitionKey(def))));
-    const missing = allTransitions().map((t) => t.key).filter((k) => !covered.has(k));
+    const missing = allTransitions()
+      .map((t) => t.key)
+      .filter((k) => !covered.has(k));
     assert.deepEqual(missing, [], `transitions never taken:\n${missing.join('\n')}`);
   });
 
   it('when every edge is walked then every state node is entered, transient ones included', () => {
     const reached = new Set(steps.flatMap((s) => s.microsteps.flatMap((m) => m._nodes.map((n) => n.id))));
-    const unreached = allStateNodes().map((n) => n.id).filter((id) => !reached.has(id));
+    const unreached = allStateNodes()
+      .map((n) => n.id)
+      .filter((id) => !reached.has(id));
     assert.deepEqual(unreached, []);
   });
 
   it('when the shortest paths are enumerated then both final states are among their ends', () => {
     for (const mode of MODES) {
       const ends = getShortestPaths(supervisorMachine, options(mode)).map((p) => p.state);
-      assert.ok(ends.some((s) => s.matches('stopped')), `${mode}: stopped reachable`);
-      assert.ok(ends.some((s) => s.matches('failed')), `${mode}: failed reachable`);
+      assert.ok(
+        ends.some((s) => s.matches('stopped')),
+        `${mode}: stopped reachable`,
+      );
+      assert.ok(
+        ends.some((s) => s.matches('failed')),
+        `${mode}: failed reachable`,
+      );
     }
   });
 
@@ -81,7 +97,10 @@ describe('supervisor statechart: every transition is reachable (xstate/graph)', 
       const path = getMicrosteps(supervisorMachine, state, { type: 'SHUTDOWN', signal: 'SIGTERM' }).map(([s]) => s);
       const [last] = path.slice(-1);
       const where = serializeForGraph(state);
-      assert.ok(path.some((s) => s.matches('stopping')), `SHUTDOWN from ${where} skips stopping`);
+      assert.ok(
+        path.some((s) => s.matches('stopping')),
+        `SHUTDOWN from ${where} skips stopping`,
+      );
       if (last!.matches('stopped')) continue;
       assert.ok(last!.matches('stopping'), `SHUTDOWN from ${where} ends in ${JSON.stringify(last!.value)}`);
       const [afterExit] = transition(supervisorMachine, last!, { type: 'SERVER_EXITED', code: 0, signal: null, uptimeMs: 1 });

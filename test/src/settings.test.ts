@@ -7,16 +7,19 @@ import { readSettings, SettingsError } from '../../src/settings.js';
 const read = (env: Record<string, string>) => readSettings({ NATS_SERVER_BIN: process.execPath, ...env });
 
 function rejects(env: Record<string, string>, variable: string, message: RegExp): void {
-  assert.throws(() => read(env), (err: unknown) => {
-    assert.ok(err instanceof SettingsError);
-    assert.equal(err.variable, variable);
-    assert.match(err.message, message);
-    return true;
-  });
+  assert.throws(
+    () => read(env),
+    (err: unknown) => {
+      assert.ok(err instanceof SettingsError);
+      assert.equal(err.variable, variable);
+      assert.match(err.message, message);
+      return true;
+    },
+  );
 }
 
 describe('the settings reader', () => {
-  it('when nothing is set then every value is the contract\'s default', () => {
+  it("when nothing is set then every value is the contract's default", () => {
     const s = readSettings({}, { requireBinary: false });
     assert.equal(s.confPath, '/etc/nats/config/server.conf');
     assert.equal(s.confDir, '/etc/nats/config');
@@ -48,11 +51,21 @@ describe('the settings reader', () => {
     ['an unknown NATS_SERVER_MODE', { NATS_SERVER_MODE: 'hub' }, 'NATS_SERVER_MODE', /unknown value "hub"; use one of: server, leaf/],
     ['a non-numeric NATS_MONITOR_PORT', { NATS_MONITOR_PORT: '82x2' }, 'NATS_MONITOR_PORT', /"82x2" is not a whole number/],
     ['a port out of range', { NATS_MONITOR_PORT: '70000' }, 'NATS_MONITOR_PORT', /from 0 to 65535/],
-    ['a missing nats-server binary', { NATS_SERVER_BIN: '/nonexistent/nats-server' }, 'NATS_SERVER_BIN', /not found or not executable \(tried \/nonexistent\/nats-server\)/],
+    [
+      'a missing nats-server binary',
+      { NATS_SERVER_BIN: '/nonexistent/nats-server' },
+      'NATS_SERVER_BIN',
+      /not found or not executable \(tried \/nonexistent\/nats-server\)/,
+    ],
     ['an unknown NATS_SHUTDOWN', { NATS_SHUTDOWN: 'kill' }, 'NATS_SHUTDOWN', /unknown value "kill"; use one of: term, lame-duck/],
     ['a bad NATS_CLIENT_URL', { NATS_CLIENT_URL: 'http://x' }, 'NATS_CLIENT_URL', /"http:\/\/x" is not a nats:\/\/ URL/],
     ['a bad NATS_STATUS_ADDR', { NATS_STATUS_ADDR: 'everywhere' }, 'NATS_STATUS_ADDR', /is not host:port/],
-    ['a control socket path too long for a unix socket', { NATS_CONTROL_SOCKET: `/tmp/${'x'.repeat(110)}.sock` }, 'NATS_CONTROL_SOCKET', /bytes; a unix socket path has at most 107/],
+    [
+      'a control socket path too long for a unix socket',
+      { NATS_CONTROL_SOCKET: `/tmp/${'x'.repeat(110)}.sock` },
+      'NATS_CONTROL_SOCKET',
+      /bytes; a unix socket path has at most 107/,
+    ],
     ['a GOMEMLIMIT share over the whole limit', { NATS_GOMEMLIMIT_PERCENT: '120' }, 'NATS_GOMEMLIMIT_PERCENT', /from 10 to 100/],
     ['a zero stop budget', { NATS_STOP_TIMEOUT_SECONDS: '0' }, 'NATS_STOP_TIMEOUT_SECONDS', /from 1 to/],
   ];
@@ -60,7 +73,7 @@ describe('the settings reader', () => {
     it(`when given ${what} then it refuses, naming ${variable}`, () => rejects(env, variable, message));
   }
 
-  it('when relative paths are given then creds resolve under NATS_CREDS_DIR and the store dir against the config\'s dir', () => {
+  it("when relative paths are given then creds resolve under NATS_CREDS_DIR and the store dir against the config's dir", () => {
     const s = read({ NATS_CONF: '/cfg/server.conf', NATS_CREDS_DIR: '/creds', NATS_SYS_USER_CRED_PATH: 'sys.creds', NATS_JETSTREAM_STORE_DIR: 'data' });
     assert.equal(s.sysUserCredPath, '/creds/sys.creds');
     assert.equal(s.jetstreamStoreDir, '/cfg/data');

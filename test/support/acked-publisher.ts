@@ -7,7 +7,13 @@ import { eventually } from './wait.js';
  * What the publisher saw of one stream: every acked message (payload → the sequence it was acked at: a stream
  * that lost its data hands the same sequences out again), failures, the longest gap between acks.
  */
-export interface StreamRecord { stream: string; acked: Map<string, number>; failed: number; longestGapMs: number; lastAckAt: number }
+export interface StreamRecord {
+  stream: string;
+  acked: Map<string, number>;
+  failed: number;
+  longestGapMs: number;
+  lastAckAt: number;
+}
 
 const ACK_TIMEOUT_MS = 1000;
 const TRIES = 5;
@@ -23,7 +29,12 @@ export class AckedPublisher {
   private running = true;
   private loops: Promise<void>[] = [];
 
-  private constructor(private readonly nc: NatsConnection, private readonly js: JetStreamClient, streams: string[], private readonly perSecond: number) {
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    streams: string[],
+    private readonly perSecond: number,
+  ) {
     this.records = streams.map((stream) => ({ stream, acked: new Map(), failed: 0, longestGapMs: 0, lastAckAt: Date.now() }));
   }
 
@@ -77,12 +88,26 @@ export async function createReplicatedStreams(servers: string[]): Promise<string
   const nc = await connect({ servers, maxReconnectAttempts: -1 });
   try {
     const jsm = await jetstreamManager(nc, { timeout: 10_000 });
-    for (const [name, storage] of [['FILE', 'file'], ['MEM', 'memory']] as const) {
+    for (const [name, storage] of [
+      ['FILE', 'file'],
+      ['MEM', 'memory'],
+    ] as const) {
       // A fresh meta leader may not have heard from every peer yet ("no suitable peers for placement"): on 2.10
       // under CI's load this lasted past 30 s.
-      await eventually(`stream ${name} created`, () => jsm.streams.add({
-        name, subjects: [`${name.toLowerCase()}.>`], num_replicas: 3, storage: storage as never, duplicate_window: 120_000_000_000,
-      }).then(() => true), 90_000);
+      await eventually(
+        `stream ${name} created`,
+        () =>
+          jsm.streams
+            .add({
+              name,
+              subjects: [`${name.toLowerCase()}.>`],
+              num_replicas: 3,
+              storage: storage as never,
+              duplicate_window: 120_000_000_000,
+            })
+            .then(() => true),
+        90_000,
+      );
       await jsm.consumers.add(name, { durable_name: 'READER', ack_policy: 'explicit' as never });
     }
   } finally {
@@ -97,8 +122,18 @@ export async function missingAcked(servers: string[], record: StreamRecord): Pro
   try {
     const jsm = await jetstreamManager(nc, { timeout: 5000, checkAPI: false });
     // A stream without a leader answers nothing: after a minute its messages count as gone.
-    const answers = await eventually(`${record.stream} to answer`, () => jsm.streams.info(record.stream).then(() => true, () => false), 60_000)
-      .then(() => true, () => false);
+    const answers = await eventually(
+      `${record.stream} to answer`,
+      () =>
+        jsm.streams.info(record.stream).then(
+          () => true,
+          () => false,
+        ),
+      60_000,
+    ).then(
+      () => true,
+      () => false,
+    );
     if (!answers) return [...record.acked.values()];
     const missing: number[] = [];
     for (const [payload, seq] of record.acked) {

@@ -9,7 +9,10 @@ import { serverLine } from './supervise.js';
 /** The nats-server line under test, e.g. `2.15`. */
 export const LINE = serverLine();
 
-interface StreamState { name: string; state: { messages: number; first_seq: number; last_seq: number } }
+interface StreamState {
+  name: string;
+  state: { messages: number; first_seq: number; last_seq: number };
+}
 type Jsz = { account_details?: { stream_detail?: StreamState[] }[] };
 
 /**
@@ -19,7 +22,10 @@ type Jsz = { account_details?: { stream_detail?: StreamState[] }[] };
  * these tests are about, so such a cluster is thrown away and a fresh one formed (docs/cluster.md).
  */
 async function formedCluster(
-  name: string, cleanup: Cleanup[], env: Record<string, string>, beforeStart?: (layouts: Layout[]) => Promise<void>,
+  name: string,
+  cleanup: Cleanup[],
+  env: Record<string, string>,
+  beforeStart?: (layouts: Layout[]) => Promise<void>,
 ): Promise<TestCluster> {
   for (let attempt = 1; ; attempt++) {
     const cluster = await TestCluster.create(name, { env });
@@ -27,8 +33,10 @@ async function formedCluster(
     await beforeStart?.(cluster.members.map((m) => m.layout));
     cluster.startAll();
     await Promise.all(cluster.members.map((_, i) => cluster.waitHealthy(i)));
-    const formed = await eventually('every member in the meta group', () => cluster.metaGroupSize().then((n) => n === cluster.members.length), 20_000)
-      .then(() => true, () => false);
+    const formed = await eventually('every member in the meta group', () => cluster.metaGroupSize().then((n) => n === cluster.members.length), 20_000).then(
+      () => true,
+      () => false,
+    );
     if (formed) return cluster;
     if (attempt === 3) throw new Error(`the meta group never held every member in ${attempt} tries\n${await cluster.diagnosis()}`);
     console.log(`# nats-server ${LINE} formed the meta group without a member (try ${attempt}); forming a fresh cluster`);
@@ -38,7 +46,10 @@ async function formedCluster(
 
 /** A healthy three-member cluster with the R3 streams, and a publisher that has had its first acks. */
 export async function runningCluster(
-  name: string, cleanup: Cleanup[], env: Record<string, string> = {}, beforeStart?: (layouts: Layout[]) => Promise<void>,
+  name: string,
+  cleanup: Cleanup[],
+  env: Record<string, string> = {},
+  beforeStart?: (layouts: Layout[]) => Promise<void>,
 ): Promise<{ cluster: TestCluster; publisher: AckedPublisher }> {
   const cluster = await formedCluster(name, cleanup, env, beforeStart);
   await createReplicatedStreams(cluster.clientUrls).catch(async (err: unknown) => {
@@ -53,7 +64,7 @@ export async function runningCluster(
 async function replicaState(monitorPort: number, stream: string): Promise<StreamState | undefined> {
   try {
     const res = await fetch(`http://127.0.0.1:${monitorPort}/jsz?accounts=true&streams=true`, { signal: AbortSignal.timeout(2000) });
-    const jsz = await res.json() as Jsz;
+    const jsz = (await res.json()) as Jsz;
     return jsz.account_details?.flatMap((a) => a.stream_detail ?? []).find((x) => x.name === stream);
   } catch {
     return undefined;
@@ -67,10 +78,14 @@ export async function assertNothingLost(members: { clientUrls: string[]; monitor
     assert.deepEqual(await missingAcked(members.clientUrls, r), [], `${r.stream}: acked messages lost`);
     const last = Math.max(...r.acked.values());
     for (const port of members.monitorPorts) {
-      await eventually(`the replica of ${r.stream} monitored on ${port} to hold every acked message`, async () => {
-        const s = await replicaState(port, r.stream);
-        return s !== undefined && s.state.first_seq === 1 && s.state.last_seq >= last && s.state.messages >= r.acked.size;
-      }, 30_000);
+      await eventually(
+        `the replica of ${r.stream} monitored on ${port} to hold every acked message`,
+        async () => {
+          const s = await replicaState(port, r.stream);
+          return s !== undefined && s.state.first_seq === 1 && s.state.last_seq >= last && s.state.messages >= r.acked.size;
+        },
+        30_000,
+      );
     }
   }
 }

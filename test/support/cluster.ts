@@ -9,13 +9,22 @@ import { eventually } from './wait.js';
 
 /** One member: its mounted layout, its cluster and status ports, and its supervisor while one runs. */
 export interface Member {
-  name: string; layout: Layout; clusterPort: number; statusPort: number;
-  sup: SupervisorProcess | null; past: SupervisorProcess[];
+  name: string;
+  layout: Layout;
+  clusterPort: number;
+  statusPort: number;
+  sup: SupervisorProcess | null;
+  past: SupervisorProcess[];
   /** nats-server run bare, without a supervisor (benchmarks compare against it). */
   bare: ChildProcess | null;
 }
 
-export interface Healthz { status: number; ready?: boolean; caughtUp?: boolean; reason?: string | null }
+export interface Healthz {
+  status: number;
+  ready?: boolean;
+  caughtUp?: boolean;
+  reason?: string | null;
+}
 
 /**
  * Three (or n) nats-servers on loopback routed to each other, each under its own supervisor with its own ports
@@ -46,15 +55,17 @@ export class TestCluster {
   /** nats-server's config for one member: a short lame duck grace, the minimum lame-duck duration (30 s). */
   configOf(m: Member, extra = '', jetstream = ''): string {
     const routes = this.members.map((x) => `nats-route://127.0.0.1:${x.clusterPort}`).join(', ');
-    return [
-      `server_name: ${m.name}`,
-      `listen: 127.0.0.1:${m.layout.clientPort}`,
-      `jetstream { store_dir: "${m.layout.storeDir}"${jetstream ? `, ${jetstream}` : ''} }`,
-      `cluster { name: test, listen: 127.0.0.1:${m.clusterPort}, routes: [${routes}] }`,
-      'lame_duck_duration: 30s',
-      'lame_duck_grace_period: 1s',
-      extra,
-    ].join('\n') + '\n';
+    return (
+      [
+        `server_name: ${m.name}`,
+        `listen: 127.0.0.1:${m.layout.clientPort}`,
+        `jetstream { store_dir: "${m.layout.storeDir}"${jetstream ? `, ${jetstream}` : ''} }`,
+        `cluster { name: test, listen: 127.0.0.1:${m.clusterPort}, routes: [${routes}] }`,
+        'lame_duck_duration: 30s',
+        'lame_duck_grace_period: 1s',
+        extra,
+      ].join('\n') + '\n'
+    );
   }
 
   get monitorPorts(): number[] {
@@ -114,7 +125,7 @@ export class TestCluster {
   async healthz(i: number): Promise<Healthz> {
     try {
       const res = await fetch(`http://127.0.0.1:${this.members[i]!.statusPort}/healthz`, { signal: AbortSignal.timeout(2000) });
-      return { status: res.status, ...(await res.json()) as object };
+      return { status: res.status, ...((await res.json()) as object) };
     } catch {
       return { status: 0 };
     }
@@ -132,12 +143,16 @@ export class TestCluster {
 
   /** The gate a rollout waits on: the supervisor's /healthz answers 200. */
   waitHealthy(i: number, timeoutMs = 120_000): Promise<Healthz> {
-    return eventually(`${this.members[i]!.name}'s supervisor /healthz to answer 200`, async () => {
-      const h = await this.healthz(i);
-      // Thrown, so that a wait that times out says what the member last said.
-      if (h.status !== 200) throw new Error(`${h.status}: ${JSON.stringify(h)}; log: ${this.members[i]!.sup?.tail(8) ?? '-'}`);
-      return h;
-    }, timeoutMs);
+    return eventually(
+      `${this.members[i]!.name}'s supervisor /healthz to answer 200`,
+      async () => {
+        const h = await this.healthz(i);
+        // Thrown, so that a wait that times out says what the member last said.
+        if (h.status !== 200) throw new Error(`${h.status}: ${JSON.stringify(h)}; log: ${this.members[i]!.sup?.tail(8) ?? '-'}`);
+        return h;
+      },
+      timeoutMs,
+    );
   }
 
   /** The JetStream meta group's size as its leader sees it (0 while no member knows a leader). */
@@ -145,14 +160,14 @@ export class TestCluster {
     const sizes = await Promise.all(this.members.map((_, i) => this.monitor<{ meta_cluster?: { leader?: string; cluster_size?: number } }>(i, '/jsz')));
     const leader = sizes.find((j) => j?.meta_cluster?.leader)?.meta_cluster?.leader;
     const i = this.members.findIndex((m) => m.name === leader);
-    return i < 0 ? 0 : sizes[i]?.meta_cluster?.cluster_size ?? 0;
+    return i < 0 ? 0 : (sizes[i]?.meta_cluster?.cluster_size ?? 0);
   }
 
   /** The parts of a member's /state that say where it is and what it waits for, or null while it does not answer. */
   async stateOf(i: number): Promise<object | null> {
     try {
       const res = await fetch(`http://127.0.0.1:${this.members[i]!.statusPort}/state`, { signal: AbortSignal.timeout(2000) });
-      const s = await res.json() as { state: string; server: object; restartLease: object; lastError: string | null; history: unknown[] };
+      const s = (await res.json()) as { state: string; server: object; restartLease: object; lastError: string | null; history: unknown[] };
       return { state: s.state, server: s.server, restartLease: s.restartLease, lastError: s.lastError, history: s.history.slice(-6) };
     } catch {
       return null;
@@ -161,15 +176,23 @@ export class TestCluster {
 
   /** What each member's nats-server says of its routes and its JetStream meta group, for a failure's message. */
   async diagnosis(): Promise<string> {
-    const others = execFileSync('ps', ['-eo', 'pid,etimes,args']).toString().split('\n').filter((l) => l.includes('nats-server')).join('\n');
-    const lines = await Promise.all(this.members.map(async (m, i) => {
-      const routes = await this.monitor<{ routes?: { remote_name?: string; port?: number; ip?: string }[] }>(i, '/routez');
-      const jsz = await this.monitor<{ meta_cluster?: unknown }>(i, '/jsz');
-      const route = (routes?.routes ?? []).map((r) => `${r.remote_name}@${r.port}`).join(' ');
-      const state = await this.stateOf(i);
-      return `${m.name} (client ${m.layout.clientPort}, cluster ${m.clusterPort}): routes ${route}; meta ${JSON.stringify(jsz?.meta_cluster)}; `
-        + `supervisor ${JSON.stringify(state)}; log: ${m.sup?.tail(12) ?? '-'}`;
-    }));
+    const others = execFileSync('ps', ['-eo', 'pid,etimes,args'])
+      .toString()
+      .split('\n')
+      .filter((l) => l.includes('nats-server'))
+      .join('\n');
+    const lines = await Promise.all(
+      this.members.map(async (m, i) => {
+        const routes = await this.monitor<{ routes?: { remote_name?: string; port?: number; ip?: string }[] }>(i, '/routez');
+        const jsz = await this.monitor<{ meta_cluster?: unknown }>(i, '/jsz');
+        const route = (routes?.routes ?? []).map((r) => `${r.remote_name}@${r.port}`).join(' ');
+        const state = await this.stateOf(i);
+        return (
+          `${m.name} (client ${m.layout.clientPort}, cluster ${m.clusterPort}): routes ${route}; meta ${JSON.stringify(jsz?.meta_cluster)}; ` +
+          `supervisor ${JSON.stringify(state)}; log: ${m.sup?.tail(12) ?? '-'}`
+        );
+      }),
+    );
     return [...lines, 'nats-servers running:', others].join('\n');
   }
 

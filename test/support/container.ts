@@ -71,7 +71,10 @@ export interface RunOptions {
 export class Container extends LogLines {
   private logs: ReturnType<typeof spawn> | null = null;
 
-  private constructor(readonly id: string, readonly layout: ContainerLayout) {
+  private constructor(
+    readonly id: string,
+    readonly layout: ContainerLayout,
+  ) {
     super();
   }
 
@@ -85,10 +88,17 @@ export class Container extends LogLines {
     };
     const restricted = opts.restricted ? ['--read-only', '--tmpfs', '/tmp', '--user', `${RUNNER}:${RUNNER}`] : [];
     const args = [
-      'run', '-d', '--network', 'host', '--label', 'iofog-nats-test=1', ...restricted,
+      'run',
+      '-d',
+      '--network',
+      'host',
+      '--label',
+      'iofog-nats-test=1',
+      ...restricted,
       ...layout.mounts.flatMap((m) => ['-v', m]),
       ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
-      ...(opts.options ?? []), IMAGE,
+      ...(opts.options ?? []),
+      IMAGE,
     ];
     const c = new Container((await docker(...args)).trim(), layout);
     c.followLogs();
@@ -126,10 +136,14 @@ export class Container extends LogLines {
   /** The container's processes as the host sees them: pid, state letter, command. */
   async processes(): Promise<{ pid: number; stat: string; comm: string }[]> {
     const out = await docker('top', this.id, '-eo', 'pid,stat,comm');
-    return out.trim().split('\n').slice(1).map((line) => {
-      const [pid, stat, ...comm] = line.trim().split(/\s+/);
-      return { pid: Number(pid), stat: stat ?? '', comm: comm.join(' ') };
-    });
+    return out
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => {
+        const [pid, stat, ...comm] = line.trim().split(/\s+/);
+        return { pid: Number(pid), stat: stat ?? '', comm: comm.join(' ') };
+      });
   }
 
   /** `docker stop` with its grace period; resolves with how long it took and the exit code. */
@@ -156,11 +170,22 @@ export class Container extends LogLines {
 }
 
 /** Runs the image on a fresh layout; both are removed by the returned cleanup. */
-export async function withContainer(name: string, setup: (l: ContainerLayout) => Promise<void>, opts: RunOptions = {}): Promise<{ c: Container; l: ContainerLayout; cleanup: () => Promise<void> }> {
+export async function withContainer(
+  name: string,
+  setup: (l: ContainerLayout) => Promise<void>,
+  opts: RunOptions = {},
+): Promise<{ c: Container; l: ContainerLayout; cleanup: () => Promise<void> }> {
   const l = await makeContainerLayout(name);
   await setup(l);
   const c = await Container.run(l, opts);
-  return { c, l, cleanup: async () => { await c.remove(); await removeLayout(l.host); } };
+  return {
+    c,
+    l,
+    cleanup: async () => {
+      await c.remove();
+      await removeLayout(l.host);
+    },
+  };
 }
 
 export async function waitHealthy(c: Container, timeoutMs = 30_000): Promise<void> {

@@ -42,7 +42,11 @@ function encodePublic(prefixByte: number, raw: Uint8Array): string {
 
 /** Wraps an nkeys pair: same keys and signatures, computed by node:crypto and cached. */
 export function fastKeyPair(inner: KeyPair): KeyPair {
-  const privateKey: KeyObject = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, (inner as KeyPair & { getRawSeed(): Uint8Array }).getRawSeed()]), format: 'der', type: 'pkcs8' });
+  const privateKey: KeyObject = createPrivateKey({
+    key: Buffer.concat([PKCS8_ED25519_PREFIX, (inner as KeyPair & { getRawSeed(): Uint8Array }).getRawSeed()]),
+    format: 'der',
+    type: 'pkcs8',
+  });
   const raw = Buffer.from(createPublicKey(privateKey).export({ format: 'jwk' }).x!, 'base64url');
   const prefixByte = inner.getSeed()[1]!; // the seed's second character encodes the key type...
   const publicKey = encodePublic(publicPrefix(String.fromCharCode(prefixByte)), raw);

@@ -56,11 +56,7 @@ export async function makeLayout(name: string): Promise<Layout> {
 
 /** A plain server config on the layout's port, with JetStream in the layout's store. */
 export function basicConfig(l: Layout, extra = ''): string {
-  return [
-    `listen: 127.0.0.1:${l.clientPort}`,
-    `jetstream { store_dir: "${l.storeDir}" }`,
-    extra,
-  ].join('\n') + '\n';
+  return [`listen: 127.0.0.1:${l.clientPort}`, `jetstream { store_dir: "${l.storeDir}" }`, extra].join('\n') + '\n';
 }
 
 export async function removeLayout(l: Layout): Promise<void> {

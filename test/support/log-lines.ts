@@ -28,10 +28,14 @@ export class LogLines {
 
   /** Waits for a log line matching `pred` that arrived after line index `from`. */
   waitForLog(what: string, pred: (l: LogLine) => boolean, opts: { from?: number; timeoutMs?: number } = {}): Promise<LogLine> {
-    return eventually(`log line: ${what}\n--- last lines:\n${this.tail()}`, () => {
-      if (this.hasExited && !this.lines.slice(opts.from ?? 0).some(pred)) throw new GiveUp(`supervisor exited: ${JSON.stringify(this.exit)}`);
-      return this.lines.slice(opts.from ?? 0).find(pred);
-    }, opts.timeoutMs ?? 15_000);
+    return eventually(
+      `log line: ${what}\n--- last lines:\n${this.tail()}`,
+      () => {
+        if (this.hasExited && !this.lines.slice(opts.from ?? 0).some(pred)) throw new GiveUp(`supervisor exited: ${JSON.stringify(this.exit)}`);
+        return this.lines.slice(opts.from ?? 0).find(pred);
+      },
+      opts.timeoutMs ?? 15_000,
+    );
   }
 
   waitForState(state: string, opts: { from?: number; timeoutMs?: number } = {}): Promise<LogLine> {
@@ -52,6 +56,11 @@ export class LogLines {
   }
 
   tail(n = 25): string {
-    return this.lines.slice(-n).map((l) => JSON.stringify(l)).join('\n') + (this.stderr.length ? `\nstderr: ${this.stderr.join('\n')}` : '');
+    return (
+      this.lines
+        .slice(-n)
+        .map((l) => JSON.stringify(l))
+        .join('\n') + (this.stderr.length ? `\nstderr: ${this.stderr.join('\n')}` : '')
+    );
   }
 }

@@ -12,7 +12,11 @@ export function natsConnect(l: Layout, opts: Record<string, unknown> = {}): Prom
 
 /** One request/reply round trip through the server: proof that it serves this connection. */
 export async function roundTrip(nc: NatsConnection, subject = 'probe.echo'): Promise<boolean> {
-  const sub = nc.subscribe(subject, { callback: (_err, msg) => { msg.respond(msg.data); } });
+  const sub = nc.subscribe(subject, {
+    callback: (_err, msg) => {
+      msg.respond(msg.data);
+    },
+  });
   try {
     const reply = await nc.request(subject, 'ping', { timeout: 2000 });
     return reply.string() === 'ping';

@@ -6,7 +6,14 @@ import { fastKeyPair } from './fast-keys.js';
 import type { Layout } from './layout.js';
 
 /** An operator-mode world made in the test: operator, system account, accounts, users, creds. */
-export interface TestAccount { name: string; kp: KeyPair; key: string; jwt: string }
+export interface TestAccount {
+  name: string;
+  kp: KeyPair;
+  key: string;
+  jwt: string;
+}
+
+const routeUrls = (ports: number[]): string => ports.map((p) => `nats-route://127.0.0.1:${p}`).join(', ');
 
 export class OperatorWorld {
   readonly operator = fastKeyPair(createOperator());
@@ -42,17 +49,18 @@ export class OperatorWorld {
    */
   config(l: Layout, opts: { cluster?: { name: string; port: number; routes: number[] }; resolverLimit?: number } = {}): string {
     const limit = opts.resolverLimit ? `, limit: ${opts.resolverLimit}` : '';
-    return [
-      `listen: 127.0.0.1:${l.clientPort}`,
-      `operator: ${this.operatorJwt}`,
-      `system_account: ${this.sys.key}`,
-      `resolver: { type: full, dir: "${l.jwtDir}", allow_delete: true, interval: "2m"${limit} }`,
-      `resolver_preload: { ${this.sys.key}: ${this.sys.jwt} }`,
-      ...(opts.cluster
-        ? [`server_name: ${opts.cluster.name}`,
-          `cluster { name: test, listen: 127.0.0.1:${opts.cluster.port}, routes: [${opts.cluster.routes.map((p) => `nats-route://127.0.0.1:${p}`).join(', ')}] }`]
-        : [`jetstream { store_dir: "${l.storeDir}" }`]),
-    ].join('\n') + '\n';
+    return (
+      [
+        `listen: 127.0.0.1:${l.clientPort}`,
+        `operator: ${this.operatorJwt}`,
+        `system_account: ${this.sys.key}`,
+        `resolver: { type: full, dir: "${l.jwtDir}", allow_delete: true, interval: "2m"${limit} }`,
+        `resolver_preload: { ${this.sys.key}: ${this.sys.jwt} }`,
+        ...(opts.cluster
+          ? [`server_name: ${opts.cluster.name}`, `cluster { name: test, listen: 127.0.0.1:${opts.cluster.port}, routes: [${routeUrls(opts.cluster.routes)}] }`]
+          : [`jetstream { store_dir: "${l.storeDir}" }`]),
+      ].join('\n') + '\n'
+    );
   }
 }
 

@@ -7,7 +7,9 @@ import { SupervisorProcess } from './supervisor-process.js';
 
 /** The nats-server the tests run (NATS_SERVER_BIN, else the one on PATH), as an absolute path. */
 export function serverBin(): string {
-  return execFileSync('sh', ['-c', `command -v "${process.env.NATS_SERVER_BIN ?? 'nats-server'}"`]).toString().trim();
+  return execFileSync('sh', ['-c', `command -v "${process.env.NATS_SERVER_BIN ?? 'nats-server'}"`])
+    .toString()
+    .trim();
 }
 
 /** The line of that nats-server, e.g. `2.15`. */
@@ -31,7 +33,11 @@ export interface SuperviseOptions {
  * The integration tests' one fixture: a layout (what the platform mounts) with its config written, a
  * supervisor started on it, and both pushed onto the test's cleanup.
  */
-export async function superviseLayout(cleanup: Cleanup[], name: string, opts: SuperviseOptions = {}): Promise<{ l: Layout; sup: SupervisorProcess; base: string }> {
+export async function superviseLayout(
+  cleanup: Cleanup[],
+  name: string,
+  opts: SuperviseOptions = {},
+): Promise<{ l: Layout; sup: SupervisorProcess; base: string }> {
   const l = await makeLayout(name);
   cleanup.push(() => removeLayout(l));
   const config = opts.config === undefined ? (x: Layout) => basicConfig(x, 'max_payload: 1000000') : opts.config;

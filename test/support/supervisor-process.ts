@@ -13,13 +13,18 @@ export type { Exit, LogLine } from './log-lines.js';
 export class SupervisorProcess extends LogLines {
   readonly exited: Promise<Exit>;
 
-  private constructor(readonly child: ChildProcess, readonly layout: Layout) {
+  private constructor(
+    readonly child: ChildProcess,
+    readonly layout: Layout,
+  ) {
     super();
     this.follow(child.stdout!, child.stderr!);
-    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => {
-      this.exit = { code, signal };
-      resolve(this.exit);
-    }));
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        this.exit = { code, signal };
+        resolve(this.exit);
+      }),
+    );
   }
 
   /** Runs the source through tsx, or with `builtCli` the built command (a dist/cli.js) with plain node. */

@@ -28,10 +28,14 @@
     const k = w / view.w;
     setView({ x: at.x - (at.x - view.x) * k, y: at.y - (at.y - view.y) * k, w, h: view.h * k });
   }
-  svg.addEventListener('wheel', (e) => {
-    e.preventDefault();
-    zoom(e.deltaY < 0 ? 1.2 : 1 / 1.2, toChart(e.clientX, e.clientY));
-  }, { passive: false });
+  svg.addEventListener(
+    'wheel',
+    (e) => {
+      e.preventDefault();
+      zoom(e.deltaY < 0 ? 1.2 : 1 / 1.2, toChart(e.clientX, e.clientY));
+    },
+    { passive: false },
+  );
   let drag = null;
   svg.addEventListener('pointerdown', (e) => {
     drag = { at: toChart(e.clientX, e.clientY) };
@@ -42,7 +46,9 @@
     const now = toChart(e.clientX, e.clientY);
     setView({ ...view, x: view.x - (now.x - drag.at.x), y: view.y - (now.y - drag.at.y) });
   });
-  svg.addEventListener('pointerup', () => { drag = null; });
+  svg.addEventListener('pointerup', () => {
+    drag = null;
+  });
   const centre = () => ({ x: view.x + view.w / 2, y: view.y + view.h / 2 });
   document.getElementById('fit').addEventListener('click', () => setView(full));
   document.getElementById('zoom-in').addEventListener('click', () => zoom(1.5, centre()));
@@ -118,18 +124,25 @@
       `${doc.server.catchingUp ? ` (${doc.server.catchingUp})` : ''} · restarts ${doc.server.restarts} · crashes ${doc.server.crashes}`;
     const c = doc.cluster;
     const cluster = document.getElementById('cluster');
-    cluster.textContent = !c ? 'not a cluster member'
+    cluster.textContent = !c
+      ? 'not a cluster member'
       : `${c.name || '-'} · meta leader ${c.metaLeader || 'none'} · may leave: ${c.safeToLeave ? 'yes' : `no (${c.leaveBlockers.join('; ')})`}` +
         `${doc.server.leaveBlocked ? ` · waiting to be spared: ${doc.server.leaveBlocked}` : ''}`;
     cluster.classList.toggle('bad', Boolean(c && (!c.safeToLeave || c.atRisk.length > 0)));
-    document.getElementById('reload').textContent = r ? `${doc.reloads.count} · last ${r.outcome} (${r.causes.join(', ')})` : `${doc.reloads ? doc.reloads.count : 0}`;
+    document.getElementById('reload').textContent = r
+      ? `${doc.reloads.count} · last ${r.outcome} (${r.causes.join(', ')})`
+      : `${doc.reloads ? doc.reloads.count : 0}`;
     const behind = (doc.drift ? doc.drift.causes : []).filter((c) => !c.inStep);
     const drift = document.getElementById('drift');
-    drift.replaceChildren(...(behind.length === 0 ? ['in step: nats-server runs what is mounted'] : behind.map((c) => {
-      const line = document.createElement('div');
-      line.textContent = `${c.cause} behind since ${c.since ? c.since.slice(11, 19) : '?'}: ${c.reason}`;
-      return line;
-    })));
+    drift.replaceChildren(
+      ...(behind.length === 0
+        ? ['in step: nats-server runs what is mounted']
+        : behind.map((c) => {
+            const line = document.createElement('div');
+            line.textContent = `${c.cause} behind since ${c.since ? c.since.slice(11, 19) : '?'}: ${c.reason}`;
+            return line;
+          })),
+    );
     drift.classList.toggle('bad', behind.length > 0);
     drift.classList.toggle('ok', behind.length === 0);
     const err = (r && r.error) || doc.lastError;
@@ -140,8 +153,14 @@
 
   const events = new EventSource('/events');
   const live = document.getElementById('live');
-  events.onopen = () => { live.textContent = 'live'; live.className = 'ok'; };
-  events.onerror = () => { live.textContent = 'reconnecting…'; live.className = 'bad'; };
+  events.onopen = () => {
+    live.textContent = 'live';
+    live.className = 'ok';
+  };
+  events.onerror = () => {
+    live.textContent = 'reconnecting…';
+    live.className = 'bad';
+  };
   events.addEventListener('state', (m) => {
     const doc = JSON.parse(m.data);
     list.replaceChildren();

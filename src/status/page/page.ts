@@ -2,16 +2,21 @@ import { readFileSync } from 'node:fs';
 import type { ChartLayout } from './chart-layout.js';
 
 const STYLE = `
-:root { color-scheme: light dark; --bg: #fbfbfa; --fg: #1d1d1f; --muted: #6b6b70; --box: #ffffff; --line: #9a9aa2; --on: #0b7a5a; --onbg: #d7f5ea; --bad: #b3261e; }
-@media (prefers-color-scheme: dark) { :root { --bg: #151517; --fg: #ececef; --muted: #9c9ca3; --box: #1f1f23; --line: #6b6b73; --on: #4fd1a5; --onbg: #123a2e; --bad: #ff8a80; } }
+:root { color-scheme: light dark; --bg: #fbfbfa; --fg: #1d1d1f; --muted: #6b6b70; --box: #ffffff; --line: #9a9aa2;
+  --on: #0b7a5a; --onbg: #d7f5ea; --bad: #b3261e; }
+@media (prefers-color-scheme: dark) { :root { --bg: #151517; --fg: #ececef; --muted: #9c9ca3; --box: #1f1f23; --line: #6b6b73;
+  --on: #4fd1a5; --onbg: #123a2e; --bad: #ff8a80; } }
 * { box-sizing: border-box; }
-body { margin: 0; font: 13px/1.4 system-ui, sans-serif; background: var(--bg); color: var(--fg); display: grid; grid-template-columns: minmax(0, 1fr) 320px; height: 100vh; overflow: hidden; }
+body { margin: 0; font: 13px/1.4 system-ui, sans-serif; background: var(--bg); color: var(--fg);
+  display: grid; grid-template-columns: minmax(0, 1fr) 320px; height: 100vh; overflow: hidden; }
 main { position: relative; overflow: hidden; min-height: 0; }
 #tools { position: absolute; top: 8px; left: 8px; display: flex; gap: 4px; }
 #tools button { font: inherit; padding: 2px 8px; background: var(--box); color: var(--fg); border: 1px solid var(--line); border-radius: 4px; cursor: pointer; }
 aside { border-left: 1px solid var(--line); padding: 12px; overflow: auto; }
 h1 { font-size: 15px; margin: 0 0 8px; }
-dl { margin: 0 0 12px; } dt { color: var(--muted); font-size: 11px; text-transform: uppercase; margin-top: 8px; } dd { margin: 0; font-family: ui-monospace, monospace; }
+dl { margin: 0 0 12px; }
+dt { color: var(--muted); font-size: 11px; text-transform: uppercase; margin-top: 8px; }
+dd { margin: 0; font-family: ui-monospace, monospace; }
 #state { font-weight: 600; color: var(--on); }
 .bad { color: var(--bad); } .ok { color: var(--on); }
 ol { list-style: none; padding: 0; margin: 0; font-family: ui-monospace, monospace; font-size: 11px; }
@@ -49,7 +54,8 @@ export function renderPage(layout: ChartLayout): string {
 <title>iofog-nats — supervisor statechart</title><style>${STYLE}</style></head>
 <body>
 <main><svg id="chart" role="img" aria-label="supervisor statechart"></svg>
-<div id="tools"><button id="fit" title="fit the chart to the window (0)">Fit</button><button id="zoom-in" title="zoom in (+)">+</button><button id="zoom-out" title="zoom out (-)">&minus;</button></div></main>
+<div id="tools"><button id="fit" title="fit the chart to the window (0)">Fit</button>
+<button id="zoom-in" title="zoom in (+)">+</button><button id="zoom-out" title="zoom out (-)">&minus;</button></div></main>
 <aside>
   <h1>iofog-nats <small id="live">connecting…</small></h1>
   <dl>
@@ -69,4 +75,5 @@ export function renderPage(layout: ChartLayout): string {
 `;
 }
 
-export const PAGE_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'";
+export const PAGE_CSP =
+  "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'";

@@ -5,9 +5,15 @@ import { leaveBlockers, type Jsz } from '../../../src/cluster/spare-rule.js';
 const replica = (name: string, current: boolean, offline = false) => ({ name, current, offline });
 const meta = (leader: string, replicas = [replica('n2', true), replica('n3', true)]) => ({ leader, cluster_size: 3, replicas });
 const stream = (name: string, leader: string, replicas: ReturnType<typeof replica>[]) => ({
-  name, config: { num_replicas: 3 }, cluster: { leader, replicas }, consumer_detail: [] as unknown[],
+  name,
+  config: { num_replicas: 3 },
+  cluster: { leader, replicas },
+  consumer_detail: [] as unknown[],
 });
-const jsz = (...streams: ReturnType<typeof stream>[]): Jsz => ({ meta_cluster: meta('n2'), account_details: [{ name: 'APP', stream_detail: streams as never }] });
+const jsz = (...streams: ReturnType<typeof stream>[]): Jsz => ({
+  meta_cluster: meta('n2'),
+  account_details: [{ name: 'APP', stream_detail: streams as never }],
+});
 
 describe('whether the cluster can spare this member (n1)', () => {
   it('when it leads a stream whose other replicas are both current then it may leave', () => {
@@ -15,8 +21,9 @@ describe('whether the cluster can spare this member (n1)', () => {
   });
 
   it('when it leads a stream one of whose other replicas is not current then it may not, and says which and why', () => {
-    assert.deepEqual(leaveBlockers(jsz(stream('MEM', 'n1', [replica('n2', true), replica('n3', false)])), 'n1'),
-      ['stream MEM (led here) would keep 1 current replica without this member; it needs 2']);
+    assert.deepEqual(leaveBlockers(jsz(stream('MEM', 'n1', [replica('n2', true), replica('n3', false)])), 'n1'), [
+      'stream MEM (led here) would keep 1 current replica without this member; it needs 2',
+    ]);
   });
 
   it('when it follows a stream with a leader elsewhere then it may leave, whatever it knows of the other follower', () => {
@@ -25,13 +32,24 @@ describe('whether the cluster can spare this member (n1)', () => {
 
   it('when a stream it hosts has no leader, or another replica is offline, then it may not', () => {
     assert.deepEqual(leaveBlockers(jsz(stream('MEM', '', [replica('n2', false), replica('n3', false)])), 'n1'), ['stream MEM has no leader']);
-    assert.deepEqual(leaveBlockers(jsz(stream('MEM', 'n2', [replica('n2', true), replica('n3', false, true)])), 'n1'), ['stream MEM has replicas offline (n3)']);
+    assert.deepEqual(leaveBlockers(jsz(stream('MEM', 'n2', [replica('n2', true), replica('n3', false, true)])), 'n1'), [
+      'stream MEM has replicas offline (n3)',
+    ]);
   });
 
   it('when it leads the meta layer or a consumer that cannot spare it then those count too', () => {
     const doc: Jsz = {
       meta_cluster: meta('n1', [replica('n2', true), replica('n3', false)]),
-      account_details: [{ stream_detail: [{ ...stream('FILE', 'n2', [replica('n2', true), replica('n3', true)]), consumer_detail: [{ name: 'C', cluster: { leader: 'n1', replicas: [replica('n2', false), replica('n3', false)] } }] }] } as never] as never,
+      account_details: [
+        {
+          stream_detail: [
+            {
+              ...stream('FILE', 'n2', [replica('n2', true), replica('n3', true)]),
+              consumer_detail: [{ name: 'C', cluster: { leader: 'n1', replicas: [replica('n2', false), replica('n3', false)] } }],
+            },
+          ],
+        } as never,
+      ] as never,
     };
     assert.deepEqual(leaveBlockers(doc, 'n1'), [
       'the JetStream meta layer (led here) would keep 1 current replica without this member; it needs 2',
@@ -40,7 +58,10 @@ describe('whether the cluster can spare this member (n1)', () => {
   });
 
   it('when a stream has one replica, JetStream is disabled or the server is standalone then nothing holds it', () => {
-    assert.deepEqual(leaveBlockers({ account_details: [{ stream_detail: [{ name: 'R1', config: { num_replicas: 1 }, cluster: { leader: 'n1' } }] }] }, 'n1'), []);
+    assert.deepEqual(
+      leaveBlockers({ account_details: [{ stream_detail: [{ name: 'R1', config: { num_replicas: 1 }, cluster: { leader: 'n1' } }] }] }, 'n1'),
+      [],
+    );
     assert.deepEqual(leaveBlockers({ disabled: true, meta_cluster: meta('') }, 'n1'), []);
     assert.deepEqual(leaveBlockers({}, 'n1'), []);
   });

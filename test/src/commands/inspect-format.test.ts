@@ -9,22 +9,55 @@ type Over = Partial<Omit<StatusDocument, 'server'>> & { server?: Partial<StatusD
 
 function doc(over: Over): StatusDocument {
   const base = {
-    state: 'stopping.waitingToLeave', mode: 'server',
-    server: { pid: 7, startedAt: '2026-12-05T09:59:00Z', restarts: 0, crashes: 0, version: '2.15.1', ready: true, healthy: true, health: null, caughtUp: false, catchingUp: 'JetStream stream \'$G > MEM\' is not current', leaveBlocked: null },
+    state: 'stopping.waitingToLeave',
+    mode: 'server',
+    server: {
+      pid: 7,
+      startedAt: '2026-12-05T09:59:00Z',
+      restarts: 0,
+      crashes: 0,
+      version: '2.15.1',
+      ready: true,
+      healthy: true,
+      health: null,
+      caughtUp: false,
+      catchingUp: "JetStream stream '$G > MEM' is not current",
+      leaveBlocked: null,
+    },
     restartLease: { held: false, waitingFor: null },
-    reloads: { count: 0, last: null }, reconcile: { last: null }, leaf: null, cluster: null,
-    drift: { inStep: true, causes: [] }, pending: [], lastError: null, history: [],
+    reloads: { count: 0, last: null },
+    reconcile: { last: null },
+    leaf: null,
+    cluster: null,
+    drift: { inStep: true, causes: [] },
+    pending: [],
+    lastError: null,
+    history: [],
   };
   return { ...base, ...over, server: { ...base.server, ...over.server } } as unknown as StatusDocument;
 }
 
 describe('inspect, as a person reads it, for a cluster member', () => {
   it('when the member catches up, waits to leave and for the lease then each is said on its own line', () => {
-    const text = formatStatus(doc({
-      server: { leaveBlocked: 'stream MEM (led here) would keep 1 current replica without this member; it needs 2' },
-      restartLease: { held: false, waitingFor: 'n2' },
-      cluster: { name: 'test', metaLeader: 'n2', peers: [{ name: 'n0', current: true, offline: false, lag: null }, { name: 'n2', current: false, offline: false, lag: 40 }], atRisk: ['stream MEM: n2 not current'], safeToLeave: false, leaveBlockers: ['stream MEM (led here) would keep 1 current replica without this member; it needs 2'], at: NOW.toISOString() },
-    }), NOW);
+    const text = formatStatus(
+      doc({
+        server: { leaveBlocked: 'stream MEM (led here) would keep 1 current replica without this member; it needs 2' },
+        restartLease: { held: false, waitingFor: 'n2' },
+        cluster: {
+          name: 'test',
+          metaLeader: 'n2',
+          peers: [
+            { name: 'n0', current: true, offline: false, lag: null },
+            { name: 'n2', current: false, offline: false, lag: 40 },
+          ],
+          atRisk: ['stream MEM: n2 not current'],
+          safeToLeave: false,
+          leaveBlockers: ['stream MEM (led here) would keep 1 current replica without this member; it needs 2'],
+          at: NOW.toISOString(),
+        },
+      }),
+      NOW,
+    );
     assert.match(text, /ready yes {2}caught up no {2}healthy yes/);
     assert.match(text, /^ {10}catching up: JetStream stream '\$G > MEM' is not current$/m);
     assert.match(text, /^leaving {3}waiting to be spared: stream MEM \(led here\)/m);

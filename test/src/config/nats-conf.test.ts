@@ -27,8 +27,15 @@ ping_interval: "2m"
 listen: 0.0.0.0:4222
 `);
     assert.deepEqual(config, {
-      port: 4222, http: 8222, server_name: 'nats-1', debug: true, trace: false,
-      max_payload: 1024 * 1024, max_pending: 64_000, ping_interval: '2m', listen: '0.0.0.0:4222',
+      port: 4222,
+      http: 8222,
+      server_name: 'nats-1',
+      debug: true,
+      trace: false,
+      max_payload: 1024 * 1024,
+      max_pending: 64_000,
+      ping_interval: '2m',
+      listen: '0.0.0.0:4222',
     });
   });
 
@@ -57,12 +64,16 @@ authorization { timeout: 2 }
   });
 
   it('when values reference variables then config variables in scope win over the environment', async () => {
-    const { config } = await parse(`
+    const { config } = await parse(
+      `
 PORT: 4333
 port: $PORT
 server_name: $SERVER_NAME
 leafnodes { HUB: "nats://hub:7422", remotes = [ { url: $HUB } ] }
-`, {}, { SERVER_NAME: 'from-env', PORT: '1' });
+`,
+      {},
+      { SERVER_NAME: 'from-env', PORT: '1' },
+    );
     assert.equal(config.port, 4333);
     assert.equal(config.server_name, 'from-env');
     assert.deepEqual(confGet(config, 'leafnodes', 'remotes'), [{ url: 'nats://hub:7422' }]);
@@ -80,7 +91,9 @@ leafnodes { HUB: "nats://hub:7422", remotes = [ { url: $HUB } ] }
   });
 
   it('when the operator-mode resolver is configured then its block reads back', async () => {
-    const { config } = await parse('operator: eyJ0.eyJ1.sig\nresolver: { type: full, dir: "/jwt", allow_delete: true, interval: "2m" }\nresolver_preload: { ABC: eyJ0.eyJ2.sig }\n');
+    const { config } = await parse(
+      'operator: eyJ0.eyJ1.sig\nresolver: { type: full, dir: "/jwt", allow_delete: true, interval: "2m" }\nresolver_preload: { ABC: eyJ0.eyJ2.sig }\n',
+    );
     assert.deepEqual(confGet(config, 'resolver'), { type: 'full', dir: '/jwt', allow_delete: true, interval: '2m' });
     assert.equal(confGet(config, 'resolver_preload', 'ABC'), 'eyJ0.eyJ2.sig');
   });
@@ -97,18 +110,26 @@ leafnodes { HUB: "nats://hub:7422", remotes = [ { url: $HUB } ] }
   }
 
   it('when includes form a cycle then it is a hazard naming the cycle, not a stack overflow', async () => {
-    await assert.rejects(parse('include a.conf\n', { 'a.conf': 'include b.conf\n', 'b.conf': 'port: 1\ninclude a.conf\n' }),
-      (err: unknown) => err instanceof ConfHazard && /include cycle: a\.conf -> b\.conf -> a\.conf \(.*b\.conf:2\)/.test(err.message));
+    await assert.rejects(
+      parse('include a.conf\n', { 'a.conf': 'include b.conf\n', 'b.conf': 'port: 1\ninclude a.conf\n' }),
+      (err: unknown) => err instanceof ConfHazard && /include cycle: a\.conf -> b\.conf -> a\.conf \(.*b\.conf:2\)/.test(err.message),
+    );
   });
 
   it('when a file includes itself then that is a cycle too', async () => {
-    await assert.rejects(parse('port: 1\ninclude server.conf\n'), (err: unknown) => err instanceof ConfHazard && /server\.conf -> server\.conf/.test(err.message));
+    await assert.rejects(
+      parse('port: 1\ninclude server.conf\n'),
+      (err: unknown) => err instanceof ConfHazard && /server\.conf -> server\.conf/.test(err.message),
+    );
   });
 
   it('when an include is a named pipe then it is refused without being read (a read would block for good)', async () => {
     const dir = await confDir('include pipe.conf\n');
     execFileSync('mkfifo', [path.join(dir, 'pipe.conf')]);
-    assert.throws(() => parseConfFile(path.join(dir, 'server.conf')), (err: unknown) => err instanceof ConfHazard && /pipe\.conf is a named pipe \(FIFO\)/.test(err.message));
+    assert.throws(
+      () => parseConfFile(path.join(dir, 'server.conf')),
+      (err: unknown) => err instanceof ConfHazard && /pipe\.conf is a named pipe \(FIFO\)/.test(err.message),
+    );
   });
 
   it('when the same file is included twice, not in a cycle, then both are read', async () => {
@@ -116,4 +137,3 @@ leafnodes { HUB: "nats://hub:7422", remotes = [ { url: $HUB } ] }
     assert.deepEqual(config, { a: { v: 1 }, b: { v: 1 } });
   });
 });
-

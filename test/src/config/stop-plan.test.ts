@@ -30,12 +30,15 @@ describe('the stop plan', () => {
   });
 
   it('when a set budget is shorter than the lame-duck stop then it is a bad NATS_STOP_TIMEOUT_SECONDS naming every term', () => {
-    assert.throws(() => stopPlan({ ...unset, stopTimeoutSeconds: 25 }, facts(true)), (err: Error & { variable?: string }) => {
-      assert.equal(err.variable, 'NATS_STOP_TIMEOUT_SECONDS');
-      assert.match(err.message, /25 s is shorter than a lame-duck stop: lame_duck_grace_period 10 s \+ lame_duck_duration 120 s \+ 20 s = 150 s/);
-      assert.match(err.message, /NATS_SHUTDOWN=term/);
-      return true;
-    });
+    assert.throws(
+      () => stopPlan({ ...unset, stopTimeoutSeconds: 25 }, facts(true)),
+      (err: Error & { variable?: string }) => {
+        assert.equal(err.variable, 'NATS_STOP_TIMEOUT_SECONDS');
+        assert.match(err.message, /25 s is shorter than a lame-duck stop: lame_duck_grace_period 10 s \+ lame_duck_duration 120 s \+ 20 s = 150 s/);
+        assert.match(err.message, /NATS_SHUTDOWN=term/);
+        return true;
+      },
+    );
   });
 
   it('when the budget covers grace, duration and the margin, or the stop is a plain SIGTERM, then it is used as set', () => {

@@ -9,7 +9,12 @@ const graph = chartGraph();
 
 describe('graph: generated from the machine itself', () => {
   it('when the graph model is built then it holds every state node and every transition of the machine', () => {
-    assert.deepEqual(graph.nodes.map((n) => n.id).sort(), allStateNodes().map((n) => n.id).sort());
+    assert.deepEqual(
+      graph.nodes.map((n) => n.id).sort(),
+      allStateNodes()
+        .map((n) => n.id)
+        .sort(),
+    );
     assert.equal(graph.edges.length, allTransitions().length);
   });
 
@@ -29,12 +34,22 @@ describe('graph: generated from the machine itself', () => {
 
   it('when rendered as SCXML then it is well-formed XML with a state per node and a transition per edge', () => {
     const scxml = renderGraph('scxml');
-    const counts = execFileSync('python3', ['-c', [
-      'import sys, xml.etree.ElementTree as ET',
-      'ns = "{http://www.w3.org/2005/07/scxml}"',
-      'root = ET.fromstring(sys.stdin.read())',
-      'print(len(root.findall(".//" + ns + "state")) + len(root.findall(".//" + ns + "final")), len(root.findall(".//" + ns + "transition")))',
-    ].join('\n')], { input: scxml, encoding: 'utf8' }).trim().split(' ').map(Number);
+    const counts = execFileSync(
+      'python3',
+      [
+        '-c',
+        [
+          'import sys, xml.etree.ElementTree as ET',
+          'ns = "{http://www.w3.org/2005/07/scxml}"',
+          'root = ET.fromstring(sys.stdin.read())',
+          'print(len(root.findall(".//" + ns + "state")) + len(root.findall(".//" + ns + "final")), len(root.findall(".//" + ns + "transition")))',
+        ].join('\n'),
+      ],
+      { input: scxml, encoding: 'utf8' },
+    )
+      .trim()
+      .split(' ')
+      .map(Number);
     assert.deepEqual(counts, [graph.nodes.length, graph.edges.length]);
   });
 
@@ -46,6 +61,9 @@ describe('graph: generated from the machine itself', () => {
       assert.ok(new RegExp(`state (${id} \\{|"${n.key}" as ${id}\\n)`).test(mermaid), `state ${n.id}`);
     }
     const arrows = mermaid.split('\n').filter((l) => / --> .* : /.test(l));
-    assert.equal(arrows.length, graph.edges.reduce((n, e) => n + Math.max(1, e.targets.length), 0));
+    assert.equal(
+      arrows.length,
+      graph.edges.reduce((n, e) => n + Math.max(1, e.targets.length), 0),
+    );
   });
 });

@@ -10,7 +10,7 @@ function split(chunks: (string | Buffer)[]): string[] {
   return lines;
 }
 
-describe('splitting nats-server\'s output into lines', () => {
+describe("splitting nats-server's output into lines", () => {
   it('when lines come split across chunks, with \\n or \\r\\n, then each is whole and without its line end', () => {
     assert.deepEqual(split(['[INF] one\n[WR', 'N] two\r\n', '[ERR] th', 'ree']), ['[INF] one', '[WRN] two', '[ERR] three']);
   });

@@ -3,10 +3,19 @@ import { describe, it } from 'node:test';
 import { parseServerLine, ServerLogBus } from '../../../src/nats-server/log.js';
 
 describe('nats-server log lines', () => {
-  it('when a line carries a level tag then its level maps to pino\'s, with or without pid and time', () => {
-    assert.deepEqual(parseServerLine('[123] 2026/11/22 20:59:41.086955 [INF] Reloaded server configuration'),
-      { level: 'info', message: 'Reloaded server configuration', raw: '[123] 2026/11/22 20:59:41.086955 [INF] Reloaded server configuration' });
-    for (const [tag, level] of [['TRC', 'trace'], ['DBG', 'debug'], ['WRN', 'warn'], ['ERR', 'error'], ['FTL', 'fatal']]) {
+  it("when a line carries a level tag then its level maps to pino's, with or without pid and time", () => {
+    assert.deepEqual(parseServerLine('[123] 2026/11/22 20:59:41.086955 [INF] Reloaded server configuration'), {
+      level: 'info',
+      message: 'Reloaded server configuration',
+      raw: '[123] 2026/11/22 20:59:41.086955 [INF] Reloaded server configuration',
+    });
+    for (const [tag, level] of [
+      ['TRC', 'trace'],
+      ['DBG', 'debug'],
+      ['WRN', 'warn'],
+      ['ERR', 'error'],
+      ['FTL', 'fatal'],
+    ]) {
       assert.equal(parseServerLine(`[${tag}] x`).level, level);
     }
   });

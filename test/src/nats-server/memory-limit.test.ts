@@ -20,7 +20,7 @@ function fsRoot(cgroup: string, files: Record<string, string>): string {
   return root;
 }
 
-describe('the container\'s memory limit', () => {
+describe("the container's memory limit", () => {
   it('when cgroup v2 in its own namespace says a number then that is the limit', () => {
     assert.equal(containerMemoryLimit(fsRoot('0::/', { 'sys/fs/cgroup/memory.max': '268435456' })), 256 * MIB);
   });
@@ -29,7 +29,7 @@ describe('the container\'s memory limit', () => {
     assert.equal(containerMemoryLimit(fsRoot('0::/', { 'sys/fs/cgroup/memory.max': 'max' })), null);
   });
 
-  it('when cgroup v2 shows the host\'s path then the tightest limit on the way up applies', () => {
+  it("when cgroup v2 shows the host's path then the tightest limit on the way up applies", () => {
     const root = fsRoot('0::/kubepods/pod1/c1', {
       'sys/fs/cgroup/kubepods/pod1/c1/memory.max': 'max',
       'sys/fs/cgroup/kubepods/pod1/memory.max': String(512 * MIB),

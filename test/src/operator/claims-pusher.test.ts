@@ -29,7 +29,7 @@ describe('the claims pusher', () => {
     assert.deepEqual(w.pushes, []);
   });
 
-  it('when an account\'s JWT changed then only that one is pushed, once', async () => {
+  it("when an account's JWT changed then only that one is pushed, once", async () => {
     const w = world({ A: 'a1', B: 'b1' });
     await w.pusher.pushChanged();
     w.resolver.set('A', 'a2');

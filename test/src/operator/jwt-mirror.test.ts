@@ -69,7 +69,10 @@ describe('JWT mirror', () => {
     const mirror = mirrorOf();
     const first = await mirror.sync(await snapshotDir(mount));
     assert.equal(first.copied.length, 4);
-    assert.deepEqual(first.skipped.map((s) => s.name), ['bad.jwt']);
+    assert.deepEqual(
+      first.skipped.map((s) => s.name),
+      ['bad.jwt'],
+    );
     const changed = [accounts[0]!, await account('B', { conn: 1 }, accounts[1]!.kp), accounts[2]!, accounts[3]!];
     await project(changed);
     const second = await mirror.sync(await snapshotDir(mount));
@@ -78,7 +81,13 @@ describe('JWT mirror', () => {
     assert.equal(mirror.accounts().size, 4);
     await project([accounts[0]!]);
     const third = await mirror.sync(await snapshotDir(mount));
-    assert.deepEqual(third.removed.sort(), accounts.slice(1).map((a) => a.key).sort());
+    assert.deepEqual(
+      third.removed.sort(),
+      accounts
+        .slice(1)
+        .map((a) => a.key)
+        .sort(),
+    );
     assert.deepEqual([...mirror.accounts().keys()], [accounts[0]!.key]);
   });
 
@@ -127,7 +136,7 @@ describe('JWT mirror', () => {
     await atomicWriterUpdate(mount, { [`${a.key}.jwt`]: a.jwt, [`${b.key}.jwt`]: b.jwt }, 1);
     const mirror = mirrorOf();
     await mirror.sync();
-    assert.deepEqual([...mirror.lastReadHashes()].sort(), [...await snapshotDir(mount)].sort());
+    assert.deepEqual([...mirror.lastReadHashes()].sort(), [...(await snapshotDir(mount))].sort());
   });
 
   it('when someone removes a mirrored file from the resolver dir then the next sync writes it again', async () => {

@@ -31,7 +31,18 @@ before(async () => {
 after(() => rm(root, { recursive: true, force: true }));
 
 describe('LinkResolver', () => {
-  for (const name of ['a.jwt', 'b.jwt', 'plain.jwt', 'absolute-out.jwt', 'dotdot-out.jwt', 'through-dirlink.jwt', 'dotdot-through-dirlink.jwt', 'chain.jwt', 'dangling.jwt', 'loop1.jwt']) {
+  for (const name of [
+    'a.jwt',
+    'b.jwt',
+    'plain.jwt',
+    'absolute-out.jwt',
+    'dotdot-out.jwt',
+    'through-dirlink.jwt',
+    'dotdot-through-dirlink.jwt',
+    'chain.jwt',
+    'dangling.jwt',
+    'loop1.jwt',
+  ]) {
     it(`when asked for ${name} then it answers what realpath(3) answers`, async () => {
       const expected = await realpath(path.join(mount, name)).catch(() => null);
       assert.equal(new LinkResolver().resolve(path.join(mount, name)), expected);

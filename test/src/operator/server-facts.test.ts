@@ -38,7 +38,7 @@ describe('server facts from the config (monitoring off)', () => {
     assert.equal(facts.storeSource, 'env');
   });
 
-  it('when nothing names a store then it is nats-server\'s default under the temp dir', async () => {
+  it("when nothing names a store then it is nats-server's default under the temp dir", async () => {
     const { facts } = await factsFor('jetstream: enabled\n');
     assert.equal(facts.jetstreamDir, path.join(tmpdir(), 'nats', 'jetstream'));
     assert.equal(facts.storeSource, 'default');

@@ -20,7 +20,13 @@ describe('the page layout made at build time', () => {
   it('has every transition of the machine, with its label', () => {
     const g = chartGraph();
     const expected = g.edges.flatMap((e) => (e.targets.length ? e.targets : [e.source]).map(() => e.label)).sort();
-    assert.deepEqual(chartLayout().edges.map((e) => e.label).sort(), expected, STALE);
+    assert.deepEqual(
+      chartLayout()
+        .edges.map((e) => e.label)
+        .sort(),
+      expected,
+      STALE,
+    );
   });
 
   it('places every state inside the drawing', () => {

@@ -25,13 +25,21 @@ describe('the status model', () => {
     assert.deepEqual(warnings, []);
   });
 
-  it('when nats-server is up in a state then it reports ready, as the chart\'s serverReady tag says', () => {
+  it("when nats-server is up in a state then it reports ready, as the chart's serverReady tag says", () => {
     const m = new StatusModel();
     assert.equal(m.ready, false, 'nothing observed yet');
     const cases: [StateValue, boolean][] = [
-      [{ waitingForConfig: 'sleeping' }, false], [{ preparing: 'validating' }, false], ['starting', false],
-      [{ running: 'idle' }, true], ['syncingJwt', true], [{ applying: 'validating' }, true], [{ reloading: 'confirming' }, true],
-      [{ concluding: { reconciling: 'working' } }, true], [{ restarting: 'stoppingServer' }, false], ['backingOff', false], [{ stopping: 'graceful' }, false],
+      [{ waitingForConfig: 'sleeping' }, false],
+      [{ preparing: 'validating' }, false],
+      ['starting', false],
+      [{ running: 'idle' }, true],
+      ['syncingJwt', true],
+      [{ applying: 'validating' }, true],
+      [{ reloading: 'confirming' }, true],
+      [{ concluding: { reconciling: 'working' } }, true],
+      [{ restarting: 'stoppingServer' }, false],
+      ['backingOff', false],
+      [{ stopping: 'graceful' }, false],
     ];
     for (const [value, ready] of cases) {
       m.observe(at(value), ev('X'));

@@ -15,7 +15,11 @@ after(() => rm(dir, { recursive: true, force: true }));
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 describe('hashing what is watched', () => {
-  for (const [what, size] of [['a small file (one read)', 1000], ['a file just over the 64 KiB buffer', 64 * 1024 + 1], ['a file of many buffers (streamed)', 3 * 1024 * 1024 + 7]] as const) {
+  for (const [what, size] of [
+    ['a small file (one read)', 1000],
+    ['a file just over the 64 KiB buffer', 64 * 1024 + 1],
+    ['a file of many buffers (streamed)', 3 * 1024 * 1024 + 7],
+  ] as const) {
     it(`when ${what} is hashed then it is its sha256`, async () => {
       const bytes = randomBytes(size);
       const file = path.join(dir, `f${size}`);

@@ -14,10 +14,13 @@ let seen: { root: string; immediate: boolean }[];
 beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'iofog-nats-roots-'));
   seen = [];
-  watches = new RootWatches({
-    changed: async (root, immediate) => void seen.push({ root, immediate }),
-    singleFilesIn: () => new Set(['server.conf']),
-  }, pino({ level: 'silent' }));
+  watches = new RootWatches(
+    {
+      changed: async (root, immediate) => void seen.push({ root, immediate }),
+      singleFilesIn: () => new Set(['server.conf']),
+    },
+    pino({ level: 'silent' }),
+  );
 });
 afterEach(async () => {
   await watches.stop();
@@ -50,10 +53,14 @@ describe('the watches of the mounted directories', () => {
     await watches.ensure([root]);
     await rm(root, { recursive: true });
     await mkdir(root);
-    await eventually('the new directory to be watched', async () => {
-      const from = seen.length;
-      await writeFile(path.join(root, 'server.conf'), String(Date.now()));
-      return eventually('a look', () => seen.slice(from).some((s) => s.root === root), 500).catch(() => false);
-    }, 10_000);
+    await eventually(
+      'the new directory to be watched',
+      async () => {
+        const from = seen.length;
+        await writeFile(path.join(root, 'server.conf'), String(Date.now()));
+        return eventually('a look', () => seen.slice(from).some((s) => s.root === root), 500).catch(() => false);
+      },
+      10_000,
+    );
   });
 });

@@ -25,10 +25,13 @@ class HeldSource implements Scannable {
 function queue() {
   const changes: { paths: string[]; immediate: boolean }[] = [];
   let settled = 0;
-  const q = new ScanQueue<HeldSource>({
-    changed: (_source, paths, immediate) => changes.push({ paths, immediate }),
-    settled: async () => void settled++,
-  }, pino({ level: 'silent' }));
+  const q = new ScanQueue<HeldSource>(
+    {
+      changed: (_source, paths, immediate) => changes.push({ paths, immediate }),
+      settled: async () => void settled++,
+    },
+    pino({ level: 'silent' }),
+  );
   return { q, changes, settled: () => settled };
 }
 
@@ -43,7 +46,10 @@ describe('the scan queue', () => {
     await s.release(['/b']);
     await done;
     assert.equal(s.scans, 2);
-    assert.deepEqual(changes, [{ paths: ['/a'], immediate: false }, { paths: ['/b'], immediate: false }]);
+    assert.deepEqual(changes, [
+      { paths: ['/a'], immediate: false },
+      { paths: ['/b'], immediate: false },
+    ]);
     assert.equal(settled(), 1);
   });
 
@@ -55,7 +61,10 @@ describe('the scan queue', () => {
     await s.release(['/a']);
     await s.release(['/b']);
     await done;
-    assert.deepEqual(changes.map((c) => c.immediate), [true, true]);
+    assert.deepEqual(
+      changes.map((c) => c.immediate),
+      [true, true],
+    );
   });
 
   it('when a scan finds nothing changed then nothing is reported', async () => {
