@@ -17,8 +17,9 @@ cd "$(dirname "$0")/../.."
 # The registry is reached through a TLS-intercepting proxy here: a stand-in that builds with npm trusts the
 # machine's CA bundle too.
 CA_BUNDLE="${CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
-NODE_ARCH="$(node -p process.arch)"
 DEB_ARCH="${STANDIN_ARCH:-$(dpkg --print-architecture)}"
+# Node's name for it, as its npm registry packages (node-linux-<arch>) are named.
+case "$DEB_ARCH" in amd64) NODE_ARCH=x64 ;; armhf) NODE_ARCH=armv7l ;; *) NODE_ARCH="$DEB_ARCH" ;; esac
 # Docker's name for the architecture, as `docker image inspect` reports it.
 case "$DEB_ARCH" in armhf) DOCKER_ARCH=arm; PLATFORM=linux/arm/v7 ;; *) DOCKER_ARCH="$DEB_ARCH"; PLATFORM="linux/$DEB_ARCH" ;; esac
 
