@@ -154,7 +154,10 @@ export class JwtMirror {
     }
     await mkdir(jwtDir, { recursive: true });
     report.copied = await this.write(valid, present, onWritten);
-    report.removed = await this.removeOrphans(present, new Set(valid.map((v) => v.key)));
+    // A name still in the mount is no removal, whatever its file holds this moment (half written, garbage,
+    // another account's JWT): the resolver keeps its copy, and no purge follows (docs/contract.md).
+    const named = entries.map((e) => e.slice(0, -'.jwt'.length)).filter(isAccountPublicKey);
+    report.removed = await this.removeOrphans(present, new Set([...valid.map((v) => v.key), ...named]));
     this.remember(
       entries,
       verdicts.map((v) => v.verdict),

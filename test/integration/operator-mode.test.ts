@@ -129,6 +129,29 @@ describe('operator mode', () => {
     assert.ok(!world.sup.lines.some((x) => x.account === world.w.sys.key && x.outcome === 'purged'), 'the system account is never purged');
   });
 
+  it("when an account's JWT in the mount is misread (half written in place, garbage, another's) then its data stays", async () => {
+    const world = await startOperator('op-misread');
+    await streamWithMessages(await connectAs(world, world.b), 'STAY', 3);
+    const file = path.join(world.l.jwtMount, `${world.b.key}.jwt`);
+    const from = world.sup.mark();
+    // As a tool writing in place does: for a moment the file holds only its first bytes.
+    for (const bytes of [world.b.jwt.slice(0, 30), 'garbage', world.a.jwt]) {
+      const at = world.sup.mark();
+      await writeFile(file, bytes);
+      await world.sup.waitForLog('the misread entry skipped', (x) => x.file === `${world.b.key}.jwt` && typeof x.reason === 'string', { from: at });
+      await world.sup.waitForState('running.idle', { from: at });
+    }
+    // An unrelated change runs a reconcile too.
+    await writeFile(world.l.conf, world.w.config(world.l) + 'max_payload: 654321\n');
+    await world.sup.waitForOutcome({ from });
+    await writeFile(file, world.b.jwt);
+    await world.sup.waitForState('running.idle', { from: world.sup.mark() });
+    assert.ok(existsSync(path.join(world.l.jwtDir, `${world.b.key}.jwt`)), 'the resolver keeps the account');
+    assert.ok(!world.sup.lines.some((x) => x.outcome === 'purged' || x.outcome === 'would purge'), 'nothing purged');
+    const info = await js(await connectAs(world, world.b, 'again.creds'), '$JS.API.STREAM.INFO.STAY');
+    assert.equal((info.state as { messages: number }).messages, 3);
+  });
+
   it('when the mount and resolver are empty at start with JetStream data on disk then nothing is purged', async () => {
     const orphanKey = (await new OperatorWorld().account('X', { kp: undefined })).key;
     const world = await startOperator('op-empty', {

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readlink, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from './ports.js';
@@ -78,4 +78,9 @@ export async function atomicWriterUpdate(dir: string, files: Record<string, stri
   }
   beforeSwap?.();
   await rename(path.join(dir, '..data_tmp'), path.join(dir, '..data'));
+  // As the kubelet does after the swap: the links of files no longer projected go (they dangle until then).
+  for (const name of await readdir(dir)) {
+    if (name.startsWith('..') || name in files) continue;
+    if ((await readlink(path.join(dir, name)).catch(() => null)) === path.join('..data', name)) await unlink(path.join(dir, name));
+  }
 }

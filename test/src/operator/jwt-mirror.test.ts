@@ -131,6 +131,40 @@ describe('JWT mirror', () => {
     assert.deepEqual(await files(jwtDir), [`${good.key}.jwt`]);
   });
 
+  for (const [what, bytes] of [
+    ['half written (its first bytes only)', (jwt: string, _other: string) => jwt.slice(0, 40)],
+    ['garbage', () => 'garbage'],
+    ['empty', () => ''],
+    ["another account's JWT", (_jwt: string, other: string) => other],
+  ] as const) {
+    it(`when a mirrored account's file in the mount is ${what} then its resolver copy stays and it is skipped with a reason`, async () => {
+      const [a, b, other] = await Promise.all([account('A'), account('B'), account('OTHER')]);
+      await writeFile(path.join(mount, `${a.key}.jwt`), a.jwt);
+      await writeFile(path.join(mount, `${b.key}.jwt`), b.jwt);
+      const mirror = mirrorOf();
+      await mirror.sync();
+      await writeFile(path.join(mount, `${a.key}.jwt`), bytes(a.jwt, other.jwt));
+      const report = await mirror.sync();
+      assert.deepEqual(report.removed, []);
+      assert.deepEqual(report.copied, []);
+      assert.equal(await readFile(path.join(jwtDir, `${a.key}.jwt`), 'utf8'), a.jwt);
+      assert.ok(report.skipped.some((s) => s.name === `${a.key}.jwt`));
+      await writeFile(path.join(mount, `${a.key}.jwt`), a.jwt);
+      const healed = await mirror.sync();
+      assert.deepEqual([healed.copied, healed.removed], [[], []]);
+    });
+  }
+
+  it('when an account leaves the mount then it is removed from the resolver dir', async () => {
+    const [a, b] = await Promise.all([account('A'), account('B')]);
+    await writeFile(path.join(mount, `${a.key}.jwt`), a.jwt);
+    await writeFile(path.join(mount, `${b.key}.jwt`), b.jwt);
+    const mirror = mirrorOf();
+    await mirror.sync();
+    await rm(path.join(mount, `${a.key}.jwt`));
+    assert.deepEqual((await mirror.sync()).removed, [a.key]);
+  });
+
   it('when a sync has read the mount then it tells the hashes of what it read, as the watcher takes them', async () => {
     const [a, b] = await Promise.all([account('A'), account('B')]);
     await atomicWriterUpdate(mount, { [`${a.key}.jwt`]: a.jwt, [`${b.key}.jwt`]: b.jwt }, 1);
