@@ -5,7 +5,7 @@ import { JwtMirror } from '../operator/jwt-mirror.js';
 import { Reconciler } from '../operator/reconciler.js';
 import { ServerConfig } from '../config/server-config.js';
 import { stopPlan, StopPlanHolder, type StopPlan } from '../config/stop-plan.js';
-import { serverFacts } from '../operator/server-facts.js';
+import { serverFacts } from '../nats-server/server-facts.js';
 import { watchHealth } from '../status/health-watch.js';
 import { goMemLimitFor, type GoMemLimit } from '../nats-server/memory-limit.js';
 import { watchLeafRemotes } from '../status/leaf-watch.js';

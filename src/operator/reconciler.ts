@@ -7,7 +7,7 @@ import { currentPurgePlan } from './purge-plan.js';
 import type { PurgePlan } from './purge-rules.js';
 import { withRetries } from './retries.js';
 import type { ServerConfig } from '../config/server-config.js';
-import type { ServerFacts } from './server-facts.js';
+import type { ServerFacts } from '../nats-server/server-facts.js';
 import { SystemClient } from './system-client.js';
 
 /**

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ServerConfig } from '../../../src/config/server-config.js';
-import { serverFacts } from '../../../src/operator/server-facts.js';
+import { serverFacts } from '../../../src/nats-server/server-facts.js';
 import { readSettings } from '../../../src/settings.js';
 import { confDirs } from '../../support/conf-dir.js';
 

@@ -2,7 +2,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ServerConfig } from '../config/server-config.js';
 import type { Settings } from '../settings.js';
-import { fetchVarz } from '../nats-server/monitor.js';
+import { fetchVarz } from './monitor.js';
 
 export interface ServerFacts {
   systemAccount: string | null;
