@@ -1,5 +1,8 @@
-/** Why the supervisor acts: one per watched source, plus SIGHUP sent to the supervisor itself. */
-export const CAUSES = ['config', 'accounts', 'tls', 'jwt', 'creds', 'signal'] as const;
+/**
+ * Why the supervisor acts: one per watched source, SIGHUP sent to the supervisor itself, and `store`: the
+ * JetStream store has room again after a write error nats-server does not recover from by itself.
+ */
+export const CAUSES = ['config', 'accounts', 'tls', 'jwt', 'creds', 'signal', 'store'] as const;
 export type Cause = (typeof CAUSES)[number];
 
 export const MODES = ['server', 'leaf'] as const;
@@ -18,6 +21,8 @@ const LEAF_RESTART_CAUSES: ReadonlySet<Cause> = new Set(['creds']);
  */
 export function decideAction(mode: Mode, causes: readonly Cause[]): ChangeAction {
   if (causes.every((c) => c === 'jwt')) return 'syncOnly';
+  // Only a new nats-server reopens a store it stopped writing to (docs/faults.md: a full store disk).
+  if (causes.includes('store')) return 'restart';
   // A leaf restart drops every client on the edge node: a leaf reloads first too, and restarts only for
   // what a reload cannot apply (creds now; a change nats-server refuses to reload, after it refused).
   if (mode === 'leaf' && causes.some((c) => LEAF_RESTART_CAUSES.has(c))) return 'restart';

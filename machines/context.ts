@@ -41,6 +41,10 @@ export interface SupervisorContext {
   reloadCount: number;
   lastReconcile: ReconcileReport | null;
   consecutiveCrashes: number;
+  /** nats-server stopped writing to its JetStream store, in its words; null once a new nats-server runs. */
+  storeFault: string | null;
+  /** Restarts for a store fault in a row: each waits the crash backoff of this count after the spawn before it. */
+  storeRecoveries: number;
   /** nats-server's full /healthz has passed since it last started: it has caught up (docs/contract.md: Readiness). */
   caughtUp: boolean;
   /** What nats-server still catches up on, while it has not. */
@@ -72,6 +76,8 @@ export function initialContext(input: SupervisorInput): SupervisorContext {
     reloadCount: 0,
     lastReconcile: null,
     consecutiveCrashes: 0,
+    storeFault: null,
+    storeRecoveries: 0,
     caughtUp: false,
     catchingUp: null,
     leaveBlocked: null,

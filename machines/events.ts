@@ -1,6 +1,6 @@
 import type { Cause } from './causes.js';
 
-export type WatchedCause = Exclude<Cause, 'signal'>;
+export type WatchedCause = Exclude<Cause, 'signal' | 'store'>;
 export type ForwardedSignal = 'SIGUSR1';
 export type ServerSignal = 'SIGHUP' | 'SIGINT' | 'SIGTERM' | 'SIGKILL' | 'SIGUSR1' | 'SIGUSR2';
 
@@ -27,10 +27,21 @@ export type SupervisorEvent =
   | { type: 'SPARED' }
   /** nats-server logged that acked data on this member is at risk (a write error, an aborted catch-up). */
   | { type: 'DATA_AT_RISK'; message: string }
+  /**
+   * nats-server stopped writing to its JetStream store (a critical write error; on 2.9 JetStream stops
+   * answering while the store is full): a restart follows once the store has room. `uptimeMs`: how long
+   * this nats-server had run.
+   */
+  | { type: 'STORE_FAILED'; message: string; uptimeMs: number }
+  /** From the store watch: the store's file system has room again after STORE_FAILED. */
+  | { type: 'STORE_HAS_ROOM'; freeBytes: number }
   /** From the restart lease: this member holds it (the cluster's one restart at a time). */
   | { type: 'LEASE_TAKEN' }
   /** From the restart lease: another member holds it. */
   | { type: 'LEASE_WAITING'; holder: string };
+
+/** What the machine tells the store watch: nats-server said its store failed; look for room. */
+export type StoreWatchCommand = { type: 'STORE_FAILED' };
 
 /** What the machine tells the running nats-server process actor. */
 export type ServerCommand = { type: 'SIGNAL'; signal: ServerSignal };

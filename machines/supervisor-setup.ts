@@ -1,7 +1,7 @@
 import { assertEvent, assign, enqueueActions, fromCallback, fromPromise, setup, stopChild } from 'xstate';
 import { addCauses, causesLeftAfterSpawn, decideAction, type Cause, type ChangeAction } from './causes.js';
 import type { SupervisorContext, SupervisorInput } from './context.js';
-import type { ServerCommand, ServerSignal, SupervisorEvent } from './events.js';
+import type { ServerCommand, ServerSignal, StoreWatchCommand, SupervisorEvent } from './events.js';
 import type {
   ConfirmReloadInput,
   JwtSyncReport,
@@ -14,7 +14,7 @@ import type {
   Validation,
 } from './outputs.js';
 import { EXIT } from './exit-codes.js';
-import type { Ending } from './fragments.js';
+import { refusedWithHint, type Ending } from './fragments.js';
 import { backoffMs, CRASH_RESET_UPTIME_MS, DEFAULT_DELAYS, MAX_CONSECUTIVE_CRASHES } from './timing.js';
 
 function mustBeProvided(name: string): () => never {
@@ -51,6 +51,7 @@ function causeOf(event: SupervisorEvent): Cause[] {
   if (event.type === 'RELOAD_REQUESTED') return ['signal'];
   if (event.type === 'RETRY_MIRROR') return ['jwt'];
   if (event.type === 'RETRY_APPLY') return event.causes;
+  if (event.type === 'STORE_HAS_ROOM') return ['store'];
   return [];
 }
 
@@ -76,6 +77,12 @@ export const supervisorSetup = setup({
     reconcile: fromPromise<ReconcileReport>(mustBeProvided('reconcile')),
     /** Spawned with nats-server: CATCHING_UP while its full /healthz fails, SERVER_CAUGHT_UP once it passes. */
     catchUpWatch: fromCallback(mustBeProvided('catchUpWatch')),
+    /**
+     * Spawned with nats-server: says STORE_FAILED when JetStream stops answering while its store is full (2.9
+     * logs nothing), and, once told the store failed, STORE_HAS_ROOM when it has room again, no sooner than
+     * `minDelayMs` after the spawn.
+     */
+    storeWatch: fromCallback<StoreWatchCommand, { minDelayMs: number }>(mustBeProvided('storeWatch')),
     /** While this member waits to leave: LEAVE_BLOCKED with the reason, SPARED once the cluster can spare it. */
     spareCheck: fromCallback(mustBeProvided('spareCheck')),
     /** Spawned for a restart: LEASE_WAITING while another member restarts, LEASE_TAKEN once this one may; stopping it releases the lease. */
@@ -95,6 +102,7 @@ export const supervisorSetup = setup({
     refusalRestarts: ({ context }, params: { confirmation: ReloadConfirmation }) =>
       params.confirmation.outcome === 'rejected' && (context.mode === 'leaf' || context.rollingRestart),
     leaseHeld: ({ context }) => context.leaseHeld,
+    storeFaulted: ({ context }) => context.storeFault !== null,
     jwtInActiveCauses: ({ context }) => context.activeCauses.includes('jwt'),
     /** The action took JWTs, or a start owes the JWT work (the first start, after a crash or a restart that took JWTs). */
     reconcileNext: ({ context }) => context.activeCauses.includes('jwt') || context.reconcileDue,
@@ -121,7 +129,10 @@ export const supervisorSetup = setup({
     spawnServer: enqueueActions(({ enqueue, context }) => {
       enqueue.spawnChild('serverProcess', { id: 'server' });
       enqueue.spawnChild('catchUpWatch', { id: 'catchUp' });
+      const minDelayMs = context.storeRecoveries === 0 ? 0 : backoffMs(context.storeRecoveries);
+      enqueue.spawnChild('storeWatch', { id: 'storeWatch', input: { minDelayMs } });
       enqueue.assign({
+        storeFault: null,
         server: { ...context.server, alive: true, pid: null, startedAt: null },
         caughtUp: false,
         catchingUp: 'nats-server is starting',
@@ -147,6 +158,7 @@ export const supervisorSetup = setup({
     releaseServer: enqueueActions(({ enqueue, context }) => {
       enqueue(stopChild('server'));
       enqueue(stopChild('catchUp'));
+      enqueue(stopChild('storeWatch'));
       enqueue.assign({ server: { ...context.server, alive: false, pid: null }, caughtUp: false, catchingUp: null, leaveBlocked: null });
     }),
     recordCrash: assign(({ context, event }) => {
@@ -163,6 +175,17 @@ export const supervisorSetup = setup({
       };
     }),
     recordReload: assign(({ context }, params: ReloadRecordParams) => outcomeRecord(context, params)),
+    keepBaseline: assign({ baseline: ({ event }) => (event as unknown as { output: ReloadBaseline }).output }),
+    forgetBaseline: assign({ baseline: null }),
+    /** Why a restart stands in for the reload: nats-server's refusal, or `params.refusal`. */
+    noteRefusal: assign({
+      refusal: ({ event }, params?: { refusal: string }) => params?.refusal ?? (event as unknown as { output: ReloadConfirmation }).output.error,
+    }),
+    /** A confirmation, applied or refused, is the reload's outcome. */
+    recordConfirmation: assign(({ context, event }) => {
+      const { output } = event as unknown as { output: ReloadConfirmation };
+      return outcomeRecord(context, { outcome: output.outcome, at: output.at, error: refusedWithHint(output.error) });
+    }),
     /** A validation that said no; one that could not ask nats-server (deferred) is tried again. */
     rejectValidation: enqueueActions(({ enqueue, context }, params: { validation: Validation }) => {
       enqueue.assign(outcomeRecord(context, { outcome: 'rejected', at: params.validation.at, error: params.validation.message }));
@@ -181,7 +204,18 @@ export const supervisorSetup = setup({
         server: { ...context.server, restarts: context.server.restarts + 1 },
         reconcileDue: context.reconcileDue || context.activeCauses.includes('jwt'),
         refusal: null,
+        storeRecoveries: context.activeCauses.includes('store') ? context.storeRecoveries + 1 : context.storeRecoveries,
       };
+    }),
+    /** The store failed: said, and the store watch looks for room. One that ran CRASH_RESET_UPTIME_MS first starts the count over. */
+    noteStoreFault: enqueueActions(({ enqueue, context, event }) => {
+      assertEvent(event, 'STORE_FAILED');
+      enqueue.assign({
+        storeFault: event.message,
+        storeRecoveries: event.uptimeMs >= CRASH_RESET_UPTIME_MS ? 0 : context.storeRecoveries,
+        lastError: `nats-server stopped writing to its JetStream store: ${event.message}`,
+      });
+      enqueue.sendTo('storeWatch', { type: 'STORE_FAILED' } satisfies StoreWatchCommand);
     }),
     finishAction: assign({ activeCauses: [], action: null }),
     clearReconcileDue: assign({ reconcileDue: false }),

@@ -8,7 +8,6 @@ import {
   mirrorFailed,
   onChange,
   readinessFailed,
-  refusedWithHint,
   rejectedBy,
   rejectedOnError,
   runsWhatItRead,
@@ -16,6 +15,7 @@ import {
   waitingToLeave,
 } from './fragments.js';
 import { reconciling } from './reconciling.js';
+import { reloading } from './reloading.js';
 import { supervisorSetup } from './supervisor-setup.js';
 
 /**
@@ -36,6 +36,10 @@ export const supervisorMachine = supervisorSetup.createMachine({
     CATCHING_UP: { actions: 'noteCatchingUp' },
     SERVER_CAUGHT_UP: [{ guard: 'leaseHeld', actions: ['noteCaughtUp', 'releaseLease'] }, { actions: 'noteCaughtUp' }],
     DATA_AT_RISK: { actions: { type: 'setError', params: ({ event }) => ({ message: `nats-server: ${event.message}` }) } },
+    // A line of a nats-server already gone says nothing of the next one (and its store watch is gone with it).
+    STORE_FAILED: { guard: 'serverAlive', actions: 'noteStoreFault' },
+    // A restart for the store goes the way of every change: validated, with the lease, once the cluster can spare it.
+    STORE_HAS_ROOM: { guard: 'storeFaulted', actions: 'addCauses' },
     SHUTDOWN: { target: '.stopping', actions: 'recordShutdown' },
     // Wherever nats-server runs and its exit was not asked for (stopping and restarting expect it).
     SERVER_EXITED: { guard: 'serverAlive', target: '.backingOff', actions: ['recordCrash', 'releaseServer'] },
@@ -190,69 +194,10 @@ export const supervisorMachine = supervisorSetup.createMachine({
         { target: 'reloading' },
       ],
     },
-    reloading: {
-      tags: ['serverReady'],
-      description: 'SIGHUP, then wait until nats-server reports the reload applied or refused',
-      initial: 'readingBaseline',
-      // Over the whole reload: a hung nats-server answers neither the baseline read nor the SIGHUP.
-      after: { confirmTimeout: '.unconfirmed' },
-      states: {
-        readingBaseline: {
-          invoke: {
-            src: 'reloadBaseline',
-            id: 'reloadBaseline',
-            onDone: { target: 'confirming', actions: assign({ baseline: ({ event }) => event.output }) },
-            onError: { target: 'confirming', actions: assign({ baseline: null }) },
-          },
-        },
-        confirming: {
-          entry: { type: 'signalServer', params: { signal: 'SIGHUP' } },
-          invoke: {
-            src: 'confirmReload',
-            id: 'confirmReload',
-            input: ({ context }) => ({ baseline: context.baseline, digest: context.validatedDigest }),
-            onDone: [
-              // A leaf restart drops every client: only a refused reload of a leaf earns one.
-              {
-                guard: { type: 'refusalRestarts', params: ({ event }) => ({ confirmation: event.output }) },
-                target: 'restart',
-                actions: assign({ refusal: ({ event }) => event.output.error }),
-              },
-              {
-                target: 'concluded',
-                actions: [
-                  {
-                    type: 'recordReload',
-                    params: ({ event }) => ({ outcome: event.output.outcome, at: event.output.at, error: refusedWithHint(event.output.error) }),
-                  },
-                  {
-                    type: 'noteRunning',
-                    params: ({ context, event }) => ({ from: 'taken', causes: event.output.outcome === 'applied' ? context.activeCauses : [] }),
-                  },
-                ],
-              },
-            ],
-            onError: { target: 'concluded', actions: rejectedOnError },
-          },
-        },
-        // A leaf that logs to a file shows a refusal only this way (config_load_time never moves): it restarts.
-        unconfirmed: {
-          always: [
-            { guard: 'leafMode', target: 'restart', actions: assign({ refusal: 'it was not confirmed in time' }) },
-            {
-              target: 'concluded',
-              actions: { type: 'recordReload', params: { outcome: 'rejected', at: null, error: 'nats-server did not confirm the reload in time' } },
-            },
-          ],
-        },
-        restart: finalState('restart'),
-        concluded: finalState('concluded'),
-      },
-      onDone: [{ guard: endedIn('restart'), target: 'restarting' }, { target: 'concluding' }],
-    },
+    reloading,
     restarting: {
       description:
-        'Changed creds (leaf), or a reload nats-server refused (leaf; server with NATS_ROLLING_RESTART). ' +
+        'Changed creds (leaf), a reload nats-server refused (leaf; server with NATS_ROLLING_RESTART), or a store with room again after a write error. ' +
         "With the cluster's restart lease and once the cluster can spare it, stop it (SIGINT, then SIGKILL) and start it again",
       initial: 'awaitingLease',
       on: {

@@ -13,6 +13,7 @@ import { createServerProcess } from './nats-server/process.js';
 import type { ServerConfig } from './config/server-config.js';
 import type { Settings } from './settings.js';
 import { createCatchUpWatch } from './cluster/catch-up.js';
+import { createStoreWatch } from './nats-server/store-watch.js';
 import { createSpareCheck } from './cluster/spare-check.js';
 import { createRestartLease } from './cluster/restart-lease.js';
 import type { StopPlanHolder } from './config/stop-plan.js';
@@ -56,6 +57,7 @@ export function provideSupervisor({ settings, config, logger, watcher, mirror, r
       confirmReload: createConfirmReload({ settings, bus }),
       reconcile: createReconcile(reconciler),
       catchUpWatch: createCatchUpWatch(settings, logger),
+      storeWatch: createStoreWatch(settings, config, logger),
       spareCheck: createSpareCheck(settings, config, logger),
       restartLease: createRestartLease(settings, config, logger),
     },

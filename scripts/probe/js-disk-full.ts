@@ -22,8 +22,12 @@ execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=48m', 'tmpfs', store]);
 const [port, monitor] = [await freeListenPort(), await freeListenPort()];
 await writeFile(path.join(root, 'server.conf'), `listen: 127.0.0.1:${port}\njetstream { store_dir: "${store}" }\n`);
 const lines: string[] = [];
-const server = spawn(serverBin(), ['-c', path.join(root, 'server.conf'), '-m', String(monitor)], { stdio: ['ignore', 'pipe', 'pipe'] });
-server.stderr.on('data', (d: Buffer) => lines.push(...d.toString().split('\n').filter(Boolean)));
+const startServer = () => {
+  const child = spawn(serverBin(), ['-c', path.join(root, 'server.conf'), '-m', String(monitor)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stderr.on('data', (d: Buffer) => lines.push(...d.toString().split('\n').filter(Boolean)));
+  return child;
+};
+let server = startServer();
 const healthz = async (q: string) =>
   (await fetch(`http://127.0.0.1:${monitor}/healthz${q}`, { signal: AbortSignal.timeout(3000) }).catch(() => null))?.status ?? 0;
 const jsEnabled = async () => {
@@ -32,6 +36,16 @@ const jsEnabled = async () => {
     config?: unknown;
   } | null;
   return jsz ? jsz.disabled !== true && jsz.config !== undefined : false;
+};
+const streamMessages = async (): Promise<number | null> => {
+  const jsz = (await (
+    await fetch(`http://127.0.0.1:${monitor}/jsz?streams=true`, { signal: AbortSignal.timeout(3000) }).catch(() => null)
+  )
+    ?.json()
+    .catch(() => null)) as {
+    account_details?: { stream_detail?: { name: string; state: { messages: number } }[] }[];
+  } | null;
+  return jsz?.account_details?.flatMap((a) => a.stream_detail ?? []).find((d) => d.name === 'FILL')?.state.messages ?? null;
 };
 try {
   for (let i = 0; i < 100 && (await healthz('')) !== 200; i++) await sleep(100);
@@ -79,8 +93,30 @@ try {
       () => 'a new stream takes a publish',
       (e: unknown) => `a new stream fails: ${String(e)}`,
     );
+  const linesWhileFull = [...new Set(lines.filter((l) => /\[(ERR|WRN)\]/.test(l)).map((l) => l.replace(/^.*\] /, '').slice(0, 160)))].slice(0, 8);
+  await nc.close();
+  // Does a restart bring the stream back? SIGTERM, then a new nats-server on the same store.
+  const stored = await streamMessages();
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  server.kill('SIGTERM');
+  const stop = await Promise.race([exited.then(() => 'exited on SIGTERM'), sleep(15_000).then(() => 'no exit 15 s after SIGTERM: SIGKILL')]);
+  if (stop !== 'exited on SIGTERM') server.kill('SIGKILL');
+  await exited;
+  server = startServer();
+  for (let i = 0; i < 100 && (await healthz('')) !== 200; i++) await sleep(100);
+  const nc2 = await connect({ servers: `127.0.0.1:${port}` });
+  const afterRestart = await jetstream(nc2, { timeout: 2000 })
+    .publish('fill', Buffer.alloc(10))
+    .then(
+      async () => `acked; FILL held ${stored} before, ${(await streamMessages()) ?? '?'} after (with this one)`,
+      (e: unknown) => `not acked: ${String(e)}`,
+    );
+  await nc2.close();
   console.log(
     JSON.stringify({
+      linesWhileFull,
+      stop,
+      afterRestart,
       version,
       acked,
       lastFillError,
@@ -94,7 +130,6 @@ try {
       },
     }),
   );
-  await nc.close();
 } finally {
   server.kill('SIGKILL');
   await sleep(200);

@@ -89,6 +89,7 @@ export function formatStatus(doc: StatusDocument, now = new Date()): string {
     ...(doc.server.catchingUp ? [`          catching up: ${doc.server.catchingUp}`] : []),
     ...(doc.server.goMemLimit ? [`memory    GOMEMLIMIT ${doc.server.goMemLimit.value ?? 'none'}: ${doc.server.goMemLimit.detail}`] : []),
     ...(doc.server.leaveBlocked ? [`leaving   waiting to be spared: ${doc.server.leaveBlocked}`] : []),
+    ...(doc.server.storeFault ? [`store     write error: ${doc.server.storeFault} (restarts once the store has room)`] : []),
     ...(doc.restartLease.waitingFor ? [`restart   waiting for the restart lease, held by ${doc.restartLease.waitingFor}`] : []),
     ...(doc.restartLease.held ? ['restart   holds the restart lease until nats-server has caught up'] : []),
     `reloads   ${doc.reloads.count}` +

@@ -22,11 +22,19 @@ export interface ServerLine {
 export const isReadyLine = (line: { message: string }): boolean => /Server is ready/.test(line.message);
 
 /**
- * nats-server's lines that mean acked data is at risk on this member (a store write error disabling JetStream,
- * a replica that gave up catching up, a stream without a leader): each becomes the supervisor's last error.
+ * nats-server's lines that mean acked data is at risk on this member (a replica that gave up catching up, a
+ * stream without a leader): each becomes the supervisor's last error.
  */
-const DATA_AT_RISK = /critical write error|will be disabled|catch-?up (was )?aborted|aborting catch-?up|no leader for stream/i;
+const DATA_AT_RISK = /catch-?up (was )?aborted|aborting catch-?up|no leader for stream/i;
 export const isDataAtRiskLine = (line: { message: string }): boolean => DATA_AT_RISK.test(line.message);
+
+/**
+ * nats-server's lines that say it stopped writing to its JetStream store ("Critical write error", "… will be
+ * DISABLED"): on 2.15 the stream stays broken after the disk has room again, until nats-server restarts.
+ * 2.10's "failed to store a msg … no space left on device" is not one: it recovers by itself (docs/faults.md).
+ */
+const STORE_FAILURE = /critical write error|will be disabled/i;
+export const isStoreFailureLine = (line: { message: string }): boolean => STORE_FAILURE.test(line.message);
 
 // "[123] 2026/11/22 20:59:41.086955 [INF] Reloaded server configuration" — pid and time are optional
 // (logtime: false, syslog-style output), so only the level tag anchors the parse.

@@ -4,7 +4,7 @@ import { execa, type ResultPromise } from 'execa';
 import { fromCallback } from 'xstate';
 import type { ServerCommand, SupervisorEvent } from '../../machines/events.js';
 import type { Logger } from '../logger.js';
-import { isDataAtRiskLine, type ServerLogBus } from './log.js';
+import { isDataAtRiskLine, isStoreFailureLine, type ServerLogBus } from './log.js';
 import { LineSplitter } from './line-splitter.js';
 import type { Settings } from '../settings.js';
 import { groupMembers, signalGroup } from './process-group.js';
@@ -20,12 +20,13 @@ export function serverArgs(settings: Pick<Settings, 'confPath' | 'monitorPort'>)
 }
 
 /** Forwards each line (cut at MAX_LINE_BYTES); resolves once the stream has ended (every line read). */
-function forwardLines(stream: Readable | null, bus: ServerLogBus, log: Logger, sendBack: (event: SupervisorEvent) => void): Promise<void> {
+function forwardLines(stream: Readable | null, bus: ServerLogBus, log: Logger, sendBack: (event: SupervisorEvent) => void, startedAt: number): Promise<void> {
   if (!stream) return Promise.resolve();
   const lines = new LineSplitter((raw) => {
     const line = bus.push(raw);
     log[line.level]({ server: true }, line.message);
-    if (isDataAtRiskLine(line)) sendBack({ type: 'DATA_AT_RISK', message: line.message });
+    if (isStoreFailureLine(line)) sendBack({ type: 'STORE_FAILED', message: line.message, uptimeMs: Date.now() - startedAt });
+    else if (isDataAtRiskLine(line)) sendBack({ type: 'DATA_AT_RISK', message: line.message });
   });
   stream.on('data', (chunk: Buffer) => lines.push(chunk));
   return new Promise((resolve) => {
@@ -79,7 +80,7 @@ export function createServerProcess({ settings, logger, bus, env }: Deps) {
     }
     const log = logger.child({ pid: child.pid });
     if (child.pid !== undefined) sendBack({ type: 'SERVER_SPAWNED', pid: child.pid, at: new Date(startedAt).toISOString() });
-    const drained = Promise.all([forwardLines(child.stdout, bus, log, sendBack), forwardLines(child.stderr, bus, log, sendBack)]);
+    const drained = Promise.all([forwardLines(child.stdout, bus, log, sendBack, startedAt), forwardLines(child.stderr, bus, log, sendBack, startedAt)]);
     // 'exit', not execa's promise: a grandchild holding the pipes open must not hide the exit. A wrapper that
     // did not exec nats-server may exit first: nats-server has not exited until its whole group has.
     child.once('exit', (code, signal) => {

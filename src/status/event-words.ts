@@ -107,6 +107,10 @@ export function eventWords(event: AnyEventObject, opts: EventWordsOptions): stri
       return `catching up: ${String(e.reason)}`;
     case 'DATA_AT_RISK':
       return `data at risk: ${String(e.message)}`;
+    case 'STORE_FAILED':
+      return `the JetStream store failed: ${String(e.message)}`;
+    case 'STORE_HAS_ROOM':
+      return 'the JetStream store has room again';
     case 'SERVER_EXITED':
       return `nats-server exited (${e.signal ? `signal ${String(e.signal)}` : `code ${String(e.code)}`})`;
     default:

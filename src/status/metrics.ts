@@ -66,6 +66,11 @@ function register(prom: PromClient, status: StatusModel) {
     help: 'Replicated streams and consumers on this member without a leader, or led here with a replica behind',
     registers: [registry],
   });
+  const storeFault = new prom.Gauge({
+    name: 'iofog_nats_store_fault',
+    help: '1 while nats-server has stopped writing to its JetStream store (a write error); a restart follows once the store has room',
+    registers: [registry],
+  });
   const lastReload = new prom.Gauge({ name: 'iofog_nats_last_reload_timestamp_seconds', help: 'When the last change finished', registers: [registry] });
   return async (): Promise<{ contentType: string; body: string }> => {
     const { totals } = status;
@@ -79,6 +84,7 @@ function register(prom: PromClient, status: StatusModel) {
     if (status.state) state.set({ state: status.state }, 1);
     ready.set(status.ready ? 1 : 0);
     healthy.set(status.healthy ? 1 : 0);
+    storeFault.set(status.storeFault ? 1 : 0);
     const now = Date.now();
     for (const c of status.drift.causes) {
       drift.set({ cause: c.cause }, c.inStep ? 0 : 1);

@@ -102,7 +102,12 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> impl
    * answers, and so what a rollout is gated on: docs/contract.md, Readiness).
    */
   get healthy(): boolean {
-    return this.ready && this.caughtUp && this.health?.healthy !== false;
+    return this.ready && this.caughtUp && this.health?.healthy !== false && !this.storeFault;
+  }
+
+  /** nats-server stopped writing to its JetStream store; null when it has not (docs/faults.md: a full store disk). */
+  get storeFault(): string | null {
+    return this.snapshot?.context.storeFault ?? null;
   }
 
   /** Why /healthz says no, in the operator's words; null when it says yes. */
@@ -110,6 +115,7 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> impl
     const c = this.snapshot?.context;
     if (!this.ready) return c?.server.alive ? 'nats-server is not ready yet' : 'nats-server is not running';
     if (!this.caughtUp) return `catching up: ${c?.catchingUp ?? 'nats-server has not passed its full /healthz yet'}`;
+    if (this.storeFault) return `JetStream store: ${this.storeFault}; nats-server restarts once the store has room`;
     if (this.health?.healthy === false) return this.health.reason ?? 'nats-server says it is unhealthy';
     return null;
   }
@@ -193,6 +199,8 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> impl
         catchingUp: c?.catchingUp ?? null,
         /** Why this member does not leave yet, while it waits to be spared; null otherwise. */
         leaveBlocked: c?.leaveBlocked ?? null,
+        /** nats-server stopped writing to its JetStream store, in its words, until a new nats-server runs. */
+        storeFault: this.storeFault,
         goMemLimit: this.goMemLimit && { value: this.goMemLimit.value, source: this.goMemLimit.source, detail: this.goMemLimit.detail },
       },
       /** The cluster's restart lease, while a restart this member decided waits for it or holds it. */

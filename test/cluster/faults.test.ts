@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { perTestCleanup } from '../support/cleanup.js';
@@ -30,7 +30,7 @@ describe(`faults in a three-member cluster on nats-server ${LINE}`, () => {
   });
 
   it(
-    "when a member's store file system is full then its supervisor says it is unhealthy and why",
+    "when a member's store file system is full then it is unhealthy, says why, and once freed restarts and catches up with nothing lost",
     { skip: !isRoot && 'mounting a small tmpfs needs root' },
     async () => {
       const { cluster, publisher } = await runningCluster('disk-full', cleanup, {}, async (layouts) => {
@@ -52,9 +52,14 @@ describe(`faults in a three-member cluster on nats-server ${LINE}`, () => {
         120_000,
       );
       assert.equal(h.caughtUp, true);
-      const state = (await (await fetch(`http://127.0.0.1:${m.statusPort}/state`)).json()) as { lastError: string | null };
-      assert.match(String(state.lastError), /will be disabled|critical write error/i);
-      await publisher.stop();
+      const state = async () =>
+        (await (await fetch(`http://127.0.0.1:${m.statusPort}/state`)).json()) as { lastError: string | null; server: { restarts: number } };
+      assert.match(String((await state()).lastError), /will be disabled|critical write error/i);
+      assert.equal((await state()).server.restarts, 0, 'no restart while the store is full');
+      await rm(path.join(m.layout.storeDir, 'filler'));
+      await eventually('the member restarted for its store', async () => (await state()).server.restarts === 1, 120_000);
+      await cluster.waitHealthy(2, 300_000);
+      await assertNothingLost(cluster, await publisher.stop());
     },
   );
 });

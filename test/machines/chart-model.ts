@@ -73,9 +73,18 @@ const EXTERNAL: SupervisorEvent[] = [
   { type: 'LEASE_WAITING', holder: 'n2' },
 ];
 
+/**
+ * The store's events have one root transition each, whose guards read only the server's life and the fault:
+ * offered where both answers of each guard are found, not everywhere (the graph would not fit in the heap).
+ */
+const STORE_EVENTS: SupervisorEvent[] = [
+  { type: 'STORE_FAILED', message: 'Critical write error', uptimeMs: 5 },
+  { type: 'STORE_HAS_ROOM', freeBytes: 1 },
+];
+
 /** External events plus, for the invokes and delays active in `s`, their done/error/after events. */
 export function eventsFor(s: Snapshot): AnyEvent[] {
-  const events: AnyEvent[] = [...EXTERNAL];
+  const events: AnyEvent[] = [...EXTERNAL, ...(s.matches({ running: 'idle' }) || s.matches('backingOff') ? STORE_EVENTS : [])];
   for (const node of s._nodes) {
     for (const inv of node.invoke) {
       for (const output of OUTPUTS[inv.id] ?? []) events.push({ type: `xstate.done.actor.${inv.id}`, output, actorId: inv.id });
@@ -101,6 +110,8 @@ export function serializeForGraph(s: Snapshot): string {
     alive: c.server.alive,
     crashes: c.consecutiveCrashes,
     leaseHeld: c.leaseHeld,
+    // Only STORE_HAS_ROOM reads it: kept apart in one state where it can come, or the graph doubles.
+    storeFaulted: s.matches({ running: 'idle' }) && c.storeFault !== null,
     rollingRestart: c.rollingRestart,
   });
 }

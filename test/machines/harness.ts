@@ -1,7 +1,7 @@
 import { createActor, fromCallback, fromPromise, SimulatedClock, waitFor, type Actor, type SnapshotFrom } from 'xstate';
 import type { Cause, Mode } from '../../machines/causes.js';
 import type { ShutdownStyle } from '../../machines/context.js';
-import type { ServerCommand, ServerSignal, SupervisorEvent } from '../../machines/events.js';
+import type { ServerCommand, ServerSignal, StoreWatchCommand, SupervisorEvent } from '../../machines/events.js';
 import type { ReconcileReport, ReloadBaseline, ReloadConfirmation, Validation } from '../../machines/outputs.js';
 import { supervisorMachine } from '../../machines/supervisor.js';
 import { statePath } from '../../src/util/state-path.js';
@@ -57,6 +57,8 @@ export interface Harness {
   grantLease(): void;
   /** How many leases were taken and released (a spawned lease stopped). */
   leases: { taken: number; released: number };
+  /** Each store watch spawned with nats-server: its delay, and whether the chart told it the store failed. */
+  storeWatches: { minDelayMs: number; told: boolean }[];
   until(pred: (s: Snapshot) => boolean, what?: string): Promise<Snapshot>;
   state(): string;
 }
@@ -149,6 +151,11 @@ export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; rol
         mySendBack({ type: 'CATCHING_UP', reason: 'stream MEM is not current' });
         catchUpNow = () => mySendBack({ type: 'SERVER_CAUGHT_UP' });
       }),
+      storeWatch: fromCallback<StoreWatchCommand, { minDelayMs: number }>(({ input, receive }) => {
+        const watch = { minDelayMs: input.minDelayMs, told: false };
+        h.storeWatches.push(watch);
+        receive(() => void (watch.told = true));
+      }),
       restartLease: fromCallback(({ sendBack: sb }) => {
         const mySendBack = sb as (e: SupervisorEvent) => void;
         const take = (): void => {
@@ -192,6 +199,7 @@ export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; rol
   };
   h.catchUp = () => catchUpNow?.();
   h.leases = { taken: 0, released: 0 };
+  h.storeWatches = [];
   h.grantLease = () => {
     const waiters = leaseWaiters;
     leaseWaiters = [];

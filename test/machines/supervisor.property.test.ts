@@ -11,7 +11,8 @@ type Command =
   | { kind: 'crash'; uptimeMs: number }
   | { kind: 'tick'; ms: number }
   | { kind: 'validity'; valid: boolean }
-  | { kind: 'reloadVerdict'; outcome: 'applied' | 'rejected' };
+  | { kind: 'reloadVerdict'; outcome: 'applied' | 'rejected' }
+  | { kind: 'store'; event: 'failed' | 'room' };
 
 const command: fc.Arbitrary<Command> = fc.oneof(
   fc.record({
@@ -24,6 +25,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 40_000 }) }),
   fc.record({ kind: fc.constant('validity' as const), valid: fc.boolean() }),
   fc.record({ kind: fc.constant('reloadVerdict' as const), outcome: fc.constantFrom('applied' as const, 'rejected' as const) }),
+  fc.record({ kind: fc.constant('store' as const), event: fc.constantFrom('failed' as const, 'room' as const) }),
 );
 
 const settle = async (): Promise<void> => {
@@ -59,6 +61,14 @@ async function apply(h: Harness, c: Command, ledger: CauseLedger): Promise<void>
     if (h.actor.getSnapshot().context.server.alive) h.exitServer(1, null, c.uptimeMs);
   } else if (c.kind === 'tick') {
     h.clock.increment(c.ms);
+  } else if (c.kind === 'store') {
+    const { storeFault, server } = h.actor.getSnapshot().context;
+    if (c.event === 'failed') h.send({ type: 'STORE_FAILED', message: 'Critical write error', uptimeMs: 10 });
+    else {
+      // Room asks for a restart only while the store of the running nats-server has failed.
+      if (storeFault !== null && server.alive) ledger.sent('store');
+      h.send({ type: 'STORE_HAS_ROOM', freeBytes: 1 });
+    }
   } else if (c.kind === 'validity') {
     h.world.valid = c.valid;
   } else {
@@ -77,19 +87,20 @@ function assertSignalsFollowValidConfig(h: Harness): void {
   }
 }
 
-/** A leaf restarts (SIGINT) only for changed creds, or right after a SIGHUP of the same action. */
+/** A leaf restarts (SIGINT) only for changed creds, a store with room again, or right after a SIGHUP of the same action. */
 function assertLeafRestartsOnlyForRestartCauses(h: Harness, mode: Mode): void {
   if (mode !== 'leaf') return;
   const signals = h.trace.filter((t) => t.kind === 'signal');
   signals.forEach((t, i) => {
     if (t.signal !== 'SIGINT') return;
     const afterRefusedReload = signals[i - 1]?.signal === 'SIGHUP';
-    assert.ok(t.activeCauses.includes('creds') || afterRefusedReload, `leaf restart for ${t.activeCauses.join(',')}`);
+    const restartCause = t.activeCauses.includes('creds') || t.activeCauses.includes('store');
+    assert.ok(restartCause || afterRefusedReload, `leaf restart for ${t.activeCauses.join(',')}`);
   });
 }
 
 describe('supervisor statechart: invariants under random event sequences (fast-check)', () => {
-  it('when any inputs come then no cause is lost, signals follow valid config, leaves restart only for creds or a refused reload, SHUTDOWN ends', async () => {
+  it('when any inputs come then no cause is lost, signals follow valid config, leaves restart for creds, store or refusal, SHUTDOWN ends', async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom<Mode>('server', 'leaf'), fc.array(command, { maxLength: 40 }), async (mode, commands) => {
         const h = createHarness({ mode, world: { exitsOnStopSignal: true } });

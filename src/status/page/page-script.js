@@ -121,7 +121,9 @@
     const r = doc.reloads && doc.reloads.last;
     document.getElementById('server').textContent =
       `pid ${doc.server.pid ?? '-'} · ready ${doc.server.ready ? 'yes' : 'no'} · caught up ${doc.server.caughtUp ? 'yes' : 'no'}` +
-      `${doc.server.catchingUp ? ` (${doc.server.catchingUp})` : ''} · restarts ${doc.server.restarts} · crashes ${doc.server.crashes}`;
+      `${doc.server.catchingUp ? ` (${doc.server.catchingUp})` : ''} · restarts ${doc.server.restarts} · crashes ${doc.server.crashes}` +
+      `${doc.server.storeFault ? ` · store fault: ${doc.server.storeFault}` : ''}`;
+    document.getElementById('server').classList.toggle('bad', Boolean(doc.server.storeFault));
     const c = doc.cluster;
     const cluster = document.getElementById('cluster');
     cluster.textContent = !c

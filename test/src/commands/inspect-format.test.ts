@@ -73,3 +73,11 @@ describe('inspect, as a person reads it, for a cluster member', () => {
     assert.match(text, /caught up yes/);
   });
 });
+
+describe('inspect, as a person reads it, with a store fault', () => {
+  it('when nats-server stopped writing to its store then a store line says so and that a restart follows room', () => {
+    const text = formatStatus(doc({ server: { storeFault: 'Critical write error: no space left on device' } }), NOW);
+    assert.match(text, /^store {5}write error: Critical write error: no space left on device \(restarts once the store has room\)$/m);
+    assert.doesNotMatch(formatStatus(doc({ server: { storeFault: null } }), NOW), /^store/m);
+  });
+});

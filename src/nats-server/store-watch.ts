@@ -1,0 +1,88 @@
+import { statfs } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fromCallback } from 'xstate';
+import type { StoreWatchCommand, SupervisorEvent } from '../../machines/events.js';
+import type { ServerConfig } from '../config/server-config.js';
+import type { Logger } from '../logger.js';
+import type { Settings } from '../settings.js';
+import { fetchJsz } from './monitor.js';
+import { serverFacts } from './server-facts.js';
+
+const LOOK_EVERY_MS = 2000;
+/** A store with room said so once; said again this often while the restart has not come (a rejected config, say). */
+const SAY_AGAIN_MS = 30_000;
+const ASK_TIMEOUT_MS = 2000;
+/** JetStream that has not answered this many looks in a row, its store full, has stopped (2.9). */
+const SILENT_LOOKS = 2;
+const GIB = 1024 ** 3;
+
+export interface StoreSpace {
+  freeBytes: number;
+  sizeBytes: number;
+}
+
+/** Room enough to write again: a tenth of the file system, or 1 GiB on a large one (docs/faults.md). */
+export function hasRoom(space: StoreSpace): boolean {
+  return space.freeBytes >= Math.min(space.sizeBytes / 10, GIB);
+}
+
+async function spaceOf(dir: string): Promise<StoreSpace | null> {
+  const s = await statfs(dir).catch(() => null);
+  return s && { freeBytes: s.bavail * s.bsize, sizeBytes: s.blocks * s.bsize };
+}
+
+const mib = (bytes: number): string => `${(bytes / 1024 ** 2).toFixed(0)} MiB`;
+
+/**
+ * Spawned with nats-server (the chart's storeWatch). While the store's file system is short of room it asks
+ * /jsz, and says STORE_FAILED when JetStream has stopped answering (nats-server 2.9 logs nothing when its store
+ * fills up). Once the chart says the store failed (its own words, or nats-server's "Critical write error"), it
+ * says STORE_HAS_ROOM when the file system has room again, no sooner than minDelayMs after the spawn.
+ */
+export function createStoreWatch(settings: Settings, config: ServerConfig, logger: Logger) {
+  return fromCallback<StoreWatchCommand, { minDelayMs: number }>(({ sendBack: sendBackLoose, receive, input }) => {
+    const sendBack = sendBackLoose as (event: SupervisorEvent) => void;
+    const spawnedAt = Date.now();
+    const stop = new AbortController();
+    let failed = false;
+    receive(() => {
+      if (!failed) logger.warn('store fault: nats-server stopped writing to its JetStream store; it restarts once the store has room');
+      failed = true;
+    });
+
+    const jetstreamAnswers = (): Promise<boolean> =>
+      fetchJsz(settings.monitorPort, AbortSignal.any([stop.signal, AbortSignal.timeout(ASK_TIMEOUT_MS)])).then(
+        () => true,
+        () => stop.signal.aborted,
+      );
+
+    // nats-server refuses to reload a new store_dir: the one found first holds until the next spawn.
+    let dir: string | null = null;
+    const storeDir = async (): Promise<string | null> => (dir ??= (await config.facts()).jetstream ? (await serverFacts(settings, config)).jetstreamDir : null);
+
+    const watch = async (): Promise<void> => {
+      let silent = 0;
+      let saidAt = 0;
+      for (; !stop.signal.aborted; await sleep(LOOK_EVERY_MS, undefined, { signal: stop.signal })) {
+        const dir = await storeDir();
+        const space = dir ? await spaceOf(dir) : null;
+        if (!space || stop.signal.aborted) continue;
+        if (!failed) {
+          silent = !hasRoom(space) && settings.monitorPort > 0 && !(await jetstreamAnswers()) ? silent + 1 : 0;
+          if (silent < SILENT_LOOKS || stop.signal.aborted) continue;
+          failed = true;
+          const message = `JetStream stopped answering while its store is full (${mib(space.freeBytes)} free of ${mib(space.sizeBytes)})`;
+          logger.warn({ dir }, `store fault: ${message}; nats-server restarts once the store has room`);
+          sendBack({ type: 'STORE_FAILED', message, uptimeMs: Date.now() - spawnedAt });
+          continue;
+        }
+        if (!hasRoom(space) || Date.now() - spawnedAt < input.minDelayMs || Date.now() - saidAt < SAY_AGAIN_MS) continue;
+        saidAt = Date.now();
+        logger.info({ dir, free: mib(space.freeBytes), size: mib(space.sizeBytes) }, 'the JetStream store has room again: nats-server restarts');
+        sendBack({ type: 'STORE_HAS_ROOM', freeBytes: space.freeBytes });
+      }
+    };
+    void watch().catch(() => undefined);
+    return () => stop.abort();
+  });
+}

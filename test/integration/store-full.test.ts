@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { perTestCleanup } from '../support/cleanup.js';
+import { natsConnect } from '../support/nats.js';
+import { serverLine, superviseLayout } from '../support/supervise.js';
+import { eventually } from '../support/wait.js';
+
+const cleanup = perTestCleanup();
+const LINE = serverLine();
+const isRoot = process.getuid?.() === 0;
+/** docs/faults.md, a full store disk: 2.10 takes writes again by itself; 2.9 and 2.15 need a new nats-server. */
+const RECOVERS_BY_ITSELF = LINE === '2.10';
+
+type State = { server: { restarts: number; storeFault: string | null; crashes: number }; lastError: string | null };
+
+describe(`a full JetStream store on nats-server ${LINE}`, () => {
+  it(
+    RECOVERS_BY_ITSELF
+      ? 'when the store fills up and is freed then nats-server takes writes again by itself and nothing restarts'
+      : 'when the store fills up then the supervisor is unhealthy and says why; once freed nats-server restarts and every acked message is there',
+    { skip: !isRoot && 'mounting a small tmpfs needs root' },
+    async () => {
+      const { l, sup, base } = await superviseLayout(cleanup, 'store-full', {
+        status: true,
+        // 2.9 does not stop on SIGINT while its store write hangs: SIGKILL comes after the stop budget.
+        env: { NATS_STOP_TIMEOUT_SECONDS: '5' },
+        prepare: async (x) => {
+          await mkdir(x.storeDir, { recursive: true });
+          execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=48m', 'tmpfs', x.storeDir]);
+          cleanup.push(() => execFileSync('umount', ['-l', x.storeDir]));
+        },
+        waitFor: 'running.idle',
+      });
+      const state = async (): Promise<State> => (await (await fetch(`${base}/state`)).json()) as State;
+      // The client follows nats-server across the restart, as a real one does.
+      const nc = await natsConnect(l, { reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+      cleanup.push(() => nc.close());
+      await (await jetstreamManager(nc)).streams.add({ name: 'FILL', subjects: ['fill'] });
+      const js = jetstream(nc, { timeout: 2000 });
+      const acked: number[] = [];
+      const publish = async (i: number, size: number): Promise<boolean> =>
+        js.publish('fill', Buffer.alloc(size, i % 251)).then(
+          (ack) => (acked.push(ack.seq), true),
+          () => false,
+        );
+      for (let i = 0; i < 20; i++) assert.ok(await publish(i, 1024));
+
+      const free = Number(execFileSync('df', ['--output=avail', '-B1', l.storeDir]).toString().split('\n')[1]);
+      const filler = path.join(l.storeDir, 'filler');
+      await writeFile(filler, Buffer.alloc(Math.max(0, free - 512 * 1024)));
+      let failures = 0;
+      for (let i = 20; i < 400 && failures < 3; i++) if (!(await publish(i, 16 * 1024))) failures++;
+      assert.equal(failures, 3, 'the full store refuses writes');
+
+      if (!RECOVERS_BY_ITSELF) {
+        const health = await eventually(
+          'the supervisor to say the store failed',
+          async () => {
+            const res = await fetch(`${base}/healthz`);
+            const body = (await res.json()) as { reason?: string };
+            return res.status === 503 && /JetStream store/.test(String(body.reason)) && body;
+          },
+          30_000,
+        );
+        assert.match(String(health.reason), /restarts once the store has room/);
+        assert.notEqual((await state()).server.storeFault, null);
+        assert.match(await (await fetch(`${base}/metrics`)).text(), /^iofog_nats_store_fault 1$/m);
+        assert.equal((await state()).server.restarts, 0, 'no restart while the store is full');
+      }
+
+      await rm(filler);
+      if (RECOVERS_BY_ITSELF) {
+        await eventually('a publish acked again', () => publish(1000, 1024), 30_000);
+        const s = await state();
+        assert.equal(s.server.restarts, 0);
+        assert.equal(s.server.storeFault, null);
+      } else {
+        await eventually('nats-server restarted for the store', async () => (await state()).server.restarts === 1, 60_000);
+        await sup.waitForState('running.idle', { timeoutMs: 30_000 });
+        await eventually('a publish acked again', () => publish(1000, 1024), 30_000);
+        const s = await state();
+        assert.equal(s.server.storeFault, null);
+        assert.equal(s.server.crashes, 0);
+        assert.ok(sup.lines.some((x) => x.msg === 'the JetStream store has room again: nats-server restarts'));
+      }
+      const info = await (await jetstreamManager(nc)).streams.info('FILL');
+      for (const seq of acked) assert.ok(seq <= info.state.last_seq, `acked message ${seq} is in the stream`);
+      assert.ok(info.state.messages >= acked.length, `${info.state.messages} stored, ${acked.length} acked`);
+    },
+  );
+});
