@@ -6,6 +6,7 @@ import type { ServerCommand, SupervisorEvent } from '../../machines/events.js';
 import type { Logger } from '../logger.js';
 import { isDataAtRiskLine, isStoreFailureLine, type ServerLogBus } from './log.js';
 import { LineSplitter } from './line-splitter.js';
+import { redact } from '../util/redact.js';
 import type { Settings } from '../settings.js';
 import { groupMembers, signalGroup } from './process-group.js';
 import { describeSpawnFailure, spawnBlocker } from '../util/spawn-failure.js';
@@ -23,7 +24,8 @@ export function serverArgs(settings: Pick<Settings, 'confPath' | 'monitorPort'>)
 function forwardLines(stream: Readable | null, bus: ServerLogBus, log: Logger, sendBack: (event: SupervisorEvent) => void, startedAt: number): Promise<void> {
   if (!stream) return Promise.resolve();
   const lines = new LineSplitter((raw) => {
-    const line = bus.push(raw);
+    // Before anything reads or logs it: nats-server may quote a URL with its password (docs/contract.md: Logs).
+    const line = bus.push(redact(raw));
     log[line.level]({ server: true }, line.message);
     if (isStoreFailureLine(line)) sendBack({ type: 'STORE_FAILED', message: line.message, uptimeMs: Date.now() - startedAt });
     else if (isDataAtRiskLine(line)) sendBack({ type: 'DATA_AT_RISK', message: line.message });

@@ -3,6 +3,7 @@ import type { Validation } from '../../machines/outputs.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { spawnBlocker } from '../util/spawn-failure.js';
 import type { Settings } from '../settings.js';
+import { redact } from '../util/redact.js';
 
 const DIGEST = /\((sha256:[0-9a-f]{64})\)/;
 
@@ -11,13 +12,14 @@ const MAX_MESSAGE = 2000;
 
 /** nats-server prefixes its own messages with the program name; the operator needs the rest. */
 function cleanMessage(text: string): string {
-  const clean = text.trim().replace(/^nats-server:\s*/gm, '');
+  // nats-server quotes the line it could not parse: a URL's password, a token (docs/contract.md: Logs).
+  const clean = redact(text.trim().replace(/^nats-server:\s*/gm, ''));
   return clean.length <= MAX_MESSAGE ? clean : `${clean.slice(0, MAX_MESSAGE)} … (${clean.length - MAX_MESSAGE} more characters)`;
 }
 
 /** nats-server could not be run: no verdict on the config. Out of file descriptors, the change is tried again. */
 function notAsked(settings: Settings, blocker: string | null, reason = blocker ?? ''): Validation {
-  return { valid: false, message: `could not run ${settings.serverBin} -t: ${reason}`, at: new Date().toISOString(), deferred: blocker !== null };
+  return { valid: false, message: `could not run ${settings.serverBin} -t: ${redact(reason)}`, at: new Date().toISOString(), deferred: blocker !== null };
 }
 
 /** What `nats-server -t` ended with: its exit code (null when it did not run or was killed) and its output. */

@@ -10,6 +10,7 @@ import { eventWords, type EventWordsOptions } from './event-words.js';
 import type { supervisorMachine } from '../../machines/supervisor.js';
 import { statePath } from '../util/state-path.js';
 import { ENV_DEFAULTS } from '../defaults.js';
+import { redact, redactNullable } from '../util/redact.js';
 
 type Snapshot = SnapshotFrom<typeof supervisorMachine>;
 
@@ -155,7 +156,7 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> impl
     const state = statePath(snapshot.value);
     if (state === this.lastState) return { transition: null, reload, reconcile };
     this.lastState = state;
-    const transition = { at: now.toISOString(), state, event: event.type, what: eventWords(event, this.words) };
+    const transition = { at: now.toISOString(), state, event: event.type, what: redact(eventWords(event, this.words)) };
     this.history.push(transition);
     if (this.history.length > HISTORY_LIMIT) this.history.shift();
     this.emit('transition', transition);
@@ -194,7 +195,7 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> impl
         version: this.serverVersion,
         ready: this.ready,
         healthy: this.health?.healthy ?? null,
-        health: this.health?.reason ?? null,
+        health: redactNullable(this.health?.reason),
         caughtUp: this.caughtUp,
         catchingUp: c?.catchingUp ?? null,
         /** Why this member does not leave yet, while it waits to be spared; null otherwise. */
@@ -207,14 +208,15 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> impl
       restartLease: { held: c?.leaseHeld ?? false, waitingFor: c?.leaseHolder ?? null },
       reloads: {
         count: c?.reloadCount ?? 0,
-        last: c?.lastReload ? { ...c.lastReload, at: this.totals.lastReloadAt } : null,
+        last: c?.lastReload ? { ...c.lastReload, error: redactNullable(c.lastReload.error), at: this.totals.lastReloadAt } : null,
       },
       reconcile: { last: c?.lastReconcile ?? null },
       leaf: this.leaf,
       cluster: this.cluster,
       drift: this.drift,
       pending: c?.pendingCauses ?? [],
-      lastError: c?.lastError ?? null,
+      // Redacted at the source too; kept here for what no adapter could know to look at (an exception's text).
+      lastError: redactNullable(c?.lastError),
       history: [...this.history],
     };
   }

@@ -1,6 +1,7 @@
 import type { InspectionEvent } from 'xstate';
 import type { Logger } from '../logger.js';
 import type { StatusModel } from './model.js';
+import { redact, redactNullable } from '../util/redact.js';
 
 /** Logs each transition and each new outcome the chart records; the chart itself never logs. */
 export function createTransitionLogger(logger: Logger, status: StatusModel) {
@@ -14,14 +15,16 @@ export function createTransitionLogger(logger: Logger, status: StatusModel) {
     if (transition) logger.info({ state: transition.state, event: transition.event, pid }, `state ${transition.state}: ${transition.what}`);
     if (r) {
       const fields = { cause: r.causes.join(','), outcome: r.outcome, pid, state: transition?.state };
-      if (r.outcome === 'rejected') logger.error({ ...fields, error: r.error }, `change ${r.outcome}: ${r.error ?? ''}`);
+      const error = redactNullable(r.error);
+      if (r.outcome === 'rejected') logger.error({ ...fields, error }, `change ${r.outcome}: ${error ?? ''}`);
       // A leaf restarted after nats-server refused the reload: the refusal is named.
-      else if (r.error) logger.warn({ ...fields, error: r.error }, `change ${r.outcome}: ${r.error}`);
+      else if (error) logger.warn({ ...fields, error }, `change ${r.outcome}: ${error}`);
       else logger.info(fields, `change ${r.outcome}`);
     }
     if (reconcile) logger.info({ reconcile }, 'reconcile finished');
     if (c.lastError !== lastError && c.lastError && c.lastReload?.error !== c.lastError) {
-      logger.warn({ error: c.lastError, pid }, c.lastError);
+      const error = redact(c.lastError);
+      logger.warn({ error, pid }, error);
     }
     lastError = c.lastError;
   };

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createAccount, createUser } from '@nats-io/nkeys';
+import { redact } from '../../../src/util/redact.js';
+
+const SECRET = 's3cret-Value_1';
+
+describe('redact', () => {
+  const seed = new TextDecoder().decode(createUser().getSeed());
+  const accountSeed = new TextDecoder().decode(createAccount().getSeed());
+  const jwt = 'eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.eyJqdGkiOiJBQkNERUZHSCIsImlhdCI6MTcwMDAwMDAwMH0.c2lnbmF0dXJlc2lnbmF0dXJl';
+  const cases: [string, string][] = [
+    ['leaf URL userinfo', `error parsing leafnode url ["nats-leaf://bob:${SECRET}@127.0.0.1:7422 x"]`],
+    ['route URL userinfo', `routes: [nats-route://ruser:${SECRET}@10.0.0.2:6222]`],
+    ['a token as userinfo', `url: nats://${SECRET}@host:4222`],
+    ['password: value', `authorization { user: bob, password: ${SECRET} }`],
+    ['password = "value"', `password = "${SECRET}"`],
+    ['password value', `password ${SECRET}`],
+    ['token', `authorization { token: '${SECRET}' }`],
+    ['a user seed', `seed ${seed}`],
+    ['an account seed in prose', `bad key ${accountSeed} here`],
+    ['a JWT', `account jwt ${jwt} is invalid`],
+    [
+      'a creds block',
+      `-----BEGIN NATS USER JWT-----\n${jwt}\n------END NATS USER JWT------\n\n-----BEGIN USER NKEY SEED-----\n${seed}\n------END USER NKEY SEED------`,
+    ],
+  ];
+  for (const [what, text] of cases) {
+    it(`when a message holds ${what} then the secret is gone and the rest stays`, () => {
+      const out = redact(text);
+      for (const secret of [SECRET, seed, accountSeed, jwt]) assert.ok(!out.includes(secret), `${out} still holds ${secret.slice(0, 8)}…`);
+      assert.match(out, /\[redacted\]/);
+    });
+  }
+
+  it('when a message holds no secret then it is left as it is', () => {
+    for (const text of [
+      'Reloaded server configuration',
+      "caught up: nats-server's full /healthz passed",
+      'nats-leaf://127.0.0.1:7422',
+      "JetStream stream '$G > FILL' is not current",
+      'user: bob, nkey: UDXU4RCSJNZOIQHZNWXHXORDPRTGNJAHAHFRGZNEEJCPQTT2M7NLCNF4',
+    ]) {
+      assert.equal(redact(text), text);
+    }
+  });
+
+  it('when a user is named in a URL then the user stays and only the password goes', () => {
+    assert.equal(redact(`nats://bob:${SECRET}@h:4222`), 'nats://bob:[redacted]@h:4222');
+  });
+});
