@@ -5,6 +5,7 @@ import { currentPurgePlan } from '../operator/purge-plan.js';
 import { SettingsError, type Settings } from '../settings.js';
 import { stopPlan, type StopPlan } from '../config/stop-plan.js';
 import { validateConfig } from '../nats-server/validate.js';
+import { serverBinaryVersion } from '../nats-server/binary-version.js';
 import { goMemLimitFor } from '../nats-server/memory-limit.js';
 import { WatchedSource, sourcesFor } from '../watch/sources.js';
 
@@ -12,7 +13,13 @@ import { WatchedSource, sourcesFor } from '../watch/sources.js';
 export async function check(settings: Settings, out: (line: string) => void): Promise<number> {
   for (const w of settings.warnings) out(`warning   ${w}`);
   out(`mode      ${settings.mode}`);
-  out(`binary    ${settings.serverBin}`);
+  try {
+    out(`binary    ${settings.serverBin} (nats-server v${await serverBinaryVersion(settings.serverBin)})`);
+  } catch (err) {
+    if (!(err instanceof SettingsError)) throw err;
+    out(`binary    ${err.message}`);
+    return EXIT.usage;
+  }
   const memory = goMemLimitFor(settings);
   out(`memory    GOMEMLIMIT ${memory.value ?? 'none'}: ${memory.detail}`);
   if (!existsSync(settings.confPath)) {

@@ -21,6 +21,7 @@ import { createTransitionLogger } from '../status/transition-log.js';
 import { FileWatcher } from '../watch/file-watcher.js';
 import { startWatching } from '../watch/watch-start.js';
 import { sourcesFor } from '../watch/sources.js';
+import { serverBinaryVersion } from '../nats-server/binary-version.js';
 
 function logStart(logger: Logger, settings: Settings, stop: StopPlan, memory: GoMemLimit): void {
   for (const w of settings.warnings) logger.warn(w);
@@ -58,6 +59,11 @@ async function startStatusSurface(settings: Settings, status: StatusModel, logge
 
 /** `iofog-nats run`: supervise nats-server until it is stopped; resolves with the process exit code. */
 export async function run(settings: Settings): Promise<number> {
+  // Asked while the rest gets ready; answered before anything starts (a rejection is held, never unhandled).
+  const binary = serverBinaryVersion(settings.serverBin).then(
+    () => null,
+    (err: unknown) => err,
+  );
   const logger = createLogger({ format: settings.logFormat, level: settings.logLevel });
   const config = new ServerConfig(settings.confPath);
   // A config not there yet is checked by nats-server -t later; one that is must not be stopped halfway.
@@ -103,6 +109,8 @@ export async function run(settings: Settings): Promise<number> {
   process.on('unhandledRejection', onFatal);
   // The control socket comes first: another supervisor answering on it means this one must not start a
   // second nats-server. The status HTTP server starts while the first validation runs.
+  const notNatsServer = await binary;
+  if (notNatsServer) throw notNatsServer;
   const control = await startControlSocket(settings.controlSocket, status);
   actor.start();
   // The chart's first steps run in the microtasks after start(): by the next turn `nats-server -t` is under

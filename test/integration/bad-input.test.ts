@@ -29,6 +29,22 @@ describe('bad input', () => {
     assert.deepEqual(natsServersUsing(l.root), []);
   });
 
+  for (const [what, bin] of [
+    ['/bin/true', '/bin/true'],
+    ['a script that answers something else', 'SCRIPT'],
+  ] as const) {
+    it(`when NATS_SERVER_BIN is ${what}, not nats-server, then it exits 2 naming it and starts nothing`, async () => {
+      const l0 = await makeLayout('not-nats-bin');
+      cleanup.push(() => removeLayout(l0));
+      const script = path.join(l0.root, 'fake-server');
+      await writeFile(script, '#!/bin/sh\necho "hello 1.2.3"\nsleep 300\n', { mode: 0o755 });
+      const { l, exit, stderr } = await runWith('not-nats', { NATS_SERVER_BIN: bin === 'SCRIPT' ? script : bin });
+      assert.equal(exit.code, 2);
+      assert.match(stderr, /NATS_SERVER_BIN: .* is not nats-server: asked `--version`/);
+      assert.deepEqual(natsServersUsing(l.root), []);
+    });
+  }
+
   it("when the control socket's directory does not exist then it exits 2 naming NATS_CONTROL_SOCKET and starts nothing", async () => {
     const { l, exit, stderr } = await runWith('socket-dir', { NATS_CONTROL_SOCKET: '/nonexistent-dir/iofog-nats.sock' });
     assert.equal(exit.code, 2);

@@ -25,6 +25,18 @@ async function check(l: Layout, env: Record<string, string> = {}): Promise<{ cod
 }
 
 describe('iofog-nats check', () => {
+  it('when NATS_SERVER_BIN is not nats-server then check exits 2 naming it, as run does; with nats-server it names its version', async () => {
+    const l = await makeLayout('check-bin');
+    cleanup.push(() => removeLayout(l));
+    await writeFile(l.conf, `listen: 127.0.0.1:${l.clientPort}\n`);
+    const wrong = await check(l, { NATS_SERVER_BIN: '/bin/true' });
+    assert.equal(wrong.code, 2, wrong.out);
+    assert.match(wrong.out, /^binary {4}NATS_SERVER_BIN: \/bin\/true is not nats-server: asked `--version`, it said "true \(GNU coreutils\)/m);
+    const right = await check(l);
+    assert.equal(right.code, 0, right.out);
+    assert.match(right.out, /^binary {4}\S+ \(nats-server v\d+\.\d+\.\d+\)$/m);
+  });
+
   it("when the stop budget is shorter than the lame-duck stop run would make then check gives run's verdict: exit 2 naming it", async () => {
     const l = await makeLayout('check-budget');
     cleanup.push(() => removeLayout(l));

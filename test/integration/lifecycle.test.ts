@@ -159,7 +159,11 @@ describe('lifecycle', () => {
   it('when nats-server ignores SIGTERM past the stop budget then it is killed and the exit code is 1', async () => {
     const l = await layout('stop-budget');
     await writeFile(l.conf, basicConfig(l));
-    await writeFile(`${l.root}/stubborn.sh`, '#!/bin/sh\ntrap "" TERM INT\n[ "$1" = "-t" ] && exit 0\nexec sleep 300\n', { mode: 0o755 });
+    await writeFile(
+      `${l.root}/stubborn.sh`,
+      '#!/bin/sh\ntrap "" TERM INT\n[ "$1" = "--version" ] && echo "nats-server: v2.15.1" && exit 0\n[ "$1" = "-t" ] && exit 0\nexec sleep 300\n',
+      { mode: 0o755 },
+    );
     const sup = supervise(l, { NATS_SERVER_BIN: `${l.root}/stubborn.sh`, NATS_MONITOR_PORT: '0', NATS_STOP_TIMEOUT_SECONDS: '1' });
     // The stub never listens, so the supervisor stays in `starting`; a stop still has to end it.
     await sup.waitForState('starting');
@@ -175,7 +179,8 @@ describe('lifecycle', () => {
     const real = l.env.NATS_SERVER_BIN;
     await writeFile(
       `${l.root}/crash-once.sh`,
-      `#!/bin/sh\n[ "$1" = "-t" ] && exec ${real} "$@"\nif [ ! -e ${l.root}/crashed ]; then touch ${l.root}/crashed; exit 3; fi\nexec ${real} "$@"\n`,
+      `#!/bin/sh\ncase "$1" in -t|--version) exec ${real} "$@" ;; esac\n` +
+        `if [ ! -e ${l.root}/crashed ]; then touch ${l.root}/crashed; exit 3; fi\nexec ${real} "$@"\n`,
       { mode: 0o755 },
     );
     const sup = supervise(l, { NATS_SERVER_BIN: `${l.root}/crash-once.sh` });

@@ -1,0 +1,24 @@
+import { execa } from 'execa';
+import { SettingsError } from '../settings.js';
+
+const VERSION = /nats-server:?\s+v?(\d+\.\d+\.\d+[^\s]*)/;
+const ASK_TIMEOUT_MS = 10_000;
+
+/**
+ * Asks NATS_SERVER_BIN its version: a binary that is not nats-server (`/bin/true`, a script that answers
+ * something else) is a bad setting, exit 2, for `run` and `check` alike (docs/contract.md: Exit codes). A
+ * wrapper passes `--version` on to nats-server and answers as it does.
+ */
+export async function serverBinaryVersion(bin: string): Promise<string> {
+  const r = await execa(bin, ['--version'], { reject: false, timeout: ASK_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024, stdin: 'ignore' });
+  const text = `${String(r.stdout)}\n${String(r.stderr)}`;
+  const version = VERSION.exec(text)?.[1];
+  if (r.exitCode === 0 && version) return version;
+  const first = text.trim().split('\n')[0]?.slice(0, 200);
+  const said = r.timedOut
+    ? `no answer in ${ASK_TIMEOUT_MS / 1000} s`
+    : first
+      ? `it said ${JSON.stringify(first)}`
+      : `it said nothing (exit code ${String(r.exitCode)})`;
+  throw new SettingsError('NATS_SERVER_BIN', `${bin} is not nats-server: asked \`--version\`, ${said}`);
+}
