@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { configFiles } from './includes.js';
+import { configFiles, withLinkTargets } from './includes.js';
 import { ConfHazard, confGet, parseConfFile, type ConfMap, type ConfValue } from './nats-conf.js';
 import { durationMs } from './duration.js';
 import { tlsFilesIn } from './tls-files.js';
@@ -33,7 +33,7 @@ function factsOf(config: ConfMap, includes: string[], confPath: string): ConfigF
   const sys = confGet(config, 'system_account');
   const dir = confGet(config, 'jetstream', 'store_dir') ?? confGet(config, 'jetstream', 'storedir');
   return {
-    files: [confPath, ...new Set(includes.filter((f) => f !== confPath))],
+    files: withLinkTargets([confPath, ...new Set(includes.filter((f) => f !== confPath))]),
     tlsFiles: tlsFilesIn(config, confDir),
     storeDir: typeof dir === 'string' ? path.resolve(confDir, dir) : null,
     systemAccount: typeof sys === 'string' ? sys : null,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { cp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { atomicWriterUpdate, basicConfig, makeLayout, removeLayout, type Layout } from '../support/layout.js';
@@ -18,10 +19,14 @@ async function startServerMode(
   name: string,
   config: (l: Layout) => string = (l) => basicConfig(l, 'max_payload: 1000000'),
   files: Record<string, string> = {},
+  more: (l: Layout) => Promise<unknown> = async () => undefined,
 ) {
   return superviseLayout(cleanup, name, {
     config,
-    prepare: (l) => Promise.all(Object.entries(files).map(([file, text]) => writeFile(`${l.confDir}/${file}`, text))),
+    prepare: async (l) => {
+      await Promise.all(Object.entries(files).map(([file, text]) => writeFile(`${l.confDir}/${file}`, text)));
+      await more(l);
+    },
     env: { SERVER_NAME: `srv-${name}` },
     waitFor: 'running.idle',
   });
@@ -91,6 +96,37 @@ describe('server mode: reloads', () => {
     await writeFile(`${l.confDir}/limits.conf`, 'max_payload: 1500000\n');
     const outcome = await sup.waitForOutcome({ from });
     assert.equal(outcome.outcome, 'applied');
+    assert.equal((await varz(l)).max_payload, 1500000);
+  });
+
+  for (const [form, line] of [
+    ['INCLUDE, upper case', 'INCLUDE limits.conf'],
+    ['Include "…", quoted', 'Include "limits.conf"'],
+    ['an absolute-looking path (joined onto the config dir, as nats-server does)', 'include "/limits.conf"'],
+  ] as const) {
+    it(`when a file included with ${form} changes then the config is reloaded`, async () => {
+      const { l, sup } = await startServerMode('include-form', (l) => basicConfig(l, line), { 'limits.conf': 'max_payload: 1000000\n' });
+      const from = sup.mark();
+      await writeFile(`${l.confDir}/limits.conf`, 'max_payload: 1500000\n');
+      assert.equal((await sup.waitForOutcome({ from })).outcome, 'applied');
+      assert.equal((await varz(l)).max_payload, 1500000);
+    });
+  }
+
+  it('when an include is a symlink to a file elsewhere and the target is edited in place then the config is reloaded', async () => {
+    // Outside every directory the supervisor watches: only the link's target being watched itself sees the edit.
+    const elsewhere = await mkdtemp(path.join(tmpdir(), 'iofog-nats-elsewhere-'));
+    cleanup.push(() => rm(elsewhere, { recursive: true, force: true }));
+    await writeFile(path.join(elsewhere, 'limits.conf'), 'max_payload: 1000000\n');
+    const { l, sup } = await startServerMode(
+      'include-link',
+      (l) => basicConfig(l, 'include ./limits.conf'),
+      {},
+      (l) => symlink(path.join(elsewhere, 'limits.conf'), path.join(l.confDir, 'limits.conf')),
+    );
+    const from = sup.mark();
+    await writeFile(path.join(elsewhere, 'limits.conf'), 'max_payload: 1500000\n');
+    assert.equal((await sup.waitForOutcome({ from })).outcome, 'applied');
     assert.equal((await varz(l)).max_payload, 1500000);
   });
 
