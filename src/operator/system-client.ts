@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { requireLazily } from '../util/lazy-require.js';
@@ -28,13 +29,17 @@ export class SystemClient {
   ) {}
 
   private connection(): Promise<NatsConnection> {
-    this.conn ??= (async () => {
-      const creds = await readFile(this.credsPath);
+    if (this.conn) return this.conn;
+    const conn = (async () => {
+      // Read now, so a missing file fails this call; read again at every (re)connect after that.
+      let creds: Uint8Array = await readFile(this.credsPath);
       // Loaded on first use: a server without operator mode never pays for the client's memory.
       const { connect, credsAuthenticator } = requireLazily('@nats-io/transport-node') as typeof import('@nats-io/transport-node');
-      return connect({
+      const nc = await connect({
         servers: this.url,
-        authenticator: credsAuthenticator(creds),
+        // The creds mounted now, not those of the first connect: replaced creds (expired ones renewed) are used
+        // at the next reconnect; a file missing for a moment keeps the last ones read.
+        authenticator: credsAuthenticator(() => (creds = readCredsOr(this.credsPath, creds))),
         name: 'iofog-nats',
         maxReconnectAttempts: -1,
         reconnectTimeWait: 250,
@@ -42,10 +47,19 @@ export class SystemClient {
         // share of a push's CPU, for stacks no log line shows (failures are reported by subject and reason).
         noAsyncTraces: true,
       });
+      // A connection the client gave up on (repeated authorization errors: expired creds) is not kept: the
+      // next call connects afresh with what is mounted then.
+      void nc.closed().then(() => {
+        if (this.conn === conn) this.conn = null;
+      });
+      return nc;
     })();
+    this.conn = conn;
     // A failed connect is retried on the next call, not cached.
-    this.conn.catch(() => (this.conn = null));
-    return this.conn;
+    conn.catch(() => {
+      if (this.conn === conn) this.conn = null;
+    });
+    return conn;
   }
 
   /**
@@ -123,6 +137,14 @@ export class SystemClient {
     const conn = this.conn;
     this.conn = null;
     await conn?.then((nc) => nc.close()).catch(() => undefined);
+  }
+}
+
+function readCredsOr(file: string, last: Uint8Array): Uint8Array {
+  try {
+    return readFileSync(file);
+  } catch {
+    return last;
   }
 }
 

@@ -28,6 +28,7 @@ async function startOperator(
     env?: Record<string, string>;
     mount?: (w: OperatorWorld, a: TestAccount, b: TestAccount) => TestAccount[];
     before?: (l: Layout) => Promise<void>;
+    sysCredsExpireInS?: number;
   } = {},
 ): Promise<World> {
   const l = await makeLayout(name);
@@ -36,7 +37,7 @@ async function startOperator(
   const a = await w.account('A');
   const b = await w.account('B');
   await writeFile(l.conf, w.config(l));
-  await w.creds(w.sys, path.join(l.credsDir, 'sys.creds'));
+  await w.creds(w.sys, path.join(l.credsDir, 'sys.creds'), { expiresInS: opts.sysCredsExpireInS });
   await putInMount(l, ...(opts.mount ? opts.mount(w, a, b) : [a, b]));
   await opts.before?.(l);
   const sup = SupervisorProcess.start(l, { NATS_SYS_USER_CRED_PATH: 'sys.creds', ...opts.env });
@@ -201,6 +202,22 @@ describe('operator mode', () => {
     assert.ok(!existsSync(path.join(world.l.jwtDir, `${outside.key}.jwt`)));
     assert.ok(!world.sup.lines.some((x) => typeof x.msg === 'string' && x.msg.includes(outside.jwt)), 'no JWT body in the logs');
     assert.ok(await roundTrip(await connectAs(world, world.a)));
+  });
+
+  it("when the system user's creds expire and are replaced then the next purge uses the new ones", async () => {
+    const world = await startOperator('op-sys-renewed', { sysCredsExpireInS: 8 });
+    await streamWithMessages(await connectAs(world, world.b), 'GONE', 2);
+    // nats-server closes the system user's connection once its JWT has expired, and refuses it back.
+    const supervisorConnected = async () => {
+      const connz = (await (await fetch(`http://127.0.0.1:${world.l.monitorPort}/connz`)).json()) as { connections?: { name?: string }[] };
+      return (connz.connections ?? []).some((c) => c.name === 'iofog-nats');
+    };
+    await eventually('the system user connected', supervisorConnected);
+    await eventually('the expired system user gone', async () => !(await supervisorConnected()), 30_000);
+    await world.w.creds(world.w.sys, path.join(world.l.credsDir, 'sys.creds'));
+    const from = world.sup.mark();
+    await rm(path.join(world.l.jwtMount, `${world.b.key}.jwt`));
+    await world.sup.waitForLog('the purge of B with the new creds', (x) => x.account === world.b.key && x.outcome === 'purged', { from, timeoutMs: 30_000 });
   });
 
   it('when the system user cannot reach the server then the push fails, is retried and reported, and nothing crashes', async () => {

@@ -35,9 +35,11 @@ export class OperatorWorld {
     return { name, kp, key: kp.getPublicKey(), jwt };
   }
 
-  async creds(account: TestAccount, file: string): Promise<string> {
+  /** `expiresInS`: the user JWT expires that many seconds from now. */
+  async creds(account: TestAccount, file: string, opts: { expiresInS?: number } = {}): Promise<string> {
     const user = fastKeyPair(createUser());
-    const jwt = await encodeUser(`${account.name}-user`, user, account.kp);
+    const exp = opts.expiresInS === undefined ? {} : { exp: Math.floor(Date.now() / 1000) + opts.expiresInS };
+    const jwt = await encodeUser(`${account.name}-user`, user, account.kp, {}, exp);
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, fmtCreds(jwt, user));
     return file;
