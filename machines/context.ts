@@ -18,6 +18,12 @@ export interface ServerFacts {
   crashes: number;
 }
 
+/**
+ * Faults whose end the chart sees, so the last error naming one clears when it is gone (docs/contract.md:
+ * Status surfaces): a mirror that works again, a nats-server ready or caught up after all, a reconcile that ran.
+ */
+export type ErrorSource = 'mirror' | 'notReady' | 'readiness' | 'reconcile' | 'crash' | 'dataAtRisk';
+
 export interface SupervisorContext {
   mode: Mode;
   shutdown: ShutdownStyle;
@@ -56,6 +62,8 @@ export interface SupervisorContext {
   /** Who holds the restart lease while this member waits for it. */
   leaseHolder: string | null;
   lastError: string | null;
+  /** What fault `lastError` names, when one that goes away can clear it; null: it stays until replaced. */
+  errorSource: ErrorSource | null;
   exitCode: number;
 }
 
@@ -84,6 +92,7 @@ export function initialContext(input: SupervisorInput): SupervisorContext {
     leaseHeld: false,
     leaseHolder: null,
     lastError: null,
+    errorSource: null,
     exitCode: 0,
   };
 }

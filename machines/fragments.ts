@@ -13,7 +13,7 @@ export const endedIn = (end: Ending) => ({ type: 'endedIn' as const, params: { e
 export const finalState = (end: Ending) => ({ type: 'final' as const, output: end });
 
 export const mirrorFailed = [
-  { type: 'setError', params: ({ event }: ErrorEventArgs) => ({ message: `JWT mirror failed: ${String(event.error)}` }) },
+  { type: 'setError', params: ({ event }: ErrorEventArgs) => ({ message: `JWT mirror failed: ${String(event.error)}`, source: 'mirror' as const }) },
   'scheduleMirrorRetry',
 ] as const;
 
@@ -36,6 +36,9 @@ export const refusedWithHint = (error: string | null): string | null =>
 export const readinessFailed = ({ event }: ErrorEventArgs) => `readiness probe failed: ${String(event.error)}`;
 
 export const runsWhatItRead = { type: 'noteRunning' as const, params: { from: 'atSpawn' as const, causes: [] } };
+
+/** A mirror that worked ends the fault a failed one named. */
+export const mirrorWorked = { type: 'clearError' as const, params: { sources: ['mirror' as const] } };
 
 /** A change while running: an atomic swap is looked at now, anything else (re)starts the quiet period. */
 export const onChange = {

@@ -14,18 +14,31 @@ export const reconciling = {
       invoke: {
         src: 'waitReady',
         id: 'waitReady',
-        onDone: { target: 'working' },
-        onError: { target: 'reconciled', actions: { type: 'setError', params: (args: ErrorEventArgs) => ({ message: readinessFailed(args) }) } },
+        onDone: { target: 'working', actions: { type: 'clearError', params: { sources: ['readiness' as const] } } },
+        onError: {
+          target: 'reconciled',
+          actions: { type: 'setError', params: (args: ErrorEventArgs) => ({ message: readinessFailed(args), source: 'readiness' as const }) },
+        },
       },
     },
     working: {
       invoke: {
         src: 'reconcile',
         id: 'reconcile',
-        onDone: { target: 'reconciled', actions: ['recordReconcile', { type: 'noteRunning', params: { from: 'taken', causes: ['jwt'] } }] },
+        onDone: {
+          target: 'reconciled',
+          actions: [
+            'recordReconcile',
+            { type: 'noteRunning', params: { from: 'taken', causes: ['jwt'] } },
+            { type: 'clearError', params: { sources: ['reconcile' as const] } },
+          ],
+        },
         onError: {
           target: 'reconciled',
-          actions: { type: 'setError', params: ({ event }: ErrorEventArgs) => ({ message: `reconcile failed: ${String(event.error)}` }) },
+          actions: {
+            type: 'setError',
+            params: ({ event }: ErrorEventArgs) => ({ message: `reconcile failed: ${String(event.error)}`, source: 'reconcile' as const }),
+          },
         },
       },
     },

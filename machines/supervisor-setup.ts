@@ -1,6 +1,6 @@
 import { assertEvent, assign, enqueueActions, fromCallback, fromPromise, setup, stopChild } from 'xstate';
 import { addCauses, causesLeftAfterSpawn, decideAction, type Cause, type ChangeAction } from './causes.js';
-import type { SupervisorContext, SupervisorInput } from './context.js';
+import type { ErrorSource, SupervisorContext, SupervisorInput } from './context.js';
 import type { ServerCommand, ServerSignal, StoreWatchCommand, SupervisorEvent } from './events.js';
 import type {
   ConfirmReloadInput,
@@ -31,12 +31,18 @@ export type RunningParams = { from: 'atSpawn' | 'taken'; causes: readonly Cause[
 type ReloadRecordParams = { outcome: ReloadOutcomeKind; at: string | null; error: string | null };
 
 /** How every action's outcome is kept: the record, the count, and the last error it leaves. */
-function outcomeRecord(context: SupervisorContext, params: ReloadRecordParams): Pick<SupervisorContext, 'lastReload' | 'reloadCount' | 'lastError'> {
+function outcomeRecord(
+  context: SupervisorContext,
+  params: ReloadRecordParams,
+): Pick<SupervisorContext, 'lastReload' | 'reloadCount' | 'lastError' | 'errorSource'> {
+  // What applied in full clears it (a restart reads everything afresh): the server runs what is mounted.
+  const cleared = params.outcome === 'applied' || params.outcome === 'restarted';
+  const kept = params.error === null && !cleared;
   return {
     lastReload: { at: params.at, causes: context.activeCauses, outcome: params.outcome, error: params.error },
     reloadCount: context.reloadCount + 1,
-    // What applied in full clears it (a restart reads everything afresh): the server runs what is mounted.
-    lastError: params.error ?? (params.outcome === 'applied' || params.outcome === 'restarted' ? null : context.lastError),
+    lastError: kept ? context.lastError : params.error,
+    errorSource: kept ? context.errorSource : null,
   };
 }
 type ServerExit = Extract<SupervisorEvent, { type: 'SERVER_EXITED' }>;
@@ -172,6 +178,7 @@ export const supervisorSetup = setup({
         activeCauses: [],
         reconcileDue: true,
         lastError: describeExit(event),
+        errorSource: 'crash' as const,
       };
     }),
     recordReload: assign(({ context }, params: ReloadRecordParams) => outcomeRecord(context, params)),
@@ -214,6 +221,7 @@ export const supervisorSetup = setup({
         storeFault: event.message,
         storeRecoveries: event.uptimeMs >= CRASH_RESET_UPTIME_MS ? 0 : context.storeRecoveries,
         lastError: `nats-server stopped writing to its JetStream store: ${event.message}`,
+        errorSource: null,
       });
       enqueue.sendTo('storeWatch', { type: 'STORE_FAILED' } satisfies StoreWatchCommand);
     }),
@@ -224,7 +232,12 @@ export const supervisorSetup = setup({
       assertEvent(event, 'CATCHING_UP');
       return { catchingUp: event.reason };
     }),
-    noteCaughtUp: assign({ caughtUp: true, catchingUp: null }),
+    /** Caught up: a crash or an at-risk line before it is over (the member holds current replicas again). */
+    noteCaughtUp: assign(({ context }) => ({
+      caughtUp: true,
+      catchingUp: null,
+      ...(context.errorSource === 'crash' || context.errorSource === 'dataAtRisk' ? { lastError: null, errorSource: null } : {}),
+    })),
     takeLease: enqueueActions(({ enqueue }) => {
       enqueue(stopChild('lease'));
       enqueue.spawnChild('restartLease', { id: 'lease' });
@@ -247,6 +260,7 @@ export const supervisorSetup = setup({
     /** The wait to be spared ran out: the member leaves all the same, and says what it leaves at risk. */
     leaveUnspared: assign({
       lastError: ({ context }) => `stopping without being spared after the leave timeout: ${context.leaveBlocked ?? 'the cluster could not be asked'}`,
+      errorSource: null,
     }),
     /** One retry pending at a time: a second failure before it fires replaces it. */
     scheduleMirrorRetry: enqueueActions(({ enqueue }) => {
@@ -257,12 +271,16 @@ export const supervisorSetup = setup({
     noteSpawn: enqueueActions(() => undefined),
     /** Provided from src/: what nats-server runs now (drift is what is mounted against this). */
     noteRunning: enqueueActions((_, params: RunningParams) => void params),
-    setError: assign({ lastError: (_, params: { message: string }) => params.message }),
+    /** `source`: the fault it names, when its end clears it (clearError); none: it stays until replaced. */
+    setError: assign((_, params: { message: string; source?: ErrorSource }) => ({ lastError: params.message, errorSource: params.source ?? null })),
+    clearError: assign(({ context }, params: { sources: readonly ErrorSource[] }) =>
+      context.errorSource !== null && params.sources.includes(context.errorSource) ? { lastError: null, errorSource: null } : {},
+    ),
     setExitCode: assign({ exitCode: (_, params: { code: number }) => params.code }),
     recordShutdown: assign(({ context, event }) => {
       assertEvent(event, 'SHUTDOWN');
-      return event.failure ? { exitCode: EXIT.serverFailed, lastError: event.failure } : { exitCode: context.exitCode };
+      return event.failure ? { exitCode: EXIT.serverFailed, lastError: event.failure, errorSource: null } : { exitCode: context.exitCode };
     }),
-    fail: assign((_, params: { code: number; message: string }) => ({ exitCode: params.code, lastError: params.message })),
+    fail: assign((_, params: { code: number; message: string }) => ({ exitCode: params.code, lastError: params.message, errorSource: null })),
   },
 });

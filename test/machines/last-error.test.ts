@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { startedHarness } from './harness.js';
+
+describe('supervisor statechart: the last error clears when its fault is gone', () => {
+  it('when the JWT mirror fails and then works then the error it left is cleared', async () => {
+    const h = await startedHarness();
+    h.world.mirrorFails = true;
+    h.send({ type: 'FS_CHANGED', cause: 'jwt', paths: [] });
+    h.clock.increment(100);
+    await h.until((s) => /JWT mirror failed/.test(s.context.lastError ?? '') && s.matches({ running: 'idle' }));
+    h.world.mirrorFails = false;
+    h.clock.increment(5000);
+    h.clock.increment(100);
+    const s = await h.until((s) => s.matches({ running: 'idle' }) && s.context.lastError === null, 'the error cleared by the mirror that worked');
+    assert.equal(s.context.errorSource, null);
+  });
+
+  it('when nats-server crashes and the new one has caught up then the crash is no longer the last error; its count stays', async () => {
+    const h = await startedHarness({ world: { catchesUp: false } });
+    h.catchUp();
+    h.exitServer(1);
+    assert.match(h.actor.getSnapshot().context.lastError ?? '', /exited unexpectedly/);
+    h.clock.increment(1000);
+    await h.until((s) => s.matches({ running: 'idle' }));
+    assert.match(h.actor.getSnapshot().context.lastError ?? '', /exited unexpectedly/, 'kept while the new one catches up');
+    h.catchUp();
+    const c = h.actor.getSnapshot().context;
+    assert.equal(c.lastError, null);
+    assert.equal(c.server.crashes, 1);
+  });
+
+  it('when an error names a fault whose end the chart cannot see then a later, unrelated recovery leaves it', async () => {
+    const h = await startedHarness();
+    h.world.valid = false;
+    h.send({ type: 'FS_CHANGED', cause: 'config', paths: [] });
+    h.clock.increment(100);
+    await h.until((s) => s.matches({ running: 'idle' }) && s.context.lastReload?.outcome === 'rejected');
+    const rejected = h.actor.getSnapshot().context.lastError;
+    assert.ok(rejected);
+    const syncs = h.syncs.length;
+    h.send({ type: 'FS_CHANGED', cause: 'jwt', paths: [] });
+    h.clock.increment(100);
+    await h.until((s) => s.matches({ running: 'idle' }) && h.syncs.length > syncs, 'a JWT sync that works');
+    assert.equal(h.actor.getSnapshot().context.lastError, rejected, 'a mirror that works does not clear a rejected config');
+  });
+});
