@@ -51,3 +51,11 @@ describe('the files a config includes, as nats-server finds them', () => {
     assert.ok(!files.includes(path.join(dir, 'real-local.conf')), 'a link within its directory is watched as the link');
   });
 });
+
+describe('the include scan of a config that does not parse', () => {
+  it('when 150 000 blank lines come before the error then the includes after them are still found', async () => {
+    const dir = await confDir(`port: 1\n${'\n'.repeat(150_000)}include a.conf\nbroken {\n`, { 'a.conf': 'http: 2\n' });
+    const conf = path.join(dir, 'server.conf');
+    assert.deepEqual(await configFiles(conf), [conf, path.join(dir, 'a.conf')]);
+  });
+});
