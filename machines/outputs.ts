@@ -14,6 +14,8 @@ export interface Validation {
 export interface ReloadBaseline {
   logSeq: number;
   configLoadTime: string | null;
+  /** The config's log_file and how long it was before the SIGHUP; null when nats-server logs to stdout. */
+  logFile?: { path: string; size: number } | null;
 }
 
 export interface ConfirmReloadInput {

@@ -16,6 +16,8 @@ export interface ConfigFacts {
   /** jetstream.store_dir, absolute (nats-server runs in the config's directory); null when not set. */
   storeDir: string | null;
   systemAccount: string | null;
+  /** log_file, absolute (nats-server runs in the config's directory); null when it logs to stdout. */
+  logFile: string | null;
   /** lame_duck_duration and lame_duck_grace_period in ms, nats-server's defaults (2 min, 10 s) when unset. */
   lameDuck: { durationMs: number; graceMs: number };
   /** A `cluster {}` block that listens or routes: this server is a member of a cluster. */
@@ -32,11 +34,13 @@ function factsOf(config: ConfMap, includes: string[], confPath: string): ConfigF
   const confDir = path.dirname(confPath);
   const sys = confGet(config, 'system_account');
   const dir = confGet(config, 'jetstream', 'store_dir') ?? confGet(config, 'jetstream', 'storedir');
+  const logFile = confGet(config, 'log_file') ?? confGet(config, 'logfile');
   return {
     files: withLinkTargets([confPath, ...new Set(includes.filter((f) => f !== confPath))]),
     tlsFiles: tlsFilesIn(config, confDir),
     storeDir: typeof dir === 'string' ? path.resolve(confDir, dir) : null,
     systemAccount: typeof sys === 'string' ? sys : null,
+    logFile: typeof logFile === 'string' && logFile !== '' ? path.resolve(confDir, logFile) : null,
     lameDuck: {
       durationMs: durationMs(confGet(config, 'lame_duck_duration')) ?? LAME_DUCK_DEFAULTS.durationMs,
       graceMs: durationMs(confGet(config, 'lame_duck_grace_period')) ?? LAME_DUCK_DEFAULTS.graceMs,
@@ -71,6 +75,7 @@ async function read(confPath: string, env: Record<string, string | undefined>): 
       tlsFiles: [],
       storeDir: null,
       systemAccount: null,
+      logFile: null,
       lameDuck: LAME_DUCK_DEFAULTS,
       clustered: false,
       jetstream: false,

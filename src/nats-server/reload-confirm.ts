@@ -1,23 +1,35 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fromPromise } from 'xstate';
 import type { ConfirmReloadInput, ReloadBaseline, ReloadConfirmation } from '../../machines/outputs.js';
+import { open, stat } from 'node:fs/promises';
+import type { ServerConfig } from '../config/server-config.js';
 import { fetchVarz } from './monitor.js';
-import type { ServerLogBus, ServerLine } from './log.js';
+import { parseServerLine, type ServerLogBus, type ServerLine } from './log.js';
 import type { Settings } from '../settings.js';
 
 const APPLIED = /Reloaded server configuration/;
 const REFUSED = /Failed to reload server configuration:\s*(.*)$/;
 const VARZ_POLL_MS = 50;
+/** At most this much of a log file is read per look: a verdict line is short. */
+const READ_LIMIT = 1024 * 1024;
 
-type Deps = { settings: Settings; bus: ServerLogBus };
+type Deps = { settings: Settings; bus: ServerLogBus; config: ServerConfig };
 
-export function createReloadBaseline({ settings, bus }: Deps) {
+export function createReloadBaseline({ settings, bus, config }: Deps) {
   return fromPromise<ReloadBaseline>(async ({ signal }) => {
     const logSeq = bus.lastSeq;
-    if (settings.monitorPort === 0) return { logSeq, configLoadTime: null };
+    const logFile = await logFileBaseline(config);
+    if (settings.monitorPort === 0) return { logSeq, configLoadTime: null, logFile };
     const varz = await fetchVarz(settings.monitorPort, signal).catch(() => null);
-    return { logSeq, configLoadTime: varz?.config_load_time ?? null };
+    return { logSeq, configLoadTime: varz?.config_load_time ?? null, logFile };
   });
+}
+
+/** Where nats-server will write its verdict when it logs to a file: the file the config names, from its end now. */
+async function logFileBaseline(config: ServerConfig): Promise<ReloadBaseline['logFile']> {
+  const file = (await config.facts()).logFile;
+  if (!file) return null;
+  return { path: file, size: (await stat(file).catch(() => null))?.size ?? 0 };
 }
 
 function fromLog(bus: ServerLogBus, afterSeq: number, signal: AbortSignal): Promise<ReloadConfirmation> {
@@ -44,6 +56,34 @@ async function fromVarz(port: number, before: string, digest: string | null, sig
   }
 }
 
+/**
+ * For a server that logs to a file with monitoring off (no /varz), the file itself: its verdict line after
+ * where it ended before the SIGHUP. A file that shrank was rotated or truncated: read from its start.
+ */
+async function fromLogFile(file: { path: string; size: number }, signal: AbortSignal): Promise<ReloadConfirmation> {
+  let offset = file.size;
+  let partial = '';
+  for (;;) {
+    await sleep(VARZ_POLL_MS, undefined, { signal });
+    const size = (await stat(file.path).catch(() => null))?.size ?? 0;
+    if (size < offset) [offset, partial] = [0, ''];
+    if (size === offset) continue;
+    const handle = await open(file.path, 'r').catch(() => null);
+    if (!handle) continue;
+    const chunk = Buffer.alloc(Math.min(size - offset, READ_LIMIT));
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length, offset).finally(() => void handle.close());
+    offset += bytesRead;
+    const lines = (partial + chunk.subarray(0, bytesRead).toString('utf8')).split('\n');
+    partial = (lines.pop() ?? '').slice(-READ_LIMIT);
+    for (const raw of lines) {
+      const message = parseServerLine(raw).message;
+      if (APPLIED.test(message)) return { outcome: 'applied', error: null, at: new Date().toISOString() };
+      const refused = REFUSED.exec(message);
+      if (refused) return { outcome: 'rejected', error: refused[1] ?? message, at: new Date().toISOString() };
+    }
+  }
+}
+
 /** Waits for nats-server's verdict on the SIGHUP the chart just sent; the chart owns the timeout. */
 export function createConfirmReload({ settings, bus }: Deps) {
   return fromPromise<ReloadConfirmation, ConfirmReloadInput>(async ({ input, signal }) => {
@@ -55,6 +95,7 @@ export function createConfirmReload({ settings, bus }: Deps) {
     if (settings.monitorPort > 0 && baseline.configLoadTime) {
       watchers.push(fromVarz(settings.monitorPort, baseline.configLoadTime, input.digest, inner.signal));
     }
+    if (baseline.logFile) watchers.push(fromLogFile(baseline.logFile, inner.signal));
     try {
       return await Promise.race(watchers);
     } finally {

@@ -259,6 +259,27 @@ describe('server mode: reloads', () => {
     assert.equal(outcome.outcome, 'applied');
   });
 
+  for (const mode of ['leaf', 'server'] as const) {
+    it(`when a ${mode} logs to a file with monitoring off then the reload is confirmed from that file: applied, no restart`, async () => {
+      const logged = (l: Layout, payload: number): string => basicConfig(l, `max_payload: ${payload}\nlog_file: "${l.root}/nats.log"`);
+      const { l, sup } = await superviseLayout(cleanup, `log-file-${mode}`, {
+        config: (l) => logged(l, 1000000),
+        env: { NATS_SERVER_MODE: mode, NATS_MONITOR_PORT: '0' },
+        waitFor: 'running.idle',
+      });
+      const nc = await natsConnect(l);
+      cleanup.push(() => nc.close());
+      const from = sup.mark();
+      await writeFile(l.conf, logged(l, 2000000));
+      const outcome = await sup.waitForOutcome({ from });
+      assert.equal(outcome.outcome, 'applied', 'confirmed from the log file');
+      assert.ok(!sup.lines.slice(from).some((x) => x.outcome === 'restarted'), 'never a restart for a reload nats-server applied');
+      // The client was never dropped (natsConnect does not reconnect): it still makes a round trip.
+      assert.equal(nc.isClosed(), false);
+      assert.ok(await roundTrip(nc));
+    });
+  }
+
   it('when nats-server logs to a file then the reload is confirmed from /varz, on 2.11+ by the digest nats-server -t printed', async () => {
     const logged = (l: Layout, payload: number): string => basicConfig(l, `max_payload: ${payload}\nlog_file: "${l.root}/nats.log"`);
     const { l, sup } = await startServerMode('log-file', (l) => logged(l, 1000000));
