@@ -28,18 +28,36 @@ export class SystemClient {
     private readonly credsPath: string,
   ) {}
 
+  /** The creds the connection last authenticated with. */
+  private usedCreds: Uint8Array | null = null;
+
+  /**
+   * Creds mounted anew while the connection is up (renewed before they expire, or another user) are used now:
+   * the connection is closed and the next call connects with them.
+   */
+  private followCreds(): void {
+    if (!this.conn || !this.usedCreds) return;
+    const mounted = readCredsOr(this.credsPath, this.usedCreds);
+    if (Buffer.compare(mounted, this.usedCreds) === 0) return;
+    const old = this.conn;
+    this.conn = null;
+    this.usedCreds = null;
+    void old.then((nc) => nc.close()).catch(() => undefined);
+  }
+
   private connection(): Promise<NatsConnection> {
+    this.followCreds();
     if (this.conn) return this.conn;
     const conn = (async () => {
       // Read now, so a missing file fails this call; read again at every (re)connect after that.
-      let creds: Uint8Array = await readFile(this.credsPath);
+      let creds: Uint8Array = (this.usedCreds = await readFile(this.credsPath));
       // Loaded on first use: a server without operator mode never pays for the client's memory.
       const { connect, credsAuthenticator } = requireLazily('@nats-io/transport-node') as typeof import('@nats-io/transport-node');
       const nc = await connect({
         servers: this.url,
         // The creds mounted now, not those of the first connect: replaced creds (expired ones renewed) are used
         // at the next reconnect; a file missing for a moment keeps the last ones read.
-        authenticator: credsAuthenticator(() => (creds = readCredsOr(this.credsPath, creds))),
+        authenticator: credsAuthenticator(() => (this.usedCreds = creds = readCredsOr(this.credsPath, creds))),
         name: 'iofog-nats',
         maxReconnectAttempts: -1,
         reconnectTimeWait: 250,

@@ -220,6 +220,28 @@ describe('operator mode', () => {
     await world.sup.waitForLog('the purge of B with the new creds', (x) => x.account === world.b.key && x.outcome === 'purged', { from, timeoutMs: 30_000 });
   });
 
+  it("when the system user's creds are replaced while they still work then the next purge connects with the new ones", async () => {
+    const world = await startOperator('op-sys-replaced');
+    await streamWithMessages(await connectAs(world, world.b), 'GONE', 2);
+    const systemUsers = async (): Promise<string[]> => {
+      const connz = (await (await fetch(`http://127.0.0.1:${world.l.monitorPort}/connz?auth=true`)).json()) as {
+        connections?: { name?: string; authorized_user?: string }[];
+      };
+      return (connz.connections ?? []).filter((c) => c.name === 'iofog-nats').map((c) => c.authorized_user ?? '?');
+    };
+    const [before] = await eventually('the system user connected', async () => {
+      const users = await systemUsers();
+      return users.length === 1 && users;
+    });
+    await world.w.creds(world.w.sys, path.join(world.l.credsDir, 'sys.creds'));
+    const from = world.sup.mark();
+    await rm(path.join(world.l.jwtMount, `${world.b.key}.jwt`));
+    await world.sup.waitForLog('the purge of B', (x) => x.account === world.b.key && x.outcome === 'purged', { from, timeoutMs: 30_000 });
+    const after = await systemUsers();
+    assert.equal(after.length, 1, `one system connection: ${after.join(', ')}`);
+    assert.notEqual(after[0], before, 'it authenticated with the new creds');
+  });
+
   it('when the system user cannot reach the server then the push fails, is retried and reported, and nothing crashes', async () => {
     const world = await startOperator('op-noconn', { env: { NATS_CLIENT_URL: 'nats://127.0.0.1:1' } });
     const from = world.sup.mark();
