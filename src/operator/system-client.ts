@@ -32,8 +32,8 @@ export class SystemClient {
   private usedCreds: Uint8Array | null = null;
 
   /**
-   * Creds mounted anew while the connection is up (renewed before they expire, or another user) are used now:
-   * the connection is closed and the next call connects with them.
+   * Creds mounted anew while the connection is up (renewed before they expire, or another user) are used from
+   * the next batch on: the connection is closed and the next call connects with them.
    */
   private followCreds(): void {
     if (!this.conn || !this.usedCreds) return;
@@ -46,7 +46,6 @@ export class SystemClient {
   }
 
   private connection(): Promise<NatsConnection> {
-    this.followCreds();
     if (this.conn) return this.conn;
     const conn = (async () => {
       // Read now, so a missing file fails this call; read again at every (re)connect after that.
@@ -85,6 +84,8 @@ export class SystemClient {
    * connection (seen on 2.9.10); a request sent before the client is back is lost, so batches start here.
    */
   async ready(timeoutMs = 5000): Promise<boolean> {
+    // Once per batch, not per request: a claims push of thousands of accounts reads the creds file once.
+    this.followCreds();
     try {
       const nc = await this.connection();
       let timer: NodeJS.Timeout | undefined;
