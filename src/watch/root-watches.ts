@@ -6,7 +6,7 @@ import { isAtomicSwap, isKubernetesStaging } from './atomic-writer.js';
 import { inotifyProbe } from './inotify-probe.js';
 import { SWAP_LINK, watchQuickly } from './quick-watch.js';
 
-/** A native watch failure falls back to scans this often; a missing root with no watchable ancestor is looked for as often. */
+/** A native watch failure falls back to scans this often; a missing root is looked for as often. */
 const POLL_MS = 1000;
 
 /**
@@ -142,7 +142,11 @@ export class RootWatches {
     }
   }
 
-  // A directory that is not there yet: one non-recursive inotify watch on the nearest existing ancestor, no polling.
+  /**
+   * A directory that is not there yet: one non-recursive inotify watch on the nearest existing ancestor, and a
+   * look every second at whether it (or a nearer ancestor) exists, for the event inotify does not give: an
+   * ancestor on a file system that sends none (network, some bind mounts), or one missed while the watch moved.
+   */
   private await(root: string): void {
     if (this.stopped) return;
     const state: Extract<RootWatch, { kind: 'awaiting' }> = { kind: 'awaiting', ancestor: null, retry: null };
@@ -151,18 +155,23 @@ export class RootWatches {
     const lookAgain = (): void => {
       if (this.roots.get(root) !== state) return;
       state.ancestor?.close();
+      if (state.retry) clearTimeout(state.retry);
       this.appeared(root);
     };
     const dir = nearestExisting(root);
+    const check = (): void => {
+      if (nearestExisting(root) !== dir) return lookAgain();
+      state.retry = setTimeout(check, POLL_MS).unref();
+    };
     try {
       state.ancestor = watch(dir, { persistent: false }, lookAgain);
       state.ancestor.on('error', lookAgain);
     } catch {
-      state.retry = setTimeout(lookAgain, POLL_MS).unref();
+      state.ancestor = null;
     }
     this.roots.set(root, state);
     // A directory made between the look and the watch sends no event: look once more now that the watch is on.
-    if (nearestExisting(root) !== dir) lookAgain();
+    check();
   }
 
   private appeared(root: string): void {
@@ -214,10 +223,15 @@ export class RootWatches {
   }
 
   private onEvents(root: string, err: Error | null, events: WatchEvent[]): void {
-    if (err) this.log.warn({ root, err: err.message }, 'file watcher reported an error');
+    // @parcel/watcher drops a subscription after reporting an error (its thread's poll interrupted, no inotify
+    // watch left for a new subdirectory): nothing more would come from it.
+    if (err) {
+      this.log.warn({ root, err: err.message }, 'file watcher reported an error; watching the directory afresh');
+      return this.watchAfresh(root);
+    }
     // The directory itself went (removed, or replaced by a rename): its inotify watch went with it, and a
     // directory made in its place would never be seen. Watch it afresh, and look at what is there now.
-    else if (this.replaced(root) || events.some((e) => e.path === root && e.type === 'delete')) this.watchAfresh(root);
+    if (this.replaced(root) || events.some((e) => e.path === root && e.type === 'delete')) this.watchAfresh(root);
     // A swap the quick watch already reported costs no second scan of every file.
     else if (events.every((e) => isKubernetesStaging(root, e) || (this.hasQuickWatch(root) && path.basename(e.path) === SWAP_LINK))) return;
     void this.on.changed(root, isAtomicSwap(events));

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import pino from 'pino';
 import { RootWatches } from '../../../src/watch/root-watches.js';
+import { sigchldToOtherThreads } from '../../support/thread-signal.js';
 import { eventually } from '../../support/wait.js';
 
 let dir: string;
@@ -27,13 +28,29 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const lookedAt = (root: string, from = 0) => eventually(`a look at ${root}`, () => seen.slice(from).some((s) => s.root === root), 5000);
+const lookedAt = (root: string, from = 0) => eventually(`a look at ${root}`, () => seen.slice(from).some((s) => s.root === root), 10_000);
 
 describe('the watches of the mounted directories', () => {
   it('when a file in a watched directory is written then the directory is looked at', async () => {
     await watches.ensure([dir]);
     await writeFile(path.join(dir, 'server.conf'), 'a');
     await lookedAt(dir);
+  });
+
+  it('when a signal interrupts the native watcher thread (its subscription ends with an error) then the directory is watched afresh', async () => {
+    // Not a single watched file: only @parcel/watcher's subscription reports it, not the quick watch.
+    await watches.ensure([dir]);
+    await sigchldToOtherThreads();
+    await eventually('the error to be handled', () => seen.length > 0, 5000);
+    await eventually(
+      'a write after the error to be seen',
+      async () => {
+        const from = seen.length;
+        await writeFile(path.join(dir, 'ca.pem'), String(Date.now()));
+        return eventually('a look', () => seen.slice(from).some((s) => s.root === dir), 500).catch(() => false);
+      },
+      10_000,
+    );
   });
 
   it('when a watched directory does not exist yet then it is looked at once it appears, and watched from then on', async () => {
