@@ -47,6 +47,8 @@ export interface JwtSyncReport {
   copied: string[];
   removed: string[];
   skipped: { name: string; reason: string }[];
+  /** Accounts in the resolver dir the mount never held (added another way): left there, reported once. */
+  foreign: string[];
 }
 
 export interface ReconcileReport {

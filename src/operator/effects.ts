@@ -28,6 +28,12 @@ export function createSyncJwt({ mirror, log, mountHashes, onWritten, onStartupRe
     } finally {
       if (input.reason === 'startup') onStartupRead(mirror.lastReadHashes());
     }
+    for (const account of report.foreign) {
+      log.info(
+        { cause: 'jwt', account },
+        'an account in the resolver dir was never in the mount (added another way, e.g. nsc push): left there, never removed by the mirror',
+      );
+    }
     for (const s of report.skipped) log.warn({ cause: 'jwt', file: s.name, reason: s.reason }, `JWT mirror skipped ${s.name}: ${s.reason}`);
     if (report.copied.length || report.removed.length) {
       log.info({ cause: 'jwt', reason: input.reason, copied: report.copied.length, removed: report.removed }, 'JWT mirror updated the resolver dir');

@@ -1,4 +1,4 @@
-import { lstatSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, readFileSync, unlinkSync } from 'node:fs';
 import { mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { JwtSyncReport } from '../../machines/outputs.js';
@@ -8,6 +8,8 @@ import { sha256, type Snapshot } from '../watch/hash.js';
 import { accountClaims, isAccountPublicKey, isJwtFileName } from './account-jwt.js';
 import { LinkResolver } from './link-resolver.js';
 import { isWithin } from '../util/paths.js';
+import { writeAtomically } from '../util/write-atomically.js';
+import { MountRecord } from './mount-record.js';
 
 export interface MirrorPaths {
   mountDir: string;
@@ -28,23 +30,6 @@ type Verdict = { hash: string | null } & (Taken | { skip: string; reason: string
 
 export type OnWritten = (account: string, sha: string, jwt: string) => void;
 const WRITE_SLICE_WITH_LISTENER = 32;
-
-let tempSeq = 0;
-
-/**
- * Writes through a temp file in the same directory and a rename: nats-server never reads half a JWT. A
- * write that fails (a full disk) leaves no temp file behind and the old file as it was.
- */
-function writeAtomically(file: string, text: string): void {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${++tempSeq}.tmp`);
-  try {
-    writeFileSync(temp, text, { mode: 0o644 });
-    renameSync(temp, file);
-  } catch (err) {
-    rmSync(temp, { force: true });
-    throw err;
-  }
-}
 
 function listJwts(dir: string): string[] {
   return listNames(dir).filter(isJwtFileName);
@@ -98,8 +83,13 @@ export class JwtMirror {
   private readHashes: Snapshot = new Map();
   /** account → sha256 of the JWT the resolver dir holds, as this mirror wrote or found it. */
   private readonly resolver = new Map<string, string>();
+  private readonly record: MountRecord;
+  /** Accounts in the resolver dir the mount never held, reported once each. */
+  private readonly reportedForeign = new Set<string>();
 
-  constructor(private readonly paths: MirrorPaths) {}
+  constructor(private readonly paths: MirrorPaths) {
+    this.record = new MountRecord(paths.jwtDir);
+  }
 
   /** Path → sha256 of the mount entries as the last sync found them (read, or known unchanged). */
   lastReadHashes(): Snapshot {
@@ -126,7 +116,7 @@ export class JwtMirror {
    */
   async sync(mountHashes?: Snapshot, onWritten?: OnWritten): Promise<JwtSyncReport> {
     const { mountDir, jwtDir } = this.paths;
-    const report: JwtSyncReport = { copied: [], removed: [], skipped: [] };
+    const report: JwtSyncReport = { copied: [], removed: [], skipped: [], foreign: [] };
     const mountReal = await realpath(mountDir).catch(() => null);
     this.readHashes = new Map();
     if (mountReal === null) return { ...report, skipped: [{ name: mountDir, reason: 'the mount does not exist: nothing changed' }] };
@@ -154,10 +144,12 @@ export class JwtMirror {
     }
     await mkdir(jwtDir, { recursive: true });
     report.copied = await this.write(valid, present, onWritten);
+    this.record.add(valid.map((v) => v.key));
     // A name still in the mount is no removal, whatever its file holds this moment (half written, garbage,
     // another account's JWT): the resolver keeps its copy, and no purge follows (docs/contract.md).
     const named = entries.map((e) => e.slice(0, -'.jwt'.length)).filter(isAccountPublicKey);
-    report.removed = await this.removeOrphans(present, new Set([...valid.map((v) => v.key), ...named]));
+    Object.assign(report, await this.removeOrphans(present, new Set([...valid.map((v) => v.key), ...named])));
+    this.record.save();
     this.remember(
       entries,
       verdicts.map((v) => v.verdict),
@@ -213,20 +205,30 @@ export class JwtMirror {
     return copied.filter((k): k is string => k !== null);
   }
 
-  /** `present` was listed before the writes, which only add names in `keep`: no second listing. */
-  private async removeOrphans(present: ReadonlySet<string>, keep: ReadonlySet<string>): Promise<string[]> {
+  /**
+   * `present` was listed before the writes, which only add names in `keep`: no second listing. Only an account
+   * the mount held is removed; one it never held (added another way) stays, and is reported once.
+   */
+  private async removeOrphans(present: ReadonlySet<string>, keep: ReadonlySet<string>): Promise<{ removed: string[]; foreign: string[] }> {
     const { jwtDir } = this.paths;
     const orphans = [...present].map((e) => e.slice(0, -'.jwt'.length)).filter((k) => isAccountPublicKey(k) && !keep.has(k));
     const systemAccount = orphans.length > 0 ? await this.paths.systemAccount() : null;
     const removed: string[] = [];
+    const foreign: string[] = [];
     for (const key of orphans) {
       this.resolver.delete(key);
       if (key === systemAccount) continue;
+      if (!this.record.has(key)) {
+        if (!this.reportedForeign.has(key)) foreign.push(key);
+        this.reportedForeign.add(key);
+        continue;
+      }
       const file = path.join(jwtDir, `${key}.jwt`);
+      this.record.delete(key);
       if (!lstatSync(file, { throwIfNoEntry: false })?.isFile()) continue;
       unlinkSync(file);
       removed.push(key);
     }
-    return removed;
+    return { removed, foreign };
   }
 }

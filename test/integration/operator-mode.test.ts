@@ -153,6 +153,37 @@ describe('operator mode', () => {
     assert.equal((info.state as { messages: number }).messages, 3);
   });
 
+  it('when an account is pushed through the resolver (as nsc push does) then mount changes and a supervisor restart leave it and its data', async () => {
+    const world = await startOperator('op-pushed');
+    const pushed = await world.w.account('PUSHED');
+    const sysCreds = await readFile(path.join(world.l.credsDir, 'sys.creds'));
+    const sys = await natsConnect(world.l, { authenticator: credsAuthenticator(sysCreds) });
+    cleanup.push(() => sys.close().catch(() => undefined));
+    const reply = (await sys.request('$SYS.REQ.CLAIMS.UPDATE', pushed.jwt, { timeout: 5000 })).json<{ data?: { code?: number } }>();
+    assert.equal(reply.data?.code, 200, JSON.stringify(reply));
+    await eventually('nats-server to write the pushed JWT', () => existsSync(path.join(world.l.jwtDir, `${pushed.key}.jwt`)));
+    await streamWithMessages(await connectAs(world, pushed), 'PUSHED', 4);
+    await streamWithMessages(await connectAs(world, world.b), 'GONE', 1);
+    // An unrelated mount change: the mirror looks at the whole resolver dir.
+    const c = await world.w.account('C');
+    let from = world.sup.mark();
+    await putInMount(world.l, c);
+    await world.sup.waitForLog('the pushed account left there', (x) => x.account === pushed.key && /never in the mount/.test(String(x.msg)), { from });
+    await world.sup.waitForState('running.idle', { from });
+    // A new supervisor knows what the mount held from the record, not from memory.
+    await world.sup.stop();
+    const again = SupervisorProcess.start(world.l, { NATS_SYS_USER_CRED_PATH: 'sys.creds' });
+    cleanup.push(() => again.dispose());
+    await again.waitForState('running.idle');
+    from = again.mark();
+    await rm(path.join(world.l.jwtMount, `${world.b.key}.jwt`));
+    await again.waitForLog('the purge of B', (x) => x.account === world.b.key && x.outcome === 'purged', { from, timeoutMs: 30_000 });
+    assert.ok(existsSync(path.join(world.l.jwtDir, `${pushed.key}.jwt`)), 'the pushed account stays in the resolver');
+    assert.ok(![...world.sup.lines, ...again.lines].some((x) => x.account === pushed.key && x.outcome === 'purged'), 'never purged');
+    const info = await js(await connectAs(world, pushed, 'again.creds'), '$JS.API.STREAM.INFO.PUSHED');
+    assert.equal((info.state as { messages: number }).messages, 4);
+  });
+
   it('when the mount and resolver are empty at start with JetStream data on disk then nothing is purged', async () => {
     const orphanKey = (await new OperatorWorld().account('X', { kp: undefined })).key;
     const world = await startOperator('op-empty', {

@@ -40,7 +40,7 @@ const report: ReconcileReport = { at: AT, purged: [], pushed: 0, failed: 0, skip
 const OUTPUTS: Record<string, unknown[]> = {
   configExists: [true, false],
   checkChanges: [['config'], ['tls'], ['jwt'], ['creds'], []],
-  syncJwt: [{ copied: [], removed: [], skipped: [] }],
+  syncJwt: [{ copied: [], removed: [], skipped: [], foreign: [] }],
   validateConfig: [valid, invalid, notAsked],
   waitReady: [{ at: AT }],
   reloadBaseline: [{ logSeq: 0, configLoadTime: null }],

@@ -112,7 +112,7 @@ export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; rol
       syncJwt: fromPromise(async ({ input }) => {
         h.syncs.push(input.pushAsWritten ? `${input.reason}, pushing as written` : input.reason);
         if (world.mirrorFails) throw new Error('ENOSPC: no space left on device');
-        return { copied: [], removed: [], skipped: [] };
+        return { copied: [], removed: [], skipped: [], foreign: [] };
       }),
       validateConfig: fromPromise(async (): Promise<Validation> => {
         h.validations += 1;

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { encodeAccount, encodeOperator } from '@nats-io/jwt';
 import { createAccount, createOperator, type KeyPair } from '@nats-io/nkeys';
 import { JwtMirror } from '../../../src/operator/jwt-mirror.js';
+import { MOUNT_RECORD_FILE } from '../../../src/operator/mount-record.js';
 import { snapshotDir } from '../../../src/watch/hash.js';
 import { atomicWriterUpdate } from '../../support/layout.js';
 
@@ -31,21 +32,57 @@ afterEach(() => rm(root, { recursive: true, force: true }));
 const mirrorOf = (systemAccount: string | null = null) => new JwtMirror({ mountDir: mount, jwtDir, systemAccount: async () => systemAccount });
 const mirrorJwts = (opts: { systemAccount: () => Promise<string | null> }) => new JwtMirror({ mountDir: mount, jwtDir, ...opts }).sync();
 
-const files = async (d: string) => (await readdir(d).catch(() => [])).sort();
+/** The JWTs a dir holds (the resolver dir also holds the mirror's record of the mount's accounts). */
+const files = async (d: string) => (await readdir(d).catch(() => [])).filter((f) => f.endsWith('.jwt')).sort();
 
 describe('JWT mirror', () => {
-  it('when the mount has account JWTs then they are copied and orphans removed, the system account kept', async () => {
-    const [a, b, sys, orphan] = await Promise.all([account('A'), account('B'), account('SYS'), account('OLD')]);
+  it('when the mount has account JWTs then they are copied and those that left it removed, the system account kept', async () => {
+    const [a, b, sys, old] = await Promise.all([account('A'), account('B'), account('SYS'), account('OLD')]);
+    await writeFile(path.join(mount, `${old.key}.jwt`), old.jwt);
+    const mirror = mirrorOf(sys.key);
+    await mirror.sync();
+    await rm(path.join(mount, `${old.key}.jwt`));
     await writeFile(path.join(mount, `${a.key}.jwt`), a.jwt);
     await writeFile(path.join(mount, `${b.key}.jwt`), b.jwt);
-    await mkdir(jwtDir);
-    await writeFile(path.join(jwtDir, `${orphan.key}.jwt`), orphan.jwt);
     await writeFile(path.join(jwtDir, `${sys.key}.jwt`), sys.jwt);
-    const report = await mirrorJwts({ systemAccount: async () => sys.key });
+    const report = await mirror.sync();
     assert.deepEqual(report.copied.sort(), [a.key, b.key].sort());
-    assert.deepEqual(report.removed, [orphan.key]);
+    assert.deepEqual(report.removed, [old.key]);
     assert.deepEqual(await files(jwtDir), [`${a.key}.jwt`, `${b.key}.jwt`, `${sys.key}.jwt`].sort());
     assert.equal(await readFile(path.join(jwtDir, `${a.key}.jwt`), 'utf8'), a.jwt);
+  });
+
+  it('when the resolver dir holds an account the mount never held (pushed another way) then it stays, reported once, and goes only once the mount held it and let it go', async () => {
+    const [a, pushed] = await Promise.all([account('A'), account('PUSHED')]);
+    await writeFile(path.join(mount, `${a.key}.jwt`), a.jwt);
+    await mkdir(jwtDir);
+    await writeFile(path.join(jwtDir, `${pushed.key}.jwt`), pushed.jwt);
+    const first = await mirrorOf().sync();
+    assert.deepEqual([first.removed, first.foreign], [[], [pushed.key]]);
+    // A later supervisor (a restart) reads the record: the pushed account is still not the mount's.
+    const later = mirrorOf();
+    const b = await account('B');
+    await writeFile(path.join(mount, `${b.key}.jwt`), b.jwt);
+    assert.deepEqual((await later.sync()).removed, []);
+    assert.deepEqual((await later.sync()).foreign, [], 'reported once');
+    assert.deepEqual(await files(jwtDir), [`${a.key}.jwt`, `${b.key}.jwt`, `${pushed.key}.jwt`].sort());
+    // The mount takes it over, then lets it go: now it was the mount's, and it is removed.
+    await writeFile(path.join(mount, `${pushed.key}.jwt`), pushed.jwt);
+    await later.sync();
+    await rm(path.join(mount, `${pushed.key}.jwt`));
+    assert.deepEqual((await mirrorOf().sync()).removed, [pushed.key]);
+  });
+
+  it('when a restarted supervisor finds an account gone from the mount that an earlier one mirrored then it is removed', async () => {
+    const [a, b] = await Promise.all([account('A'), account('B')]);
+    await writeFile(path.join(mount, `${a.key}.jwt`), a.jwt);
+    await writeFile(path.join(mount, `${b.key}.jwt`), b.jwt);
+    await mirrorOf().sync();
+    assert.deepEqual((await readFile(path.join(jwtDir, MOUNT_RECORD_FILE), 'utf8')).trim().split('\n'), [a.key, b.key].sort());
+    await rm(path.join(mount, `${b.key}.jwt`));
+    const report = await mirrorOf().sync();
+    assert.deepEqual([report.removed, report.foreign], [[b.key], []]);
+    assert.deepEqual((await readFile(path.join(jwtDir, MOUNT_RECORD_FILE), 'utf8')).trim().split('\n'), [a.key]);
   });
 
   it('when nothing changed then nothing is written', async () => {
