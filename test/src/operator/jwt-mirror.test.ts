@@ -52,7 +52,8 @@ describe('JWT mirror', () => {
     assert.equal(await readFile(path.join(jwtDir, `${a.key}.jwt`), 'utf8'), a.jwt);
   });
 
-  it('when the resolver dir holds an account the mount never held (pushed another way) then it stays, reported once, and goes only once the mount held it and let it go', async () => {
+  it('when the resolver dir holds an account the mount never held (pushed another way) then it stays, reported once', async () => {
+    // ... and it goes only once the mount has held it and let it go.
     const [a, pushed] = await Promise.all([account('A'), account('PUSHED')]);
     await writeFile(path.join(mount, `${a.key}.jwt`), a.jwt);
     await mkdir(jwtDir);
