@@ -15,6 +15,8 @@ export type SupervisorEvent =
   | { type: 'SHUTDOWN'; signal: string; failure?: string }
   /** The chart's own, after a delay: a JWT mirror that failed is owed again. */
   | { type: 'RETRY_MIRROR' }
+  /** The chart's own, after a delay: a reconcile that left a purge or a claims push undone is owed again. */
+  | { type: 'RETRY_RECONCILE' }
   /** The chart's own, after a delay: a change nats-server could not be asked about is owed again. */
   | { type: 'RETRY_APPLY'; causes: Cause[] }
   /** From the catch-up watch: what nats-server still catches up on after a start (its own full /healthz). */

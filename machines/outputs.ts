@@ -56,6 +56,8 @@ export interface ReconcileReport {
   purged: string[];
   pushed: number;
   failed: number;
+  /** Accounts whose purge was due and failed (tried again with the reconcile). */
+  purgeFailed: string[];
   skipped: string | null;
 }
 

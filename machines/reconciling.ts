@@ -1,4 +1,14 @@
 import { finalState, readinessFailed, type ErrorEventArgs } from './fragments.js';
+import type { ReconcileReport } from './outputs.js';
+import { DEFAULT_DELAYS } from './timing.js';
+
+function incomplete(report: ReconcileReport): string {
+  const parts = [
+    report.purgeFailed.length > 0 ? `the purge of ${report.purgeFailed.join(', ')} failed` : null,
+    report.failed > 0 ? `the claims push failed for ${report.failed} account(s)` : null,
+  ];
+  return `reconcile incomplete: ${parts.filter(Boolean).join('; ')}; tried again in ${DEFAULT_DELAYS.reconcileRetry / 1000} s`;
+}
 
 /**
  * `concluding.reconciling`: once nats-server is ready, purge what the rules allow and push the changed claims
@@ -25,14 +35,29 @@ export const reconciling = {
       invoke: {
         src: 'reconcile',
         id: 'reconcile',
-        onDone: {
-          target: 'reconciled',
-          actions: [
-            'recordReconcile',
-            { type: 'noteRunning', params: { from: 'taken', causes: ['jwt'] } },
-            { type: 'clearError', params: { sources: ['reconcile' as const] } },
-          ],
-        },
+        onDone: [
+          {
+            // What failed shows as JWT drift (nothing is marked as running) and is tried again until it completes.
+            guard: { type: 'reconcileIncomplete', params: ({ event }: { event: { output: ReconcileReport } }) => ({ report: event.output }) },
+            target: 'reconciled',
+            actions: [
+              'recordReconcile',
+              {
+                type: 'setError',
+                params: ({ event }: { event: { output: ReconcileReport } }) => ({ message: incomplete(event.output), source: 'reconcile' as const }),
+              },
+              'scheduleReconcileRetry',
+            ],
+          },
+          {
+            target: 'reconciled',
+            actions: [
+              'recordReconcile',
+              { type: 'noteRunning', params: { from: 'taken', causes: ['jwt'] } },
+              { type: 'clearError', params: { sources: ['reconcile' as const] } },
+            ],
+          },
+        ],
         onError: {
           target: 'reconciled',
           actions: {

@@ -113,6 +113,10 @@ export const supervisorSetup = setup({
     /** The action took JWTs, or a start owes the JWT work (the first start, after a crash or a restart that took JWTs). */
     reconcileNext: ({ context }) => context.activeCauses.includes('jwt') || context.reconcileDue,
     serverAlive: ({ context }) => context.server.alive,
+    /** A reconcile is owed while nothing else is to be done (its retry): it runs on its own. */
+    onlyReconcileOwed: ({ context }) => context.action === null && context.reconcileDue,
+    /** A purge or a claims push failed: what the JWTs say is not all in force. */
+    reconcileIncomplete: (_, params: { report: ReconcileReport }) => params.report.failed > 0 || params.report.purgeFailed.length > 0,
     tooManyCrashes: ({ context }) => context.consecutiveCrashes >= MAX_CONSECUTIVE_CRASHES,
     /** How a compound state ended: the output of the final child it reached. */
     endedIn: ({ event }, params: { end: Ending }) => (event as { output?: unknown }).output === params.end,
@@ -120,6 +124,7 @@ export const supervisorSetup = setup({
   delays: {
     configPoll: DEFAULT_DELAYS.configPoll,
     mirrorRetry: DEFAULT_DELAYS.mirrorRetry,
+    reconcileRetry: DEFAULT_DELAYS.reconcileRetry,
     applyRetry: DEFAULT_DELAYS.applyRetry,
     configWait: DEFAULT_DELAYS.configWait,
     debounce: DEFAULT_DELAYS.debounce,
@@ -262,6 +267,12 @@ export const supervisorSetup = setup({
       lastError: ({ context }) => `stopping without being spared after the leave timeout: ${context.leaveBlocked ?? 'the cluster could not be asked'}`,
       errorSource: null,
     }),
+    /** One retry pending at a time, as for the mirror. */
+    scheduleReconcileRetry: enqueueActions(({ enqueue }) => {
+      enqueue.cancel('reconcileRetry');
+      enqueue.raise({ type: 'RETRY_RECONCILE' }, { id: 'reconcileRetry', delay: 'reconcileRetry' });
+    }),
+    oweReconcile: assign({ reconcileDue: true }),
     /** One retry pending at a time: a second failure before it fires replaces it. */
     scheduleMirrorRetry: enqueueActions(({ enqueue }) => {
       enqueue.cancel('mirrorRetry');

@@ -33,6 +33,8 @@ export const supervisorMachine = supervisorSetup.createMachine({
     RELOAD_REQUESTED: { actions: 'addCauses' },
     RETRY_MIRROR: { actions: 'addCauses' },
     RETRY_APPLY: { actions: 'addCauses' },
+    // The next conclusion reconciles; with nothing else to do, running starts one (running.idle).
+    RETRY_RECONCILE: { actions: 'oweReconcile' },
     FORWARD_SIGNAL: { actions: 'forwardSignal' },
     CATCHING_UP: { actions: 'noteCatchingUp' },
     SERVER_CAUGHT_UP: [{ guard: 'leaseHeld', actions: ['noteCaughtUp', 'releaseLease'] }, { actions: 'noteCaughtUp' }],
@@ -116,7 +118,13 @@ export const supervisorMachine = supervisorSetup.createMachine({
       tags: ['serverReady'],
       initial: 'idle',
       states: {
-        idle: { always: { guard: 'causesPending', target: 'settling' }, on: onChange },
+        idle: {
+          always: [
+            { guard: 'causesPending', target: 'settling' },
+            { guard: 'onlyReconcileOwed', target: 'decided' },
+          ],
+          on: onChange,
+        },
         settling: {
           description: 'Collecting causes. Every change starts the quiet period (NATS_RELOAD_DEBOUNCE_MS) again',
           on: onChange,
@@ -143,7 +151,11 @@ export const supervisorMachine = supervisorSetup.createMachine({
         },
         decided: finalState('decided'),
       },
-      onDone: [{ guard: { type: 'actionIs', params: { action: 'syncOnly' } }, target: 'syncingJwt' }, { target: 'applying' }],
+      onDone: [
+        { guard: { type: 'actionIs', params: { action: 'syncOnly' } }, target: 'syncingJwt' },
+        { guard: 'onlyReconcileOwed', target: 'concluding' },
+        { target: 'applying' },
+      ],
     },
     syncingJwt: {
       tags: ['serverReady'],

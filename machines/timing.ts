@@ -20,6 +20,8 @@ export const DEFAULT_DELAYS = {
   readyTimeout: 120_000,
   /** A mirror that failed (a full disk, say) is tried again after this, until it works. */
   mirrorRetry: 5000,
+  /** A reconcile that left a purge or a claims push undone is run again after this, until it completes. */
+  reconcileRetry: 10_000,
   /** A change that could not be validated for want of resources is tried again after this. */
   applyRetry: 2000,
 } as const;

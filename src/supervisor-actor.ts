@@ -47,7 +47,7 @@ export function provideSupervisor({ settings, config, logger, watcher, mirror, r
         log: logger,
         mountHashes: () => watcher.appliedSnapshot('jwt'),
         onWritten: (account, sha, jwt) => reconciler.pushAsWritten(account, sha, jwt),
-        onStartupRead: (hashes) => watcher.adoptBaseline('jwt', hashes),
+        onStartupRead: (hashes) => watcher.adoptBaseline('jwt', hashes, mirror.misread()),
         startupAfter: () => watcher.snapshot(),
       }),
       validateConfig: fromPromise<Validation>(({ signal }) => validateConfig(settings, config, signal)),
@@ -63,7 +63,7 @@ export function provideSupervisor({ settings, config, logger, watcher, mirror, r
     },
     actions: {
       noteSpawn: () => watcher.noteSpawn(),
-      noteRunning: (_, params) => watcher.markRunning(params.from, params.causes),
+      noteRunning: (_, params) => watcher.markRunning(params.from, params.causes, { cause: 'jwt', paths: mirror.misread() }),
     },
     delays: {
       configWait: settings.configWaitSeconds * 1000,

@@ -84,7 +84,7 @@ export class ClaimsPusher {
             signal,
           );
     if (result.ok) this.pushed?.set(account, sha);
-    else this.log.error({ account, error: result.error }, 'account claims push failed; will try again on the next change');
+    else this.log.error({ account, error: result.error }, 'account claims push failed; the reconcile is tried again');
     return result.ok;
   }
 }

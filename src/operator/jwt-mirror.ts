@@ -101,6 +101,18 @@ export class JwtMirror {
     return this.resolver;
   }
 
+  /**
+   * Mount entries named as an account whose file did not read as that account's JWT at the last sync (path →
+   * why): the resolver keeps what it had for them, so nats-server does not run what the mount holds.
+   */
+  misread(): ReadonlyMap<string, string> {
+    const misread = new Map<string, string>();
+    for (const [entry, v] of this.seen) {
+      if ('skip' in v && isAccountPublicKey(entry.slice(0, -'.jwt'.length))) misread.set(path.join(this.paths.mountDir, entry), v.reason);
+    }
+    return misread;
+  }
+
   /** The JWT text of a mirrored account, read back from the resolver dir. */
   jwt(account: string): string | null {
     return (

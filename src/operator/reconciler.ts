@@ -40,36 +40,37 @@ export class Reconciler {
   async reconcile(signal?: AbortSignal): Promise<ReconcileReport> {
     const at = (): string => new Date().toISOString();
     if (!this.client || !this.pusher) {
-      return { at: at(), purged: [], pushed: 0, failed: 0, skipped: 'NATS_SYS_USER_CRED_PATH is not set: no purge, no claims push' };
+      return { at: at(), purged: [], purgeFailed: [], pushed: 0, failed: 0, skipped: 'NATS_SYS_USER_CRED_PATH is not set: no purge, no claims push' };
     }
     // Not ready in time is not fatal: every call below retries and reports its own failure.
     await this.client.ready();
-    const purged = await this.purge(signal);
+    const { purged, purgeFailed } = await this.purge(signal);
     const { pushed, failed } = await this.pusher.pushChanged(signal);
-    return { at: at(), purged, pushed, failed, skipped: this.settings.purge === 'dry-run' ? 'dry-run: nothing purged' : null };
+    return { at: at(), purged, purgeFailed, pushed, failed, skipped: this.settings.purge === 'dry-run' ? 'dry-run: nothing purged' : null };
   }
 
-  private async purge(signal?: AbortSignal): Promise<string[]> {
+  private async purge(signal?: AbortSignal): Promise<{ purged: string[]; purgeFailed: string[] }> {
     const plan = await this.plan();
     if (plan.blocked) this.log.info({ reason: plan.blocked }, 'no JetStream purge');
     if (this.settings.purge === 'dry-run') {
       for (const account of plan.purge) this.log.warn({ account, dryRun: true }, 'would purge the JetStream data of an account that left the resolver');
-      return [];
+      return { purged: [], purgeFailed: [] };
     }
     const purged: string[] = [];
+    const purgeFailed: string[] = [];
     for (const account of plan.purge) {
       const result = await withRetries(
         () => this.client!.purgeAccount(account),
         (error) => this.log.debug({ account, error }, 'purge attempt failed; retrying'),
         signal,
       );
-      if (result.ok) purged.push(account);
+      (result.ok ? purged : purgeFailed).push(account);
       this.log[result.ok ? 'info' : 'error'](
         { account, outcome: result.ok ? 'purged' : 'failed', error: result.ok ? undefined : result.error },
-        result.ok ? 'purged the JetStream data of an account that left the resolver' : 'JetStream purge failed; will try again on the next change',
+        result.ok ? 'purged the JetStream data of an account that left the resolver' : 'JetStream purge failed; the reconcile is tried again',
       );
     }
-    return purged;
+    return { purged, purgeFailed };
   }
 
   close(): Promise<void> {

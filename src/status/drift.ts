@@ -1,12 +1,7 @@
+import path from 'node:path';
 import type { WatchedCause } from '../../machines/events.js';
 import type { SupervisorContext } from '../../machines/context.js';
-
-/** What the watcher knows: per cause, the mounted paths that differ from what nats-server runs. */
-export interface RawDrift {
-  cause: WatchedCause;
-  paths: string[];
-  since: number | null;
-}
+import type { RawDrift } from '../watch/file-watcher.js';
 
 /** One cause as `inspect`, /state and the page show it. */
 export interface DriftEntry {
@@ -27,7 +22,8 @@ export interface DriftReport {
 const PATHS_SHOWN = 10;
 
 /** Why a cause is behind, from what the chart is doing and what its last action came to. */
-function reasonFor(cause: WatchedCause, context: SupervisorContext, state: string): string {
+function reasonFor(d: RawDrift, context: SupervisorContext, state: string): string {
+  const { cause } = d;
   if (state.startsWith('backingOff')) return 'nats-server exited unexpectedly; backing off before starting it again';
   if (state.startsWith('starting')) return 'waiting for nats-server to be ready';
   if (context.activeCauses.includes(cause)) return `being applied (${state})`;
@@ -36,6 +32,9 @@ function reasonFor(cause: WatchedCause, context: SupervisorContext, state: strin
   }
   const last = context.lastReload;
   if (last?.outcome === 'rejected' && last.causes.includes(cause)) return `rejected: ${last.error ?? 'no reason given'}`;
+  const [first, ...more] = d.misread;
+  if (first) return `misread: ${path.basename(first.path)}: ${first.reason}${more.length ? ` (and ${more.length} more)` : ''}; read again at its next change`;
+  if (cause === 'jwt' && context.errorSource === 'reconcile' && context.lastError) return context.lastError;
   return 'changed on disk; not applied yet';
 }
 
@@ -46,7 +45,7 @@ export function describeDrift(raw: RawDrift[], context: SupervisorContext | null
       cause: d.cause,
       inStep,
       since: inStep || d.since === null ? null : new Date(d.since).toISOString(),
-      reason: inStep || !context ? null : reasonFor(d.cause, context, state),
+      reason: inStep || !context ? null : reasonFor(d, context, state),
       changed: d.paths.length,
       paths: d.paths.slice(0, PATHS_SHOWN),
     };

@@ -91,6 +91,8 @@ export function eventWords(event: AnyEventObject, opts: EventWordsOptions): stri
       return `trying again: ${Array.isArray(e.causes) ? e.causes.join(', ') : ''}`;
     case 'RETRY_MIRROR':
       return 'trying the JWT mirror again';
+    case 'RETRY_RECONCILE':
+      return 'trying the purge and claims push again';
     case 'FORWARD_SIGNAL':
       return `${String(e.signal)} forwarded to nats-server`;
     case 'SHUTDOWN':

@@ -9,6 +9,15 @@ import { WatchedSource, type RunningFrom, type SourceSpec } from './sources.js';
 
 type FsChanged = Extract<SupervisorEvent, { type: 'FS_CHANGED' }>;
 
+/** What the watcher knows: per cause, the mounted paths that differ from what nats-server runs. */
+export interface RawDrift {
+  cause: WatchedCause;
+  paths: string[];
+  since: number | null;
+  /** Paths behind because an action could not read them as what they should be, each with why. */
+  misread: { path: string; reason: string }[];
+}
+
 /**
  * Turns the mounted sources into FS_CHANGED events, and answers the chart's questions about them (what changed
  * since the last action, what nats-server runs). Native events only say "look again": contents (sha256)
@@ -48,8 +57,8 @@ export class FileWatcher {
   }
 
   /** Completes a source's baseline with the hashes of what the first action read (see WatchedSource). */
-  adoptBaseline(cause: Cause, hashes: Snapshot): void {
-    for (const s of this.sources) if (s.spec.cause === cause) s.adoptBaseline(hashes);
+  adoptBaseline(cause: Cause, hashes: Snapshot, misread?: ReadonlyMap<string, string>): void {
+    for (const s of this.sources) if (s.spec.cause === cause) s.adoptBaseline(hashes, misread);
   }
 
   /** Looks once more after subscribing, so a change between the snapshot and the subscription is not missed. */
@@ -86,20 +95,26 @@ export class FileWatcher {
   }
 
   /** A start is ready (what it read at spawn runs), or an action was confirmed (what it took runs). */
-  markRunning(from: RunningFrom, causes: readonly Cause[] = []): void {
+  markRunning(from: RunningFrom, causes: readonly Cause[] = [], misread?: { cause: Cause; paths: ReadonlyMap<string, string> }): void {
     for (const s of this.sources) {
-      if (from === 'atSpawn' ? s.spec.cause !== 'jwt' : causes.includes(s.spec.cause)) s.markRunning(from);
+      if (from === 'atSpawn' ? s.spec.cause !== 'jwt' : causes.includes(s.spec.cause)) {
+        s.markRunning(from, s.spec.cause === misread?.cause ? misread.paths : undefined);
+      }
     }
   }
 
   /** Per watched cause: the mounted paths that differ from what nats-server runs, and since when. */
-  drift(): { cause: WatchedCause; paths: string[]; since: number | null }[] {
-    const byCause = new Map<WatchedCause, { paths: string[]; since: number | null }>();
+  drift(): RawDrift[] {
+    const byCause = new Map<WatchedCause, Omit<RawDrift, 'cause'>>();
     for (const s of this.sources) {
       const d = s.drift();
-      const seen = byCause.get(s.spec.cause) ?? { paths: [], since: null };
+      const seen = byCause.get(s.spec.cause) ?? { paths: [], since: null, misread: [] };
       const since = [seen.since, d.since].filter((t): t is number => t !== null);
-      byCause.set(s.spec.cause, { paths: [...seen.paths, ...d.paths], since: since.length ? Math.min(...since) : null });
+      byCause.set(s.spec.cause, {
+        paths: [...seen.paths, ...d.paths],
+        since: since.length ? Math.min(...since) : null,
+        misread: [...seen.misread, ...d.misread],
+      });
     }
     return [...byCause].map(([cause, d]) => ({ cause, ...d }));
   }

@@ -41,6 +41,18 @@ export function sourcesFor(settings: Settings, config: ServerConfig): SourceSpec
   ];
 }
 
+/** `next`, but for each misread path what ran before (or nothing, if nothing did). */
+function withoutMisread(next: Snapshot, before: Snapshot, misread: ReadonlyMap<string, string>): Snapshot {
+  if (misread.size === 0) return next;
+  const kept = new Map(next);
+  for (const p of misread.keys()) {
+    const was = before.get(p);
+    if (was === undefined) kept.delete(p);
+    else kept.set(p, was);
+  }
+  return kept;
+}
+
 /** Where nats-server's view of a source came from: what it read when it started, or what an action took. */
 export type RunningFrom = 'atSpawn' | 'taken';
 
@@ -58,6 +70,8 @@ export class WatchedSource {
   private spawned: Snapshot | null = null;
   /** The mounted paths that differ from what runs, and since when (ms since the epoch; null in step). */
   private behind: { paths: string[]; since: number | null } = { paths: [], since: null };
+  /** Mounted paths an action could not read as what they should be (path → why): nats-server keeps what it had. */
+  private misread: ReadonlyMap<string, string> = new Map();
   private files: string[] = [];
   private awaitingBaseline = false;
 
@@ -94,16 +108,24 @@ export class WatchedSource {
     this.spawned = this.snapshot;
   }
 
-  /** nats-server now runs what it read at its spawn, or what the action it confirmed took. */
-  markRunning(from: RunningFrom, now = Date.now()): void {
+  /**
+   * nats-server now runs what it read at its spawn, or what the action it confirmed took, except the
+   * `misread` paths (a JWT half written, say): for those it still runs what it ran before, so they show as drift.
+   */
+  markRunning(from: RunningFrom, misread: ReadonlyMap<string, string> = new Map(), now = Date.now()): void {
     const next = from === 'taken' ? this.applied : this.spawned;
-    if (next) this.running = next;
+    if (next) this.running = withoutMisread(next, this.running, misread);
+    this.misread = misread;
     this.updateDrift(now);
   }
 
-  /** The mounted paths that differ from what runs, and since when; empty while in step. */
-  drift(): { paths: string[]; since: number | null } {
-    return this.behind;
+  /** The mounted paths that differ from what runs, and since when; empty while in step. Misread ones say why. */
+  drift(): { paths: string[]; since: number | null; misread: { path: string; reason: string }[] } {
+    const misread = this.behind.paths.flatMap((p) => {
+      const reason = this.misread.get(p);
+      return reason === undefined ? [] : [{ path: p, reason }];
+    });
+    return { ...this.behind, misread };
   }
 
   // Kept up to date where either side moves, so asking (every transition, every client) costs nothing.
@@ -129,12 +151,13 @@ export class WatchedSource {
    * entries it reads anyway: one read of thousands of JWTs at start instead of two. Until then those
    * entries are left out of every scan; the first scan after this compares them with what was read.
    */
-  adoptBaseline(hashes: Snapshot): void {
+  adoptBaseline(hashes: Snapshot, misread: ReadonlyMap<string, string> = new Map()): void {
     if (!this.awaitingBaseline) return;
     this.awaitingBaseline = false;
     this.snapshot = new Map([...this.snapshot, ...hashes]);
     this.applied = new Map([...this.applied, ...hashes]);
-    this.running = new Map([...this.running, ...hashes]);
+    this.running = withoutMisread(new Map([...this.running, ...hashes]), this.running, misread);
+    this.misread = misread;
     this.updateDrift(Date.now());
   }
 

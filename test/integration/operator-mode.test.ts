@@ -10,6 +10,7 @@ import { natsConnect, roundTrip } from '../support/nats.js';
 import { OperatorWorld, putInMount, type TestAccount } from '../support/operator.js';
 import { SupervisorProcess } from '../support/supervisor-process.js';
 import { eventually } from '../support/wait.js';
+import { inspectJson } from '../support/inspect.js';
 import { perTestCleanup } from '../support/cleanup.js';
 
 const cleanup = perTestCleanup();
@@ -141,12 +142,16 @@ describe('operator mode', () => {
       await writeFile(file, bytes);
       await world.sup.waitForLog('the misread entry skipped', (x) => x.file === `${world.b.key}.jwt` && typeof x.reason === 'string', { from: at });
       await world.sup.waitForState('running.idle', { from: at });
+      const jwt = (await inspectJson(world.l)).drift.causes.find((c) => c.cause === 'jwt');
+      assert.equal(jwt?.inStep, false, 'a misread JWT is drift: nats-server runs the old one');
+      assert.match(jwt?.reason ?? '', new RegExp(`^misread: ${world.b.key}\\.jwt: `));
+      assert.deepEqual(jwt?.paths, [file]);
     }
     // An unrelated change runs a reconcile too.
     await writeFile(world.l.conf, world.w.config(world.l) + 'max_payload: 654321\n');
     await world.sup.waitForOutcome({ from });
     await writeFile(file, world.b.jwt);
-    await world.sup.waitForState('running.idle', { from: world.sup.mark() });
+    await eventually('jwt in step once the file reads', async () => (await inspectJson(world.l)).drift.causes.find((c) => c.cause === 'jwt')?.inStep === true);
     assert.ok(existsSync(path.join(world.l.jwtDir, `${world.b.key}.jwt`)), 'the resolver keeps the account');
     assert.ok(!world.sup.lines.some((x) => x.outcome === 'purged' || x.outcome === 'would purge'), 'nothing purged');
     const info = await js(await connectAs(world, world.b, 'again.creds'), '$JS.API.STREAM.INFO.STAY');
@@ -273,7 +278,7 @@ describe('operator mode', () => {
     assert.notEqual(after[0], before, 'it authenticated with the new creds');
   });
 
-  it('when the system user cannot reach the server then the push fails, is retried and reported, and nothing crashes', async () => {
+  it('when the system user cannot reach the server then the push fails, is reported as drift, tried again on its own, and nothing crashes', async () => {
     const world = await startOperator('op-noconn', { env: { NATS_CLIENT_URL: 'nats://127.0.0.1:1' } });
     const from = world.sup.mark();
     await putInMount(world.l, await world.w.account('A', { conn: 5, kp: world.a.kp }));
@@ -287,6 +292,15 @@ describe('operator mode', () => {
     assert.equal((done.reconcile as { failed: number; pushed: number }).failed, 1);
     assert.equal((done.reconcile as { failed: number; pushed: number }).pushed, 0);
     assert.ok(world.sup.lines.slice(from).some((x) => x.msg?.startsWith('account claims push failed')));
+    const jwt = (await inspectJson(world.l)).drift.causes.find((c) => c.cause === 'jwt');
+    assert.equal(jwt?.inStep, false, 'the JWT that was not pushed is not running');
+    assert.match(jwt?.reason ?? '', /^reconcile incomplete: the claims push failed for 1 account/);
+    // No further change: the chart runs the reconcile again by itself.
+    const again = world.sup.mark();
+    await world.sup.waitForLog('the retry', (x) => x.msg === 'reconcile finished' && (x.reconcile as { failed: number }).failed > 0, {
+      from: again,
+      timeoutMs: 40_000,
+    });
     assert.ok(!world.sup.hasExited);
   });
 });

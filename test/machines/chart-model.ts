@@ -34,7 +34,8 @@ const AT = '2026-01-01T00:00:00.000Z';
 const valid: Validation = { valid: true, message: 'ok', at: AT };
 const invalid: Validation = { valid: false, message: 'bad', at: AT };
 const notAsked: Validation = { valid: false, message: 'EMFILE', at: AT, deferred: true };
-const report: ReconcileReport = { at: AT, purged: [], pushed: 0, failed: 0, skipped: null };
+const report: ReconcileReport = { at: AT, purged: [], purgeFailed: [], pushed: 0, failed: 0, skipped: null };
+const incomplete: ReconcileReport = { ...report, failed: 1 };
 
 /** Outputs each invoked effect can finish with: every branch of every onDone. */
 const OUTPUTS: Record<string, unknown[]> = {
@@ -48,7 +49,7 @@ const OUTPUTS: Record<string, unknown[]> = {
     { outcome: 'applied', error: null, at: AT },
     { outcome: 'rejected', error: 'no', at: AT },
   ],
-  reconcile: [report],
+  reconcile: [report, incomplete],
 };
 
 const EXTERNAL: SupervisorEvent[] = [
@@ -80,6 +81,8 @@ const EXTERNAL: SupervisorEvent[] = [
 const STORE_EVENTS: SupervisorEvent[] = [
   { type: 'STORE_FAILED', message: 'Critical write error', uptimeMs: 5 },
   { type: 'STORE_HAS_ROOM', freeBytes: 1 },
+  // Raised only after a reconcile that failed in part; offered where it starts one, as the store's events.
+  { type: 'RETRY_RECONCILE' },
 ];
 
 /** External events plus, for the invokes and delays active in `s`, their done/error/after events. */

@@ -23,6 +23,8 @@ export interface FakeWorld {
   exitsOnStopSignal: boolean;
   /** The JWT mirror fails (a full disk, say). */
   mirrorFails: boolean;
+  /** The reconcile's claims push fails for one account. */
+  pushFails: boolean;
   /** The cluster can spare this member: the spare check says so at once. Else it says why not until spare(). */
   spared: boolean;
   /** nats-server's full /healthz passes as soon as it is asked. Else it says what it catches up on until catchUp(). */
@@ -78,6 +80,7 @@ export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; rol
     exitsOnStopSignal: false,
     unchanged: [],
     mirrorFails: false,
+    pushFails: false,
     spared: true,
     catchesUp: true,
     leaseHolder: null,
@@ -177,7 +180,7 @@ export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; rol
       }),
       reconcile: fromPromise(async (): Promise<ReconcileReport> => {
         h.reconciles += 1;
-        return { at, purged: [], pushed: 0, failed: 0, skipped: 'test' };
+        return { at, purged: [], purgeFailed: [], pushed: world.pushFails ? 0 : 1, failed: world.pushFails ? 1 : 0, skipped: 'test' };
       }),
     },
   });

@@ -44,4 +44,27 @@ describe('supervisor statechart: the last error clears when its fault is gone', 
     await h.until((s) => s.matches({ running: 'idle' }) && h.syncs.length > syncs, 'a JWT sync that works');
     assert.equal(h.actor.getSnapshot().context.lastError, rejected, 'a mirror that works does not clear a rejected config');
   });
+
+  it('when a claims push fails then JWTs are not marked as running, and the reconcile is tried again until it completes', async () => {
+    const h = await startedHarness();
+    h.world.pushFails = true;
+    const reconciles = h.reconciles;
+    const marked = () => h.running.filter((r) => r === 'runs taken: jwt').length;
+    const markedBefore = marked();
+    h.send({ type: 'FS_CHANGED', cause: 'jwt', paths: [] });
+    h.clock.increment(100);
+    await h.until((s) => s.matches({ running: 'idle' }) && /reconcile incomplete: the claims push failed for 1/.test(s.context.lastError ?? ''));
+    assert.equal(marked(), markedBefore, 'drift still says jwt behind');
+    h.clock.increment(10_000);
+    await h.until((s) => s.matches({ running: 'idle' }) && h.reconciles === reconciles + 2, 'a second reconcile, on its own');
+    assert.match(h.actor.getSnapshot().context.lastError ?? '', /reconcile incomplete/);
+    h.world.pushFails = false;
+    h.clock.increment(10_000);
+    const s = await h.until((s) => s.matches({ running: 'idle' }) && s.context.lastError === null, 'the reconcile that completes');
+    assert.equal(h.reconciles, reconciles + 3);
+    assert.equal(marked(), markedBefore + 1, 'in step once it completed');
+    assert.equal(s.context.reconcileDue, false);
+    h.clock.increment(60_000);
+    assert.equal(h.reconciles, reconciles + 3, 'no retry once it completed');
+  });
 });

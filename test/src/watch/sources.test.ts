@@ -57,7 +57,7 @@ describe('a watched source against what nats-server runs', () => {
     await writeFile(file, 'one');
     const source = fileSource(file);
     await source.start();
-    assert.deepEqual(source.drift(), { paths: [], since: null });
+    assert.deepEqual(source.drift(), { paths: [], since: null, misread: [] });
     await writeFile(file, 'two');
     await source.rescan();
     const behind = source.drift();
@@ -67,7 +67,7 @@ describe('a watched source against what nats-server runs', () => {
     assert.deepEqual(source.drift().paths, [file], 'taken is not running: the reload may still be rejected');
     await writeFile(file, 'one');
     await source.rescan();
-    assert.deepEqual(source.drift(), { paths: [], since: null }, 'the revert is what runs');
+    assert.deepEqual(source.drift(), { paths: [], since: null, misread: [] }, 'the revert is what runs');
     assert.equal(await source.takeForAction(), false, 'nothing to apply');
   });
 
@@ -85,5 +85,36 @@ describe('a watched source against what nats-server runs', () => {
     await source.rescan();
     source.markRunning('atSpawn');
     assert.deepEqual(source.drift().paths, [file], 'written after the spawn: not what the new process read');
+  });
+
+  it('when an action could not read a JWT as what it should be then that path stays behind, saying why, until it reads', async () => {
+    const a = path.join(dir, 'a.jwt');
+    const b = path.join(dir, 'b.jwt');
+    await writeFile(a, 'a1');
+    await writeFile(b, 'b1');
+    const source = jwtSource();
+    await source.start();
+    source.adoptBaseline(await snapshotDir(dir));
+    await writeFile(a, 'a2');
+    await writeFile(b, 'half');
+    await source.rescan();
+    assert.equal(await source.takeForAction(), true);
+    source.markRunning('taken', new Map([[b, 'it is not a JWT']]));
+    assert.deepEqual(source.drift().paths, [b], 'a runs; b runs what it ran before');
+    assert.deepEqual(source.drift().misread, [{ path: b, reason: 'it is not a JWT' }]);
+    await writeFile(b, 'b2');
+    await source.rescan();
+    assert.equal(await source.takeForAction(), true);
+    source.markRunning('taken');
+    assert.deepEqual(source.drift(), { paths: [], since: null, misread: [] });
+  });
+
+  it('when a new JWT is misread from the start then it is behind (nothing ran it)', async () => {
+    const c = path.join(dir, 'c.jwt');
+    await writeFile(c, 'garbage');
+    const source = jwtSource();
+    await source.start();
+    source.adoptBaseline(await snapshotDir(dir), new Map([[c, 'it is not a JWT']]));
+    assert.deepEqual(source.drift().paths, [c]);
   });
 });
