@@ -22,7 +22,8 @@ const WATCH_OPTIONS = process.platform === 'linux' ? { backend: 'inotify' as con
 type RootWatch =
   | { kind: 'awaiting'; ancestor: FSWatcher | null; retry: NodeJS.Timeout | null }
   | { kind: 'subscribing' }
-  | { kind: 'native'; sub: AsyncSubscription; quick: FSWatcher | null; identity: string | null }
+  /** `sub` null: it reported an error, and its thread is gone (see onEvents). */
+  | { kind: 'native'; sub: AsyncSubscription | null; quick: FSWatcher | null; identity: string | null }
   | { kind: 'polling'; timer: NodeJS.Timeout | null };
 
 /**
@@ -55,7 +56,7 @@ async function close(w: RootWatch): Promise<void> {
     case 'native':
       w.quick?.close();
       // A directory that is gone took its inotify watch with it: removing that watch fails, and need not work.
-      await w.sub.unsubscribe().catch(() => undefined);
+      await w.sub?.unsubscribe().catch(() => undefined);
       return;
     case 'polling':
       if (w.timer) clearTimeout(w.timer);
@@ -224,8 +225,12 @@ export class RootWatches {
 
   private onEvents(root: string, err: Error | null, events: WatchEvent[]): void {
     // @parcel/watcher drops a subscription after reporting an error (its thread's poll interrupted, no inotify
-    // watch left for a new subdirectory): nothing more would come from it.
+    // watch left for a new subdirectory): nothing more would come from it. Its backend thread is gone, and
+    // unsubscribing would then wait for that thread for good on the main thread (the destructor of the last
+    // reference): the subscription is dropped, never unsubscribed, its descriptors left to the process.
     if (err) {
+      const w = this.roots.get(root);
+      if (w?.kind === 'native') w.sub = null;
       this.log.warn({ root, err: err.message }, 'file watcher reported an error; watching the directory afresh');
       return this.watchAfresh(root);
     }

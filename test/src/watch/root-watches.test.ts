@@ -30,6 +30,18 @@ afterEach(async () => {
 
 const lookedAt = (root: string, from = 0) => eventually(`a look at ${root}`, () => seen.slice(from).some((s) => s.root === root), 10_000);
 
+/** Writes `name` in `root` until a write is followed by a look at `root` (the watch may take a moment to be on). */
+const writesSeen = (what: string, root: string, name: string) =>
+  eventually(
+    what,
+    async () => {
+      const from = seen.length;
+      await writeFile(path.join(root, name), String(Date.now()));
+      return eventually('a look', () => seen.slice(from).some((s) => s.root === root), 500).catch(() => false);
+    },
+    10_000,
+  );
+
 describe('the watches of the mounted directories', () => {
   it('when a file in a watched directory is written then the directory is looked at', async () => {
     await watches.ensure([dir]);
@@ -42,15 +54,7 @@ describe('the watches of the mounted directories', () => {
     await watches.ensure([dir]);
     await sigchldToOtherThreads();
     await eventually('the error to be handled', () => seen.length > 0, 5000);
-    await eventually(
-      'a write after the error to be seen',
-      async () => {
-        const from = seen.length;
-        await writeFile(path.join(dir, 'ca.pem'), String(Date.now()));
-        return eventually('a look', () => seen.slice(from).some((s) => s.root === dir), 500).catch(() => false);
-      },
-      10_000,
-    );
+    await writesSeen('a write after the error to be seen', dir, 'ca.pem');
   });
 
   it('when a watched directory does not exist yet then it is looked at once it appears, and watched from then on', async () => {
@@ -70,14 +74,6 @@ describe('the watches of the mounted directories', () => {
     await watches.ensure([root]);
     await rm(root, { recursive: true });
     await mkdir(root);
-    await eventually(
-      'the new directory to be watched',
-      async () => {
-        const from = seen.length;
-        await writeFile(path.join(root, 'server.conf'), String(Date.now()));
-        return eventually('a look', () => seen.slice(from).some((s) => s.root === root), 500).catch(() => false);
-      },
-      10_000,
-    );
+    await writesSeen('the new directory to be watched', root, 'server.conf');
   });
 });
