@@ -46,6 +46,8 @@ export interface SupervisorContext {
   refusal: string | null;
   reloadCount: number;
   lastReconcile: ReconcileReport | null;
+  /** Reconciles in a row that left a purge or a claims push undone: their retry backs off (timing.ts). */
+  reconcileFailures: number;
   consecutiveCrashes: number;
   /** nats-server stopped writing to its JetStream store, in its words; null once a new nats-server runs. */
   storeFault: string | null;
@@ -83,6 +85,7 @@ export function initialContext(input: SupervisorInput): SupervisorContext {
     refusal: null,
     reloadCount: 0,
     lastReconcile: null,
+    reconcileFailures: 0,
     consecutiveCrashes: 0,
     storeFault: null,
     storeRecoveries: 0,

@@ -1,13 +1,14 @@
 import { finalState, readinessFailed, type ErrorEventArgs } from './fragments.js';
 import type { ReconcileReport } from './outputs.js';
-import { DEFAULT_DELAYS } from './timing.js';
+import type { SupervisorContext } from './context.js';
+import { reconcileRetryMs } from './timing.js';
 
-function incomplete(report: ReconcileReport): string {
+function incomplete(report: ReconcileReport, failuresBefore: number): string {
   const parts = [
     report.purgeFailed.length > 0 ? `the purge of ${report.purgeFailed.join(', ')} failed` : null,
     report.failed > 0 ? `the claims push failed for ${report.failed} account(s)` : null,
   ];
-  return `reconcile incomplete: ${parts.filter(Boolean).join('; ')}; tried again in ${DEFAULT_DELAYS.reconcileRetry / 1000} s`;
+  return `reconcile incomplete: ${parts.filter(Boolean).join('; ')}; tried again in ${reconcileRetryMs(failuresBefore + 1) / 1000} s`;
 }
 
 /**
@@ -44,7 +45,10 @@ export const reconciling = {
               'recordReconcile',
               {
                 type: 'setError',
-                params: ({ event }: { event: { output: ReconcileReport } }) => ({ message: incomplete(event.output), source: 'reconcile' as const }),
+                params: ({ event, context }: { event: { output: ReconcileReport }; context: SupervisorContext }) => ({
+                  message: incomplete(event.output, context.reconcileFailures),
+                  source: 'reconcile' as const,
+                }),
               },
               'scheduleReconcileRetry',
             ],
@@ -53,6 +57,7 @@ export const reconciling = {
             target: 'reconciled',
             actions: [
               'recordReconcile',
+              'resetReconcileFailures',
               { type: 'noteRunning', params: { from: 'taken', causes: ['jwt'] } },
               { type: 'clearError', params: { sources: ['reconcile' as const] } },
             ],

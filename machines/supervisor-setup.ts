@@ -15,7 +15,7 @@ import type {
 } from './outputs.js';
 import { EXIT } from './exit-codes.js';
 import { refusedWithHint, type Ending } from './fragments.js';
-import { backoffMs, CRASH_RESET_UPTIME_MS, DEFAULT_DELAYS, MAX_CONSECUTIVE_CRASHES } from './timing.js';
+import { backoffMs, CRASH_RESET_UPTIME_MS, DEFAULT_DELAYS, MAX_CONSECUTIVE_CRASHES, reconcileRetryMs } from './timing.js';
 
 function mustBeProvided(name: string): () => never {
   return () => {
@@ -124,7 +124,7 @@ export const supervisorSetup = setup({
   delays: {
     configPoll: DEFAULT_DELAYS.configPoll,
     mirrorRetry: DEFAULT_DELAYS.mirrorRetry,
-    reconcileRetry: DEFAULT_DELAYS.reconcileRetry,
+    reconcileRetry: ({ context }) => reconcileRetryMs(context.reconcileFailures),
     applyRetry: DEFAULT_DELAYS.applyRetry,
     configWait: DEFAULT_DELAYS.configWait,
     debounce: DEFAULT_DELAYS.debounce,
@@ -267,12 +267,14 @@ export const supervisorSetup = setup({
       lastError: ({ context }) => `stopping without being spared after the leave timeout: ${context.leaveBlocked ?? 'the cluster could not be asked'}`,
       errorSource: null,
     }),
-    /** One retry pending at a time, as for the mirror. */
-    scheduleReconcileRetry: enqueueActions(({ enqueue }) => {
+    /** One retry pending at a time, as for the mirror; each failure in a row waits longer (reconcileRetryMs). */
+    scheduleReconcileRetry: enqueueActions(({ enqueue, context }) => {
+      enqueue.assign({ reconcileFailures: context.reconcileFailures + 1 });
       enqueue.cancel('reconcileRetry');
       enqueue.raise({ type: 'RETRY_RECONCILE' }, { id: 'reconcileRetry', delay: 'reconcileRetry' });
     }),
     oweReconcile: assign({ reconcileDue: true }),
+    resetReconcileFailures: assign({ reconcileFailures: 0 }),
     /** One retry pending at a time: a second failure before it fires replaces it. */
     scheduleMirrorRetry: enqueueActions(({ enqueue }) => {
       enqueue.cancel('mirrorRetry');

@@ -5,6 +5,14 @@ export function backoffMs(consecutiveCrashes: number): number {
 }
 
 export const MAX_CONSECUTIVE_CRASHES = 10;
+
+/**
+ * A reconcile that left a purge or a claims push undone is run again after 10 s, doubling up to 5 min while it
+ * keeps failing (an unreachable server would otherwise log every account's failure every 10 s).
+ */
+export function reconcileRetryMs(failuresInARow: number): number {
+  return Math.min(10_000 * 2 ** Math.max(0, failuresInARow - 1), 300_000);
+}
 /** A server that stayed up this long is healthy again: its next crash starts the count over. */
 export const CRASH_RESET_UPTIME_MS = 60_000;
 
@@ -20,8 +28,6 @@ export const DEFAULT_DELAYS = {
   readyTimeout: 120_000,
   /** A mirror that failed (a full disk, say) is tried again after this, until it works. */
   mirrorRetry: 5000,
-  /** A reconcile that left a purge or a claims push undone is run again after this, until it completes. */
-  reconcileRetry: 10_000,
   /** A change that could not be validated for want of resources is tried again after this. */
   applyRetry: 2000,
 } as const;
