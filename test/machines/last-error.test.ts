@@ -53,7 +53,8 @@ describe('supervisor statechart: the last error clears when its fault is gone', 
     const markedBefore = marked();
     h.send({ type: 'FS_CHANGED', cause: 'jwt', paths: [] });
     h.clock.increment(100);
-    await h.until((s) => s.matches({ running: 'idle' }) && /reconcile incomplete: the claims push failed for 1 account\(s\); tried again in 10 s$/.test(s.context.lastError ?? ''));
+    const firstError = /reconcile incomplete: the claims push failed for 1 account\(s\); tried again in 10 s$/;
+    await h.until((s) => s.matches({ running: 'idle' }) && firstError.test(s.context.lastError ?? ''));
     assert.equal(marked(), markedBefore, 'drift still says jwt behind');
     h.clock.increment(10_000);
     await h.until((s) => s.matches({ running: 'idle' }) && h.reconciles === reconciles + 2, 'a second reconcile, on its own');
