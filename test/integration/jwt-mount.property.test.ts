@@ -159,7 +159,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
 );
 
 describe('the JWT mount written as people and tools write it (fast-check, real nats-server)', () => {
-  it('when account files are rewritten in place, in pieces, atomically, renamed in, or wrong for a while then no account left in the mount loses a stream', async () => {
+  it('when account files are rewritten in place, in pieces, atomically, or wrong for a while then no account left in the mount loses a stream', async () => {
     const world = await startWorld();
     await fc.assert(
       fc.asyncProperty(fc.array(stepArb, { minLength: 2, maxLength: 8 }), async (steps) => {
