@@ -280,6 +280,8 @@ export const supervisorSetup = setup({
       enqueue.cancel('mirrorRetry');
       enqueue.raise({ type: 'RETRY_MIRROR' }, { id: 'mirrorRetry', delay: 'mirrorRetry' });
     }),
+    /** Provided from src/: make the restart lease's bucket if there is none yet, before a restart needs it. */
+    prepareLease: enqueueActions(() => undefined),
     /** Provided from src/: nats-server reads the mounted files now; it runs them once it is ready. */
     noteSpawn: enqueueActions(() => undefined),
     /** Provided from src/: what nats-server runs now (drift is what is mounted against this). */

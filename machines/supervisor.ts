@@ -37,7 +37,8 @@ export const supervisorMachine = supervisorSetup.createMachine({
     RETRY_RECONCILE: { actions: 'oweReconcile' },
     FORWARD_SIGNAL: { actions: 'forwardSignal' },
     CATCHING_UP: { actions: 'noteCatchingUp' },
-    SERVER_CAUGHT_UP: [{ guard: 'leaseHeld', actions: ['noteCaughtUp', 'releaseLease'] }, { actions: 'noteCaughtUp' }],
+    // Caught up, the cluster has every member: the lease bucket is made now, while an R3 stream can still be placed.
+    SERVER_CAUGHT_UP: [{ guard: 'leaseHeld', actions: ['noteCaughtUp', 'releaseLease', 'prepareLease'] }, { actions: ['noteCaughtUp', 'prepareLease'] }],
     DATA_AT_RISK: { actions: { type: 'setError', params: ({ event }) => ({ message: `nats-server: ${event.message}`, source: 'dataAtRisk' }) } },
     // A line of a nats-server already gone says nothing of the next one (and its store watch is gone with it).
     STORE_FAILED: { guard: 'serverAlive', actions: 'noteStoreFault' },

@@ -15,7 +15,7 @@ import type { Settings } from './settings.js';
 import { createCatchUpWatch } from './cluster/catch-up.js';
 import { createStoreWatch } from './nats-server/store-watch.js';
 import { createSpareCheck } from './cluster/spare-check.js';
-import { createRestartLease } from './cluster/restart-lease.js';
+import { createLeasePreparer, createRestartLease } from './cluster/restart-lease.js';
 import type { StopPlanHolder } from './config/stop-plan.js';
 import { validateConfig } from './nats-server/validate.js';
 import type { Validation } from '../machines/outputs.js';
@@ -38,6 +38,7 @@ export interface SupervisorParts {
 }
 
 export function provideSupervisor({ settings, config, logger, watcher, mirror, reconciler, stop, serverEnv = {} }: SupervisorParts, bus: ServerLogBus) {
+  const prepareLease = createLeasePreparer(settings, config, logger);
   return supervisorMachine.provide({
     actors: {
       configExists: fromPromise(async () => existsSync(settings.confPath)),
@@ -63,6 +64,7 @@ export function provideSupervisor({ settings, config, logger, watcher, mirror, r
     },
     actions: {
       noteSpawn: () => watcher.noteSpawn(),
+      prepareLease: () => prepareLease(),
       noteRunning: (_, params) => watcher.markRunning(params.from, params.causes, { cause: 'jwt', paths: mirror.misread() }),
     },
     delays: {

@@ -87,6 +87,45 @@ async function releaseLease(kv: KV, me: string, leaseSeconds: number, logger: Lo
 }
 
 /**
+ * Makes the lease's bucket if there is none, once this member has caught up: an R3 bucket cannot be placed
+ * while a member's JetStream is down (its store full, say), and a restart waits on the bucket, never skips it.
+ * Tried again every RETRY_MS for a minute; once made, never again for this supervisor.
+ */
+export function createLeasePreparer(settings: LeaseSettings, config: ServerConfig, logger: Logger): () => void {
+  let done: Promise<boolean> | null = null;
+  const attempt = async (): Promise<boolean> => {
+    if (!(await config.facts()).clustered) return true;
+    const made = await makeBucket();
+    if (made) logger.info('restart lease bucket ready');
+    else logger.warn('the restart lease bucket could not be made; a restart the supervisor decides waits until it can be');
+    return made;
+  };
+  const makeBucket = async (): Promise<boolean> => {
+    const nc = await connectForLease(settings);
+    try {
+      for (let i = 0; i < 60; i++) {
+        if (i > 0) await sleep(RETRY_MS);
+        const made = await openBucket(nc, settings.leaseSeconds * 1000).then(
+          () => true,
+          (err: unknown) => void logger.debug({ err: String(err) }, 'restart lease bucket not made yet'),
+        );
+        if (made) return true;
+      }
+      return false;
+    } finally {
+      await nc.close().catch(() => undefined);
+    }
+  };
+  return () => {
+    if (done) return;
+    done = attempt().catch(() => false);
+    void done.then((ok) => {
+      if (!ok) done = null;
+    });
+  };
+}
+
+/**
  * Spawned for a restart the supervisor decides: LEASE_WAITING while another member holds the lease, LEASE_TAKEN
  * once this one does; the lease is refreshed while held and released (deleted at its revision) when the actor is
  * stopped. A standalone server restarts without one. A bucket that cannot be reached is waited on, never skipped.

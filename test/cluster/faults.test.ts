@@ -40,6 +40,8 @@ describe(`faults in a three-member cluster on nats-server ${LINE}`, () => {
         cleanup.push(() => execFileSync('umount', ['-l', store]));
       });
       const m = cluster.members[2]!;
+      // Made once a member has caught up: a restart waits on it, and it cannot be placed while a member's store is full.
+      await m.sup!.waitForLog('the restart lease bucket', (x) => x.msg === 'restart lease bucket ready', { from: 0, timeoutMs: 60_000 });
       // Everything but a little room goes to a filler file; the streams' writes take the rest.
       const free = Number(execFileSync('df', ['--output=avail', '-B1', m.layout.storeDir]).toString().split('\n')[1]);
       await writeFile(path.join(m.layout.storeDir, 'filler'), Buffer.alloc(Math.max(0, free - 256 * 1024)));
@@ -52,12 +54,23 @@ describe(`faults in a three-member cluster on nats-server ${LINE}`, () => {
         120_000,
       );
       assert.equal(h.caughtUp, true);
-      const state = async () =>
-        (await (await fetch(`http://127.0.0.1:${m.statusPort}/state`)).json()) as { lastError: string | null; server: { restarts: number } };
+      type Doc = {
+        state: string;
+        lastError: string | null;
+        pending: string[];
+        server: { restarts: number; leaveBlocked: string | null; storeFault: string | null };
+        restartLease: unknown;
+      };
+      const state = async () => (await (await fetch(`http://127.0.0.1:${m.statusPort}/state`)).json()) as Doc;
       assert.match(String((await state()).lastError), /will be disabled|critical write error/i);
       assert.equal((await state()).server.restarts, 0, 'no restart while the store is full');
       await rm(path.join(m.layout.storeDir, 'filler'));
-      await eventually('the member restarted for its store', async () => (await state()).server.restarts === 1, 120_000);
+      // What the member was doing, said if the restart does not come (a CI run here once timed out on it).
+      let last: Doc | null = null;
+      await eventually('the member restarted for its store', async () => (last = await state()).server.restarts === 1, 120_000).catch((err: unknown) => {
+        const { state: at, pending, lastError, server, restartLease } = last ?? ({} as Partial<Doc>);
+        throw new Error(`${String(err)}; last seen: ${JSON.stringify({ at, pending, lastError, server, restartLease })}`);
+      });
       await cluster.waitHealthy(2, 300_000);
       await assertNothingLost(cluster, await publisher.stop());
     },
