@@ -65,7 +65,9 @@ export function provideSupervisor({ settings, config, logger, watcher, mirror, r
     actions: {
       noteSpawn: () => watcher.noteSpawn(),
       prepareLease: () => prepareLease(),
-      noteRunning: (_, params) => watcher.markRunning(params.from, params.causes, { cause: 'jwt', paths: mirror.misread() }),
+      // The misread JWTs are listed only when JWTs are marked: a config reload does not walk thousands of verdicts.
+      noteRunning: (_, params) =>
+        watcher.markRunning(params.from, params.causes, params.causes.includes('jwt') ? { cause: 'jwt', paths: mirror.misread() } : undefined),
     },
     delays: {
       configWait: settings.configWaitSeconds * 1000,

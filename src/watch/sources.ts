@@ -69,7 +69,7 @@ export class WatchedSource {
   /** The contents when nats-server was last spawned: it reads them then, and runs them once ready. */
   private spawned: Snapshot | null = null;
   /** The mounted paths that differ from what runs, and since when (ms since the epoch; null in step). */
-  private behind: { paths: string[]; since: number | null } = { paths: [], since: null };
+  private behind: { paths: string[]; since: number | null; misread: { path: string; reason: string }[] } = { paths: [], since: null, misread: [] };
   /** Mounted paths an action could not read as what they should be (path → why): nats-server keeps what it had. */
   private misread: ReadonlyMap<string, string> = new Map();
   private files: string[] = [];
@@ -121,17 +121,17 @@ export class WatchedSource {
 
   /** The mounted paths that differ from what runs, and since when; empty while in step. Misread ones say why. */
   drift(): { paths: string[]; since: number | null; misread: { path: string; reason: string }[] } {
-    const misread = this.behind.paths.flatMap((p) => {
-      const reason = this.misread.get(p);
-      return reason === undefined ? [] : [{ path: p, reason }];
-    });
-    return { ...this.behind, misread };
+    return this.behind;
   }
 
   // Kept up to date where either side moves, so asking (every transition, every client) costs nothing.
   private updateDrift(now: number): void {
     const paths = changedPaths(this.running, this.snapshot);
-    this.behind = { paths, since: paths.length === 0 ? null : (this.behind.since ?? now) };
+    const misread = paths.flatMap((p) => {
+      const reason = this.misread.get(p);
+      return reason === undefined ? [] : [{ path: p, reason }];
+    });
+    this.behind = { paths, since: paths.length === 0 ? null : (this.behind.since ?? now), misread };
   }
 
   appliedSnapshot(): Snapshot {
@@ -143,7 +143,7 @@ export class WatchedSource {
     await this.rescan();
     this.applied = this.snapshot;
     this.running = this.snapshot;
-    this.behind = { paths: [], since: null };
+    this.behind = { paths: [], since: null, misread: [] };
   }
 
   /**
