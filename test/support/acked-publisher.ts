@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type StoredMsg } from '@nats-io/jetstream';
 import { eventually } from './wait.js';
 
 /**
@@ -87,33 +87,29 @@ export class AckedPublisher {
 export async function createReplicatedStreams(servers: string[]): Promise<string[]> {
   const nc = await connect({ servers, maxReconnectAttempts: -1 });
   try {
-    const jsm = await jetstreamManager(nc, { timeout: 10_000 });
+    // Each call is tried again until the deadline: right after the cluster forms, the meta leader can leave a
+    // request unanswered for seconds under CI's load (a 10 s timeout ran out in a CI run), and a fresh meta
+    // leader may not have heard from every peer yet ("no suitable peers for placement": on 2.10 past 30 s).
+    const jsm = await eventually('the JetStream API to answer', () => jetstreamManager(nc, { timeout: 10_000 }), 90_000);
     for (const [name, storage] of [
       ['FILE', 'file'],
       ['MEM', 'memory'],
     ] as const) {
-      // A fresh meta leader may not have heard from every peer yet ("no suitable peers for placement"): on 2.10
-      // under CI's load this lasted past 30 s.
-      await eventually(
-        `stream ${name} created`,
-        () =>
-          jsm.streams
-            .add({
-              name,
-              subjects: [`${name.toLowerCase()}.>`],
-              num_replicas: 3,
-              storage: storage as never,
-              duplicate_window: 120_000_000_000,
-            })
-            .then(() => true),
-        90_000,
-      );
-      await jsm.consumers.add(name, { durable_name: 'READER', ack_policy: 'explicit' as never });
+      const config = { name, subjects: [`${name.toLowerCase()}.>`], num_replicas: 3, storage: storage as never, duplicate_window: 120_000_000_000 };
+      await eventually(`stream ${name} created`, () => jsm.streams.add(config).then(() => true), 90_000);
+      const reader = { durable_name: 'READER', ack_policy: 'explicit' as never };
+      await eventually(`consumer READER on ${name} created`, () => jsm.consumers.add(name, reader).then(() => true), 90_000);
     }
   } finally {
     await nc.close();
   }
   return ['FILE', 'MEM'];
+}
+
+const NOT_THERE = Symbol('not there');
+
+function readBack(jsm: JetStreamManager, stream: string, seq: number): Promise<StoredMsg | typeof NOT_THERE> {
+  return eventually(`${stream} message ${seq} read back`, () => jsm.streams.getMessage(stream, { seq }).then((m) => m ?? NOT_THERE), 30_000);
 }
 
 /** Which acked messages the stream no longer holds, read back through the stream's leader. */
@@ -136,9 +132,13 @@ export async function missingAcked(servers: string[], record: StreamRecord): Pro
     );
     if (!answers) return [...record.acked.values()];
     const missing: number[] = [];
+    // The client answers null for a message the stream does not hold (lost); an error (a timeout under load) is
+    // asked again for 30 s, after which the stream counts as having stopped answering and the rest as gone.
+    let answering = true;
     for (const [payload, seq] of record.acked) {
-      const msg = await jsm.streams.getMessage(record.stream, { seq }).catch(() => null);
-      if (msg?.string() !== payload) missing.push(seq);
+      const msg: StoredMsg | typeof NOT_THERE | null = answering ? await readBack(jsm, record.stream, seq).catch(() => null) : null;
+      answering &&= msg !== null;
+      if (msg === null || msg === NOT_THERE || msg.string() !== payload) missing.push(seq);
     }
     return missing;
   } finally {

@@ -57,7 +57,7 @@ export async function runningCluster(
   });
   const publisher = await AckedPublisher.start(cluster.clientUrls, ['FILE', 'MEM']);
   cleanup.push(() => publisher.stop());
-  await eventually('the first acks', () => publisher.records.every((r) => r.acked.size > 50), 20_000);
+  await eventually('the first acks', () => publisher.records.every((r) => r.acked.size > 50), 60_000);
   return { cluster, publisher };
 }
 
