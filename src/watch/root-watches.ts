@@ -1,5 +1,6 @@
 import { existsSync, statSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AsyncSubscription, Event as WatchEvent } from '@parcel/watcher';
 import type { Logger } from '../logger.js';
 import { isAtomicSwap, isKubernetesStaging } from './atomic-writer.js';
@@ -8,6 +9,22 @@ import { SWAP_LINK, watchQuickly } from './quick-watch.js';
 
 /** A native watch failure falls back to scans this often; a missing root is looked for as often. */
 const POLL_MS = 1000;
+
+/**
+ * After @parcel/watcher reports an error, nothing calls into it for this long: its dying backend thread is
+ * still taking itself out of the library's shared state, and a call that finds it there first freezes the
+ * main thread for good (docs/watching.md).
+ */
+const AFTER_ERROR_MS = 1000;
+
+/** No call into @parcel/watcher before this time. Process-wide, as the library's own state is. */
+let quietUntil = 0;
+
+/** Every call into @parcel/watcher goes through here, so none lands while an errored backend is dying. */
+async function callWatcher<T>(call: () => Promise<T>): Promise<T> {
+  for (let wait = quietUntil - Date.now(); wait > 0; wait = quietUntil - Date.now()) await sleep(wait);
+  return call();
+}
 
 /**
  * inotify, named: left to choose, @parcel/watcher first probes for watchman by starting a shell it never waits
@@ -56,7 +73,7 @@ async function close(w: RootWatch): Promise<void> {
     case 'native':
       w.quick?.close();
       // A directory that is gone took its inotify watch with it: removing that watch fails, and need not work.
-      await w.sub?.unsubscribe().catch(() => undefined);
+      if (w.sub) await callWatcher(() => w.sub!.unsubscribe()).catch(() => undefined);
       return;
     case 'polling':
       if (w.timer) clearTimeout(w.timer);
@@ -121,9 +138,9 @@ export class RootWatches {
       // Loaded on first use, overlapping nats-server's first validation. Its JS is bundled; the native addon
       // it requires stays in node_modules.
       const { default: watcher } = await import('@parcel/watcher');
-      const sub = await watcher.subscribe(root, (err, events) => this.onEvents(root, err, events), WATCH_OPTIONS);
+      const sub = await callWatcher(() => watcher.subscribe(root, (err, events) => this.onEvents(root, err, events), WATCH_OPTIONS));
       // stop() may have run while subscribing: nothing may outlive it.
-      if (this.stopped) return void (await sub.unsubscribe());
+      if (this.stopped) return void (await callWatcher(() => sub.unsubscribe()));
       const identity = identityOf(root);
       const quick = watchQuickly(
         root,
@@ -229,6 +246,7 @@ export class RootWatches {
     // unsubscribing would then wait for that thread for good on the main thread (the destructor of the last
     // reference): the subscription is dropped, never unsubscribed, its descriptors left to the process.
     if (err) {
+      quietUntil = Date.now() + AFTER_ERROR_MS;
       const w = this.roots.get(root);
       if (w?.kind === 'native') w.sub = null;
       this.log.warn({ root, err: err.message }, 'file watcher reported an error; watching the directory afresh');
