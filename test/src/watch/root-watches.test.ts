@@ -59,7 +59,8 @@ describe('the watches of the mounted directories', () => {
 
   it('when signals interrupt the native watcher thread round after round on a busy CPU then it is watched afresh each time and never freezes', async () => {
     // In a child, so a frozen main thread is a failed test rather than a hung run: it ignores SIGTERM, hence
-    // SIGKILL. One busy CPU shared with a spinning process is where the freeze showed (1 in 6 rounds here).
+    // SIGKILL. One core shared with a spinning process is where the freeze showed (without the pause, 2 of 3
+    // runs froze here, at rounds 4 and 5).
     const cpu = firstCpu();
     const hog = execa('taskset', ['-c', cpu, process.execPath, '-e', 'for(;;){}'], { reject: false });
     try {
