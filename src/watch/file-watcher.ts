@@ -5,17 +5,13 @@ import type { Logger } from '../logger.js';
 import type { Snapshot } from './hash.js';
 import { RootWatches } from './root-watches.js';
 import { ScanQueue } from './scan-queue.js';
-import { WatchedSource, type RunningFrom, type SourceSpec } from './sources.js';
+import { WatchedSource, type RunningFrom, type SourceDrift, type SourceSpec } from './sources.js';
 
 type FsChanged = Extract<SupervisorEvent, { type: 'FS_CHANGED' }>;
 
 /** What the watcher knows: per cause, the mounted paths that differ from what nats-server runs. */
-export interface RawDrift {
+export interface RawDrift extends SourceDrift {
   cause: WatchedCause;
-  paths: string[];
-  since: number | null;
-  /** Paths behind because an action could not read them as what they should be, each with why. */
-  misread: { path: string; reason: string }[];
 }
 
 /**
@@ -105,7 +101,7 @@ export class FileWatcher {
 
   /** Per watched cause: the mounted paths that differ from what nats-server runs, and since when. */
   drift(): RawDrift[] {
-    const byCause = new Map<WatchedCause, Omit<RawDrift, 'cause'>>();
+    const byCause = new Map<WatchedCause, SourceDrift>();
     for (const s of this.sources) {
       const d = s.drift();
       const seen = byCause.get(s.spec.cause) ?? { paths: [], since: null, misread: [] };

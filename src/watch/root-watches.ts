@@ -70,11 +70,13 @@ async function close(w: RootWatch): Promise<void> {
       return;
     case 'subscribing':
       return; // subscribe() sees `stopped` when it returns and unsubscribes
-    case 'native':
+    case 'native': {
+      const sub = w.sub;
       w.quick?.close();
       // A directory that is gone took its inotify watch with it: removing that watch fails, and need not work.
-      if (w.sub) await callWatcher(() => w.sub!.unsubscribe()).catch(() => undefined);
+      if (sub) await callWatcher(() => sub.unsubscribe()).catch(() => undefined);
       return;
+    }
     case 'polling':
       if (w.timer) clearTimeout(w.timer);
       return;

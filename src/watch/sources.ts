@@ -6,6 +6,13 @@ import { isJwtFileName } from '../operator/account-jwt.js';
 import { changedPaths, snapshotDir, snapshotFiles, type Snapshot } from './hash.js';
 import { isWithin } from '../util/paths.js';
 
+/** One source's mounted paths that differ from what runs, and since when (null in step); misread ones say why. */
+export interface SourceDrift {
+  paths: string[];
+  since: number | null;
+  misread: { path: string; reason: string }[];
+}
+
 /**
  * One thing the platform mounts, with the cause its changes carry. A list that is read from the config
  * (`fromConfig`) is listed again whenever the config changes.
@@ -69,7 +76,7 @@ export class WatchedSource {
   /** The contents when nats-server was last spawned: it reads them then, and runs them once ready. */
   private spawned: Snapshot | null = null;
   /** The mounted paths that differ from what runs, and since when (ms since the epoch; null in step). */
-  private behind: { paths: string[]; since: number | null; misread: { path: string; reason: string }[] } = { paths: [], since: null, misread: [] };
+  private behind: SourceDrift = { paths: [], since: null, misread: [] };
   /** Mounted paths an action could not read as what they should be (path → why): nats-server keeps what it had. */
   private misread: ReadonlyMap<string, string> = new Map();
   private files: string[] = [];
@@ -120,7 +127,7 @@ export class WatchedSource {
   }
 
   /** The mounted paths that differ from what runs, and since when; empty while in step. Misread ones say why. */
-  drift(): { paths: string[]; since: number | null; misread: { path: string; reason: string }[] } {
+  drift(): SourceDrift {
     return this.behind;
   }
 
