@@ -49,6 +49,10 @@ export interface JwtSyncReport {
   skipped: { name: string; reason: string }[];
   /** Accounts in the resolver dir the mount never held (added another way): left there, reported once. */
   foreign: string[];
+  /** Why the mount gave nothing to mirror (missing, or no JWT file in it): normal outside operator mode, no fault. */
+  empty?: string;
+  /** Why the record of the mount's accounts could not be read or kept (the mirror works on without it). */
+  recordFault?: string;
 }
 
 export interface ReconcileReport {

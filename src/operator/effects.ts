@@ -34,6 +34,7 @@ export function createSyncJwt({ mirror, log, mountHashes, onWritten, onStartupRe
         'an account in the resolver dir was never in the mount (added another way, e.g. nsc push): left there, never removed by the mirror',
       );
     }
+    if (report.empty) log.debug({ cause: 'jwt', mount: report.empty }, 'JWT mirror: the mount is empty; the resolver dir is left as it is');
     for (const s of report.skipped) log.warn({ cause: 'jwt', file: s.name, reason: s.reason }, `JWT mirror skipped ${s.name}: ${s.reason}`);
     if (report.copied.length || report.removed.length) {
       log.info({ cause: 'jwt', reason: input.reason, copied: report.copied.length, removed: report.removed }, 'JWT mirror updated the resolver dir');

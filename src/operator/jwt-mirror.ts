@@ -131,8 +131,9 @@ export class JwtMirror {
     const report: JwtSyncReport = { copied: [], removed: [], skipped: [], foreign: [] };
     const mountReal = await realpath(mountDir).catch(() => null);
     this.readHashes = new Map();
-    if (mountReal === null) return { ...report, skipped: [{ name: mountDir, reason: 'the mount does not exist: nothing changed' }] };
+    if (mountReal === null) return { ...report, empty: `${mountDir} does not exist: nothing to mirror` };
     const entries = listJwts(mountDir);
+    if (entries.length === 0) return { ...report, empty: `${mountDir} holds no account JWT: nothing to mirror` };
     const present = this.forgetMissing();
     const links = new LinkResolver();
     const verdicts = await mapSliced(entries, (entry) => {
