@@ -4,6 +4,7 @@ import { MODES, type Mode } from '../machines/causes.js';
 import type { ShutdownStyle } from '../machines/context.js';
 import { parseHostPort } from './util/host-port.js';
 import { ENV_DEFAULTS } from './defaults.js';
+import { parseGoMemLimit } from './nats-server/go-byte-count.js';
 
 export type PurgeMode = 'on' | 'dry-run' | 'off';
 export type LogFormat = 'json' | 'pretty';
@@ -41,6 +42,8 @@ export interface Settings {
   leaseSeconds: number;
   /** NATS_GOMEMLIMIT_PERCENT: nats-server's GOMEMLIMIT as a share of the container's memory limit; null: off. */
   goMemLimitPercent: number | null;
+  /** GOMEMLIMIT from the environment, as given (it wins over the percent); null: unset. */
+  goMemLimit: string | null;
   logFormat: LogFormat;
   logLevel: string;
   /** Warnings found while reading the environment, logged once the logger exists. */
@@ -144,6 +147,17 @@ function binaryFrom(env: Env): string {
   throw new SettingsError('NATS_SERVER_BIN', `nats-server not found or not executable (tried ${tried}); set it to the nats-server binary`);
 }
 
+/** Go stops a process whose GOMEMLIMIT it cannot parse before it does anything: nats-server would not start. */
+function goMemLimitFrom(env: Env): string | null {
+  const v = optional(env, 'GOMEMLIMIT');
+  if (v === null || parseGoMemLimit(v) !== null) return v;
+  throw new SettingsError(
+    'GOMEMLIMIT',
+    `"${v}" is not a limit Go reads, and nats-server would not start: use whole bytes with B, KiB, MiB, GiB or TiB ` +
+      `(for example 512MiB; not MB or GB), or off; or unset it and let NATS_GOMEMLIMIT_PERCENT derive it from the container's limit`,
+  );
+}
+
 /** Reads the environment; throws SettingsError naming the variable for a value it cannot use. */
 export function readSettings(env: Env = process.env, opts: { requireBinary?: boolean } = {}): Settings {
   const warnings: string[] = [];
@@ -179,6 +193,7 @@ export function readSettings(env: Env = process.env, opts: { requireBinary?: boo
     leaseCredsPath: optional(env, 'NATS_RESTART_LEASE_CREDS') === null ? null : path.resolve(credsDir, optional(env, 'NATS_RESTART_LEASE_CREDS')!),
     goMemLimitPercent:
       optional(env, 'NATS_GOMEMLIMIT_PERCENT') === 'off' ? null : integer(env, 'NATS_GOMEMLIMIT_PERCENT', ENV_DEFAULTS.NATS_GOMEMLIMIT_PERCENT, 10, 100),
+    goMemLimit: goMemLimitFrom(env),
     logFormat: oneOf(env, 'NATS_LOG_FORMAT', ['json', 'pretty'] as const, ENV_DEFAULTS.NATS_LOG_FORMAT),
     logLevel: oneOf(env, 'NATS_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, ENV_DEFAULTS.NATS_LOG_LEVEL),
     warnings,

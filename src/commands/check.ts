@@ -7,6 +7,7 @@ import { stopPlan, type StopPlan } from '../config/stop-plan.js';
 import { validateConfig } from '../nats-server/validate.js';
 import { serverBinaryVersion } from '../nats-server/binary-version.js';
 import { goMemLimitFor } from '../nats-server/memory-limit.js';
+import { memoryRoom } from '../nats-server/memory-room.js';
 import { WatchedSource, sourcesFor } from '../watch/sources.js';
 
 /** `iofog-nats check`: what `run` would use, validated, and what a reconcile would purge. Starts nothing. */
@@ -22,6 +23,12 @@ export async function check(settings: Settings, out: (line: string) => void): Pr
   }
   const memory = goMemLimitFor(settings);
   out(`memory    GOMEMLIMIT ${memory.value ?? 'none'}: ${memory.detail}`);
+  const room = memoryRoom(memory, settings.goMemLimitPercent);
+  if (room.tooSmall) {
+    out(`memory    memory limit: ${room.tooSmall}`);
+    return EXIT.usage;
+  }
+  if (room.tight) out(`warning   ${room.tight}`);
   if (!existsSync(settings.confPath)) {
     out(`config    ${settings.confPath}: MISSING (NATS_CONF)`);
     return EXIT.configInvalid;

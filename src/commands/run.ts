@@ -13,7 +13,8 @@ import { watchCluster } from '../cluster/cluster-watch.js';
 import { createLogger, type Logger } from '../logger.js';
 import { EXIT } from '../../machines/exit-codes.js';
 import { listenToSignals } from '../process-signals.js';
-import type { Settings } from '../settings.js';
+import { SettingsError, type Settings } from '../settings.js';
+import { memoryRoom } from '../nats-server/memory-room.js';
 import { startStatusHttp } from '../status/http.js';
 import { StatusModel } from '../status/model.js';
 import { createSupervisor } from '../supervisor-actor.js';
@@ -70,7 +71,10 @@ export async function run(settings: Settings): Promise<number> {
   const plan = stopPlan(settings, await config.facts());
   // Decided once at start (docs/contract.md: Memory).
   const memory = goMemLimitFor(settings);
+  const room = memoryRoom(memory, settings.goMemLimitPercent);
+  if (room.tooSmall) throw new SettingsError('memory limit', room.tooSmall);
   logStart(logger, settings, plan, memory);
+  if (room.tight) logger.warn({ goMemLimit: memory.value }, room.tight);
   const stop = new StopPlanHolder(plan, settings, (message) => logger.warn(message));
   config.onParsed((facts) => stop.follow(facts));
   // The watcher's first snapshot is the baseline nats-server starts from; its events reach the actor once it exists.

@@ -5,6 +5,7 @@ import type { Settings } from '../settings.js';
 /** cgroup v1 says "no limit" with a huge number (PAGE_COUNTER_MAX pages), never "max". */
 const V1_UNLIMITED = 2 ** 60;
 const MIB = 1024 * 1024;
+export const mib = (n: number): string => `${Math.round(n / MIB)} MiB`;
 
 function readOr(file: string): string | null {
   try {
@@ -62,6 +63,8 @@ export interface GoMemLimit {
   source: 'environment' | 'container' | 'off' | 'no limit';
   /** The container's limit in bytes, when there is one. */
   containerBytes: number | null;
+  /** The supervisor's own RSS when this was decided: its share of the limit. */
+  supervisorBytes: number;
   detail: string;
 }
 
@@ -71,23 +74,23 @@ export interface GoMemLimit {
  */
 export function goMemLimit(opts: { env: string | undefined; percent: number | null; containerBytes: number | null; supervisorBytes: number }): GoMemLimit {
   const { env, percent, containerBytes, supervisorBytes } = opts;
-  if (env !== undefined && env !== '') return { value: env, source: 'environment', containerBytes, detail: `GOMEMLIMIT=${env} from the environment` };
-  if (percent === null) return { value: null, source: 'off', containerBytes, detail: 'NATS_GOMEMLIMIT_PERCENT=off: none set' };
-  if (containerBytes === null) return { value: null, source: 'no limit', containerBytes, detail: 'the container has no memory limit: none set' };
+  const known = { containerBytes, supervisorBytes };
+  if (env !== undefined && env !== '') return { value: env, source: 'environment', ...known, detail: `GOMEMLIMIT=${env} from the environment` };
+  if (percent === null) return { value: null, source: 'off', ...known, detail: 'NATS_GOMEMLIMIT_PERCENT=off: none set' };
+  if (containerBytes === null) return { value: null, source: 'no limit', ...known, detail: 'the container has no memory limit: none set' };
   const bytes = Math.max(MIB, Math.floor(((containerBytes - supervisorBytes) * percent) / 100 / MIB) * MIB);
-  const mib = (n: number): string => `${Math.round(n / MIB)} MiB`;
   return {
     value: `${bytes / MIB}MiB`,
     source: 'container',
-    containerBytes,
+    ...known,
     detail: `${percent} % of the container's ${mib(containerBytes)} limit less the supervisor's ${mib(supervisorBytes)}`,
   };
 }
 
 /** This process's GOMEMLIMIT for nats-server, as `run` starts it and `check` reports it. */
-export function goMemLimitFor(settings: Pick<Settings, 'goMemLimitPercent'>): GoMemLimit {
+export function goMemLimitFor(settings: Pick<Settings, 'goMemLimitPercent' | 'goMemLimit'>): GoMemLimit {
   return goMemLimit({
-    env: process.env.GOMEMLIMIT,
+    env: settings.goMemLimit ?? undefined,
     percent: settings.goMemLimitPercent,
     containerBytes: containerMemoryLimit(),
     supervisorBytes: process.memoryUsage().rss,

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { withContainer, type Container } from '../support/container.js';
+import { docker, IMAGE, withContainer, type Container } from '../support/container.js';
 import { atomicWriterUpdate, basicConfig } from '../support/layout.js';
 import { natsConnect, roundTrip, varz } from '../support/nats.js';
 import { eventually } from '../support/wait.js';
@@ -90,6 +90,22 @@ describe('the image', () => {
     });
     await started(t, explicit.c, explicit.cleanup);
     assert.equal((await environOf(explicit.c)).GOMEMLIMIT, '100MiB');
+  });
+
+  it('when the container is too small to run in then it exits 2 saying the limit and what it needs; check says the same', async (t) => {
+    const small = await withContainer('too-small', async (l) => writeFile(l.host.conf, basicConfig(l.inside)), {
+      restricted: true,
+      options: ['--memory', '40m', '--memory-swap', '40m'],
+    });
+    t.after(small.cleanup);
+    const exit = await small.c.waitForExit();
+    assert.equal(exit.code, 2, small.c.tail());
+    assert.match(small.c.stderr.join('\n'), /memory limit: the container's limit is 40 MiB, and .* needs at least 44 MiB/);
+    const check = await docker('run', '--rm', '--memory', '40m', '--memory-swap', '40m', '-v', small.l.mounts[0]!, IMAGE, 'check').catch(
+      (err: { code: number; stdout: string }) => err,
+    );
+    assert.equal(typeof check === 'string' ? 0 : check.code, 2);
+    assert.match(typeof check === 'string' ? check : check.stdout, /^memory {4}memory limit: the container's limit is 40 MiB/m);
   });
 
   it("when the PoT Controller's healthcheck runs then it passes, and the image's own HEALTHCHECK reports healthy", async (t) => {

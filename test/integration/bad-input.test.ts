@@ -45,6 +45,16 @@ describe('bad input', () => {
     });
   }
 
+  for (const value of ['garbage', '512MB']) {
+    it(`when GOMEMLIMIT is ${value}, which Go cannot read, then it exits 2 naming GOMEMLIMIT, not NATS_SERVER_BIN, and starts nothing`, async () => {
+      const { l, exit, stderr } = await runWith('gomemlimit', { GOMEMLIMIT: value });
+      assert.equal(exit.code, 2);
+      assert.match(stderr, new RegExp(`^iofog-nats: GOMEMLIMIT: "${value}" is not a limit Go reads.*512MiB`, 'm'));
+      assert.doesNotMatch(stderr, /NATS_SERVER_BIN/);
+      assert.deepEqual(natsServersUsing(l.root), []);
+    });
+  }
+
   it("when the control socket's directory does not exist then it exits 2 naming NATS_CONTROL_SOCKET and starts nothing", async () => {
     const { l, exit, stderr } = await runWith('socket-dir', { NATS_CONTROL_SOCKET: '/nonexistent-dir/iofog-nats.sock' });
     assert.equal(exit.code, 2);

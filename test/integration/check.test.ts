@@ -37,6 +37,15 @@ describe('iofog-nats check', () => {
     assert.match(right.out, /^binary {4}\S+ \(nats-server v\d+\.\d+\.\d+\)$/m);
   });
 
+  it('when GOMEMLIMIT is one Go cannot read then check exits 2 naming GOMEMLIMIT, as run does', async () => {
+    const l = await makeLayout('check-gomemlimit');
+    cleanup.push(() => removeLayout(l));
+    const wrong = await check(l, { GOMEMLIMIT: '512MB' });
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.out, /GOMEMLIMIT: "512MB" is not a limit Go reads/);
+    assert.doesNotMatch(wrong.out, /NATS_SERVER_BIN/);
+  });
+
   it("when the stop budget is shorter than the lame-duck stop run would make then check gives run's verdict: exit 2 naming it", async () => {
     const l = await makeLayout('check-budget');
     cleanup.push(() => removeLayout(l));

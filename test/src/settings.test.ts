@@ -67,6 +67,7 @@ describe('the settings reader', () => {
       /bytes; a unix socket path has at most 107/,
     ],
     ['a GOMEMLIMIT share over the whole limit', { NATS_GOMEMLIMIT_PERCENT: '120' }, 'NATS_GOMEMLIMIT_PERCENT', /from 10 to 100/],
+    ['a GOMEMLIMIT in units Go does not read', { GOMEMLIMIT: '512MB' }, 'GOMEMLIMIT', /"512MB" is not a limit Go reads.*512MiB/],
     ['a zero stop budget', { NATS_STOP_TIMEOUT_SECONDS: '0' }, 'NATS_STOP_TIMEOUT_SECONDS', /from 1 to/],
   ];
   for (const [what, env, variable, message] of bad) {

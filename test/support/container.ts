@@ -2,7 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { chown, mkdir } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { makeLayout, removeLayout, type Layout } from './layout.js';
-import { LogLines } from './log-lines.js';
+import { LogLines, type Exit } from './log-lines.js';
 import { freePort } from './ports.js';
 import { eventually } from './wait.js';
 
@@ -144,6 +144,19 @@ export class Container extends LogLines {
         const [pid, stat, ...comm] = line.trim().split(/\s+/);
         return { pid: Number(pid), stat: stat ?? '', comm: comm.join(' ') };
       });
+  }
+
+  /** Waits for the container to exit by itself; resolves with its exit code. */
+  async waitForExit(timeoutMs = 30_000): Promise<Exit> {
+    const state = await eventually(
+      'the container to exit',
+      async () => ((await this.inspect()).State.Status === 'exited' ? (await this.inspect()).State : undefined),
+      timeoutMs,
+    );
+    // Its last lines may still be on their way through `docker logs -f`.
+    await eventually('the log to end', () => this.logs?.exitCode !== null || undefined, 5_000).catch(() => undefined);
+    this.exit = { code: state.ExitCode, signal: null };
+    return this.exit;
   }
 
   /** `docker stop` with its grace period; resolves with how long it took and the exit code. */
