@@ -56,9 +56,17 @@ export function createStoreWatch(settings: Settings, config: ServerConfig, logge
         () => stop.signal.aborted,
       );
 
-    // nats-server refuses to reload a new store_dir: the one found first holds until the next spawn.
-    let dir: string | null = null;
-    const storeDir = async (): Promise<string | null> => (dir ??= (await config.facts()).jetstream ? (await serverFacts(settings, config)).jetstreamDir : null);
+    // nats-server refuses to reload a new store_dir: the one it reports (/varz) holds until the next spawn. Until
+    // it answers, the environment's or the config's guess is used and asked again at every look: a wrong
+    // NATS_JETSTREAM_STORE_DIR must not blind the watch for the whole run.
+    let reported: string | null = null;
+    const storeDir = async (): Promise<string | null> => {
+      if (reported !== null) return reported;
+      if (!(await config.facts()).jetstream) return null;
+      const facts = await serverFacts(settings, config);
+      if (facts.storeSource === 'varz') reported = facts.jetstreamDir;
+      return facts.jetstreamDir;
+    };
 
     const watch = async (): Promise<void> => {
       let silent = 0;
