@@ -51,8 +51,11 @@ export interface JwtSyncReport {
   foreign: string[];
   /** Why the mount gave nothing to mirror (missing, or no JWT file in it): normal outside operator mode, no fault. */
   empty?: string;
-  /** Why the record of the mount's accounts could not be read or kept (the mirror works on without it). */
-  recordFault?: string;
+  /**
+   * What is new about the record of the mount's accounts: why it could not be read or kept (the mirror works on
+   * without it), or null once it is written again after a failed write; absent: nothing new.
+   */
+  recordFault?: string | null;
 }
 
 export interface ReconcileReport {

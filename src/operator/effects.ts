@@ -35,6 +35,8 @@ export function createSyncJwt({ mirror, log, mountHashes, onWritten, onStartupRe
       );
     }
     if (report.empty) log.debug({ cause: 'jwt', mount: report.empty }, 'JWT mirror: the mount is empty; the resolver dir is left as it is');
+    if (report.recordFault) log.warn({ cause: 'jwt', reason: report.recordFault }, `JWT mirror: the record of the mount's accounts: ${report.recordFault}`);
+    if (report.recordFault === null) log.info({ cause: 'jwt' }, "JWT mirror: the record of the mount's accounts is written again");
     for (const s of report.skipped) log.warn({ cause: 'jwt', file: s.name, reason: s.reason }, `JWT mirror skipped ${s.name}: ${s.reason}`);
     if (report.copied.length || report.removed.length) {
       log.info({ cause: 'jwt', reason: input.reason, copied: report.copied.length, removed: report.removed }, 'JWT mirror updated the resolver dir');

@@ -131,9 +131,9 @@ export class JwtMirror {
     const report: JwtSyncReport = { copied: [], removed: [], skipped: [], foreign: [] };
     const mountReal = await realpath(mountDir).catch(() => null);
     this.readHashes = new Map();
-    if (mountReal === null) return { ...report, empty: `${mountDir} does not exist: nothing to mirror` };
+    if (mountReal === null) return this.nothingMounted(report, 'the mount does not exist');
     const entries = listJwts(mountDir);
-    if (entries.length === 0) return { ...report, empty: `${mountDir} holds no account JWT: nothing to mirror` };
+    if (entries.length === 0) return this.nothingMounted(report, 'the mount holds no account JWT');
     const present = this.forgetMissing();
     const links = new LinkResolver();
     const verdicts = await mapSliced(entries, (entry) => {
@@ -163,11 +163,22 @@ export class JwtMirror {
     const named = entries.map((e) => e.slice(0, -'.jwt'.length)).filter(isAccountPublicKey);
     Object.assign(report, await this.removeOrphans(present, new Set([...valid.map((v) => v.key), ...named])));
     this.record.save();
+    const news = this.record.news();
+    if (news !== undefined) report.recordFault = news;
     this.remember(
       entries,
       verdicts.map((v) => v.verdict),
     );
     return report;
+  }
+
+  /**
+   * A mount that never held an account (outside operator mode) is said quietly; one that held accounts the
+   * resolver dir still has is warned about: a mount being filled must never look like "every account left".
+   */
+  private nothingMounted(report: JwtSyncReport, why: string): JwtSyncReport {
+    if (!this.record.holdsAny()) return { ...report, empty: `${this.paths.mountDir}: ${why}: nothing to mirror` };
+    return { ...report, skipped: [{ name: this.paths.mountDir, reason: `${why}: the resolver dir is left as it is` }] };
   }
 
   /**

@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import { readFile } from 'node:fs/promises';
 import { makeLayout, removeLayout, type Layout } from '../support/layout.js';
@@ -12,8 +14,10 @@ import { SupervisorProcess } from '../support/supervisor-process.js';
 import { eventually } from '../support/wait.js';
 import { inspectJson } from '../support/inspect.js';
 import { perTestCleanup } from '../support/cleanup.js';
+import { MOUNT_RECORD_FILE } from '../../src/operator/mount-record.js';
 
 const cleanup = perTestCleanup();
+const execFileAsync = promisify(execFile);
 
 interface World {
   l: Layout;
@@ -210,7 +214,11 @@ describe('operator mode', () => {
     await streamWithMessages(await connectAs(world, world.b), 'STAY', 3);
     const from = world.sup.mark();
     for (const k of [world.a.key, world.b.key]) await rm(path.join(world.l.jwtMount, `${k}.jwt`));
-    await world.sup.waitForLog('the mirror to refuse an empty mount', (x) => /no valid account JWT in the mount/.test(String(x.reason)), { from });
+    await world.sup.waitForLog(
+      'the mirror to refuse an empty mount',
+      (x) => /the mount holds no account JWT: the resolver dir is left as it is/.test(String(x.reason)),
+      { from },
+    );
     await world.sup.waitForState('running.idle', { from });
     assert.ok(existsSync(path.join(world.l.jwtDir, `${world.b.key}.jwt`)));
     assert.ok(existsSync(path.join(accountDir(world.l, world.b.key), 'streams', 'STAY')));
@@ -303,4 +311,50 @@ describe('operator mode', () => {
     });
     assert.ok(!world.sup.hasExited);
   });
+
+  // #26, item 4: the mirror's record of the mount's accounts in any form never stops the mirror, never blocks the
+  // supervisor, and never costs an account in the mount its data.
+  const RECORD_FORMS: [string, (file: string) => Promise<unknown>, RegExp | null][] = [
+    ['a directory', (f) => mkdir(f), /is a directory/],
+    ['garbage', (f) => writeFile(f, `not a key\n${'x'.repeat(300)}\n\u0000\u0001\n`), /line\(s\) that are not account public keys/],
+    ['huge', (f) => writeFile(f, Buffer.alloc(17 * 1024 * 1024, 'A')), /is over 16 MiB/],
+    ['a FIFO', (f) => execFileAsync('mkfifo', [f]), /cannot be read \(not a regular file/],
+    ['a link to /dev/zero', (f) => symlink('/dev/zero', f), /cannot be read \(not a regular file/],
+    ['deleted', async () => undefined, null],
+  ];
+  for (const [form, make, says] of RECORD_FORMS) {
+    it(`when the record of the mount's accounts is ${form} then the mirror works on, says so, and purges only an account that left`, async () => {
+      const record = (l: Layout) => path.join(l.jwtDir, MOUNT_RECORD_FILE);
+      const world = await startOperator(`op-record-${form.split(' ').pop()!.replace(/\W/g, '')}`, {
+        before: async (l) => {
+          await mkdir(l.jwtDir, { recursive: true });
+          await make(record(l));
+        },
+      });
+      const { l, w, a, b, sup } = world;
+      await streamWithMessages(await connectAs(world, a), 'KEEP', 3);
+      await streamWithMessages(await connectAs(world, b), 'GONE', 1);
+      if (says) await sup.waitForLog('the record named with what is wrong', (x) => says.test(String(x.reason)) && String(x.reason).includes(record(l)));
+      // Deleted by hand while running: a mount change that adds no account writes it again.
+      if (form === 'deleted') {
+        await rm(record(l));
+        await writeFile(path.join(l.jwtMount, `${a.key}.jwt`), `${a.jwt}\n`);
+        await eventually('the record written again', () => existsSync(record(l)));
+      }
+      const c = await w.account('C');
+      await putInMount(l, c);
+      await eventually('a user of the new account to connect', async () => (await roundTrip(await connectAs(world, c)), true));
+      const from = sup.mark();
+      await rm(path.join(l.jwtMount, `${b.key}.jwt`));
+      await sup.waitForLog('the purge of B', (x) => x.account === b.key && x.outcome === 'purged', { from, timeoutMs: 30_000 });
+      const info = await js(await connectAs(world, a, 'again.creds'), '$JS.API.STREAM.INFO.KEEP');
+      assert.equal((info.state as { messages: number }).messages, 3, 'A kept its stream');
+      const purged = sup.lines.filter((x) => x.outcome === 'purged').map((x) => x.account);
+      assert.deepEqual(purged, [b.key], 'only the account that left was purged');
+      if (form === 'a directory') return;
+      // Any other form is written anew, whole, with what the mount holds.
+      const kept = (await readFile(record(l), 'utf8')).trim().split('\n');
+      assert.deepEqual(kept, [a.key, c.key].sort());
+    });
+  }
 });

@@ -148,6 +148,17 @@ describe('JWT mirror', () => {
     });
   }
 
+  it('when a mount that held accounts is emptied then the resolver dir is left as it is, and that is warned about as a skip', async () => {
+    const a = await account('A');
+    await writeFile(path.join(mount, `${a.key}.jwt`), a.jwt);
+    const mirror = mirrorOf();
+    await mirror.sync();
+    await rm(path.join(mount, `${a.key}.jwt`));
+    const report = await mirror.sync();
+    assert.deepEqual([report.removed, await files(jwtDir)], [[], [`${a.key}.jwt`]]);
+    assert.match(report.skipped[0]?.reason ?? '', /the mount holds no account JWT: the resolver dir is left as it is/);
+  });
+
   it('when entries are garbage, misnamed, of another type or link out of the mount then each is skipped with a reason', async () => {
     const good = await account('GOOD');
     const other = await account('OTHER');
