@@ -6,6 +6,7 @@ import { createMetrics } from './metrics.js';
 import type { StatusModel, Transition } from './model.js';
 import { MAX_STREAM_CLIENTS, StreamSlots, writeOrLetGo } from './client-limits.js';
 import { parseHostPort } from '../util/host-port.js';
+import { capConnections } from './connection-cap.js';
 
 const HEARTBEAT_MS = 15_000;
 
@@ -100,8 +101,13 @@ async function handle(table: Record<string, Route>, req: IncomingMessage, res: S
 /** NATS_STATUS_ADDR: read-only status routes and nothing else (no files, no listing, no env). */
 export async function startStatusHttp(addr: string, status: StatusModel) {
   const table = routes(status);
-  // Slow or oversized requests are cut off by node itself (a 408 or 431), never queued.
-  const server = createServer({ headersTimeout: 10_000, requestTimeout: 15_000, maxHeaderSize: 16 * 1024 }, (req, res) => void handle(table, req, res));
+  // Slow or oversized requests are cut off by node itself (a 408 or 431), never queued; node looks for them every
+  // second (its default, 30 s, would let a slow client hold a connection for 40 s).
+  const server = createServer(
+    { headersTimeout: 5_000, requestTimeout: 15_000, connectionsCheckingInterval: 1_000, maxHeaderSize: 16 * 1024 },
+    (req, res) => void handle(table, req, res),
+  );
+  capConnections(server);
 
   const parsed = parseHostPort(addr);
   if (!parsed) throw new Error(`not host:port: ${addr}`);

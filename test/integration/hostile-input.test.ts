@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
+import { readdirSync, readlinkSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { MAX_HTTP_CONNECTIONS } from '../../src/status/connection-cap.js';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { perTestCleanup } from '../support/cleanup.js';
@@ -10,6 +12,14 @@ import { eventually } from '../support/wait.js';
 
 // No input on a surface may stop nats-server or the supervisor: each gets an answer and nothing else.
 const cleanup = perTestCleanup();
+
+function readlinkOr(file: string): string {
+  try {
+    return readlinkSync(file);
+  } catch {
+    return '';
+  }
+}
 
 async function started(name: string) {
   const { l, sup, base } = await superviseLayout(cleanup, name, { config: (x) => basicConfig(x), status: true, waitFor: 'running.idle' });
@@ -72,6 +82,32 @@ describe('hostile input', () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it('when 1,000 slow clients hold connections open then /healthz still answers, and the supervisor holds at most the cap', async () => {
+    const s = await started('slowloris');
+    const sockets = (): number => readdirSync(`/proc/${s.sup.pid}/fd`).filter((fd) => readlinkOr(`/proc/${s.sup.pid}/fd/${fd}`).startsWith('socket:')).length;
+    const before = sockets();
+    const slow: Socket[] = [];
+    cleanup.push(() => slow.forEach((c) => c.destroy()));
+    // Each sends the start of a request and then a byte now and then, never the end of its headers.
+    for (let i = 0; i < 1000; i++) {
+      const c = connect({ port: s.port });
+      c.on('error', () => undefined);
+      c.on('connect', () => c.write('GET /state HTTP/1.1\r\nHost: x\r\n'));
+      slow.push(c);
+    }
+    const drip = setInterval(() => slow.forEach((c) => c.writable && c.write('X-Slow: 1\r\n')), 500);
+    cleanup.push(() => clearInterval(drip));
+    await eventually('the slow clients to connect', () => slow.filter((c) => c.readyState === 'open' || c.destroyed).length === slow.length);
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`http://127.0.0.1:${s.port}/healthz`, { signal: AbortSignal.timeout(2000) });
+      assert.equal(res.status, 200);
+    }
+    const held = sockets() - before;
+    assert.ok(held <= MAX_HTTP_CONNECTIONS, `the supervisor holds ${held} more sockets than before the slow clients, at most ${MAX_HTTP_CONNECTIONS}`);
+    clearInterval(drip);
+    await stillServing(s);
   });
 
   it('when the control socket gets junk, an unterminated flood or an unknown command then each gets an error line and everything keeps running', async () => {
