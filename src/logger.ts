@@ -1,6 +1,7 @@
 import { pino, type Logger } from 'pino';
 import { requireLazily } from './util/lazy-require.js';
 import type { LogFormat } from './settings.js';
+import { redactDeep } from './util/redact-deep.js';
 
 export type { Logger };
 
@@ -8,7 +9,20 @@ export type { Logger };
 const REDACT = ['creds', 'jwt', 'seed', 'nkey', 'token', 'password', '*.creds', '*.jwt', '*.seed', '*.nkey', '*.token', '*.password'];
 
 export function createLogger(opts: { format: LogFormat; level: string }): Logger {
-  const base = { level: opts.level, base: { name: 'iofog-nats' }, redact: { paths: REDACT, censor: '[redacted]' } };
+  const base = {
+    level: opts.level,
+    base: { name: 'iofog-nats' },
+    redact: { paths: REDACT, censor: '[redacted]' },
+    hooks: {
+      // Every string of every line, message and fields alike (docs/contract.md: Logs).
+      logMethod(this: Logger, args: unknown[], method: (...a: unknown[]) => void) {
+        method.apply(
+          this,
+          args.map((a) => redactDeep(a)),
+        );
+      },
+    },
+  };
   if (opts.format === 'pretty') {
     // A stream in this thread, not a transport: no worker thread, and pino can be bundled. Loaded only here.
     const pretty = requireLazily('pino-pretty') as (o: Record<string, unknown>) => NodeJS.WritableStream;

@@ -8,10 +8,14 @@ import { validateConfig } from '../nats-server/validate.js';
 import { serverBinaryVersion } from '../nats-server/binary-version.js';
 import { goMemLimitFor } from '../nats-server/memory-limit.js';
 import { memoryRoom } from '../nats-server/memory-room.js';
+import { knowSecrets, redact } from '../util/redact.js';
+import { secretsIn } from '../config/secrets.js';
 import { WatchedSource, sourcesFor } from '../watch/sources.js';
 
 /** `iofog-nats check`: what `run` would use, validated, and what a reconcile would purge. Starts nothing. */
-export async function check(settings: Settings, out: (line: string) => void): Promise<number> {
+export async function check(settings: Settings, print: (line: string) => void): Promise<number> {
+  const out = (line: string): void => print(redact(line));
+  knowSecrets(secretsIn(settings.clientUrl));
   for (const w of settings.warnings) out(`warning   ${w}`);
   out(`mode      ${settings.mode}`);
   try {

@@ -15,6 +15,8 @@ import { EXIT } from '../../machines/exit-codes.js';
 import { listenToSignals } from '../process-signals.js';
 import { SettingsError, type Settings } from '../settings.js';
 import { memoryRoom } from '../nats-server/memory-room.js';
+import { knowSecrets } from '../util/redact.js';
+import { secretsIn } from '../config/secrets.js';
 import { startStatusHttp } from '../status/http.js';
 import { StatusModel } from '../status/model.js';
 import { createSupervisor } from '../supervisor-actor.js';
@@ -65,6 +67,7 @@ export async function run(settings: Settings): Promise<number> {
     () => null,
     (err: unknown) => err,
   );
+  knowSecrets(secretsIn(settings.clientUrl));
   const logger = createLogger({ format: settings.logFormat, level: settings.logLevel });
   const config = new ServerConfig(settings.confPath);
   // A config not there yet is checked by nats-server -t later; one that is must not be stopped halfway.

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { configFiles, withLinkTargets } from './includes.js';
-import { ConfHazard, confGet, parseConfFile, type ConfMap, type ConfValue } from './nats-conf.js';
+import { ConfHazard, confGet, parseConfFile, readConfText, type ConfMap, type ConfValue } from './nats-conf.js';
+import { knowSecrets } from '../util/redact.js';
+import { secretsIn } from './secrets.js';
 import { durationMs } from './duration.js';
 import { tlsFilesIn } from './tls-files.js';
 
@@ -64,7 +66,23 @@ function isJetStream(value: ConfValue | undefined): boolean {
   return ['enabled', 'enable', 'true', 'on', 'yes'].includes(String(value).toLowerCase());
 }
 
+/** Every secret the config's files spell out is redacted from then on, before nats-server is asked to quote it. */
+function learnSecrets(facts: ConfigFacts): ConfigFacts {
+  for (const file of facts.files) {
+    try {
+      knowSecrets(secretsIn(readConfText(file)));
+    } catch {
+      // unreadable for now: nats-server cannot quote what it cannot read either
+    }
+  }
+  return facts;
+}
+
 async function read(confPath: string, env: Record<string, string | undefined>): Promise<ConfigFacts> {
+  return learnSecrets(await parsed(confPath, env));
+}
+
+async function parsed(confPath: string, env: Record<string, string | undefined>): Promise<ConfigFacts> {
   try {
     const { config, includes } = parseConfFile(confPath, env);
     return factsOf(config, includes, confPath);

@@ -12,6 +12,7 @@ import type { supervisorMachine } from '../../machines/supervisor.js';
 import { statePath } from '../util/state-path.js';
 import { ENV_DEFAULTS } from '../defaults.js';
 import { redact, redactNullable } from '../util/redact.js';
+import { redactDeep } from '../util/redact-deep.js';
 
 type Snapshot = SnapshotFrom<typeof supervisorMachine>;
 
@@ -182,8 +183,15 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> impl
     return { reload, reconcile };
   }
 
-  /** The `inspect --json` / GET /state document (docs/contract.md: Status surfaces). */
-  toJSON() {
+  /**
+   * The `inspect --json` / GET /state document (docs/contract.md: Status surfaces), every string in it redacted:
+   * what reaches a surface is never left to each field to remember.
+   */
+  toJSON(): StatusDocument {
+    return redactDeep(this.document()) as StatusDocument;
+  }
+
+  private document() {
     const c = this.snapshot?.context;
     return {
       state: this.lastState,
@@ -223,4 +231,4 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> impl
   }
 }
 
-export type StatusDocument = ReturnType<StatusModel['toJSON']>;
+export type StatusDocument = ReturnType<StatusModel['document']>;

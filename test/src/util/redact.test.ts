@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createAccount, createUser } from '@nats-io/nkeys';
-import { redact } from '../../../src/util/redact.js';
+import { knowSecrets, redact } from '../../../src/util/redact.js';
 
 const SECRET = 's3cret-Value_1';
 
@@ -43,6 +43,25 @@ describe('redact', () => {
     ]) {
       assert.equal(redact(text), text);
     }
+  });
+
+  for (const [url, shown] of [
+    ['nats://ruser:ab/cd+Ef9==@host:6222', 'nats://ruser:[redacted]@host:6222'],
+    ['nats-leaf://leafuser:p@ss@w0rd@host', 'nats-leaf://leafuser:[redacted]@host'],
+    ['nats://tok/en@with@host:4222', 'nats://[redacted]@host:4222'],
+    ['nats://ruser:a\\"b@host', 'nats://ruser:[redacted]@host'],
+  ]) {
+    it(`when a URL's userinfo holds / + = @ or a quoted quote (${url}) then it is redacted to its last @, as Go's net/url reads it`, () => {
+      assert.equal(redact(`error parsing route url ["${url}"]`), `error parsing route url ["${shown}"]`);
+    });
+  }
+
+  it('when the config spelled out a secret then it is redacted wherever it appears, as it is and as nats-server quotes it', () => {
+    const secret = 'a b"c\\d ~MARK1~';
+    knowSecrets([secret, 'short']);
+    const quoted = secret.replaceAll('\\', '\\\\').replaceAll('"', '\\"');
+    for (const text of [`url ["nats://u:${quoted}@h:1"]`, `prose ${secret} prose`]) assert.doesNotMatch(redact(text), /MARK1/);
+    assert.equal(redact('short stays'), 'short stays', 'a value under MIN_KNOWN_SECRET is left to the patterns');
   });
 
   it('when a user is named in a URL then the user stays and only the password goes', () => {
