@@ -32,7 +32,11 @@ function urlSecrets(url: string): string[] {
   return [secret, ...(/[/?#]/.test(userinfo) ? userinfo.split(/[/?#]/) : [])];
 }
 
-export function secretsIn(text: string): string[] {
+/** Whole-line comments go first: "# rotate the password monthly" names no secret. */
+const COMMENT_LINE = /^[ \t]*(?:#|\/\/).*$/gm;
+
+export function secretsIn(config: string): string[] {
+  const text = config.replace(COMMENT_LINE, '');
   const found = new Set<string>();
   for (const m of text.matchAll(KEY_VALUE)) found.add(unquote(m[1]!));
   const strings = [...text.matchAll(QUOTED)].map((m) => (m[1] !== undefined ? unquote(`"${m[1]}"`) : m[2]!));

@@ -10,6 +10,8 @@ describe('the secrets a config spells out', () => {
       'authorization { token = bare-token-1 }',
       '"secret": "json-form"',
       'seed SUAB',
+      '# rotate the password periodically',
+      '  // and the token whenever',
     ].join('\n');
     assert.deepEqual(secretsIn(text).sort(), ['SUAB', 'bare-token-1', 'json-form', 'p"w\\1 x', 'single q'].sort());
   });
