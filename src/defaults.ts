@@ -1,7 +1,7 @@
 import { DEFAULT_DELAYS } from '../machines/timing.js';
 
 /**
- * Every environment variable's default, in one table (docs/contract.md: Environment; README: Environment).
+ * Every environment variable's default, in one table (docs/contract.md: Environment).
  * The chart's delays are its own defaults (machines/timing.ts), given here in the units the variables use.
  */
 export const ENV_DEFAULTS = {
