@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { withDeadline } from '../util/deadline.js';
 
 /** One question's deadline: a hung nats-server accepts the connection and never answers. */
 const ASK_TIMEOUT_MS = 2000;
@@ -15,7 +16,7 @@ export async function askUntilClear(
 ): Promise<boolean> {
   let said: string | null = null;
   for (;;) {
-    const reason = await ask(AbortSignal.any([stop, AbortSignal.timeout(ASK_TIMEOUT_MS)]));
+    const reason = await withDeadline(ASK_TIMEOUT_MS, stop, ask);
     if (stop.aborted) return false;
     if (reason === null) return true;
     if (reason !== said) say((said = reason));

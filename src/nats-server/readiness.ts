@@ -5,6 +5,7 @@ import { clientListen } from './monitor.js';
 import { isReadyLine, type ServerLogBus } from './log.js';
 import type { Settings } from '../settings.js';
 import { accepts } from '../util/socket-probe.js';
+import { withDeadline } from '../util/deadline.js';
 
 const PROBE_INTERVAL_MS = 20;
 /** One probe's deadline: whatever holds the port may accept and never answer (a hung server, a squatter). */
@@ -19,14 +20,15 @@ const reachable = (host: string | undefined): string => (!host || host === '0.0.
  * an account whose data is on disk but whose JWT is gone). With monitoring off: NATS_CLIENT_URL accepts.
  */
 async function probeOnce(settings: Pick<Settings, 'monitorPort' | 'clientUrl'>, outer: AbortSignal): Promise<boolean> {
-  const signal = AbortSignal.any([outer, AbortSignal.timeout(PROBE_DEADLINE_MS)]);
   try {
-    if (settings.monitorPort > 0) {
-      const varz = await clientListen(settings.monitorPort, signal);
-      return varz !== null && (await accepts({ host: reachable(varz.host), port: varz.port, signal }));
-    }
-    const { hostname, port } = new URL(settings.clientUrl);
-    return await accepts({ host: hostname, port: Number(port || 4222), signal });
+    return await withDeadline(PROBE_DEADLINE_MS, outer, async (signal) => {
+      if (settings.monitorPort > 0) {
+        const varz = await clientListen(settings.monitorPort, signal);
+        return varz !== null && (await accepts({ host: reachable(varz.host), port: varz.port, signal }));
+      }
+      const { hostname, port } = new URL(settings.clientUrl);
+      return await accepts({ host: hostname, port: Number(port || 4222), signal });
+    });
   } catch (err) {
     // Past its deadline a probe is a "not yet"; only the chart's own abort ends the wait.
     if (outer.aborted) throw err;

@@ -7,8 +7,11 @@ import type { Logger } from '../logger.js';
 import type { Settings } from '../settings.js';
 import { fetchJsz } from './monitor.js';
 import { serverFacts } from './server-facts.js';
+import { withDeadline } from '../util/deadline.js';
 
 const LOOK_EVERY_MS = 2000;
+/** How soon /varz is asked again for the store dir while nats-server has not answered yet (it starts in ms). */
+const ASK_DIR_EVERY_MS = 250;
 /** A store with room said so once; said again this often while the restart has not come (a rejected config, say). */
 const SAY_AGAIN_MS = 30_000;
 const ASK_TIMEOUT_MS = 2000;
@@ -51,32 +54,35 @@ export function createStoreWatch(settings: Settings, config: ServerConfig, logge
     });
 
     const jetstreamAnswers = (): Promise<boolean> =>
-      fetchJsz(settings.monitorPort, AbortSignal.any([stop.signal, AbortSignal.timeout(ASK_TIMEOUT_MS)])).then(
+      withDeadline(ASK_TIMEOUT_MS, stop.signal, (signal) => fetchJsz(settings.monitorPort, signal)).then(
         () => true,
         () => stop.signal.aborted,
       );
 
-    // nats-server refuses to reload a new store_dir: the one it reports (/varz) holds until the next spawn. Until
-    // it answers, the environment's or the config's guess is used and asked again at every look: a wrong
-    // NATS_JETSTREAM_STORE_DIR must not blind the watch for the whole run.
+    // nats-server refuses to reload a new store_dir: the one it reports (/varz) holds until the next spawn. Until it
+    // answers there is no guess: a wrong NATS_JETSTREAM_STORE_DIR would blind the watch, and on 2.9 /varz may not
+    // answer again once the store is full. With monitoring off the environment's or the config's word is all.
     let reported: string | null = null;
+    let waitingForVarz = false;
     const storeDir = async (): Promise<string | null> => {
-      if (reported !== null) return reported;
-      if (!(await config.facts()).jetstream) return null;
+      if (reported !== null || !(await config.facts()).jetstream) return reported;
       const facts = await serverFacts(settings, config);
-      if (facts.storeSource === 'varz') reported = facts.jetstreamDir;
-      return facts.jetstreamDir;
+      waitingForVarz = !facts.reported && settings.monitorPort > 0;
+      if (!waitingForVarz) reported = facts.jetstreamDir;
+      return reported;
     };
 
     const watch = async (): Promise<void> => {
       let silent = 0;
       let saidAt = 0;
-      for (; !stop.signal.aborted; await sleep(LOOK_EVERY_MS, undefined, { signal: stop.signal })) {
+      for (; !stop.signal.aborted; await sleep(waitingForVarz ? ASK_DIR_EVERY_MS : LOOK_EVERY_MS, undefined, { signal: stop.signal })) {
         const dir = await storeDir();
         const space = dir ? await spaceOf(dir) : null;
         if (!space || stop.signal.aborted) continue;
         if (!failed) {
-          silent = !hasRoom(space) && settings.monitorPort > 0 && !(await jetstreamAnswers()) ? silent + 1 : 0;
+          const short = !hasRoom(space);
+          silent = short && settings.monitorPort > 0 && !(await jetstreamAnswers()) ? silent + 1 : 0;
+          if (short) logger.debug({ dir, free: mib(space.freeBytes), silent }, 'the JetStream store is short of room');
           if (silent < SILENT_LOOKS || stop.signal.aborted) continue;
           failed = true;
           const message = `JetStream stopped answering while its store is full (${mib(space.freeBytes)} free of ${mib(space.sizeBytes)})`;

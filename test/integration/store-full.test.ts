@@ -15,6 +15,14 @@ const isRoot = process.getuid?.() === 0;
 /** docs/faults.md, a full store disk: 2.10 takes writes again by itself; 2.9 and 2.15 need a new nats-server. */
 const RECOVERS_BY_ITSELF = LINE === '2.10';
 
+/** What the supervisor said about the store and nats-server's JetStream, for a failure's message. */
+const storeLines = (sup: { lines: { msg?: string }[] }): string =>
+  sup.lines
+    .filter((x) => /store|jetstream|write/i.test(String(x.msg)))
+    .slice(-20)
+    .map((x) => JSON.stringify(x))
+    .join('\n');
+
 type State = { server: { restarts: number; storeFault: string | null; crashes: number }; lastError: string | null };
 
 describe(`a full JetStream store on nats-server ${LINE}`, () => {
@@ -70,7 +78,9 @@ describe(`a full JetStream store on nats-server ${LINE}`, () => {
           return full();
         },
         60_000,
-      );
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}; the last publish: ${lastError}\n--- what the supervisor said of the store:\n${storeLines(sup)}`);
+      });
 
       if (!RECOVERS_BY_ITSELF) {
         const health = await healthz();
