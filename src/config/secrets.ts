@@ -4,7 +4,7 @@
  * userinfo of every URL (to its last `@`, as Go's net/url reads it). Given to knowSecrets (src/util/redact.ts).
  */
 const KEY_VALUE = /\b(?:password|pass|token|auth_token|seed|secret)["']?\s*(?:[:=]\s*|\s+)("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^\s,;}\]#]+)/gi;
-const QUOTED = /"((?:[^"\\\n]|\\.)*)"|'([^'\n]*)'/g;
+const QUOTED = /"(?:[^"\\\n]|\\.)*"|'[^'\n]*'/g;
 const BARE_URL = /(?<![\w"'])[a-z][a-z0-9+.-]*:\/\/[^\s"',;}\]]+/gi;
 
 /** A double-quoted value as nats-server's lexer reads it: `\"`, `\\`, `\t`, `\n`, `\r` unescaped. */
@@ -39,7 +39,7 @@ export function secretsIn(config: string): string[] {
   const text = config.replace(COMMENT_LINE, '');
   const found = new Set<string>();
   for (const m of text.matchAll(KEY_VALUE)) found.add(unquote(m[1]!));
-  const strings = [...text.matchAll(QUOTED)].map((m) => (m[1] !== undefined ? unquote(`"${m[1]}"`) : m[2]!));
+  const strings = [...text.matchAll(QUOTED)].map((m) => unquote(m[0]));
   for (const s of [...strings, ...[...text.matchAll(BARE_URL)].map((m) => m[0])]) {
     for (const secret of urlSecrets(s)) found.add(secret);
   }

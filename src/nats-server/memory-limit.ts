@@ -4,7 +4,7 @@ import type { Settings } from '../settings.js';
 
 /** cgroup v1 says "no limit" with a huge number (PAGE_COUNTER_MAX pages), never "max". */
 const V1_UNLIMITED = 2 ** 60;
-const MIB = 1024 * 1024;
+export const MIB = 1024 * 1024;
 export const mib = (n: number): string => `${Math.round(n / MIB)} MiB`;
 
 function readOr(file: string): string | null {

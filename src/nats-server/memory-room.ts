@@ -1,8 +1,6 @@
-import type { GoMemLimit } from './memory-limit.js';
-import { mib } from './memory-limit.js';
+import { MIB, mib, type GoMemLimit } from './memory-limit.js';
 import { parseGoMemLimit } from './go-byte-count.js';
 
-const MIB = 1024 * 1024;
 /**
  * The smallest memory limit (swap off) the image served in: the supervisor and nats-server with JetStream
  * started, answered /healthz and acked messages to a file and a memory stream; at 42 MiB the container was

@@ -11,7 +11,7 @@ import { eventWords, type EventWordsOptions } from './event-words.js';
 import type { supervisorMachine } from '../../machines/supervisor.js';
 import { statePath } from '../util/state-path.js';
 import { ENV_DEFAULTS } from '../defaults.js';
-import { redact, redactNullable } from '../util/redact.js';
+import { redact } from '../util/redact.js';
 import { redactDeep } from '../util/redact-deep.js';
 
 type Snapshot = SnapshotFrom<typeof supervisorMachine>;
@@ -204,7 +204,7 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> impl
         version: this.serverVersion,
         ready: this.ready,
         healthy: this.health?.healthy ?? null,
-        health: redactNullable(this.health?.reason),
+        health: this.health?.reason ?? null,
         caughtUp: this.caughtUp,
         catchingUp: c?.catchingUp ?? null,
         /** Why this member does not leave yet, while it waits to be spared; null otherwise. */
@@ -217,15 +217,14 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> impl
       restartLease: { held: c?.leaseHeld ?? false, waitingFor: c?.leaseHolder ?? null },
       reloads: {
         count: c?.reloadCount ?? 0,
-        last: c?.lastReload ? { ...c.lastReload, error: redactNullable(c.lastReload.error), at: this.totals.lastReloadAt } : null,
+        last: c?.lastReload ? { ...c.lastReload, at: this.totals.lastReloadAt } : null,
       },
       reconcile: { last: c?.lastReconcile ?? null },
       leaf: this.leaf,
       cluster: this.cluster,
       drift: this.drift,
       pending: c?.pendingCauses ?? [],
-      // Redacted at the source too; kept here for what no adapter could know to look at (an exception's text).
-      lastError: redactNullable(c?.lastError),
+      lastError: c?.lastError ?? null,
       history: [...this.history],
     };
   }
