@@ -64,6 +64,14 @@ describe('redact', () => {
     assert.equal(redact('short stays'), 'short stays', 'a value under MIN_KNOWN_SECRET is left to the patterns');
   });
 
+  it('when two known secrets overlap then neither shields the other: every character either covers is redacted', () => {
+    // A URL's first piece (user and the password up to a `/`) and another password starting inside it.
+    knowSecrets(['127.0.0.1:OVL', 'OVL d.;AC\\MARK2~(']);
+    const shown = redact('url ["nats://127.0.0.1:OVL d.;AC\\\\MARK2~(@127.0.0.1:1"] and 127.0.0.1:OVL d.;AC\\MARK2~( again');
+    assert.doesNotMatch(shown, /OVL|MARK2/);
+    assert.match(shown, /nats:\/\/\[redacted\]@127\.0\.0\.1:1"\] and \[redacted\] again/);
+  });
+
   it('when a user is named in a URL then the user stays and only the password goes', () => {
     assert.equal(redact(`nats://bob:${SECRET}@h:4222`), 'nats://bob:[redacted]@h:4222');
   });
