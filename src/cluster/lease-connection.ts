@@ -1,0 +1,33 @@
+import { hostname } from 'node:os';
+import { readFile } from 'node:fs/promises';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { fetchVarz } from '../nats-server/monitor.js';
+import type { Settings } from '../settings.js';
+import { requireLazily } from '../util/lazy-require.js';
+
+export type LeaseConnectionSettings = Pick<Settings, 'clientUrl' | 'monitorPort' | 'leaseCredsPath'>;
+
+const ASK_TIMEOUT_MS = 2000;
+
+/** The member's name in the lease: nats-server's server_name, else the host's. */
+export async function memberName(settings: Pick<Settings, 'monitorPort'>): Promise<string> {
+  const varz = settings.monitorPort > 0 ? await fetchVarz(settings.monitorPort, AbortSignal.timeout(ASK_TIMEOUT_MS)).catch(() => null) : null;
+  return varz?.server_name || hostname();
+}
+
+/**
+ * NATS_CLIENT_URL (its userinfo as user and password) or NATS_RESTART_LEASE_CREDS. The client learns the other
+ * members from nats-server and fails over to them, so the lease is kept while this member's nats-server restarts.
+ */
+export async function connectForLease(settings: LeaseConnectionSettings): Promise<NatsConnection> {
+  const { connect, credsAuthenticator } = requireLazily('@nats-io/transport-node') as typeof import('@nats-io/transport-node');
+  const url = new URL(settings.clientUrl);
+  const auth = settings.leaseCredsPath
+    ? { authenticator: credsAuthenticator(await readFile(settings.leaseCredsPath)) }
+    : url.username
+      ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) }
+      : {};
+  url.username = '';
+  url.password = '';
+  return connect({ servers: url.toString(), ...auth, name: 'iofog-nats restart lease', maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+}
