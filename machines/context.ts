@@ -10,9 +10,9 @@ export interface SupervisorInput {
   rollingRestart?: boolean;
 }
 
+/** The running nats-server's numbers; whether one runs is the state `server.up`. */
 export interface ServerFacts {
   pid: number | null;
-  alive: boolean;
   startedAt: string | null;
   restarts: number;
   crashes: number;
@@ -24,10 +24,13 @@ export interface ServerFacts {
  */
 export type ErrorSource = 'mirror' | 'notReady' | 'readiness' | 'reconcile' | 'crash' | 'dataAtRisk';
 
+/** What the chart remembers. What is true of the member now (up, caught up, holding the lease) is a state. */
 export interface SupervisorContext {
   mode: Mode;
   shutdown: ShutdownStyle;
   rollingRestart: boolean;
+  /** The first valid config made nats-server a cluster member: decided once, in `preparing`. */
+  clustered: boolean;
   server: ServerFacts;
   /** Causes seen and not yet taken by an action. Never dropped: see statechart.md. */
   pendingCauses: Cause[];
@@ -49,19 +52,15 @@ export interface SupervisorContext {
   /** Reconciles in a row that left a purge or a claims push undone: their retry backs off (timing.ts). */
   reconcileFailures: number;
   consecutiveCrashes: number;
-  /** nats-server stopped writing to its JetStream store, in its words; null once a new nats-server runs. */
+  /** In `server.up.store.faulted`: nats-server's words. */
   storeFault: string | null;
   /** Restarts for a store fault in a row: each waits the crash backoff of this count after the spawn before it. */
   storeRecoveries: number;
-  /** nats-server's full /healthz has passed since it last started: it has caught up (docs/contract.md: Readiness). */
-  caughtUp: boolean;
-  /** What nats-server still catches up on, while it has not. */
+  /** In `server.up.catchUp.catchingUp`: what nats-server still catches up on. */
   catchingUp: string | null;
-  /** Why this member does not leave yet, while it waits to be spared. */
+  /** In a `waitingToLeave`: why this member does not leave yet. */
   leaveBlocked: string | null;
-  /** This member holds the cluster's restart lease: released once the restarted nats-server has caught up. */
-  leaseHeld: boolean;
-  /** Who holds the restart lease while this member waits for it. */
+  /** In `lease.waiting`: who holds the restart lease. */
   leaseHolder: string | null;
   lastError: string | null;
   /** What fault `lastError` names, when one that goes away can clear it; null: it stays until replaced. */
@@ -74,7 +73,8 @@ export function initialContext(input: SupervisorInput): SupervisorContext {
     mode: input.mode,
     shutdown: input.shutdown,
     rollingRestart: input.rollingRestart ?? false,
-    server: { pid: null, alive: false, startedAt: null, restarts: 0, crashes: 0 },
+    clustered: false,
+    server: { pid: null, startedAt: null, restarts: 0, crashes: 0 },
     pendingCauses: [],
     activeCauses: [],
     action: null,
@@ -89,10 +89,8 @@ export function initialContext(input: SupervisorInput): SupervisorContext {
     consecutiveCrashes: 0,
     storeFault: null,
     storeRecoveries: 0,
-    caughtUp: false,
     catchingUp: null,
     leaveBlocked: null,
-    leaseHeld: false,
     leaseHolder: null,
     lastError: null,
     errorSource: null,

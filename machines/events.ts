@@ -19,9 +19,9 @@ export type SupervisorEvent =
   | { type: 'RETRY_RECONCILE' }
   /** The chart's own, after a delay: a change nats-server could not be asked about is owed again. */
   | { type: 'RETRY_APPLY'; causes: Cause[] }
-  /** From the catch-up watch: what nats-server still catches up on after a start (its own full /healthz). */
+  /** From the catch-up check: what nats-server still catches up on after a start (its own full /healthz). */
   | { type: 'CATCHING_UP'; reason: string }
-  /** From the catch-up watch: nats-server's full /healthz passed once since it started. */
+  /** From the catch-up check: nats-server's full /healthz passed once since it started. */
   | { type: 'SERVER_CAUGHT_UP' }
   /** From the spare check: why this member may not leave now (a stream would lose its quorum without it). */
   | { type: 'LEAVE_BLOCKED'; reason: string }
@@ -35,14 +35,14 @@ export type SupervisorEvent =
    * this nats-server had run.
    */
   | { type: 'STORE_FAILED'; message: string; uptimeMs: number }
-  /** From the store watch: the store's file system has room again after STORE_FAILED. */
+  /** From the store check: the store's file system has room again after STORE_FAILED. */
   | { type: 'STORE_HAS_ROOM'; freeBytes: number }
   /** From the restart lease: this member holds it (the cluster's one restart at a time). */
   | { type: 'LEASE_TAKEN' }
   /** From the restart lease: another member holds it. */
   | { type: 'LEASE_WAITING'; holder: string };
 
-/** What the machine tells the store watch: nats-server said its store failed; look for room. */
+/** What the machine tells the store check: nats-server said its store failed; look for room. */
 export type StoreWatchCommand = { type: 'STORE_FAILED' };
 
 /** What the machine tells the running nats-server process actor. */

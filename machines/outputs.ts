@@ -9,6 +9,8 @@ export interface Validation {
   digest?: string | null;
   /** Nothing was judged: nats-server could not be asked (out of file descriptors). The change is tried again. */
   deferred?: boolean;
+  /** The config makes nats-server a cluster member; the first valid config decides it for the supervisor's life. */
+  clustered?: boolean;
 }
 
 export interface ReloadBaseline {

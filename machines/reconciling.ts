@@ -1,15 +1,8 @@
-import { finalState, readinessFailed, type ErrorEventArgs } from './fragments.js';
+import { cleared, failed, finalState } from './fragments.js';
 import type { ReconcileReport } from './outputs.js';
-import type { SupervisorContext } from './context.js';
-import { reconcileRetryMs } from './timing.js';
 
-function incomplete(report: ReconcileReport, failuresBefore: number): string {
-  const parts = [
-    report.purgeFailed.length > 0 ? `the purge of ${report.purgeFailed.join(', ')} failed` : null,
-    report.failed > 0 ? `the claims push failed for ${report.failed} account(s)` : null,
-  ];
-  return `reconcile incomplete: ${parts.filter(Boolean).join('; ')}; tried again in ${reconcileRetryMs(failuresBefore + 1) / 1000} s`;
-}
+type Reported = { event: { output: ReconcileReport } };
+const reportOf = ({ event }: Reported) => ({ report: event.output });
 
 /**
  * `concluding.reconciling`: once nats-server is ready, purge what the rules allow and push the changed claims
@@ -25,11 +18,8 @@ export const reconciling = {
       invoke: {
         src: 'waitReady',
         id: 'waitReady',
-        onDone: { target: 'working', actions: { type: 'clearError', params: { sources: ['readiness' as const] } } },
-        onError: {
-          target: 'reconciled',
-          actions: { type: 'setError', params: (args: ErrorEventArgs) => ({ message: readinessFailed(args), source: 'readiness' as const }) },
-        },
+        onDone: { target: 'working', actions: cleared('readiness') },
+        onError: { target: 'reconciled', actions: failed('readiness probe failed', 'readiness') },
       },
     },
     working: {
@@ -37,42 +27,24 @@ export const reconciling = {
         src: 'reconcile',
         id: 'reconcile',
         onDone: [
+          // What failed shows as JWT drift (nothing is marked as running) and is tried again until it completes.
           {
-            // What failed shows as JWT drift (nothing is marked as running) and is tried again until it completes.
-            guard: { type: 'reconcileIncomplete', params: ({ event }: { event: { output: ReconcileReport } }) => ({ report: event.output }) },
+            guard: { type: 'reconcileIncomplete', params: reportOf },
             target: 'reconciled',
-            actions: [
-              'recordReconcile',
-              {
-                type: 'setError',
-                params: ({ event, context }: { event: { output: ReconcileReport }; context: SupervisorContext }) => ({
-                  message: incomplete(event.output, context.reconcileFailures),
-                  source: 'reconcile' as const,
-                }),
-              },
-              'scheduleReconcileRetry',
-            ],
+            actions: [{ type: 'recordIncompleteReconcile', params: reportOf }, 'scheduleReconcileRetry'],
           },
           {
             target: 'reconciled',
             actions: [
-              'recordReconcile',
-              'resetReconcileFailures',
+              { type: 'recordReconcile', params: reportOf },
               { type: 'noteRunning', params: { from: 'taken', causes: ['jwt'] } },
-              { type: 'clearError', params: { sources: ['reconcile' as const] } },
             ],
           },
         ],
-        onError: {
-          target: 'reconciled',
-          actions: {
-            type: 'setError',
-            params: ({ event }: ErrorEventArgs) => ({ message: `reconcile failed: ${String(event.error)}`, source: 'reconcile' as const }),
-          },
-        },
+        onError: { target: 'reconciled', actions: failed('reconcile failed', 'reconcile') },
       },
     },
-    reconciled: finalState('concluded'),
+    reconciled: finalState('reconciled'),
   },
-  onDone: 'done',
+  onDone: 'concluded',
 } as const;

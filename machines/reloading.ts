@@ -1,12 +1,19 @@
-import { endedIn, finalState, rejectedOnError } from './fragments.js';
 import type { SupervisorContext } from './context.js';
-import type { ReloadConfirmation } from './outputs.js';
+import { endedIn, finalState, rejectedOnError } from './fragments.js';
+import type { ReloadBaseline, ReloadConfirmation } from './outputs.js';
 
 type Confirmed = { event: { output: ReloadConfirmation } };
+const confirmationOf = ({ event }: Confirmed) => ({ confirmation: event.output });
+const notConfirmed = 'nats-server did not confirm the reload in time';
+/** What an applied reload took runs now. */
+const took = ({ context, event }: Confirmed & { context: SupervisorContext }) => ({
+  from: 'taken' as const,
+  causes: event.output.outcome === 'applied' ? context.activeCauses : [],
+});
 
 /**
  * `reloading`: SIGHUP, then wait until nats-server reports the reload applied or refused (docs/contract.md: What
- * happens on a change, step 5). It ends in `concluded`, or in `restart` when a refusal earns one.
+ * happens on a change, step 5). It ends in `reloaded`, or in `refused` when a refusal earns a restart.
  */
 export const reloading = {
   tags: ['serverReady'],
@@ -19,7 +26,13 @@ export const reloading = {
       invoke: {
         src: 'reloadBaseline',
         id: 'reloadBaseline',
-        onDone: { target: 'confirming', actions: 'keepBaseline' },
+        onDone: {
+          target: 'confirming',
+          actions: {
+            type: 'keepBaseline',
+            params: ({ event }: { event: { output: ReloadBaseline } }) => ({ baseline: event.output }),
+          },
+        },
         onError: { target: 'confirming', actions: 'forgetBaseline' },
       },
     },
@@ -35,40 +48,37 @@ export const reloading = {
         onDone: [
           // A leaf restart drops every client: only a refused reload of a leaf earns one.
           {
-            guard: { type: 'refusalRestarts', params: ({ event }: Confirmed) => ({ confirmation: event.output }) },
-            target: 'restart',
-            actions: 'noteRefusal',
+            guard: { type: 'refusalRestarts', params: confirmationOf },
+            target: 'refused',
+            actions: { type: 'noteRefusal', params: ({ event }: Confirmed) => ({ refusal: event.output.error }) },
           },
           {
-            target: 'concluded',
+            target: 'reloaded',
             actions: [
-              'recordConfirmation',
-              // What an applied reload took runs now.
-              {
-                type: 'noteRunning',
-                params: ({ context, event }: Confirmed & { context: SupervisorContext }) => ({
-                  from: 'taken' as const,
-                  causes: event.output.outcome === 'applied' ? context.activeCauses : [],
-                }),
-              },
+              { type: 'recordConfirmation', params: confirmationOf },
+              { type: 'noteRunning', params: took },
             ],
           },
         ],
-        onError: { target: 'concluded', actions: rejectedOnError },
+        onError: { target: 'reloaded', actions: rejectedOnError },
       },
     },
     // A leaf that logs to a file shows a refusal only this way (config_load_time never moves): it restarts.
     unconfirmed: {
       always: [
-        { guard: 'leafMode', target: 'restart', actions: { type: 'noteRefusal', params: { refusal: 'it was not confirmed in time' } } },
         {
-          target: 'concluded',
-          actions: { type: 'recordReload', params: { outcome: 'rejected', at: null, error: 'nats-server did not confirm the reload in time' } },
+          guard: 'leafMode',
+          target: 'refused',
+          actions: { type: 'noteRefusal', params: { refusal: 'it was not confirmed in time' } },
+        },
+        {
+          target: 'reloaded',
+          actions: { type: 'recordReload', params: { outcome: 'rejected', at: null, error: notConfirmed } },
         },
       ],
     },
-    restart: finalState('restart'),
-    concluded: finalState('concluded'),
+    refused: finalState('refused'),
+    reloaded: finalState('reloaded'),
   },
-  onDone: [{ guard: endedIn('restart'), target: 'restarting' }, { target: 'concluding' }],
+  onDone: [{ guard: endedIn('refused'), target: 'restarting' }, { target: 'concluding' }],
 } as const;

@@ -12,10 +12,10 @@ import { ServerLogBus } from './nats-server/log.js';
 import { createServerProcess } from './nats-server/process.js';
 import type { ServerConfig } from './config/server-config.js';
 import type { Settings } from './settings.js';
-import { createCatchUpWatch } from './cluster/catch-up.js';
-import { createStoreWatch } from './nats-server/store-watch.js';
+import { createCatchUpCheck } from './cluster/catch-up-check.js';
+import { createStoreCheck } from './nats-server/store-check.js';
 import { createSpareCheck } from './cluster/spare-check.js';
-import { createLeasePreparer } from './cluster/lease-bucket.js';
+import { createMakeLeaseBucket } from './cluster/lease-bucket.js';
 import { createRestartLease } from './cluster/restart-lease-actor.js';
 import type { StopPlanHolder } from './config/stop-plan.js';
 import { validateConfig } from './nats-server/validate.js';
@@ -39,7 +39,6 @@ export interface SupervisorParts {
 }
 
 export function provideSupervisor({ settings, config, logger, watcher, mirror, reconciler, stop, serverEnv = {} }: SupervisorParts, bus: ServerLogBus) {
-  const prepareLease = createLeasePreparer(settings, config, logger);
   return supervisorMachine.provide({
     actors: {
       configExists: fromPromise(async () => existsSync(settings.confPath)),
@@ -58,14 +57,14 @@ export function provideSupervisor({ settings, config, logger, watcher, mirror, r
       reloadBaseline: createReloadBaseline({ settings, bus, config }),
       confirmReload: createConfirmReload({ settings, bus, config }),
       reconcile: createReconcile(reconciler),
-      catchUpWatch: createCatchUpWatch(settings, logger),
-      storeWatch: createStoreWatch(settings, config, logger),
-      spareCheck: createSpareCheck(settings, config, logger),
-      restartLease: createRestartLease(settings, config, logger),
+      catchUpCheck: createCatchUpCheck(settings, logger),
+      storeCheck: createStoreCheck(settings, config, logger),
+      spareCheck: createSpareCheck(settings, logger),
+      restartLease: createRestartLease(settings, logger),
+      makeLeaseBucket: createMakeLeaseBucket(settings, logger),
     },
     actions: {
       noteSpawn: () => watcher.noteSpawn(),
-      prepareLease: () => prepareLease(),
       // The misread JWTs are listed only when JWTs are marked: a config reload does not walk thousands of verdicts.
       noteRunning: (_, params) =>
         watcher.markRunning(params.from, params.causes, params.causes.includes('jwt') ? { cause: 'jwt', paths: mirror.misread() } : undefined),

@@ -17,8 +17,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 /** The moments of a start, as the supervisor logs them. */
 const PHASES: [string, (x: Record<string, unknown>) => boolean][] = [
   ['bundle loaded, logging', (x) => x.msg === 'iofog-nats starting'],
-  ['validating', (x) => x.state === 'preparing.validating'],
-  ['validated', (x) => x.state === 'preparing.syncingJwt'],
+  ['validating', (x) => x.state === 'preparing.firstValidation'],
+  ['validated', (x) => x.state === 'preparing.firstMirror'],
   ['nats-server spawned', (x) => x.state === 'starting'],
   ['nats-server says ready', (x) => x.server === true && /Server is ready/.test(String(x.msg))],
   ['supervisor sees it ready', (x) => x.state === 'running.idle' || x.state === 'reconciling.waitingReady'],

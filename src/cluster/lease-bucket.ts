@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ServerConfig } from '../config/server-config.js';
+import { fromPromise } from 'xstate';
 import type { Logger } from '../logger.js';
 import type { Settings } from '../settings.js';
 import { connectForLease } from './lease-connection.js';
@@ -11,40 +11,30 @@ const ATTEMPTS = 60;
 type LeaseBucketSettings = Pick<Settings, 'clientUrl' | 'monitorPort' | 'leaseCredsPath' | 'leaseSeconds'>;
 
 /**
- * Makes the lease's bucket if there is none, once this member has caught up: an R3 bucket cannot be placed
- * while a member's JetStream is down (its store full, say), and a restart waits on the bucket, never skips it.
- * Tried again every RETRY_MS for a minute; once made, never again for this supervisor.
+ * Invoked in `lease.preparing`, once this cluster member has caught up: makes the lease's bucket if there is
+ * none, while an R3 bucket can still be placed (not while a member's JetStream is down, its store full, say).
+ * Tried every RETRY_MS for a minute; failing that, the chart asks again when the member next catches up, and a
+ * restart waits on the bucket, never skips it.
  */
-export function createLeasePreparer(settings: LeaseBucketSettings, config: ServerConfig, logger: Logger): () => void {
-  let done: Promise<boolean> | null = null;
-  const attempt = async (): Promise<boolean> => {
-    if (!(await config.facts()).clustered) return true;
-    const made = await makeBucket();
-    if (made) logger.info('restart lease bucket ready');
-    else logger.warn('the restart lease bucket could not be made; a restart the supervisor decides waits until it can be');
-    return made;
-  };
-  const makeBucket = async (): Promise<boolean> => {
+export function createMakeLeaseBucket(settings: LeaseBucketSettings, logger: Logger) {
+  return fromPromise<void>(async ({ signal }) => {
     const nc = await connectForLease(settings);
     try {
-      for (let i = 0; i < ATTEMPTS; i++) {
-        if (i > 0) await sleep(RETRY_MS);
-        const made = await openLeaseBucket(nc, { ttlMs: settings.leaseSeconds * 1000, replicas: 3 }).then(
-          () => true,
-          (err: unknown) => void logger.debug({ err: String(err) }, 'restart lease bucket not made yet'),
-        );
-        if (made) return true;
+      let last: unknown = null;
+      for (let i = 0; i < ATTEMPTS && !signal.aborted; i++) {
+        if (i > 0) await sleep(RETRY_MS, undefined, { signal }).catch(() => undefined);
+        try {
+          await openLeaseBucket(nc, { ttlMs: settings.leaseSeconds * 1000, replicas: 3 });
+          return logger.info('restart lease bucket ready');
+        } catch (err) {
+          last = err;
+          logger.debug({ err: String(err) }, 'restart lease bucket not made yet');
+        }
       }
-      return false;
+      logger.warn('the restart lease bucket could not be made; a restart the supervisor decides waits until it can be');
+      throw new Error(`the restart lease bucket could not be made: ${String(last)}`);
     } finally {
       await nc.close().catch(() => undefined);
     }
-  };
-  return () => {
-    if (done) return;
-    done = attempt().catch(() => false);
-    void done.then((ok) => {
-      if (!ok) done = null;
-    });
-  };
+  });
 }

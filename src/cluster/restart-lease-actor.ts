@@ -2,7 +2,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { fromCallback } from 'xstate';
 import type { SupervisorEvent } from '../../machines/events.js';
-import type { ServerConfig } from '../config/server-config.js';
 import type { Logger } from '../logger.js';
 import type { Settings } from '../settings.js';
 import { connectForLease, memberName } from './lease-connection.js';
@@ -58,10 +57,10 @@ async function releaseHeld(lease: RestartLease, leaseSeconds: number, logger: Lo
 
 /**
  * Spawned for a restart the supervisor decides: LEASE_WAITING while another member holds the lease, LEASE_TAKEN
- * once this one does; the lease is refreshed while held and released when the actor is stopped. A standalone
- * server restarts without one. A bucket that cannot be reached is waited on, never skipped.
+ * once this one does; the lease is refreshed while held and released when the actor is stopped. Invoked only for
+ * a cluster member (the chart's lease region). A bucket that cannot be reached is waited on, never skipped.
  */
-export function createRestartLease(settings: LeaseSettings, config: ServerConfig, logger: Logger) {
+export function createRestartLease(settings: LeaseSettings, logger: Logger) {
   return fromCallback(({ sendBack: sendBackLoose }) => {
     const sendBack = sendBackLoose as (event: SupervisorEvent) => void;
     const stop = new AbortController();
@@ -74,7 +73,6 @@ export function createRestartLease(settings: LeaseSettings, config: ServerConfig
       return opened;
     };
     const hold = async (): Promise<void> => {
-      if (!(await config.facts()).clustered) return sendBack({ type: 'LEASE_TAKEN' });
       const say = (holder: string): void => {
         logger.info({ holder }, 'waiting for the restart lease');
         sendBack({ type: 'LEASE_WAITING', holder });

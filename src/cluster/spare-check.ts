@@ -1,10 +1,9 @@
 import { fromCallback } from 'xstate';
 import type { SupervisorEvent } from '../../machines/events.js';
-import type { ServerConfig } from '../config/server-config.js';
 import type { Logger } from '../logger.js';
 import type { Settings } from '../settings.js';
 import { askUntilClear } from './ask-until-clear.js';
-import { askClusterView } from './cluster-watch.js';
+import { askClusterView } from './cluster-feed.js';
 
 /** /jsz logs nothing: asked four times a second, so a member leaves soon after it may. */
 const ASK_EVERY_MS = 250;
@@ -27,14 +26,14 @@ function summarise(reasons: string[]): string {
 
 /**
  * Invoked while this member waits to leave: asks until the cluster can spare it (src/cluster/spare-rule.ts),
- * saying why not meanwhile. A standalone server, or one with monitoring off (nothing to ask), is spared at once.
+ * saying why not meanwhile. Invoked only for a cluster member; with monitoring off (nothing to ask), spared at once.
  */
-export function createSpareCheck(settings: Pick<Settings, 'monitorPort'>, config: ServerConfig, logger: Logger) {
+export function createSpareCheck(settings: Pick<Settings, 'monitorPort'>, logger: Logger) {
   return fromCallback(({ sendBack: sendBackLoose }) => {
     const sendBack = sendBackLoose as (event: SupervisorEvent) => void;
     const stop = new AbortController();
     const check = async (): Promise<void> => {
-      if (settings.monitorPort === 0 || !(await config.facts()).clustered) return sendBack({ type: 'SPARED' });
+      if (settings.monitorPort === 0) return sendBack({ type: 'SPARED' });
       const ask = async (signal: AbortSignal): Promise<string | null> => {
         const reasons = await askLeaveBlockers(settings.monitorPort, signal);
         return reasons.length === 0 ? null : summarise(reasons);

@@ -78,6 +78,12 @@ function serverLine(doc: StatusDocument, now: Date): string {
   return `server    pid ${s.pid ?? '-'}  ${version}up ${age(s.startedAt, now)}  ${facts.join('  ')}`;
 }
 
+/** The `member` line: a word per region of the chart (docs/statechart.md). */
+function memberLine(m: NonNullable<StatusDocument['member']>): string {
+  const up = m.server === 'up' ? `server up  catch-up ${m.catchUp}  store ${m.store}` : 'server down';
+  return `member    ${up}  lease ${m.lease}  readiness ${m.readiness}`;
+}
+
 /** The compact human view of `inspect`. */
 export function formatStatus(doc: StatusDocument, now = new Date()): string {
   const r = doc.reloads.last;
@@ -87,6 +93,7 @@ export function formatStatus(doc: StatusDocument, now = new Date()): string {
     serverLine(doc, now),
     ...(doc.server.health ? [`          health: ${doc.server.health}`] : []),
     ...(doc.server.catchingUp ? [`          catching up: ${doc.server.catchingUp}`] : []),
+    ...(doc.member ? [memberLine(doc.member)] : []),
     ...(doc.server.goMemLimit ? [`memory    GOMEMLIMIT ${doc.server.goMemLimit.value ?? 'none'}: ${doc.server.goMemLimit.detail}`] : []),
     ...(doc.server.leaveBlocked ? [`leaving   waiting to be spared: ${doc.server.leaveBlocked}`] : []),
     ...(doc.server.storeFault ? [`store     write error: ${doc.server.storeFault} (restarts once the store has room)`] : []),

@@ -6,10 +6,10 @@ import { Reconciler } from '../operator/reconciler.js';
 import { ServerConfig } from '../config/server-config.js';
 import { stopPlan, StopPlanHolder, type StopPlan } from '../config/stop-plan.js';
 import { serverFacts } from '../nats-server/server-facts.js';
-import { watchHealth } from '../status/health-watch.js';
+import { feedHealth } from '../status/health-feed.js';
 import { goMemLimitFor, type GoMemLimit } from '../nats-server/memory-limit.js';
-import { watchLeafRemotes } from '../status/leaf-watch.js';
-import { watchCluster } from '../cluster/cluster-watch.js';
+import { feedLeafRemotes } from '../status/leaf-feed.js';
+import { feedCluster } from '../cluster/cluster-feed.js';
 import { createLogger, type Logger } from '../logger.js';
 import { EXIT } from '../../machines/exit-codes.js';
 import { listenToSignals } from '../process-signals.js';
@@ -102,9 +102,9 @@ export async function run(settings: Settings): Promise<number> {
     serverEnv,
     inspect: createTransitionLogger(logger, status),
   });
-  const healthWatch = watchHealth(settings, config, status, bus);
-  const leafWatch = watchLeafRemotes(settings, status, logger);
-  const clusterWatch = watchCluster(settings, config, status);
+  const healthFeed = feedHealth(settings, config, status, bus);
+  const leafFeed = feedLeafRemotes(settings, status, logger);
+  const clusterFeed = feedCluster(settings, status);
   send = (e) => actor.send(e);
   const unlisten = listenToSignals((e) => actor.send(e));
   // A bug must not take nats-server down abruptly: it is stopped gracefully like on SIGTERM.
@@ -135,9 +135,9 @@ export async function run(settings: Settings): Promise<number> {
   }
   unlisten();
   await subscribed;
-  healthWatch.close();
-  leafWatch.close();
-  clusterWatch.close();
+  healthFeed.close();
+  leafFeed.close();
+  clusterFeed.close();
   const surfaces = [control, ...(await statusSurface)];
   await Promise.all([watcher.stop(), reconciler.close(), ...surfaces.map((s) => s.close())]);
   const last = actor.getSnapshot().context;

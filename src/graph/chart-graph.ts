@@ -1,16 +1,17 @@
 import type { AnyStateNode, AnyTransitionDefinition } from 'xstate';
 import { supervisorMachine } from '../../machines/supervisor.js';
 import { parseXstateEvent } from '../util/xstate-event.js';
+import { displayPath } from '../util/state-path.js';
 
 /** The statechart as plain data, read from the machine definition itself so no copy can drift. */
 export interface GraphNode {
   id: string;
   key: string;
   parent: string | null;
-  kind: 'atomic' | 'compound' | 'final';
+  kind: 'atomic' | 'compound' | 'parallel' | 'final';
   initial: string | null;
   children: string[];
-  /** `running.idle` — the dotted path that `state` in /state and inspect uses. */
+  /** `running.idle` — the dotted path that `state` in /state and inspect uses (`lease.free` for a region's). */
   path: string;
   /** Why the state exists, from the chart's own `description`. */
   description: string | null;
@@ -58,10 +59,10 @@ function nodeOf(node: AnyStateNode): GraphNode {
     id: node.id,
     key: node.key,
     parent: node.parent?.id ?? null,
-    kind: node.type === 'final' ? 'final' : childKeys.length > 0 ? 'compound' : 'atomic',
+    kind: node.type === 'final' ? 'final' : node.type === 'parallel' ? 'parallel' : childKeys.length > 0 ? 'compound' : 'atomic',
     initial: node.initial?.target[0]?.id ?? null,
     children: Object.values(node.states).map((c) => c.id),
-    path: node.path.join('.'),
+    path: displayPath(node.path),
     description: node.description ?? null,
     tags: [...node.tags],
   };

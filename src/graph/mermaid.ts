@@ -1,11 +1,11 @@
 import type { ChartGraph, GraphNode } from './chart-graph.js';
 
-// Keys repeat across compound states (validating, syncingJwt), so Mermaid ids are paths below the root.
+// Keys repeat across compound states (choosing, waitingToLeave), so Mermaid ids are paths below the root.
 const mid = (id: string): string => id.split('.').slice(1).join('_') || 'anyState';
 
 function renderNode(g: ChartGraph, node: GraphNode, indent: string): string[] {
   const lines = [`${indent}state "${node.key}" as ${mid(node.id)}`];
-  if (node.kind !== 'compound') return lines;
+  if (node.kind !== 'compound' && node.kind !== 'parallel') return lines;
   lines[0] = `${indent}state ${mid(node.id)} {`;
   if (node.initial) lines.push(`${indent}  [*] --> ${mid(node.initial)}`);
   for (const child of g.nodes.filter((n) => n.parent === node.id)) lines.push(...renderNode(g, child, `${indent}  `));

@@ -75,7 +75,7 @@ function verdictOf(settings: Settings, result: TestRun): Validation {
 export async function validateConfig(settings: Settings, config: ServerConfig, signal?: AbortSignal): Promise<Validation> {
   // Read again: what the watcher last parsed may be older than what nats-server -t would open now.
   config.invalidate();
-  const { hazard } = await config.facts();
+  const { hazard, clustered } = await config.facts();
   if (hazard) return { valid: false, message: `not validated: ${hazard}`, at: new Date().toISOString() };
   const blocked = spawnBlocker();
   if (blocked) return notAsked(settings, blocked);
@@ -85,5 +85,6 @@ export async function validateConfig(settings: Settings, config: ServerConfig, s
   } catch (err) {
     result = { exitCode: null, output: '', failure: err instanceof Error ? err.message : String(err) };
   }
-  return verdictOf(settings, result);
+  const verdict = verdictOf(settings, result);
+  return verdict.valid ? { ...verdict, clustered } : verdict;
 }

@@ -27,12 +27,19 @@ function events(res: ServerResponse, status: StatusModel, clients: StreamSlots):
     const { history: _history, ...state } = status.toJSON();
     write(`event: transition\ndata: ${JSON.stringify({ transition: t, state })}\n\n`);
   };
+  // What is true of the member changed (a region of the chart): the state again, without the history.
+  const onMember = (): void => {
+    const { history: _history, ...state } = status.toJSON();
+    write(`event: member\ndata: ${JSON.stringify(state)}\n\n`);
+  };
   const heartbeat = setInterval(() => write(': heartbeat\n\n'), HEARTBEAT_MS).unref();
   status.on('transition', onTransition);
+  status.on('member', onMember);
   res.once('close', () => {
     clients.release();
     clearInterval(heartbeat);
     status.off('transition', onTransition);
+    status.off('member', onMember);
   });
 }
 

@@ -3,13 +3,13 @@ import type { AnyEventObject, SnapshotFrom } from 'xstate';
 import type { ReconcileReport, ReloadOutcomeKind, ReloadRecord } from '../../machines/outputs.js';
 import type { Health } from '../nats-server/monitor.js';
 import type { GoMemLimit } from '../nats-server/memory-limit.js';
-import type { LeafView, WatchPort } from './watch-port.js';
+import type { LeafView, FeedPort } from './feed-port.js';
 import type { ClusterView } from '../cluster/cluster-view.js';
 import { describeDrift, type DriftReport } from './drift.js';
 import type { RawDrift } from '../watch/file-watcher.js';
 import { eventWords, type EventWordsOptions } from './event-words.js';
 import type { supervisorMachine } from '../../machines/supervisor.js';
-import { statePath } from '../util/state-path.js';
+import { memberStates, regionPaths, statePath, type MemberStates } from '../util/state-path.js';
 import { ENV_DEFAULTS } from '../defaults.js';
 import { redact } from '../util/redact.js';
 import { redactDeep } from '../util/redact-deep.js';
@@ -41,14 +41,14 @@ export interface Observation {
 }
 
 const HISTORY_LIMIT = 50;
-/** 32 `inspect --follow` clients, 32 event streams, and the health and leaf watches. */
+/** 32 `inspect --follow` clients, 32 event streams, and the health and leaf feedes. */
 export const MAX_TRANSITION_LISTENERS = 70;
 
 /**
  * What `inspect`, GET /state and /metrics show: the chart's facts plus the transitions seen from outside.
  * It stamps times the chart could not know (a timeout's reload record) and emits each transition.
  */
-export class StatusModel extends EventEmitter<{ transition: [Transition] }> implements WatchPort {
+export class StatusModel extends EventEmitter<{ transition: [Transition]; member: [] }> implements FeedPort {
   readonly history: Transition[] = [];
   readonly totals: Totals = {
     reloadsByOutcome: { applied: 0, restarted: 0, rejected: 0, unchanged: 0 },
@@ -59,6 +59,7 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> impl
   };
   private snapshot: Snapshot | null = null;
   private lastState = '';
+  private lastRegions = '';
   private lastReloadSeen: ReloadRecord | null = null;
   private lastReconcileSeen: ReconcileReport | null = null;
   /** nats-server's own word on its health; null while it is not up or not asked yet. */
@@ -95,28 +96,37 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> impl
     return this.snapshot?.hasTag('serverReady') ?? false;
   }
 
+  get clustered(): boolean {
+    return this.snapshot?.context.clustered ?? false;
+  }
+
+  /** What is true of the member, a word per region of the chart; null before it supervises nats-server. */
+  get member(): MemberStates | null {
+    return this.snapshot ? memberStates(this.snapshot.value) : null;
+  }
+
   /** nats-server's full /healthz has passed since it started: it has caught up with its cluster. */
   get caughtUp(): boolean {
-    return this.snapshot?.context.caughtUp ?? false;
+    return this.member?.catchUp === 'caughtUp';
   }
 
   /**
-   * Ready, caught up, and nats-server has not said it is unhealthy since (what the status server's /healthz
-   * answers, and so what a rollout is gated on: docs/contract.md, Readiness).
+   * The chart says the member is ready (serving, caught up, its store writing), and nats-server has not said it
+   * is unhealthy since: what the status server's /healthz answers (docs/contract.md, Readiness).
    */
   get healthy(): boolean {
-    return this.ready && this.caughtUp && this.health?.healthy !== false && !this.storeFault;
+    return (this.snapshot?.hasTag('ready') ?? false) && this.health?.healthy !== false;
   }
 
   /** nats-server stopped writing to its JetStream store; null when it has not (docs/faults.md: a full store disk). */
   get storeFault(): string | null {
-    return this.snapshot?.context.storeFault ?? null;
+    return this.member?.store === 'faulted' ? (this.snapshot?.context.storeFault ?? 'store faulted') : null;
   }
 
   /** Why /healthz says no, in the operator's words; null when it says yes. */
   get notHealthyBecause(): string | null {
     const c = this.snapshot?.context;
-    if (!this.ready) return c?.server.alive ? 'nats-server is not ready yet' : 'nats-server is not running';
+    if (!this.ready) return this.member?.server === 'up' ? 'nats-server is not ready yet' : 'nats-server is not running';
     if (!this.caughtUp) return `catching up: ${c?.catchingUp ?? 'nats-server has not passed its full /healthz yet'}`;
     if (this.storeFault) return `JetStream store: ${this.storeFault}; nats-server restarts once the store has room`;
     if (this.health?.healthy === false) return this.health.reason ?? 'nats-server says it is unhealthy';
@@ -155,6 +165,12 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> impl
   observe(snapshot: Snapshot, event: AnyEventObject, now = new Date()): Observation {
     this.snapshot = snapshot;
     const { reload, reconcile } = this.countNewRecords(snapshot, now);
+    const regions = regionPaths(snapshot.value).join(' ');
+    // A region's change is no step of the lifecycle: the page is told, the history is not.
+    if (regions !== this.lastRegions) {
+      this.lastRegions = regions;
+      this.emit('member');
+    }
     const state = statePath(snapshot.value);
     if (state === this.lastState) return { transition: null, reload, reconcile };
     this.lastState = state;
@@ -214,7 +230,11 @@ export class StatusModel extends EventEmitter<{ transition: [Transition] }> impl
         goMemLimit: this.goMemLimit && { value: this.goMemLimit.value, source: this.goMemLimit.source, detail: this.goMemLimit.detail },
       },
       /** The cluster's restart lease, while a restart this member decided waits for it or holds it. */
-      restartLease: { held: c?.leaseHeld ?? false, waitingFor: c?.leaseHolder ?? null },
+      restartLease: { held: this.member?.lease === 'inUse.held', waitingFor: c?.leaseHolder ?? null },
+      /** What is true of the member, a word per region of the chart (docs/statechart.md: regions). */
+      member: this.member,
+      /** The regions' active states as the chart's paths, for the page to light beside `state`. */
+      regions: this.snapshot ? regionPaths(this.snapshot.value) : [],
       reloads: {
         count: c?.reloadCount ?? 0,
         last: c?.lastReload ? { ...c.lastReload, at: this.totals.lastReloadAt } : null,

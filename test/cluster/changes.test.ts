@@ -23,7 +23,7 @@ const REFUSED = 'max_file_store: 1G';
 
 /** From a member's log: when it stopped nats-server for a restart until it had caught up again. */
 function restartWindow(lines: LogLine[]): [number, number] {
-  const stop = lines.find((l) => l.state === 'restarting.stoppingServer');
+  const stop = lines.find((l) => l.state === 'restarting.signalling');
   const caughtUp = stop && lines.find((l) => time(l) >= time(stop) && l.msg === "caught up: nats-server's full /healthz passed");
   assert.ok(stop && caughtUp, 'restarted and caught up');
   return [time(stop), time(caughtUp)];

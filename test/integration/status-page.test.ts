@@ -65,7 +65,12 @@ describe('the live statechart page in a real browser', () => {
       .nodes.filter((n) => n.path !== '')
       .map((n) => n.path);
     assert.deepEqual(drawn.filter((p) => p !== 'any').sort(), expected.sort());
-    assert.deepEqual(await page.$$eval('.state.active', (els) => els.map((e) => e.getAttribute('data-path'))), ['running', 'running.idle']);
+    // The lifecycle's state and, beside it, each region's (docs/statechart.md), with the states that hold them.
+    const { regions } = (await (await fetch(`http://127.0.0.1:${port}/state`)).json()) as { regions: string[] };
+    const withParents = (p: string): string[] => p.split('.').map((_, i, parts) => parts.slice(0, i + 1).join('.'));
+    const lit = [...new Set(['running.idle', ...regions].flatMap(withParents))].sort();
+    assert.ok(regions.includes('server.up.catchUp.caughtUp') && regions.includes('readiness.ready'), regions.join(' '));
+    assert.deepEqual((await page.$$eval('.state.active', (els) => els.map((e) => e.getAttribute('data-path')))).sort(), lit);
     assert.ok((await page.$$eval('.edge', (els) => els.length)) >= chartGraph().edges.length - 3, 'transitions drawn');
     const outside = await page.$$eval('.state > rect:first-of-type', (rects) =>
       rects.flatMap((r) => {
@@ -125,10 +130,11 @@ describe('the live statechart page in a real browser', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(`http://127.0.0.1:${port}/`);
     await page.waitForFunction(() => document.querySelectorAll('.state.active').length > 0, undefined, { timeout: 15_000 });
+    // The lifecycle's state is the one kept in view (the regions' are lit where they are).
     const activeInView = () =>
       page.$eval('svg', (svg) => {
-        const active = document.querySelectorAll('.state.active');
-        const leaf = active[active.length - 1]!.querySelector('rect')!.getBoundingClientRect();
+        const current = (window as unknown as { iofogTrail: string[] }).iofogTrail.at(-1);
+        const leaf = document.querySelector(`.state.active[data-path="${current}"] rect`)!.getBoundingClientRect();
         const view = svg.getBoundingClientRect();
         return leaf.left >= view.left && leaf.top >= view.top && leaf.right <= view.right && leaf.bottom <= view.bottom;
       });

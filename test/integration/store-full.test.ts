@@ -35,7 +35,7 @@ describe(`a full JetStream store on nats-server ${LINE}`, () => {
       const { l, sup, base } = await superviseLayout(cleanup, 'store-full', {
         status: true,
         // 2.9 does not stop on SIGINT while its store write hangs: SIGKILL comes after the stop budget. The store dir
-        // the environment names is wrong: the store watch looks before /varz answers, and must then use the one
+        // the environment names is wrong: the store check looks before /varz answers, and must then use the one
         // nats-server reports, or it never sees the store fill or get room again.
         env: { NATS_STOP_TIMEOUT_SECONDS: '5', NATS_JETSTREAM_STORE_DIR: '/nonexistent/wrong-store-dir' },
         prepare: async (x) => {

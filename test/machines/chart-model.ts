@@ -3,7 +3,7 @@ import { decideAction } from '../../machines/causes.js';
 import type { SupervisorEvent } from '../../machines/events.js';
 import type { ReconcileReport, Validation } from '../../machines/outputs.js';
 import { supervisorMachine } from '../../machines/supervisor.js';
-import type { Snapshot } from './harness.js';
+import { inState, type Snapshot } from './harness.js';
 
 export type AnyEvent = SupervisorEvent | (EventObject & Record<string, unknown>);
 
@@ -32,6 +32,7 @@ export function transitionKey(def: AnyTransitionDefinition): string {
 
 const AT = '2026-01-01T00:00:00.000Z';
 const valid: Validation = { valid: true, message: 'ok', at: AT };
+const validMember: Validation = { ...valid, clustered: true };
 const invalid: Validation = { valid: false, message: 'bad', at: AT };
 const notAsked: Validation = { valid: false, message: 'EMFILE', at: AT, deferred: true };
 const report: ReconcileReport = { at: AT, purged: [], purgeFailed: [], pushed: 0, failed: 0, skipped: null };
@@ -43,6 +44,7 @@ const OUTPUTS: Record<string, unknown[]> = {
   checkChanges: [['config'], ['tls'], ['jwt'], ['creds'], []],
   syncJwt: [{ copied: [], removed: [], skipped: [], foreign: [] }],
   validateConfig: [valid, invalid, notAsked],
+  makeLeaseBucket: [undefined],
   waitReady: [{ at: AT }],
   reloadBaseline: [{ logSeq: 0, configLoadTime: null }],
   confirmReload: [
@@ -85,12 +87,21 @@ const STORE_EVENTS: SupervisorEvent[] = [
   { type: 'RETRY_RECONCILE' },
 ];
 
+/**
+ * A server is walked as a cluster member (with NATS_ROLLING_RESTART: every lease path), a leaf as a standalone
+ * server: between them both sides of every `clustered` guard.
+ */
+function outputsOf(s: Snapshot, id: string): unknown[] {
+  const outputs = OUTPUTS[id] ?? [];
+  return id === 'validateConfig' && s.context.mode === 'server' ? outputs.map((o) => (o === valid ? validMember : o)) : outputs;
+}
+
 /** External events plus, for the invokes and delays active in `s`, their done/error/after events. */
 export function eventsFor(s: Snapshot): AnyEvent[] {
-  const events: AnyEvent[] = [...EXTERNAL, ...(s.matches({ running: 'idle' }) || s.matches('backingOff') ? STORE_EVENTS : [])];
+  const events: AnyEvent[] = [...EXTERNAL, ...(inState(s, { running: 'idle' }) || inState(s, 'backingOff') ? STORE_EVENTS : [])];
   for (const node of s._nodes) {
     for (const inv of node.invoke) {
-      for (const output of OUTPUTS[inv.id] ?? []) events.push({ type: `xstate.done.actor.${inv.id}`, output, actorId: inv.id });
+      for (const output of outputsOf(s, inv.id)) events.push({ type: `xstate.done.actor.${inv.id}`, output, actorId: inv.id });
       events.push({ type: `xstate.error.actor.${inv.id}`, error: new Error('boom'), actorId: inv.id });
     }
     for (const type of node.transitions.keys()) if (type.startsWith('xstate.after.')) events.push({ type });
@@ -98,11 +109,25 @@ export function eventsFor(s: Snapshot): AnyEvent[] {
   return events;
 }
 
+/**
+ * The readiness region follows from the others, and the store's state is read only where its events are offered
+ * (running.idle): elsewhere both are left out, or the graph would not fit in the heap.
+ */
+function withoutDerived(s: Snapshot): unknown {
+  const value = s.value as { supervising?: { readiness?: unknown; server?: { up?: { store?: unknown } } } };
+  if (!value.supervising) return value;
+  const { readiness: _readiness, ...regions } = value.supervising;
+  const up = regions.server?.up;
+  if (!up || inState(s, { running: 'idle' })) return { supervising: regions };
+  const { store: _store, ...rest } = up;
+  return { supervising: { ...regions, server: { up: rest } } };
+}
+
 /** Guards read only these facts, so two snapshots equal here behave alike. */
 export function serializeForGraph(s: Snapshot): string {
   const c = s.context;
   return JSON.stringify({
-    value: s.value,
+    value: withoutDerived(s),
     status: s.status,
     decision: c.pendingCauses.length ? decideAction(c.mode, c.pendingCauses) : null,
     jwtPending: c.pendingCauses.includes('jwt'),
@@ -110,11 +135,8 @@ export function serializeForGraph(s: Snapshot): string {
     jwtActive: c.activeCauses.includes('jwt'),
     action: c.action,
     reconcileDue: c.reconcileDue,
-    alive: c.server.alive,
     crashes: c.consecutiveCrashes,
-    leaseHeld: c.leaseHeld,
-    // Only STORE_HAS_ROOM reads it: kept apart in one state where it can come, or the graph doubles.
-    storeFaulted: s.matches({ running: 'idle' }) && c.storeFault !== null,
+    clustered: c.clustered,
     rollingRestart: c.rollingRestart,
   });
 }

@@ -1,36 +1,35 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { startedHarness } from './harness.js';
+import { startedHarness, inState } from './harness.js';
 
 describe('supervisor statechart: a cluster member catching up', () => {
-  it('when nats-server starts then it is not caught up until its catch-up watch says so, and says what it waits for', async () => {
+  it('when nats-server starts then it is not caught up until its catch-up check says so, and says what it waits for', async () => {
     const h = await startedHarness({ world: { catchesUp: false } });
-    let c = h.actor.getSnapshot().context;
-    assert.equal(c.caughtUp, false);
-    assert.equal(c.catchingUp, 'stream MEM is not current');
+    assert.equal(h.member()?.catchUp, 'catchingUp');
+    assert.equal(h.member()?.readiness, 'notReady');
+    assert.equal(h.actor.getSnapshot().context.catchingUp, 'stream MEM is not current');
     h.catchUp();
-    c = h.actor.getSnapshot().context;
-    assert.equal(c.caughtUp, true);
-    assert.equal(c.catchingUp, null);
+    assert.deepEqual([h.member()?.catchUp, h.member()?.readiness], ['caughtUp', 'ready']);
+    assert.equal(h.actor.getSnapshot().context.catchingUp, null);
   });
 
   it('when nats-server crashes and starts again then it has to catch up again', async () => {
     const h = await startedHarness({ world: { catchesUp: false } });
     h.catchUp();
     h.exitServer(1);
-    assert.equal(h.actor.getSnapshot().context.caughtUp, false);
+    assert.deepEqual(h.member(), { server: 'down', catchUp: null, store: null, lease: 'standalone', readiness: 'notReady' });
     h.clock.increment(1000);
-    await h.until((s) => s.matches({ running: 'idle' }));
+    await h.until((s) => inState(s, { running: 'idle' }));
     assert.equal(h.spawns, 2);
-    assert.equal(h.actor.getSnapshot().context.caughtUp, false);
+    assert.equal(h.member()?.catchUp, 'catchingUp');
     h.catchUp();
-    assert.equal(h.actor.getSnapshot().context.caughtUp, true);
+    assert.equal(h.member()?.catchUp, 'caughtUp');
   });
 });
 
 describe('supervisor statechart: a cluster member leaving', () => {
   it('when SHUTDOWN arrives while the cluster cannot spare the member then no signal is sent until it can, and why is kept', async () => {
-    const h = await startedHarness({ world: { spared: false, exitsOnStopSignal: true } });
+    const h = await startedHarness({ world: { spared: false, exitsOnStopSignal: true, clustered: true } });
     h.send({ type: 'SHUTDOWN', signal: 'SIGTERM' });
     assert.equal(h.state(), 'stopping.waitingToLeave');
     assert.deepEqual(h.signals, []);
@@ -45,7 +44,7 @@ describe('supervisor statechart: a cluster member leaving', () => {
   });
 
   it('when the cluster never spares the member then it stops after the leave timeout and says what it left at risk', async () => {
-    const h = await startedHarness({ world: { spared: false, exitsOnStopSignal: true }, shutdown: 'lame-duck' });
+    const h = await startedHarness({ world: { spared: false, exitsOnStopSignal: true, clustered: true }, shutdown: 'lame-duck' });
     h.send({ type: 'SHUTDOWN', signal: 'SIGTERM' });
     h.clock.increment(60_000);
     const s = await h.until((s) => s.status === 'done');
@@ -54,7 +53,7 @@ describe('supervisor statechart: a cluster member leaving', () => {
   });
 
   it('when nats-server exits while the member waits to leave then the supervisor stops at once', async () => {
-    const h = await startedHarness({ world: { spared: false } });
+    const h = await startedHarness({ world: { spared: false, clustered: true } });
     h.send({ type: 'SHUTDOWN', signal: 'SIGTERM' });
     h.exitServer(0);
     const s = await h.until((s) => s.status === 'done');
@@ -64,15 +63,15 @@ describe('supervisor statechart: a cluster member leaving', () => {
   });
 
   it('when a leaf restart is due while the cluster cannot spare the member then nats-server is not stopped until it can', async () => {
-    const h = await startedHarness({ mode: 'leaf', world: { spared: false, exitsOnStopSignal: true } });
+    const h = await startedHarness({ mode: 'leaf', world: { spared: false, exitsOnStopSignal: true, clustered: true } });
     h.send({ type: 'FS_CHANGED', cause: 'creds', paths: ['/creds/leaf.creds'] });
     h.clock.increment(100);
-    await h.until((s) => s.matches({ restarting: 'waitingToLeave' }));
+    await h.until((s) => inState(s, { restarting: 'waitingToLeave' }));
     h.clock.increment(600_000);
     assert.deepEqual(h.signals, []);
     assert.equal(h.state(), 'restarting.waitingToLeave');
     h.spare();
-    await h.until((s) => s.matches({ running: 'idle' }) && s.context.server.restarts === 1);
+    await h.until((s) => inState(s, { running: 'idle' }) && s.context.server.restarts === 1);
     assert.deepEqual(h.signals, ['SIGINT']);
     assert.equal(h.spawns, 2);
   });
@@ -80,28 +79,31 @@ describe('supervisor statechart: a cluster member leaving', () => {
 
 describe('supervisor statechart: a reload nats-server refuses, in a cluster', () => {
   it('when NATS_ROLLING_RESTART is on then it restarts once it holds the lease, and releases the lease only once caught up again', async () => {
-    const h = await startedHarness({ rollingRestart: true, world: { reload: 'rejected', leaseHolder: 'n2', exitsOnStopSignal: true, catchesUp: false } });
+    const h = await startedHarness({
+      rollingRestart: true,
+      world: { reload: 'rejected', leaseHolder: 'n2', exitsOnStopSignal: true, catchesUp: false, clustered: true },
+    });
     h.catchUp();
     h.send({ type: 'FS_CHANGED', cause: 'config', paths: ['/c/server.conf'] });
     h.clock.increment(100);
-    await h.until((s) => s.matches({ restarting: 'awaitingLease' }));
+    await h.until((s) => inState(s, { restarting: 'awaitingLease' }));
     assert.equal(h.actor.getSnapshot().context.leaseHolder, 'n2');
     assert.deepEqual(h.signals, ['SIGHUP'], 'no restart while another member holds the lease');
     h.grantLease();
-    const restarted = await h.until((s) => s.matches({ running: 'idle' }) && s.context.server.restarts === 1);
+    const restarted = await h.until((s) => inState(s, { running: 'idle' }) && s.context.server.restarts === 1);
     assert.deepEqual(h.signals, ['SIGHUP', 'SIGINT']);
     assert.equal(restarted.context.lastReload?.outcome, 'restarted');
     assert.match(restarted.context.lastReload?.error ?? '', /refused the reload \(refused\); restarted/);
-    assert.deepEqual([restarted.context.leaseHeld, h.leases.released], [true, 0], 'held until the restarted member has caught up');
+    assert.deepEqual([h.member()?.lease, h.leases.released], ['inUse.held', 0], 'held until the restarted member has caught up');
     h.catchUp();
-    assert.deepEqual([h.actor.getSnapshot().context.leaseHeld, h.leases.released], [false, 1]);
+    assert.deepEqual([h.member()?.lease, h.leases.released], ['free', 1]);
   });
 
   it('when NATS_ROLLING_RESTART is off then the refusal is rejected, nothing restarts, and it says what would apply it', async () => {
     const h = await startedHarness({ world: { reload: 'rejected' } });
     h.send({ type: 'FS_CHANGED', cause: 'config', paths: ['/c/server.conf'] });
     h.clock.increment(100);
-    const s = await h.until((s) => s.context.lastReload !== null && s.matches({ running: 'idle' }));
+    const s = await h.until((s) => s.context.lastReload !== null && inState(s, { running: 'idle' }));
     assert.deepEqual(h.signals, ['SIGHUP']);
     assert.equal(s.context.lastReload?.outcome, 'rejected');
     assert.match(s.context.lastReload?.error ?? '', /a restart would apply it \(NATS_ROLLING_RESTART=on/);

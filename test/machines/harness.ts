@@ -4,7 +4,7 @@ import type { ShutdownStyle } from '../../machines/context.js';
 import type { ServerCommand, ServerSignal, StoreWatchCommand, SupervisorEvent } from '../../machines/events.js';
 import type { ReconcileReport, ReloadBaseline, ReloadConfirmation, Validation } from '../../machines/outputs.js';
 import { supervisorMachine } from '../../machines/supervisor.js';
-import { statePath } from '../../src/util/state-path.js';
+import { memberStates, statePath, type MemberStates } from '../../src/util/state-path.js';
 
 export type Snapshot = SnapshotFrom<typeof supervisorMachine>;
 
@@ -31,6 +31,8 @@ export interface FakeWorld {
   catchesUp: boolean;
   /** Another member holds the restart lease: the lease says so until grantLease(). */
   leaseHolder: string | null;
+  /** The config makes nats-server a cluster member (the first validation says so). */
+  clustered: boolean;
 }
 
 /** What the fake effects saw, in order: the property test checks its invariants against this. */
@@ -53,20 +55,33 @@ export interface Harness {
   releaseReady(): void;
   /** The spare check that is waiting says the cluster can spare the member now. */
   spare(): void;
-  /** The catch-up watch of the running nats-server says its full /healthz passed. */
+  /** The catch-up check of the running nats-server says its full /healthz passed. */
   catchUp(): void;
   /** The restart lease another member held is this one's now. */
   grantLease(): void;
+  /** How many times the lease bucket was made. */
+  buckets: number;
   /** How many leases were taken and released (a spawned lease stopped). */
   leases: { taken: number; released: number };
-  /** Each store watch spawned with nats-server: its delay, and whether the chart told it the store failed. */
-  storeWatches: { minDelayMs: number; told: boolean }[];
+  /** Each store check spawned with nats-server: its delay, and whether the chart told it the store failed. */
+  storeChecks: { minDelayMs: number; told: boolean }[];
   until(pred: (s: Snapshot) => boolean, what?: string): Promise<Snapshot>;
+  /** What is true of the member now, a word per region. */
+  member(): MemberStates | null;
   state(): string;
 }
 
 export function stateString(s: Snapshot): string {
   return statePath(s.value);
+}
+
+type Wanted = string | { [key: string]: Wanted };
+const dotted = (v: Wanted): string => (typeof v === 'string' ? v : Object.entries(v).map(([k, c]) => `${k}.${dotted(c)}`)[0]!);
+
+/** The lifecycle's state (or the root's, before and after it) is `want` or inside it: `{ running: 'idle' }`. */
+export function inState(s: Snapshot, want: Wanted): boolean {
+  const [have, path] = [statePath(s.value), dotted(want)];
+  return have === path || have.startsWith(`${path}.`);
 }
 
 export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; rollingRestart?: boolean; world?: Partial<FakeWorld> } = {}): Harness {
@@ -84,6 +99,7 @@ export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; rol
     spared: true,
     catchesUp: true,
     leaseHolder: null,
+    clustered: false,
     ...opts.world,
   };
   let leaseWaiters: (() => void)[] = [];
@@ -121,7 +137,7 @@ export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; rol
         h.validations += 1;
         h.trace.push({ kind: 'validated', valid: world.valid });
         if (world.outOfFds) return { valid: false, message: 'could not run nats-server -t: out of file descriptors (EMFILE)', at, deferred: true };
-        return world.valid ? { valid: true, message: 'ok', at } : { valid: false, message: 'unknown field "prot"', at };
+        return world.valid ? { valid: true, message: 'ok', at, clustered: world.clustered } : { valid: false, message: 'unknown field "prot"', at };
       }),
       serverProcess: fromCallback<ServerCommand>(({ sendBack: sb, receive }) => {
         h.spawns += 1;
@@ -148,15 +164,15 @@ export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; rol
         if (world.reload === 'never') return new Promise<never>(() => undefined);
         return { outcome: world.reload, error: world.reload === 'rejected' ? 'refused' : null, at };
       }),
-      catchUpWatch: fromCallback(({ sendBack: sb }) => {
+      catchUpCheck: fromCallback(({ sendBack: sb }) => {
         const mySendBack = sb as (e: SupervisorEvent) => void;
         if (world.catchesUp) return mySendBack({ type: 'SERVER_CAUGHT_UP' });
         mySendBack({ type: 'CATCHING_UP', reason: 'stream MEM is not current' });
         catchUpNow = () => mySendBack({ type: 'SERVER_CAUGHT_UP' });
       }),
-      storeWatch: fromCallback<StoreWatchCommand, { minDelayMs: number }>(({ input, receive }) => {
+      storeCheck: fromCallback<StoreWatchCommand, { minDelayMs: number }>(({ input, receive }) => {
         const watch = { minDelayMs: input.minDelayMs, told: false };
-        h.storeWatches.push(watch);
+        h.storeChecks.push(watch);
         receive(() => void (watch.told = true));
       }),
       restartLease: fromCallback(({ sendBack: sb }) => {
@@ -177,6 +193,9 @@ export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; rol
         if (world.spared) return mySendBack({ type: 'SPARED' });
         mySendBack({ type: 'LEAVE_BLOCKED', reason: 'stream MEM would lose its quorum' });
         spareWaiters.push(() => mySendBack({ type: 'SPARED' }));
+      }),
+      makeLeaseBucket: fromPromise<void>(async () => {
+        h.buckets += 1;
       }),
       reconcile: fromPromise(async (): Promise<ReconcileReport> => {
         h.reconciles += 1;
@@ -202,7 +221,8 @@ export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; rol
   };
   h.catchUp = () => catchUpNow?.();
   h.leases = { taken: 0, released: 0 };
-  h.storeWatches = [];
+  h.buckets = 0;
+  h.storeChecks = [];
   h.grantLease = () => {
     const waiters = leaseWaiters;
     leaseWaiters = [];
@@ -216,6 +236,7 @@ export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; rol
     }
   };
   h.state = () => stateString(h.actor.getSnapshot());
+  h.member = () => memberStates(h.actor.getSnapshot().value);
   h.actor.start();
   return h;
 }
@@ -223,6 +244,6 @@ export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; rol
 /** Starts a harness and waits until the supervisor is idle with nats-server up. */
 export async function startedHarness(opts: Parameters<typeof createHarness>[0] = {}): Promise<Harness> {
   const h = createHarness(opts);
-  await h.until((s) => s.matches({ running: 'idle' }), 'running.idle');
+  await h.until((s) => inState(s, { running: 'idle' }), 'running.idle');
   return h;
 }

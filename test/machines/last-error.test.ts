@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { startedHarness } from './harness.js';
+import { startedHarness, inState } from './harness.js';
 
 describe('supervisor statechart: the last error clears when its fault is gone', () => {
   it('when the JWT mirror fails and then works then the error it left is cleared', async () => {
@@ -8,11 +8,11 @@ describe('supervisor statechart: the last error clears when its fault is gone', 
     h.world.mirrorFails = true;
     h.send({ type: 'FS_CHANGED', cause: 'jwt', paths: [] });
     h.clock.increment(100);
-    await h.until((s) => /JWT mirror failed/.test(s.context.lastError ?? '') && s.matches({ running: 'idle' }));
+    await h.until((s) => /JWT mirror failed/.test(s.context.lastError ?? '') && inState(s, { running: 'idle' }));
     h.world.mirrorFails = false;
     h.clock.increment(5000);
     h.clock.increment(100);
-    const s = await h.until((s) => s.matches({ running: 'idle' }) && s.context.lastError === null, 'the error cleared by the mirror that worked');
+    const s = await h.until((s) => inState(s, { running: 'idle' }) && s.context.lastError === null, 'the error cleared by the mirror that worked');
     assert.equal(s.context.errorSource, null);
   });
 
@@ -22,7 +22,7 @@ describe('supervisor statechart: the last error clears when its fault is gone', 
     h.exitServer(1);
     assert.match(h.actor.getSnapshot().context.lastError ?? '', /exited unexpectedly/);
     h.clock.increment(1000);
-    await h.until((s) => s.matches({ running: 'idle' }));
+    await h.until((s) => inState(s, { running: 'idle' }));
     assert.match(h.actor.getSnapshot().context.lastError ?? '', /exited unexpectedly/, 'kept while the new one catches up');
     h.catchUp();
     const c = h.actor.getSnapshot().context;
@@ -35,13 +35,13 @@ describe('supervisor statechart: the last error clears when its fault is gone', 
     h.world.valid = false;
     h.send({ type: 'FS_CHANGED', cause: 'config', paths: [] });
     h.clock.increment(100);
-    await h.until((s) => s.matches({ running: 'idle' }) && s.context.lastReload?.outcome === 'rejected');
+    await h.until((s) => inState(s, { running: 'idle' }) && s.context.lastReload?.outcome === 'rejected');
     const rejected = h.actor.getSnapshot().context.lastError;
     assert.ok(rejected);
     const syncs = h.syncs.length;
     h.send({ type: 'FS_CHANGED', cause: 'jwt', paths: [] });
     h.clock.increment(100);
-    await h.until((s) => s.matches({ running: 'idle' }) && h.syncs.length > syncs, 'a JWT sync that works');
+    await h.until((s) => inState(s, { running: 'idle' }) && h.syncs.length > syncs, 'a JWT sync that works');
     assert.equal(h.actor.getSnapshot().context.lastError, rejected, 'a mirror that works does not clear a rejected config');
   });
 
@@ -54,16 +54,16 @@ describe('supervisor statechart: the last error clears when its fault is gone', 
     h.send({ type: 'FS_CHANGED', cause: 'jwt', paths: [] });
     h.clock.increment(100);
     const firstError = /reconcile incomplete: the claims push failed for 1 account\(s\); tried again in 10 s$/;
-    await h.until((s) => s.matches({ running: 'idle' }) && firstError.test(s.context.lastError ?? ''));
+    await h.until((s) => inState(s, { running: 'idle' }) && firstError.test(s.context.lastError ?? ''));
     assert.equal(marked(), markedBefore, 'drift still says jwt behind');
     h.clock.increment(10_000);
-    await h.until((s) => s.matches({ running: 'idle' }) && h.reconciles === reconciles + 2, 'a second reconcile, on its own');
+    await h.until((s) => inState(s, { running: 'idle' }) && h.reconciles === reconciles + 2, 'a second reconcile, on its own');
     assert.match(h.actor.getSnapshot().context.lastError ?? '', /reconcile incomplete: .*; tried again in 20 s$/, 'the retry backs off');
     h.world.pushFails = false;
     h.clock.increment(10_000);
     assert.equal(h.reconciles, reconciles + 2, 'not yet: 20 s after the second failure');
     h.clock.increment(10_000);
-    const s = await h.until((s) => s.matches({ running: 'idle' }) && s.context.lastError === null, 'the reconcile that completes');
+    const s = await h.until((s) => inState(s, { running: 'idle' }) && s.context.lastError === null, 'the reconcile that completes');
     assert.equal(h.reconciles, reconciles + 3);
     assert.equal(marked(), markedBefore + 1, 'in step once it completed');
     assert.equal(s.context.reconcileDue, false);

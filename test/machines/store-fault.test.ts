@@ -1,18 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { startedHarness } from './harness.js';
+import { startedHarness, inState } from './harness.js';
 
 const failed = (uptimeMs = 5000) => ({ type: 'STORE_FAILED' as const, message: 'Critical write error: no space left on device', uptimeMs });
 const room = { type: 'STORE_HAS_ROOM' as const, freeBytes: 40 * 1024 ** 2 };
 
 describe('supervisor statechart: a JetStream store that failed', () => {
-  it('when nats-server says its store failed then it is kept and said, the store watch is told, and nothing restarts before there is room', async () => {
+  it('when nats-server says its store failed then it is kept and said, the store check is told, and nothing restarts before there is room', async () => {
     const h = await startedHarness();
     h.send(failed());
     const c = h.actor.getSnapshot().context;
     assert.match(c.storeFault ?? '', /Critical write error/);
     assert.match(c.lastError ?? '', /stopped writing to its JetStream store/);
-    assert.equal(h.storeWatches.at(-1)?.told, true);
+    assert.equal(h.storeChecks.at(-1)?.told, true);
     h.clock.increment(600_000);
     assert.equal(h.state(), 'running.idle');
     assert.equal(h.spawns, 1);
@@ -23,7 +23,7 @@ describe('supervisor statechart: a JetStream store that failed', () => {
     h.send(failed());
     h.send(room);
     h.clock.increment(100);
-    const s = await h.until((s) => s.matches({ running: 'idle' }) && s.context.server.restarts === 1, 'the restart');
+    const s = await h.until((s) => inState(s, { running: 'idle' }) && s.context.server.restarts === 1, 'the restart');
     assert.deepEqual(h.signals, ['SIGINT']);
     assert.equal(h.spawns, 2);
     assert.equal(h.validations, 2);
@@ -40,7 +40,7 @@ describe('supervisor statechart: a JetStream store that failed', () => {
     assert.equal(h.actor.getSnapshot().context.storeFault, null);
     assert.equal(h.actor.getSnapshot().status, 'active');
     h.clock.increment(1000);
-    await h.until((s) => s.matches({ running: 'idle' }));
+    await h.until((s) => inState(s, { running: 'idle' }));
   });
 
   it('when room is reported without a store fault then nothing happens', async () => {
@@ -58,10 +58,10 @@ describe('supervisor statechart: a JetStream store that failed', () => {
       h.send(failed());
       h.send(room);
       h.clock.increment(100);
-      await h.until((s) => s.matches({ running: 'idle' }) && s.context.server.restarts === restarts, `restart ${restarts}`);
+      await h.until((s) => inState(s, { running: 'idle' }) && s.context.server.restarts === restarts, `restart ${restarts}`);
     }
     assert.deepEqual(
-      h.storeWatches.map((w) => w.minDelayMs),
+      h.storeChecks.map((w) => w.minDelayMs),
       [0, 1000, 2000, 4000],
     );
   });
@@ -71,21 +71,21 @@ describe('supervisor statechart: a JetStream store that failed', () => {
     h.send(failed());
     h.send(room);
     h.clock.increment(100);
-    await h.until((s) => s.context.server.restarts === 1 && s.matches({ running: 'idle' }));
+    await h.until((s) => s.context.server.restarts === 1 && inState(s, { running: 'idle' }));
     h.send(failed(61_000));
     assert.equal(h.actor.getSnapshot().context.storeRecoveries, 0);
   });
 
   it('when the member cannot be spared then the store restart waits for it', async () => {
-    const h = await startedHarness({ world: { exitsOnStopSignal: true, spared: false } });
+    const h = await startedHarness({ world: { exitsOnStopSignal: true, spared: false, clustered: true } });
     h.send(failed());
     h.send(room);
     h.clock.increment(100);
-    await h.until((s) => s.matches({ restarting: 'waitingToLeave' }));
+    await h.until((s) => inState(s, { restarting: 'waitingToLeave' }));
     h.clock.increment(600_000);
     assert.deepEqual(h.signals, []);
     h.spare();
-    await h.until((s) => s.matches({ running: 'idle' }) && s.context.server.restarts === 1);
+    await h.until((s) => inState(s, { running: 'idle' }) && s.context.server.restarts === 1);
     assert.deepEqual(h.signals, ['SIGINT']);
   });
 
@@ -95,12 +95,12 @@ describe('supervisor statechart: a JetStream store that failed', () => {
     h.world.valid = false;
     h.send(room);
     h.clock.increment(100);
-    await h.until((s) => s.matches({ running: 'idle' }) && s.context.lastReload?.outcome === 'rejected');
+    await h.until((s) => inState(s, { running: 'idle' }) && s.context.lastReload?.outcome === 'rejected');
     assert.deepEqual(h.signals, []);
     assert.notEqual(h.actor.getSnapshot().context.storeFault, null);
     h.world.valid = true;
     h.send(room);
     h.clock.increment(100);
-    await h.until((s) => s.matches({ running: 'idle' }) && s.context.server.restarts === 1);
+    await h.until((s) => inState(s, { running: 'idle' }) && s.context.server.restarts === 1);
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createHarness, startedHarness } from './harness.js';
+import { createHarness, startedHarness, inState } from './harness.js';
 
 describe('supervisor statechart: start', () => {
   it('when the config exists then it mirrors, validates, starts, reconciles once and idles', async () => {
@@ -15,10 +15,10 @@ describe('supervisor statechart: start', () => {
   it('when the config is missing then it polls every configPoll and gives up with 78 after configWait', async () => {
     const h = createHarness({ world: { configExists: false } });
     for (let polls = 0; polls < 29; polls++) {
-      await h.until((s) => s.matches({ waitingForConfig: 'sleeping' }));
+      await h.until((s) => inState(s, { waitingForConfig: 'sleeping' }));
       h.clock.increment(1_000);
     }
-    await h.until((s) => s.matches({ waitingForConfig: 'sleeping' }));
+    await h.until((s) => inState(s, { waitingForConfig: 'sleeping' }));
     assert.equal(h.spawns, 0);
     h.clock.increment(1_000);
     const s = await h.until((s) => s.status === 'done', 'failed');
@@ -29,10 +29,10 @@ describe('supervisor statechart: start', () => {
 
   it('when the config appears while waiting then it starts', async () => {
     const h = createHarness({ world: { configExists: false } });
-    await h.until((s) => s.matches({ waitingForConfig: 'sleeping' }));
+    await h.until((s) => inState(s, { waitingForConfig: 'sleeping' }));
     h.world.configExists = true;
     h.clock.increment(1000);
-    await h.until((s) => s.matches({ running: 'idle' }));
+    await h.until((s) => inState(s, { running: 'idle' }));
   });
 
   it('when the config is invalid at start then it fails with 78, never spawns and never touches the resolver dir', async () => {
@@ -58,7 +58,7 @@ describe('supervisor statechart: changes', () => {
     assert.deepEqual(h.signals, ['SIGHUP']);
     assert.deepEqual(s.context.lastReload?.causes, ['config']);
     assert.equal(s.context.lastReload?.outcome, 'applied');
-    await h.until((s) => s.matches({ running: 'idle' }));
+    await h.until((s) => inState(s, { running: 'idle' }));
   });
 
   it('when events keep arriving then the debounce restarts and one action takes them all', async () => {
@@ -78,7 +78,7 @@ describe('supervisor statechart: changes', () => {
     const h = await startedHarness({ world: { unchanged: ['config'] } });
     h.send({ type: 'FS_CHANGED', cause: 'config', paths: [] });
     h.clock.increment(100);
-    await h.until((s) => s.matches({ running: 'idle' }));
+    await h.until((s) => inState(s, { running: 'idle' }));
     assert.equal(h.validations, 1, 'only the start-up validation');
     assert.deepEqual(h.signals, []);
     assert.equal(h.actor.getSnapshot().context.lastReload, null);
@@ -100,7 +100,7 @@ describe('supervisor statechart: changes', () => {
     assert.equal(s.context.lastReload?.outcome, 'rejected');
     assert.match(s.context.lastReload?.error ?? '', /unknown field/);
     assert.deepEqual(h.signals, []);
-    await h.until((s) => s.matches({ running: 'idle' }));
+    await h.until((s) => inState(s, { running: 'idle' }));
   });
 
   it('when nats-server refuses the reload then the outcome is rejected', async () => {
@@ -130,18 +130,18 @@ describe('supervisor statechart: changes', () => {
     h.world.mirrorFails = true;
     h.send({ type: 'FS_CHANGED', cause: 'jwt', paths: [] });
     h.clock.increment(100);
-    await h.until((s) => /JWT mirror failed: .*ENOSPC/.test(s.context.lastError ?? '') && s.matches({ running: 'idle' }));
+    await h.until((s) => /JWT mirror failed: .*ENOSPC/.test(s.context.lastError ?? '') && inState(s, { running: 'idle' }));
     const tries = h.syncs.length;
     h.clock.increment(5000);
-    await h.until((s) => s.matches({ running: 'settling' }), 'the retry owed');
+    await h.until((s) => inState(s, { running: 'settling' }), 'the retry owed');
     h.clock.increment(100);
     await h.until(() => h.syncs.length > tries, 'a second try');
     h.world.mirrorFails = false;
     h.clock.increment(100);
-    await h.until((s) => s.matches({ running: 'idle' }));
+    await h.until((s) => inState(s, { running: 'idle' }));
     h.clock.increment(5000);
     h.clock.increment(100);
-    await h.until((s) => s.matches({ running: 'idle' }) && h.syncs.length === tries + 2, 'the third try, which works');
+    await h.until((s) => inState(s, { running: 'idle' }) && h.syncs.length === tries + 2, 'the third try, which works');
     const after = h.syncs.length;
     h.clock.increment(20_000);
     assert.equal(h.syncs.length, after, 'no more tries once it worked');
@@ -152,14 +152,14 @@ describe('supervisor statechart: changes', () => {
     h.world.outOfFds = true;
     h.send({ type: 'FS_CHANGED', cause: 'config', paths: [] });
     h.clock.increment(100);
-    await h.until((s) => s.context.lastReload?.outcome === 'rejected' && s.matches({ running: 'idle' }));
+    await h.until((s) => s.context.lastReload?.outcome === 'rejected' && inState(s, { running: 'idle' }));
     assert.match(h.actor.getSnapshot().context.lastError ?? '', /EMFILE/);
     assert.deepEqual(h.signals, [], 'nothing signalled without a verdict');
     const tries = h.validations;
     h.clock.increment(2000);
     h.clock.increment(100);
     await h.until(() => h.validations > tries, 'a second try');
-    await h.until((s) => s.matches({ running: 'idle' }));
+    await h.until((s) => inState(s, { running: 'idle' }));
     h.world.outOfFds = false;
     h.clock.increment(2000);
     h.clock.increment(100);
@@ -176,7 +176,7 @@ describe('supervisor statechart: changes', () => {
     h.world.valid = false;
     h.send({ type: 'FS_CHANGED', cause: 'config', paths: [] });
     h.clock.increment(100);
-    await h.until((s) => s.context.lastReload?.outcome === 'rejected' && s.matches({ running: 'idle' }));
+    await h.until((s) => s.context.lastReload?.outcome === 'rejected' && inState(s, { running: 'idle' }));
     const tries = h.validations;
     h.clock.increment(20_000);
     assert.equal(h.validations, tries);
@@ -186,24 +186,24 @@ describe('supervisor statechart: changes', () => {
     const h = await startedHarness({ world: { reload: 'never' } });
     h.send({ type: 'FS_CHANGED', cause: 'config', paths: [] });
     h.clock.increment(100);
-    await h.until((s) => s.matches({ reloading: 'confirming' }));
+    await h.until((s) => inState(s, { reloading: 'confirming' }));
     h.clock.increment(10_000);
     const s = await h.until((s) => s.context.lastReload !== null);
     assert.equal(s.context.lastReload?.outcome, 'rejected');
     assert.match(s.context.lastReload?.error ?? '', /did not confirm/);
-    await h.until((s) => s.matches({ running: 'idle' }));
+    await h.until((s) => inState(s, { running: 'idle' }));
   });
 
   it('when nats-server never confirms a leaf reload then it restarts: a leaf logging to a file shows a refusal only so', async () => {
     const h = await startedHarness({ mode: 'leaf', world: { reload: 'never' } });
     h.send({ type: 'FS_CHANGED', cause: 'config', paths: [] });
     h.clock.increment(100);
-    await h.until((s) => s.matches({ reloading: 'confirming' }));
+    await h.until((s) => inState(s, { reloading: 'confirming' }));
     h.clock.increment(10_000);
-    await h.until((s) => s.matches({ restarting: 'stoppingServer' }));
+    await h.until((s) => inState(s, { restarting: 'signalling' }));
     assert.deepEqual(h.signals, ['SIGHUP', 'SIGINT']);
     h.exitServer(0);
-    const s = await h.until((s) => s.matches({ running: 'idle' }) && s.context.server.restarts === 1);
+    const s = await h.until((s) => inState(s, { running: 'idle' }) && s.context.server.restarts === 1);
     assert.equal(s.context.lastReload?.outcome, 'restarted');
     assert.equal(s.context.lastReload?.error, 'nats-server refused the reload (it was not confirmed in time); restarted');
   });
@@ -234,9 +234,9 @@ describe('supervisor statechart: changes', () => {
       h.running.length = 0;
       h.send({ type: 'FS_CHANGED', cause: 'creds', paths: [] });
       h.clock.increment(100);
-      await h.until((s) => s.matches({ restarting: 'stoppingServer' }));
+      await h.until((s) => inState(s, { restarting: 'signalling' }));
       h.exitServer(0);
-      await h.until((s) => s.matches({ running: 'idle' }) && s.context.server.restarts === 1);
+      await h.until((s) => inState(s, { running: 'idle' }) && s.context.server.restarts === 1);
       assert.deepEqual(h.running, ['read at spawn', 'runs what it read']);
     });
 
@@ -245,9 +245,9 @@ describe('supervisor statechart: changes', () => {
       h.running.length = 0;
       h.send({ type: 'FS_CHANGED', cause: 'config', paths: [] });
       h.clock.increment(100);
-      await h.until((s) => s.matches({ reloading: 'confirming' }));
+      await h.until((s) => inState(s, { reloading: 'confirming' }));
       h.exitServer(1);
-      await h.until((s) => s.matches('backingOff'));
+      await h.until((s) => inState(s, 'backingOff'));
       assert.deepEqual(h.running, []);
     });
   });
@@ -267,10 +267,10 @@ describe('supervisor statechart: changes', () => {
     const h = await startedHarness({ mode: 'leaf', world: { reload: 'rejected' } });
     h.send({ type: 'FS_CHANGED', cause: 'config', paths: [] });
     h.clock.increment(100);
-    await h.until((s) => s.matches({ restarting: 'stoppingServer' }));
+    await h.until((s) => inState(s, { restarting: 'signalling' }));
     assert.deepEqual(h.signals, ['SIGHUP', 'SIGINT']);
     h.exitServer(0);
-    const s = await h.until((s) => s.matches({ running: 'idle' }) && s.context.server.restarts === 1);
+    const s = await h.until((s) => inState(s, { running: 'idle' }) && s.context.server.restarts === 1);
     assert.equal(h.spawns, 2);
     assert.equal(s.context.server.crashes, 0);
     assert.equal(s.context.lastReload?.outcome, 'restarted');
@@ -281,10 +281,10 @@ describe('supervisor statechart: changes', () => {
     const h = await startedHarness({ mode: 'leaf' });
     h.send({ type: 'FS_CHANGED', cause: 'creds', paths: [] });
     h.clock.increment(100);
-    await h.until((s) => s.matches({ restarting: 'stoppingServer' }));
+    await h.until((s) => inState(s, { restarting: 'signalling' }));
     assert.deepEqual(h.signals, ['SIGINT']);
     h.exitServer(0);
-    const s = await h.until((s) => s.matches({ running: 'idle' }) && s.context.server.restarts === 1);
+    const s = await h.until((s) => inState(s, { running: 'idle' }) && s.context.server.restarts === 1);
     assert.equal(s.context.lastReload?.outcome, 'restarted');
     assert.equal(s.context.lastReload?.error, null);
   });
@@ -303,7 +303,7 @@ describe('supervisor statechart: changes', () => {
       const validationsAtStart = h.validations;
       h.send({ type: 'FS_CHANGED', cause: 'jwt', paths: [] });
       h.clock.increment(100);
-      await h.until((s) => s.matches({ running: 'idle' }) && h.reconciles === 2);
+      await h.until((s) => inState(s, { running: 'idle' }) && h.reconciles === 2);
       assert.deepEqual(h.signals, []);
       assert.equal(h.validations, validationsAtStart);
       assert.deepEqual(h.syncs, ['startup', 'change, pushing as written']);
@@ -315,7 +315,7 @@ describe('supervisor statechart: changes', () => {
     h.send({ type: 'FS_CHANGED', cause: 'jwt', paths: [] });
     h.send({ type: 'FS_CHANGED', cause: 'config', paths: [] });
     h.clock.increment(100);
-    await h.until((s) => s.matches({ running: 'idle' }) && h.reconciles === 2);
+    await h.until((s) => inState(s, { running: 'idle' }) && h.reconciles === 2);
     assert.deepEqual(h.signals, ['SIGHUP']);
     assert.deepEqual(h.syncs, ['startup', 'change']);
   });
@@ -324,15 +324,15 @@ describe('supervisor statechart: changes', () => {
     const h = await startedHarness({ mode: 'leaf' });
     h.send({ type: 'FS_CHANGED', cause: 'creds', paths: [] });
     h.clock.increment(100);
-    await h.until((s) => s.matches({ restarting: 'stoppingServer' }));
+    await h.until((s) => inState(s, { restarting: 'signalling' }));
     h.send({ type: 'FS_CHANGED', cause: 'tls', paths: [] });
     assert.deepEqual(h.actor.getSnapshot().context.pendingCauses, ['tls']);
     h.world.readyHeld = true;
     h.exitServer(0);
-    await h.until((s) => s.matches('starting'));
+    await h.until((s) => inState(s, 'starting'));
     h.send({ type: 'FS_CHANGED', cause: 'creds', paths: [] });
     h.releaseReady();
-    await h.until((s) => s.matches({ running: 'settling' }));
+    await h.until((s) => inState(s, { running: 'settling' }));
     assert.deepEqual(h.actor.getSnapshot().context.pendingCauses, ['creds']);
   });
 });
@@ -341,26 +341,26 @@ describe('supervisor statechart: crashes and stops', () => {
   it('when nats-server dies then it backs off 1 s, doubling, and starts again', async () => {
     const h = await startedHarness();
     h.exitServer(null, 'SIGKILL');
-    await h.until((s) => s.matches('backingOff'));
+    await h.until((s) => inState(s, 'backingOff'));
     h.clock.increment(999);
     assert.equal(h.state(), 'backingOff');
     h.clock.increment(1);
-    await h.until((s) => s.matches({ running: 'idle' }) && s.context.server.crashes === 1);
+    await h.until((s) => inState(s, { running: 'idle' }) && s.context.server.crashes === 1);
     h.exitServer(2);
-    await h.until((s) => s.matches('backingOff'));
+    await h.until((s) => inState(s, 'backingOff'));
     h.clock.increment(1999);
     assert.equal(h.state(), 'backingOff');
     h.clock.increment(1);
-    await h.until((s) => s.matches({ running: 'idle' }) && s.context.server.crashes === 2);
+    await h.until((s) => inState(s, { running: 'idle' }) && s.context.server.crashes === 2);
   });
 
   it('when nats-server crashes ten times in a row then it fails with exit 1', async () => {
     const h = await startedHarness();
     for (let i = 1; i <= 9; i++) {
       h.exitServer(1);
-      await h.until((s) => s.matches('backingOff'));
+      await h.until((s) => inState(s, 'backingOff'));
       h.clock.increment(30_000);
-      await h.until((s) => s.matches({ running: 'idle' }));
+      await h.until((s) => inState(s, { running: 'idle' }));
     }
     h.exitServer(1);
     const s = await h.until((s) => s.status === 'done');
@@ -371,11 +371,11 @@ describe('supervisor statechart: crashes and stops', () => {
   it('when nats-server stayed up for a minute then its next crash starts the count over', async () => {
     const h = await startedHarness();
     h.exitServer(1, null, 10);
-    await h.until((s) => s.matches('backingOff'));
+    await h.until((s) => inState(s, 'backingOff'));
     h.clock.increment(1000);
-    await h.until((s) => s.matches({ running: 'idle' }));
+    await h.until((s) => inState(s, { running: 'idle' }));
     h.exitServer(1, null, 61_000);
-    const s = await h.until((s) => s.matches('backingOff'));
+    const s = await h.until((s) => inState(s, 'backingOff'));
     assert.equal(s.context.consecutiveCrashes, 1);
   });
 
@@ -419,7 +419,7 @@ describe('supervisor statechart: crashes and stops', () => {
   it('when SHUTDOWN arrives while backing off then it stops at once', async () => {
     const h = await startedHarness();
     h.exitServer(1);
-    await h.until((s) => s.matches('backingOff'));
+    await h.until((s) => inState(s, 'backingOff'));
     h.send({ type: 'SHUTDOWN', signal: 'SIGINT' });
     const s = await h.until((s) => s.status === 'done');
     assert.equal(h.state(), 'stopped');

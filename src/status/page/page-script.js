@@ -67,7 +67,7 @@
     const g = el('g', { class: `state ${n.kind}`, 'data-path': n.path || 'any' }, svg);
     el('rect', { x: n.x, y: n.y, width: n.width, height: n.height, rx: 8 }, g);
     if (n.kind === 'final') el('rect', { x: n.x + 3, y: n.y + 3, width: n.width - 6, height: n.height - 6, rx: 6, class: 'inner' }, g);
-    const compound = n.kind === 'compound';
+    const compound = n.kind === 'compound' || n.kind === 'parallel';
     const text = el('text', compound ? { x: n.x + 10, y: n.y + 18 } : { x: n.x + n.width / 2, y: n.y + n.height / 2 + 4, 'text-anchor': 'middle' }, g);
     text.textContent = n.key;
     if (n.description) el('title', {}, g).textContent = n.description;
@@ -85,13 +85,16 @@
 
   const trail = (window.iofogTrail = []);
   let current = '';
+  // The regions' active states (server, lease, readiness): lit beside the lifecycle's state.
+  let regions = [];
   const isActive = (path, state) => path !== 'any' && path !== '' && (state === path || state.startsWith(path + '.'));
+  const isLit = (path, state) => isActive(path, state) || regions.some((r) => isActive(path, r));
   function highlight(state) {
     const previous = current;
     current = state;
-    trail.push(state);
+    if (state !== previous) trail.push(state);
     for (const n of nodes.values()) {
-      const on = isActive(n.path, state);
+      const on = isLit(n.path, state);
       n.g.classList.toggle('active', on);
       if (on && !isActive(n.path, previous)) {
         n.g.classList.remove('pulse');
@@ -122,7 +125,8 @@
     document.getElementById('server').textContent =
       `pid ${doc.server.pid ?? '-'} · ready ${doc.server.ready ? 'yes' : 'no'} · caught up ${doc.server.caughtUp ? 'yes' : 'no'}` +
       `${doc.server.catchingUp ? ` (${doc.server.catchingUp})` : ''} · restarts ${doc.server.restarts} · crashes ${doc.server.crashes}` +
-      `${doc.server.storeFault ? ` · store fault: ${doc.server.storeFault}` : ''}`;
+      `${doc.server.storeFault ? ` · store fault: ${doc.server.storeFault}` : ''}` +
+      `${doc.member ? ` · lease ${doc.member.lease} · ${doc.member.readiness}` : ''}`;
     document.getElementById('server').classList.toggle('bad', Boolean(doc.server.storeFault));
     const c = doc.cluster;
     const cluster = document.getElementById('cluster');
@@ -163,8 +167,15 @@
     live.textContent = 'reconnecting…';
     live.className = 'bad';
   };
+  events.addEventListener('member', (m) => {
+    const doc = JSON.parse(m.data);
+    regions = doc.regions || [];
+    facts(doc);
+    highlight(current);
+  });
   events.addEventListener('state', (m) => {
     const doc = JSON.parse(m.data);
+    regions = doc.regions || [];
     list.replaceChildren();
     doc.history.forEach(addTransition);
     facts(doc);
@@ -172,6 +183,7 @@
   });
   events.addEventListener('transition', (m) => {
     const { transition, state } = JSON.parse(m.data);
+    regions = state.regions || [];
     addTransition(transition);
     facts(state);
     highlight(transition.state);

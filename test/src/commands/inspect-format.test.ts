@@ -74,6 +74,16 @@ describe('inspect, as a person reads it, for a cluster member', () => {
   });
 });
 
+describe("inspect, as a person reads it: the chart's regions", () => {
+  it('when the member holds the lease while catching up then the member line says each region in a word', () => {
+    const member = { server: 'up' as const, catchUp: 'catchingUp', store: 'writing', lease: 'inUse.held', readiness: 'notReady' };
+    const text = formatStatus(doc({ member }), NOW);
+    assert.match(text, /^member {4}server up {2}catch-up catchingUp {2}store writing {2}lease inUse\.held {2}readiness notReady$/m);
+    const down = { server: 'down' as const, catchUp: null, store: null, lease: 'standalone', readiness: 'notReady' };
+    assert.match(formatStatus(doc({ member: down }), NOW), /^member {4}server down {2}lease standalone {2}readiness notReady$/m);
+  });
+});
+
 describe('inspect, as a person reads it, with a store fault', () => {
   it('when nats-server stopped writing to its store then a store line says so and that a restart follows room', () => {
     const text = formatStatus(doc({ server: { storeFault: 'Critical write error: no space left on device' } }), NOW);

@@ -27,7 +27,7 @@ describe('graph: generated from the machine itself', () => {
     const svg = execFileSync('dot', ['-Tsvg'], { input: dot, encoding: 'utf8' });
     assert.match(svg, /<svg/);
     for (const n of graph.nodes.filter((x) => x.id !== graph.root)) {
-      assert.ok(dot.includes(n.kind === 'compound' ? `"cluster_${n.id}"` : `"${n.id}" [label="${n.key}"`), `state ${n.id}`);
+      assert.ok(dot.includes(n.kind === 'compound' || n.kind === 'parallel' ? `"cluster_${n.id}"` : `"${n.id}" [label="${n.key}"`), `state ${n.id}`);
     }
     for (const e of graph.edges) assert.ok(dot.includes(`[label="${e.label}"`), `transition ${e.label}`);
   });

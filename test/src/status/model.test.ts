@@ -6,9 +6,15 @@ import type { ReloadRecord } from '../../../machines/outputs.js';
 import { supervisorMachine } from '../../../machines/supervisor.js';
 import { MAX_TRANSITION_LISTENERS, StatusModel } from '../../../src/status/model.js';
 
-/** A snapshot of the real chart resting in `value`, with context changes. */
+const BEFORE_OR_AFTER = ['waitingForConfig', 'preparing', 'stopped', 'failed'];
+/** A member with nats-server up and caught up, a standalone server: the regions beside the lifecycle. */
+const member = { server: { up: { catchUp: 'caughtUp', store: 'writing' } }, lease: 'standalone', readiness: 'notReady' };
+
+/** A snapshot of the real chart resting in `value` (the lifecycle's, or the root's), with context changes. */
 function at(value: StateValue, context: Partial<SupervisorContext> = {}) {
-  return supervisorMachine.resolveState({ value, context: { ...initialContext({ mode: 'server', shutdown: 'term' }), ...context } });
+  const top = typeof value === 'string' ? value : Object.keys(value)[0]!;
+  const full = BEFORE_OR_AFTER.includes(top) ? value : { supervising: { lifecycle: value, ...member } };
+  return supervisorMachine.resolveState({ value: full, context: { ...initialContext({ mode: 'server', shutdown: 'term' }), ...context } });
 }
 const ev = (type: string) => ({ type });
 const reload = (outcome: ReloadRecord['outcome'], at: string | null = null): ReloadRecord => ({ at, causes: ['config'], outcome, error: null });
@@ -30,16 +36,16 @@ describe('the status model', () => {
     assert.equal(m.ready, false, 'nothing observed yet');
     const cases: [StateValue, boolean][] = [
       [{ waitingForConfig: 'sleeping' }, false],
-      [{ preparing: 'validating' }, false],
+      [{ preparing: 'firstValidation' }, false],
       ['starting', false],
       [{ running: 'idle' }, true],
       ['syncingJwt', true],
       [{ applying: 'validating' }, true],
       [{ reloading: 'confirming' }, true],
       [{ concluding: { reconciling: 'working' } }, true],
-      [{ restarting: 'stoppingServer' }, false],
+      [{ restarting: 'signalling' }, false],
       ['backingOff', false],
-      [{ stopping: 'graceful' }, false],
+      [{ stopping: 'signalling' }, false],
     ];
     for (const [value, ready] of cases) {
       m.observe(at(value), ev('X'));

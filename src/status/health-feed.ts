@@ -2,7 +2,7 @@ import type { ServerConfig } from '../config/server-config.js';
 import { isReadyLine, type ServerLogBus } from '../nats-server/log.js';
 import { fetchVarz, health } from '../nats-server/monitor.js';
 import type { Settings } from '../settings.js';
-import type { WatchPort } from './watch-port.js';
+import type { FeedPort } from './feed-port.js';
 
 const HEALTHY_EVERY_MS = 5000;
 const UNHEALTHY_EVERY_MS = 1000;
@@ -14,7 +14,7 @@ const ASK_TIMEOUT_MS = 2000;
  * later), then every few seconds, more often while it says it is unhealthy. Beside the chart, never in its
  * way (docs/contract.md: Readiness). With monitoring off there is nothing to ask: readiness is all that is known.
  */
-export function watchHealth(settings: Pick<Settings, 'monitorPort'>, config: ServerConfig, status: WatchPort, bus: ServerLogBus): { close(): void } {
+export function feedHealth(settings: Pick<Settings, 'monitorPort'>, config: ServerConfig, status: FeedPort, bus: ServerLogBus): { close(): void } {
   if (settings.monitorPort === 0) return { close: () => undefined };
   let asking = false;
   let timer: NodeJS.Timeout | null = null;

@@ -17,10 +17,10 @@ const TOLERATED = /could not be resolved/i;
 /**
  * Spawned with nats-server: asks its full /healthz (meta leader reached, every stream and consumer on this
  * member current) until it passes once, saying what it still catches up on; then SERVER_CAUGHT_UP. Only the
- * first pass counts: afterwards the health watch's cheaper questions apply, so one slow stream does not flap
+ * first pass counts: afterwards the health feed's cheaper questions apply, so one slow stream does not flap
  * the pod (docs/contract.md: Readiness). With monitoring off there is nothing to ask: caught up at once.
  */
-export function createCatchUpWatch(settings: Pick<Settings, 'monitorPort'>, logger: Logger) {
+export function createCatchUpCheck(settings: Pick<Settings, 'monitorPort'>, logger: Logger) {
   return fromCallback(({ sendBack: sendBackLoose }) => {
     const sendBack = sendBackLoose as (event: SupervisorEvent) => void;
     const stop = new AbortController();

@@ -2,7 +2,7 @@ import type { Logger } from '../logger.js';
 import { configuredRemotes, matchRemotes, remoteName, solicitedConnections, type LeafRemote } from '../nats-server/leaf-remotes.js';
 import { fetchLeafz, fetchVarz } from '../nats-server/monitor.js';
 import type { Settings } from '../settings.js';
-import type { LeafRemoteView, WatchPort } from './watch-port.js';
+import type { LeafRemoteView, FeedPort } from './feed-port.js';
 
 const CONVERGING_EVERY_MS = 1000;
 const CONVERGED_EVERY_MS = 5000;
@@ -19,9 +19,9 @@ interface Tracked {
 /**
  * Watches the leaf connections converge after nats-server comes up, reloads or restarts, and reports a
  * remote that does not come back: a warning and `inspect`, never a restart (a restart cannot reach an
- * unreachable hub, and it drops every client of the edge node). Beside the chart, like the health watch.
+ * unreachable hub, and it drops every client of the edge node). Beside the chart, like the health feed.
  */
-export function watchLeafRemotes(settings: Pick<Settings, 'monitorPort'>, status: WatchPort, logger: Logger, now = Date.now): { close(): void } {
+export function feedLeafRemotes(settings: Pick<Settings, 'monitorPort'>, status: FeedPort, logger: Logger, now = Date.now): { close(): void } {
   if (settings.monitorPort === 0) return { close: () => undefined };
   const tracked = new Map<string, Tracked>();
   let changedAt = 0;
@@ -80,7 +80,7 @@ export function watchLeafRemotes(settings: Pick<Settings, 'monitorPort'>, status
       // Without remotes there is nothing to converge until the next reload or start brings some.
       if (remotes.length > 0) schedule(status.leaf?.converged ? CONVERGED_EVERY_MS : CONVERGING_EVERY_MS);
     } catch {
-      // A monitoring port that does not answer now may next time; the health watch reports it.
+      // A monitoring port that does not answer now may next time; the health feed reports it.
       schedule(CONVERGING_EVERY_MS);
     } finally {
       asking = false;

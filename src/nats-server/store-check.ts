@@ -42,7 +42,7 @@ const mib = (bytes: number): string => `${(bytes / 1024 ** 2).toFixed(0)} MiB`;
  * fills up). Once the chart says the store failed (its own words, or nats-server's "Critical write error"), it
  * says STORE_HAS_ROOM when the file system has room again, no sooner than minDelayMs after the spawn.
  */
-export function createStoreWatch(settings: Settings, config: ServerConfig, logger: Logger) {
+export function createStoreCheck(settings: Settings, config: ServerConfig, logger: Logger) {
   return fromCallback<StoreWatchCommand, { minDelayMs: number }>(({ sendBack: sendBackLoose, receive, input }) => {
     const sendBack = sendBackLoose as (event: SupervisorEvent) => void;
     const spawnedAt = Date.now();

@@ -15,12 +15,15 @@ export interface LeafView {
 }
 
 /**
- * What the watches beside the chart (health, leaf remotes, cluster) read of the supervisor and report back:
- * the status model as they see it, so they depend on this and nothing else of it.
+ * What the feeds beside the chart (health, leaf remotes, cluster: they poll nats-server's monitoring port to
+ * keep the status surfaces current, and decide nothing) read of the supervisor and report back: the status
+ * model as they see it, so they depend on this and nothing else of it.
  */
-export interface WatchPort {
+export interface FeedPort {
   /** The chart says nats-server is up and has passed readiness. */
   readonly ready: boolean;
+  /** The chart decided this is a cluster member (from the first valid config). */
+  readonly clustered: boolean;
   readonly lastReload: ReloadRecord | null;
   readonly health: Health | null;
   readonly serverVersion: string | null;

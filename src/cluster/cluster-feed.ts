@@ -1,7 +1,6 @@
-import type { ServerConfig } from '../config/server-config.js';
 import { fetchJsz, fetchVarz } from '../nats-server/monitor.js';
 import type { Settings } from '../settings.js';
-import type { WatchPort } from '../status/watch-port.js';
+import type { FeedPort } from '../status/feed-port.js';
 import { clusterView, type ClusterView } from './cluster-view.js';
 import type { Jsz } from './spare-rule.js';
 
@@ -19,12 +18,12 @@ const ASK_TIMEOUT_MS = 2000;
  * Keeps this member's view of its cluster current while nats-server is ready and the config makes it a cluster
  * member: asked every few seconds from its /varz and /jsz, beside the chart and never in its way.
  */
-export function watchCluster(settings: Pick<Settings, 'monitorPort'>, config: ServerConfig, status: WatchPort): { close(): void } {
+export function feedCluster(settings: Pick<Settings, 'monitorPort'>, status: FeedPort): { close(): void } {
   if (settings.monitorPort === 0) return { close: () => undefined };
   let asking = false;
   const ask = async (): Promise<void> => {
     if (asking) return;
-    if (!status.ready || !(await config.facts()).clustered) return void status.setCluster(null);
+    if (!status.ready || !status.clustered) return void status.setCluster(null);
     asking = true;
     try {
       const view = await askClusterView(settings.monitorPort, AbortSignal.timeout(ASK_TIMEOUT_MS));
