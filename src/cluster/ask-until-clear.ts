@@ -1,25 +1,38 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { withDeadline } from '../util/deadline.js';
-
-/** One question's deadline: a hung nats-server accepts the connection and never answers. */
-const ASK_TIMEOUT_MS = 2000;
+import { MonitorPoll } from '../nats-server/monitor-poll.js';
 
 /**
  * Asks nats-server until its answer holds nothing back (`ask` resolves null), telling `say` each new reason it
- * gives meanwhile. Resolves true once clear, false when `stop` ended the asking first.
+ * gives meanwhile; a question that got no answer is a reason too. Resolves true once clear, false when `stop`
+ * ended the asking first.
  */
-export async function askUntilClear(
+export function askUntilClear(
   ask: (signal: AbortSignal) => Promise<string | null>,
   say: (reason: string) => void,
   stop: AbortSignal,
   everyMs: number,
 ): Promise<boolean> {
-  let said: string | null = null;
-  for (;;) {
-    const reason = await withDeadline(ASK_TIMEOUT_MS, stop, ask);
-    if (stop.aborted) return false;
-    if (reason === null) return true;
-    if (reason !== said) say((said = reason));
-    await sleep(everyMs, undefined, { signal: stop });
-  }
+  return new Promise((resolve) => {
+    if (stop.aborted) return resolve(false);
+    let said: string | null = null;
+    const poll = new MonitorPoll<string | null>({
+      ask,
+      everyMs: () => everyMs,
+      onAnswer: (answer) => {
+        const reason = answer.ok ? answer.value : `nats-server does not answer on its monitoring port (${String(answer.error)})`;
+        if (reason === null) {
+          resolve(true);
+          return 'done';
+        }
+        if (reason !== said) say((said = reason));
+      },
+    }).start();
+    stop.addEventListener(
+      'abort',
+      () => {
+        poll.close();
+        resolve(false);
+      },
+      { once: true },
+    );
+  });
 }

@@ -37,7 +37,7 @@ export function clusterView(jsz: Jsz & { meta_cluster?: { name?: string } }, sel
     metaLeader: meta?.leader || null,
     peers: (meta?.replicas ?? []).map((r) => ({ name: r.name ?? '?', current: r.current === true, offline: r.offline === true, lag: r.lag ?? null })),
     atRisk: groupsOf(jsz)
-      .filter((g) => !g.what.startsWith('the JetStream meta'))
+      .filter((g) => g.kind !== 'meta')
       .map((g) => atRisk(g, self))
       .filter((x): x is string => x !== null),
     safeToLeave: blockers.length === 0,

@@ -2,16 +2,17 @@ import { hostname } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { fetchVarz } from '../nats-server/monitor.js';
+import { ASK_TIMEOUT_MS } from '../nats-server/monitor-poll.js';
+import { withDeadline } from '../util/deadline.js';
 import type { Settings } from '../settings.js';
 import { requireLazily } from '../util/lazy-require.js';
 
 export type LeaseConnectionSettings = Pick<Settings, 'clientUrl' | 'monitorPort' | 'leaseCredsPath'>;
 
-const ASK_TIMEOUT_MS = 2000;
-
 /** The member's name in the lease: nats-server's server_name, else the host's. */
 export async function memberName(settings: Pick<Settings, 'monitorPort'>): Promise<string> {
-  const varz = settings.monitorPort > 0 ? await fetchVarz(settings.monitorPort, AbortSignal.timeout(ASK_TIMEOUT_MS)).catch(() => null) : null;
+  const ask = (signal: AbortSignal) => fetchVarz(settings.monitorPort, signal);
+  const varz = settings.monitorPort > 0 ? await withDeadline(ASK_TIMEOUT_MS, undefined, ask).catch(() => null) : null;
   return varz?.server_name || hostname();
 }
 

@@ -35,6 +35,8 @@ export interface Jsz {
 
 /** A raft group this member belongs to, as this member sees it; size counts this member too. */
 export interface Group {
+  kind: 'meta' | 'stream' | 'consumer';
+  /** How the operator reads it, in reasons and `inspect`. */
   what: string;
   size: number;
   info: GroupInfo;
@@ -45,15 +47,16 @@ const quorum = (size: number): number => Math.floor(size / 2) + 1;
 export function groupsOf(jsz: Jsz): Group[] {
   const groups: Group[] = [];
   const meta = jsz.meta_cluster;
-  if (meta && (meta.cluster_size ?? 1) > 1) groups.push({ what: 'the JetStream meta layer', size: meta.cluster_size ?? 1, info: meta });
+  if (meta && (meta.cluster_size ?? 1) > 1) groups.push({ kind: 'meta', what: 'the JetStream meta layer', size: meta.cluster_size ?? 1, info: meta });
   for (const account of jsz.account_details ?? []) {
     for (const stream of account.stream_detail ?? []) {
       const size = stream.config?.num_replicas ?? (stream.cluster?.replicas?.length ?? 0) + 1;
       if (size < 2 || !stream.cluster) continue;
-      groups.push({ what: `stream ${stream.name ?? '?'}`, size, info: stream.cluster });
+      groups.push({ kind: 'stream', what: `stream ${stream.name ?? '?'}`, size, info: stream.cluster });
       for (const consumer of stream.consumer_detail ?? []) {
         if (consumer.cluster && (consumer.cluster.replicas?.length ?? 0) > 0) {
           groups.push({
+            kind: 'consumer',
             what: `consumer ${stream.name ?? '?'} > ${consumer.name ?? '?'}`,
             size: (consumer.cluster.replicas?.length ?? 0) + 1,
             info: consumer.cluster,

@@ -1,20 +1,18 @@
 import { statfs } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fromCallback } from 'xstate';
 import type { StoreWatchCommand, SupervisorEvent } from '../../machines/events.js';
 import type { ServerConfig } from '../config/server-config.js';
 import type { Logger } from '../logger.js';
 import type { Settings } from '../settings.js';
 import { fetchJsz } from './monitor.js';
+import { MonitorPoll } from './monitor-poll.js';
 import { serverFacts } from './server-facts.js';
-import { withDeadline } from '../util/deadline.js';
 
 const LOOK_EVERY_MS = 2000;
 /** How soon /varz is asked again for the store dir while nats-server has not answered yet (it starts in ms). */
 const ASK_DIR_EVERY_MS = 250;
 /** A store with room said so once; said again this often while the restart has not come (a rejected config, say). */
 const SAY_AGAIN_MS = 30_000;
-const ASK_TIMEOUT_MS = 2000;
 /** JetStream that has not answered this many looks in a row, its store full, has stopped (2.9). */
 const SILENT_LOOKS = 2;
 const GIB = 1024 ** 3;
@@ -36,8 +34,15 @@ async function spaceOf(dir: string): Promise<StoreSpace | null> {
 
 const mib = (bytes: number): string => `${(bytes / 1024 ** 2).toFixed(0)} MiB`;
 
+/** What one look found: the store's dir and room, and whether JetStream answered (null: not asked). */
+interface Look {
+  dir: string;
+  space: StoreSpace;
+  answers: boolean | null;
+}
+
 /**
- * Spawned with nats-server (the chart's storeWatch). While the store's file system is short of room it asks
+ * Invoked with nats-server (the chart's storeCheck, in server.up). While the store's file system is short of room it asks
  * /jsz, and says STORE_FAILED when JetStream has stopped answering (nats-server 2.9 logs nothing when its store
  * fills up). Once the chart says the store failed (its own words, or nats-server's "Critical write error"), it
  * says STORE_HAS_ROOM when the file system has room again, no sooner than minDelayMs after the spawn.
@@ -46,21 +51,14 @@ export function createStoreCheck(settings: Settings, config: ServerConfig, logge
   return fromCallback<StoreWatchCommand, { minDelayMs: number }>(({ sendBack: sendBackLoose, receive, input }) => {
     const sendBack = sendBackLoose as (event: SupervisorEvent) => void;
     const spawnedAt = Date.now();
-    const stop = new AbortController();
     let failed = false;
     receive(() => {
       if (!failed) logger.warn('store fault: nats-server stopped writing to its JetStream store; it restarts once the store has room');
       failed = true;
     });
 
-    const jetstreamAnswers = (): Promise<boolean> =>
-      withDeadline(ASK_TIMEOUT_MS, stop.signal, (signal) => fetchJsz(settings.monitorPort, signal)).then(
-        () => true,
-        () => stop.signal.aborted,
-      );
-
     // nats-server refuses to reload a new store_dir: the one it reports (/varz) holds until the next spawn. Until it
-    // answers there is no guess: a wrong NATS_JETSTREAM_STORE_DIR would blind the watch, and on 2.9 /varz may not
+    // answers there is no guess: a wrong NATS_JETSTREAM_STORE_DIR would blind the check, and on 2.9 /varz may not
     // answer again once the store is full. With monitoring off the environment's or the config's word is all.
     let reported: string | null = null;
     let waitingForVarz = false;
@@ -72,31 +70,44 @@ export function createStoreCheck(settings: Settings, config: ServerConfig, logge
       return reported;
     };
 
-    const watch = async (): Promise<void> => {
-      let silent = 0;
-      let saidAt = 0;
-      for (; !stop.signal.aborted; await sleep(waitingForVarz ? ASK_DIR_EVERY_MS : LOOK_EVERY_MS, undefined, { signal: stop.signal })) {
-        const dir = await storeDir();
-        const space = dir ? await spaceOf(dir) : null;
-        if (!space || stop.signal.aborted) continue;
-        if (!failed) {
-          const short = !hasRoom(space);
-          silent = short && settings.monitorPort > 0 && !(await jetstreamAnswers()) ? silent + 1 : 0;
-          if (short) logger.debug({ dir, free: mib(space.freeBytes), silent }, 'the JetStream store is short of room');
-          if (silent < SILENT_LOOKS || stop.signal.aborted) continue;
-          failed = true;
-          const message = `JetStream stopped answering while its store is full (${mib(space.freeBytes)} free of ${mib(space.sizeBytes)})`;
-          logger.warn({ dir }, `store fault: ${message}; nats-server restarts once the store has room`);
-          sendBack({ type: 'STORE_FAILED', message, uptimeMs: Date.now() - spawnedAt });
-          continue;
-        }
-        if (!hasRoom(space) || Date.now() - spawnedAt < input.minDelayMs || Date.now() - saidAt < SAY_AGAIN_MS) continue;
-        saidAt = Date.now();
-        logger.info({ dir, free: mib(space.freeBytes), size: mib(space.sizeBytes) }, 'the JetStream store has room again: nats-server restarts');
-        sendBack({ type: 'STORE_HAS_ROOM', freeBytes: space.freeBytes });
-      }
+    /** One look: the store's room and, while it is short of room and no fault is known, whether JetStream answers. */
+    const look = async (signal: AbortSignal): Promise<Look | null> => {
+      const dir = await storeDir();
+      const space = dir ? await spaceOf(dir) : null;
+      if (!dir || !space) return null;
+      if (failed || hasRoom(space) || settings.monitorPort === 0) return { dir, space, answers: null };
+      const answers = await fetchJsz(settings.monitorPort, signal).then(
+        () => true,
+        () => false,
+      );
+      return { dir, space, answers };
     };
-    void watch().catch(() => undefined);
-    return () => stop.abort();
+
+    let silent = 0;
+    let saidAt = 0;
+    const judge = ({ dir, space, answers }: Look): void => {
+      if (!failed) {
+        silent = answers === false ? silent + 1 : 0;
+        if (answers !== null) logger.debug({ dir, free: mib(space.freeBytes), silent }, 'the JetStream store is short of room');
+        if (silent < SILENT_LOOKS) return;
+        failed = true;
+        const message = `JetStream stopped answering while its store is full (${mib(space.freeBytes)} free of ${mib(space.sizeBytes)})`;
+        logger.warn({ dir }, `store fault: ${message}; nats-server restarts once the store has room`);
+        return sendBack({ type: 'STORE_FAILED', message, uptimeMs: Date.now() - spawnedAt });
+      }
+      if (!hasRoom(space) || Date.now() - spawnedAt < input.minDelayMs || Date.now() - saidAt < SAY_AGAIN_MS) return;
+      saidAt = Date.now();
+      logger.info({ dir, free: mib(space.freeBytes), size: mib(space.sizeBytes) }, 'the JetStream store has room again: nats-server restarts');
+      sendBack({ type: 'STORE_HAS_ROOM', freeBytes: space.freeBytes });
+    };
+
+    const poll = new MonitorPoll<Look | null>({
+      ask: look,
+      everyMs: () => (waitingForVarz ? ASK_DIR_EVERY_MS : LOOK_EVERY_MS),
+      onAnswer: (answer) => {
+        if (answer.ok && answer.value) judge(answer.value);
+      },
+    }).start();
+    return () => poll.close();
   });
 }

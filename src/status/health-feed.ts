@@ -1,12 +1,13 @@
 import type { ServerConfig } from '../config/server-config.js';
 import { isReadyLine, type ServerLogBus } from '../nats-server/log.js';
-import { fetchVarz, health } from '../nats-server/monitor.js';
+import { fetchVarz, health, type Health } from '../nats-server/monitor.js';
+import { ASK_TIMEOUT_MS, MonitorPoll } from '../nats-server/monitor-poll.js';
 import type { Settings } from '../settings.js';
+import { withDeadline } from '../util/deadline.js';
 import type { FeedPort } from './feed-port.js';
 
 const HEALTHY_EVERY_MS = 5000;
 const UNHEALTHY_EVERY_MS = 1000;
-const ASK_TIMEOUT_MS = 2000;
 
 /**
  * Keeps the status model's view of nats-server's own health current while nats-server is up: asked when it
@@ -16,30 +17,19 @@ const ASK_TIMEOUT_MS = 2000;
  */
 export function feedHealth(settings: Pick<Settings, 'monitorPort'>, config: ServerConfig, status: FeedPort, bus: ServerLogBus): { close(): void } {
   if (settings.monitorPort === 0) return { close: () => undefined };
-  let asking = false;
-  let timer: NodeJS.Timeout | null = null;
-  const schedule = (): void => {
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(() => void ask(), status.health?.healthy === false ? UNHEALTHY_EVERY_MS : HEALTHY_EVERY_MS).unref();
-  };
-  const ask = async (): Promise<void> => {
-    if (asking) return;
-    if (!status.ready) return schedule();
-    asking = true;
-    try {
-      // A hung nats-server (SIGSTOP) accepts the connection and never answers: that is an answer too.
-      const { jetstream } = await config.facts();
-      const answer = await health(settings.monitorPort, { jetstream }, AbortSignal.timeout(ASK_TIMEOUT_MS));
-      // The server may have gone while the answer was on its way: an answer for a stopped server is stale.
-      status.setHealth(status.ready ? answer : null);
-    } finally {
-      asking = false;
-      schedule();
-    }
-  };
+  const poll = new MonitorPoll<Health>({
+    when: () => status.ready,
+    // A hung nats-server (SIGSTOP) accepts the connection and never answers: that is an answer too.
+    ask: async (signal) => health(settings.monitorPort, { jetstream: (await config.facts()).jetstream }, signal),
+    everyMs: () => (status.health?.healthy === false ? UNHEALTHY_EVERY_MS : HEALTHY_EVERY_MS),
+    // The server may have gone while the answer was on its way: an answer for a stopped server is stale.
+    onAnswer: (answer) => {
+      if (answer.ok) status.setHealth(status.ready ? answer.value : null);
+    },
+  }).start(HEALTHY_EVERY_MS);
   // The version the running nats-server reports, asked once per start (inspect shows it).
   const askVersion = async (): Promise<void> => {
-    const varz = await fetchVarz(settings.monitorPort, AbortSignal.timeout(ASK_TIMEOUT_MS)).catch(() => null);
+    const varz = await withDeadline(ASK_TIMEOUT_MS, undefined, (signal) => fetchVarz(settings.monitorPort, signal)).catch(() => null);
     if (status.ready && typeof varz?.version === 'string') status.setServerVersion(varz.version);
   };
   const onTransition = (): void => {
@@ -47,19 +37,18 @@ export function feedHealth(settings: Pick<Settings, 'monitorPort'>, config: Serv
       status.setHealth(null);
       status.setServerVersion(null);
     } else if (status.health === null) {
-      void ask();
+      poll.askNow();
       if (status.serverVersion === null) void askVersion();
     }
   };
   const onLine = (line: { message: string }): void => {
-    if (isReadyLine(line)) void ask();
+    if (isReadyLine(line)) poll.askNow();
   };
   status.on('transition', onTransition);
   bus.on('line', onLine);
-  schedule();
   return {
     close: () => {
-      if (timer) clearTimeout(timer);
+      poll.close();
       status.off('transition', onTransition);
       bus.off('line', onLine);
     },

@@ -1,14 +1,18 @@
 import type { Logger } from '../logger.js';
 import { configuredRemotes, matchRemotes, remoteName, solicitedConnections, type LeafRemote } from '../nats-server/leaf-remotes.js';
 import { fetchLeafz, fetchVarz } from '../nats-server/monitor.js';
+import { MonitorPoll } from '../nats-server/monitor-poll.js';
 import type { Settings } from '../settings.js';
 import type { LeafRemoteView, FeedPort } from './feed-port.js';
 
 const CONVERGING_EVERY_MS = 1000;
 const CONVERGED_EVERY_MS = 5000;
-const ASK_TIMEOUT_MS = 2000;
 /** nats-server redials a remote every second by default: one still down after this is reported. */
 export const LEAF_ALERT_AFTER_MS = 10_000;
+
+type Configured = ReturnType<typeof configuredRemotes>;
+/** One look at the leaf connections: the remotes the config names and what /leafz says of them. */
+type Look = { remotes: Configured; leafz: Parameters<typeof solicitedConnections>[0] };
 
 interface Tracked {
   connected: boolean;
@@ -28,14 +32,8 @@ export function feedLeafRemotes(settings: Pick<Settings, 'monitorPort'>, status:
   let convergedReported = false;
   let wasReady = false;
   let lastReload: unknown = null;
-  let timer: NodeJS.Timeout | null = null;
-  let asking = false;
-  let configured: { account: string; urls: string[] }[] | null = null;
-
-  const schedule = (ms: number): void => {
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(() => void ask(), ms).unref();
-  };
+  let poll: MonitorPoll<Look> | null = null;
+  let configured: Configured | null = null;
 
   const track = (r: LeafRemote, at: number): LeafRemoteView => {
     const name = remoteName(r);
@@ -64,34 +62,33 @@ export function feedLeafRemotes(settings: Pick<Settings, 'monitorPort'>, status:
     status.setLeaf(views.length > 0 ? { converged, remotes: views } : null);
   };
 
-  const ask = async (): Promise<void> => {
-    if (asking || !status.ready) return;
-    asking = true;
-    try {
-      const signal = AbortSignal.timeout(ASK_TIMEOUT_MS);
-      // The configured remotes change only with a reload or a start: /varz is read once per change.
-      const [remotes, leafz] = await Promise.all([
-        configured ?? fetchVarz(settings.monitorPort, signal).then(configuredRemotes),
-        fetchLeafz(settings.monitorPort, signal),
-      ]);
-      if (!status.ready) return;
-      configured = remotes;
-      observe(matchRemotes(remotes, solicitedConnections(leafz)), now());
-      // Without remotes there is nothing to converge until the next reload or start brings some.
-      if (remotes.length > 0) schedule(status.leaf?.converged ? CONVERGED_EVERY_MS : CONVERGING_EVERY_MS);
-    } catch {
-      // A monitoring port that does not answer now may next time; the health feed reports it.
-      schedule(CONVERGING_EVERY_MS);
-    } finally {
-      asking = false;
-    }
-  };
+  const look = (): MonitorPoll<Look> =>
+    new MonitorPoll<Look>({
+      ask: async (signal) => {
+        // The configured remotes change only with a reload or a start: /varz is read once per change.
+        const [remotes, leafz] = await Promise.all([
+          configured ?? fetchVarz(settings.monitorPort, signal).then(configuredRemotes),
+          fetchLeafz(settings.monitorPort, signal),
+        ]);
+        return { remotes, leafz };
+      },
+      everyMs: (last) => (last?.ok && status.leaf?.converged ? CONVERGED_EVERY_MS : CONVERGING_EVERY_MS),
+      onAnswer: (answer) => {
+        // A monitoring port that does not answer now may next time; the health feed reports it.
+        if (!answer.ok) return;
+        if (!status.ready) return 'done';
+        configured = answer.value.remotes;
+        observe(matchRemotes(configured, solicitedConnections(answer.value.leafz)), now());
+        // Without remotes there is nothing to converge until the next reload or start brings some.
+        return configured.length === 0 ? 'done' : undefined;
+      },
+    });
 
   const onTransition = (): void => {
     const ready = status.ready;
     const reload = status.lastReload;
     if (!ready) {
-      if (timer) clearTimeout(timer);
+      poll?.close();
       status.setLeaf(null);
     } else if (!wasReady || reload !== lastReload) {
       changedAt = now();
@@ -99,7 +96,8 @@ export function feedLeafRemotes(settings: Pick<Settings, 'monitorPort'>, status:
       configured = null;
       // A leaf connection takes a redial to come up: the first look waits for one, and stays out of the
       // way of a nats-server that has only just started.
-      schedule(CONVERGING_EVERY_MS);
+      poll?.close();
+      poll = look().start(CONVERGING_EVERY_MS);
     }
     wasReady = ready;
     lastReload = reload;
@@ -107,7 +105,7 @@ export function feedLeafRemotes(settings: Pick<Settings, 'monitorPort'>, status:
   status.on('transition', onTransition);
   return {
     close: () => {
-      if (timer) clearTimeout(timer);
+      poll?.close();
       status.off('transition', onTransition);
     },
   };
