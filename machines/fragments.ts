@@ -47,6 +47,7 @@ export function leaveThenStop(signal: ServerSignal | 'shutdown') {
   const unknown = failed('could not tell whether the cluster can spare this member');
   return {
     waitingToLeave: {
+      tags: ['serverReady'],
       description: 'Asked until no replicated stream or consumer would lose its quorum or last current replica',
       invoke: { src: 'spareCheck', id: 'spareCheck', onError: { target: 'signalling', actions: unknown } },
       on: { LEAVE_BLOCKED: { actions: 'noteLeaveBlocked' }, SPARED: 'signalling' },

@@ -7,8 +7,20 @@ import { MAX_CONSECUTIVE_CRASHES } from './timing.js';
 /** A state of the supervising regions, by id (supervisor.ts). */
 export const regionState = (path: string): string => `#supervisor.supervising.${path}`;
 
-/** Where the lifecycle serves: nats-server up and past readiness (the `serverReady` tag). */
-const SERVING = ['running', 'syncingJwt', 'applying', 'reloading', 'concluding'];
+/**
+ * Where the lifecycle serves: nats-server up and past readiness (the `serverReady` tag). A member waiting for the
+ * restart lease or to be spared still serves: waiting is not down.
+ */
+const SERVING = [
+  'running',
+  'syncingJwt',
+  'applying',
+  'reloading',
+  'concluding',
+  'restarting.awaitingLease',
+  'restarting.waitingToLeave',
+  'stopping.waitingToLeave',
+];
 
 export const guardedSetup = effectsSetup.extend({
   guards: {

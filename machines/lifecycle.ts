@@ -127,6 +127,7 @@ const restarting = {
   states: {
     choosing: { always: [{ guard: 'clustered', target: 'awaitingLease' }, { target: 'signalling' }] },
     awaitingLease: {
+      tags: ['serverReady'],
       description: 'One member of a cluster restarts at a time: the restart lease (lease region)',
       always: { guard: 'leaseHeld', target: 'waitingToLeave' },
     },

@@ -32,6 +32,7 @@ describe('supervisor statechart: a cluster member leaving', () => {
     const h = await startedHarness({ world: { spared: false, exitsOnStopSignal: true, clustered: true } });
     h.send({ type: 'SHUTDOWN', signal: 'SIGTERM' });
     assert.equal(h.state(), 'stopping.waitingToLeave');
+    assert.equal(h.member()?.readiness, 'ready', 'nats-server serves while the member waits to be spared');
     assert.deepEqual(h.signals, []);
     assert.equal(h.actor.getSnapshot().context.leaveBlocked, 'stream MEM would lose its quorum');
     h.clock.increment(59_000);
@@ -88,6 +89,7 @@ describe('supervisor statechart: a reload nats-server refuses, in a cluster', ()
     h.clock.increment(100);
     await h.until((s) => inState(s, { restarting: 'awaitingLease' }));
     assert.equal(h.actor.getSnapshot().context.leaseHolder, 'n2');
+    assert.deepEqual([h.member()?.lease, h.member()?.readiness], ['inUse.waiting', 'ready'], 'waiting is not down');
     assert.deepEqual(h.signals, ['SIGHUP'], 'no restart while another member holds the lease');
     h.grantLease();
     const restarted = await h.until((s) => inState(s, { running: 'idle' }) && s.context.server.restarts === 1);
