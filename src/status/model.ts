@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { AnyEventObject, SnapshotFrom } from 'xstate';
-import type { ReconcileReport, ReloadOutcomeKind, ReloadRecord } from '../../machines/outputs.js';
+import type { ReconcileReport, ReloadRecord } from '../../machines/outputs.js';
 import type { Health } from '../nats-server/monitor.js';
 import type { GoMemLimit } from '../nats-server/memory-limit.js';
 import type { LeafView, FeedPort } from './feed-port.js';
@@ -13,6 +13,7 @@ import { memberStates, regionPaths, statePath, type MemberStates } from '../util
 import { ENV_DEFAULTS } from '../defaults.js';
 import { redact } from '../util/redact.js';
 import { redactDeep } from '../util/redact-deep.js';
+import { RecordTotals, type Totals } from './record-totals.js';
 
 type Snapshot = SnapshotFrom<typeof supervisorMachine>;
 
@@ -22,15 +23,6 @@ export interface Transition {
   state: string;
   event: string;
   what: string;
-}
-
-/** Running totals that only grow, for /metrics. */
-export interface Totals {
-  reloadsByOutcome: Record<ReloadOutcomeKind, number>;
-  purges: number;
-  claimsPushed: number;
-  claimsFailed: number;
-  lastReloadAt: string | null;
 }
 
 /** What one snapshot brought: each field null when nothing of that kind is new. */
@@ -50,18 +42,11 @@ export const MAX_TRANSITION_LISTENERS = 70;
  */
 export class StatusModel extends EventEmitter<{ transition: [Transition]; member: [] }> implements FeedPort {
   readonly history: Transition[] = [];
-  readonly totals: Totals = {
-    reloadsByOutcome: { applied: 0, restarted: 0, rejected: 0, unchanged: 0 },
-    purges: 0,
-    claimsPushed: 0,
-    claimsFailed: 0,
-    lastReloadAt: null,
-  };
+  private readonly records = new RecordTotals();
+  readonly totals: Totals = this.records.totals;
   private snapshot: Snapshot | null = null;
   private lastState = '';
   private lastRegions = '';
-  private lastReloadSeen: ReloadRecord | null = null;
-  private lastReconcileSeen: ReconcileReport | null = null;
   /** nats-server's own word on its health; null while it is not up or not asked yet. */
   health: Health | null = null;
   /** What the running nats-server says it is (/varz); null while it is not up or not asked yet. */
@@ -164,7 +149,7 @@ export class StatusModel extends EventEmitter<{ transition: [Transition]; member
   /** Feeds one snapshot; says what is new in it: the transition (if the state changed) and new records. */
   observe(snapshot: Snapshot, event: AnyEventObject, now = new Date()): Observation {
     this.snapshot = snapshot;
-    const { reload, reconcile } = this.countNewRecords(snapshot, now);
+    const { reload, reconcile } = this.records.count(snapshot.context.lastReload, snapshot.context.lastReconcile, now);
     const regions = regionPaths(snapshot.value).join(' ');
     // A region's change is no step of the lifecycle: the page is told, the history is not.
     if (regions !== this.lastRegions) {
@@ -179,24 +164,6 @@ export class StatusModel extends EventEmitter<{ transition: [Transition]; member
     if (this.history.length > HISTORY_LIMIT) this.history.shift();
     this.emit('transition', transition);
     return { transition, reload, reconcile };
-  }
-
-  private countNewRecords(snapshot: Snapshot, now: Date): Omit<Observation, 'transition'> {
-    const { lastReload, lastReconcile } = snapshot.context;
-    const reload = lastReload && lastReload !== this.lastReloadSeen ? lastReload : null;
-    const reconcile = lastReconcile && lastReconcile !== this.lastReconcileSeen ? lastReconcile : null;
-    this.lastReloadSeen = lastReload;
-    this.lastReconcileSeen = lastReconcile;
-    if (reload) {
-      this.totals.reloadsByOutcome[reload.outcome] += 1;
-      this.totals.lastReloadAt = reload.at ?? now.toISOString();
-    }
-    if (reconcile) {
-      this.totals.purges += reconcile.purged.length;
-      this.totals.claimsPushed += reconcile.pushed;
-      this.totals.claimsFailed += reconcile.failed;
-    }
-    return { reload, reconcile };
   }
 
   /**

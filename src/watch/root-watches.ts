@@ -1,36 +1,14 @@
 import { existsSync, statSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { AsyncSubscription, Event as WatchEvent } from '@parcel/watcher';
 import type { Logger } from '../logger.js';
 import { isAtomicSwap, isKubernetesStaging } from './atomic-writer.js';
 import { inotifyProbe } from './inotify-probe.js';
+import { callWatcher, quietAfterError, WATCH_OPTIONS } from './parcel-calls.js';
 import { SWAP_LINK, watchQuickly } from './quick-watch.js';
 
 /** A native watch failure falls back to scans this often; a missing root is looked for as often. */
 const POLL_MS = 1000;
-
-/**
- * After @parcel/watcher reports an error, nothing calls into it for this long: its dying backend thread is
- * still taking itself out of the library's shared state, and a call that finds it there first freezes the
- * main thread for good (docs/watching.md).
- */
-const AFTER_ERROR_MS = 1000;
-
-/** No call into @parcel/watcher before this time. Process-wide, as the library's own state is. */
-let quietUntil = 0;
-
-/** Every call into @parcel/watcher goes through here, so none lands while an errored backend is dying. */
-async function callWatcher<T>(call: () => Promise<T>): Promise<T> {
-  for (let wait = quietUntil - Date.now(); wait > 0; wait = quietUntil - Date.now()) await sleep(wait);
-  return call();
-}
-
-/**
- * inotify, named: left to choose, @parcel/watcher first probes for watchman by starting a shell it never waits
- * for, which stays a zombie where nothing reaps it (node as a container's PID 1).
- */
-const WATCH_OPTIONS = process.platform === 'linux' ? { backend: 'inotify' as const } : {};
 
 /**
  * Each watched root is in one of these states. `subscribing` claims the root while @parcel/watcher starts,
@@ -248,7 +226,7 @@ export class RootWatches {
     // unsubscribing would then wait for that thread for good on the main thread (the destructor of the last
     // reference): the subscription is dropped, never unsubscribed, its descriptors left to the process.
     if (err) {
-      quietUntil = Date.now() + AFTER_ERROR_MS;
+      quietAfterError();
       const w = this.roots.get(root);
       if (w?.kind === 'native') w.sub = null;
       this.log.warn({ root, err: err.message }, 'file watcher reported an error; watching the directory afresh');
