@@ -27,8 +27,13 @@ function outcomeRecord(context: SupervisorContext, { outcome, at, error }: Outco
 }
 
 /** A refusal that nothing applies says what would: a restart, one member at a time with NATS_ROLLING_RESTART. */
-const refusedWithHint = (error: string | null): string | null =>
-  error && `${error}; a restart would apply it (NATS_ROLLING_RESTART=on restarts one cluster member at a time)`;
+function refusedWithHint(context: SupervisorContext, error: string | null): string | null {
+  if (!error) return error;
+  if (context.rollingRestart && context.clustered && !context.leaseConfigured) {
+    return `${error}; a restart would apply it, but no restart lease is configured (NATS_RESTART_LEASE_CREDS)`;
+  }
+  return `${error}; a restart would apply it (NATS_ROLLING_RESTART=on restarts one cluster member at a time)`;
+}
 
 const errorOf = (event: SupervisorEvent): string => String('error' in event ? event.error : event.type);
 
@@ -64,7 +69,10 @@ export const lifecycleSetup = guardedSetup.extend({
     finishAction: assign({ activeCauses: [], action: null }),
     /** The mirror failed: the JWT work is owed to its retry now, not to this action (no reconcile follows). */
     abandonJwt: assign({ activeCauses: ({ context }) => context.activeCauses.filter((c) => c !== 'jwt') }),
-    decideClustered: assign({ clustered: (_, params: { validation: Validation }) => !!params.validation.clustered }),
+    decideClustered: assign((_, params: { validation: Validation }) => ({
+      clustered: !!params.validation.clustered,
+      leaseConfigured: !!params.validation.restartLease,
+    })),
     /** Only where nats-server is up (server.up): the chart sends no signal elsewhere. */
     signalServer: sendTo('server', (_, params: { signal: ServerSignal }) => ({
       type: 'SIGNAL',
@@ -104,7 +112,7 @@ export const lifecycleSetup = guardedSetup.extend({
     /** A confirmation, applied or refused, is the reload's outcome. */
     recordConfirmation: assign(({ context }, params: { confirmation: ReloadConfirmation }) => {
       const { outcome, at, error } = params.confirmation;
-      return outcomeRecord(context, { outcome, at, error: refusedWithHint(error) });
+      return outcomeRecord(context, { outcome, at, error: refusedWithHint(context, error) });
     }),
     /** A validation that said no; one that could not ask nats-server (deferred) is tried again. */
     rejectValidation: enqueueActions(({ enqueue, context }, params: { validation: Validation }) => {

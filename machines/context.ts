@@ -31,6 +31,8 @@ export interface SupervisorContext {
   rollingRestart: boolean;
   /** The first valid config made nats-server a cluster member: decided once, in `preparing`. */
   clustered: boolean;
+  /** And the restart lease can be taken (NATS_RESTART_LEASE_CREDS in operator mode): decided with it. */
+  leaseConfigured: boolean;
   server: ServerFacts;
   /** Causes seen and not yet taken by an action. Never dropped: see statechart.md. */
   pendingCauses: Cause[];
@@ -74,6 +76,7 @@ export function initialContext(input: SupervisorInput): SupervisorContext {
     shutdown: input.shutdown,
     rollingRestart: input.rollingRestart ?? false,
     clustered: false,
+    leaseConfigured: false,
     server: { pid: null, startedAt: null, restarts: 0, crashes: 0 },
     pendingCauses: [],
     activeCauses: [],

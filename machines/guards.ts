@@ -32,11 +32,13 @@ export const guardedSetup = effectsSetup.extend({
     swapLanded: ({ event }) => event.type === 'FS_CHANGED' && event.immediate === true,
     leafMode: ({ context }) => context.mode === 'leaf',
     clustered: ({ context }) => context.clustered,
+    leaseConfigured: ({ context }) => context.leaseConfigured,
     /** The action decided when the causes were taken (causes.ts: decideAction). */
     actionIs: ({ context }, params: { action: ChangeAction }) => context.action === params.action,
-    /** A leaf restarts for a refused reload; a server only with NATS_ROLLING_RESTART. */
+    /** A leaf restarts for a refused reload; a server only with NATS_ROLLING_RESTART, and a lease if clustered. */
     refusalRestarts: ({ context }, params: { confirmation: ReloadConfirmation }) =>
-      params.confirmation.outcome === 'rejected' && (context.mode === 'leaf' || context.rollingRestart),
+      params.confirmation.outcome === 'rejected' &&
+      (context.mode === 'leaf' || (context.rollingRestart && (!context.clustered || context.leaseConfigured))),
     jwtInActiveCauses: ({ context }) => context.activeCauses.includes('jwt'),
     /** The action took JWTs, or a start owes the JWT work (the first, after a crash or a restart that took JWTs). */
     reconcileNext: ({ context }) => context.activeCauses.includes('jwt') || context.reconcileDue,

@@ -125,7 +125,14 @@ const restarting = {
   // The new nats-server reads every file itself: the action ends at its spawn, and concludes once it is ready.
   on: { SERVER_EXITED: { target: 'starting', actions: 'recordRestartDone' } },
   states: {
-    choosing: { always: [{ guard: 'clustered', target: 'awaitingLease' }, { target: 'signalling' }] },
+    choosing: {
+      always: [
+        { guard: 'leaseConfigured', target: 'awaitingLease' },
+        // A store-fault restart never waits on a lease that cannot be taken; it still waits to be spared.
+        { guard: 'clustered', target: 'waitingToLeave' },
+        { target: 'signalling' },
+      ],
+    },
     awaitingLease: {
       tags: ['serverReady'],
       description: 'One member of a cluster restarts at a time: the restart lease (lease region)',

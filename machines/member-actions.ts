@@ -57,6 +57,8 @@ export const supervisorSetup = lifecycleSetup.extend({
       return { leaseHolder: event.holder };
     }),
     clearLeaseHolder: assign({ leaseHolder: null }),
+    /** Provided from src/: says once that rolling restarts are off for want of lease creds. */
+    noteNoLease: enqueueActions(() => undefined),
     noteLeaveBlocked: assign(({ event }) => {
       assertEvent(event, 'LEAVE_BLOCKED');
       return { leaveBlocked: event.reason };

@@ -74,8 +74,18 @@ const toInUse = { guard: 'restartAwaitsLease', target: 'inUse' } as const;
 export const lease = {
   initial: 'choosing',
   states: {
-    choosing: { always: [{ guard: 'clustered', target: 'unprepared' }, { target: 'standalone' }] },
+    choosing: {
+      always: [
+        { guard: 'leaseConfigured', target: 'unprepared' },
+        { guard: 'clustered', target: 'unconfigured' },
+        { target: 'standalone' },
+      ],
+    },
     standalone: { description: 'Not a cluster member: a restart needs no lease' },
+    unconfigured: {
+      description: 'A cluster member whose lease connection has no creds (operator mode): no rolling restart',
+      entry: 'noteNoLease',
+    },
     unprepared: { always: toInUse, on: { SERVER_CAUGHT_UP: 'preparing' } },
     preparing: {
       always: toInUse,

@@ -11,6 +11,8 @@ export interface Validation {
   deferred?: boolean;
   /** The config makes nats-server a cluster member; the first valid config decides it for the supervisor's life. */
   clustered?: boolean;
+  /** A restart lease can be taken: a cluster member whose lease connection has the creds it needs. */
+  restartLease?: boolean;
 }
 
 export interface ReloadBaseline {

@@ -65,6 +65,10 @@ export function provideSupervisor({ settings, config, logger, watcher, mirror, r
     },
     actions: {
       noteSpawn: () => watcher.noteSpawn(),
+      noteNoLease: () =>
+        settings.rollingRestart
+          ? logger.warn('NATS_ROLLING_RESTART=on, but in operator mode the restart lease needs NATS_RESTART_LEASE_CREDS: rolling restarts are off')
+          : logger.info('no restart lease (operator mode without NATS_RESTART_LEASE_CREDS): a restart for the store waits only to be spared'),
       // The misread JWTs are listed only when JWTs are marked: a config reload does not walk thousands of verdicts.
       noteRunning: (_, params) =>
         watcher.markRunning(params.from, params.causes, params.causes.includes('jwt') ? { cause: 'jwt', paths: mirror.misread() } : undefined),

@@ -50,6 +50,7 @@ export async function check(settings: Settings, print: (line: string) => void): 
     return EXIT.usage;
   }
   out(`stop      ${stop.shutdown} (${stop.why}): ${stop.stopTimeoutSeconds} s to stop, up to ${stop.leaveTimeoutSeconds} s first to be spared by the cluster`);
+  if (validation.valid && validation.clustered) out(`restart   ${leasePlan(settings, validation.restartLease === true)}`);
   for (const spec of sourcesFor(settings, config)) {
     const source = new WatchedSource(spec);
     await source.rescan();
@@ -63,4 +64,11 @@ export async function check(settings: Settings, print: (line: string) => void): 
   out(`purge     ${plan.blocked ? `nothing: ${plan.blocked}` : plan.purge.length ? `would purge ${plan.purge.join(', ')}` : 'nothing to purge'}`);
   for (const p of plan.protected.filter((x) => x.reason !== plan.blocked)) out(`          keeps ${p.name}: ${p.reason}`);
   return validation.valid ? EXIT.ok : EXIT.configInvalid;
+}
+
+/** The `restart` line: how a cluster member restarts one at a time, or why it cannot (docs/cluster.md). */
+function leasePlan(settings: Settings, lease: boolean): string {
+  const rolling = settings.rollingRestart ? 'a reload nats-server refuses restarts one member at a time' : 'NATS_ROLLING_RESTART is off';
+  if (!lease) return `no restart lease (operator mode without NATS_RESTART_LEASE_CREDS): rolling restarts are off`;
+  return `${rolling}; the lease is taken as ${settings.leaseCredsPath ?? 'NATS_CLIENT_URL'}`;
 }

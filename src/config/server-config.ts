@@ -24,6 +24,8 @@ export interface ConfigFacts {
   lameDuck: { durationMs: number; graceMs: number };
   /** A `cluster {}` block that listens or routes: this server is a member of a cluster. */
   clustered: boolean;
+  /** `operator` or `trusted_keys`: JWT auth, where every connection needs creds (an anonymous one is refused). */
+  operatorMode: boolean;
   /** A `jetstream` block or `jetstream: enabled`. */
   jetstream: boolean;
   /** Why the config does not parse; then only `files` is known, from the include lines alone. */
@@ -48,6 +50,7 @@ function factsOf(config: ConfMap, includes: string[], confPath: string): ConfigF
       graceMs: durationMs(confGet(config, 'lame_duck_grace_period')) ?? LAME_DUCK_DEFAULTS.graceMs,
     },
     clustered: isClustered(confGet(config, 'cluster')),
+    operatorMode: confGet(config, 'operator') !== undefined || confGet(config, 'trusted_keys') !== undefined,
     jetstream: isJetStream(confGet(config, 'jetstream')),
     error: null,
     hazard: null,
@@ -96,6 +99,7 @@ async function parsed(confPath: string, env: Record<string, string | undefined>)
       logFile: null,
       lameDuck: LAME_DUCK_DEFAULTS,
       clustered: false,
+      operatorMode: false,
       jetstream: false,
       error: String(err),
       hazard: err instanceof ConfHazard ? err.message : null,

@@ -69,13 +69,19 @@ function verdictOf(settings: Settings, result: TestRun): Validation {
 }
 
 /**
+ * Whether the restart lease's connection has what it needs: NATS_RESTART_LEASE_CREDS, or, outside operator mode,
+ * NATS_CLIENT_URL as it is. In operator mode an anonymous connection is refused: none is tried (docs/cluster.md).
+ */
+export const leaseUsable = (settings: Pick<Settings, 'leaseCredsPath'>, operatorMode: boolean): boolean => settings.leaseCredsPath !== null || !operatorMode;
+
+/**
  * `nats-server -t -c NATS_CONF`: the server's own verdict, with the environment it will run with. A config
  * nats-server cannot be asked about safely (an include cycle, a FIFO) is rejected without asking.
  */
 export async function validateConfig(settings: Settings, config: ServerConfig, signal?: AbortSignal): Promise<Validation> {
   // Read again: what the watcher last parsed may be older than what nats-server -t would open now.
   config.invalidate();
-  const { hazard, clustered } = await config.facts();
+  const { hazard, clustered, operatorMode } = await config.facts();
   if (hazard) return { valid: false, message: `not validated: ${hazard}`, at: new Date().toISOString() };
   const blocked = spawnBlocker();
   if (blocked) return notAsked(settings, blocked);
@@ -86,5 +92,5 @@ export async function validateConfig(settings: Settings, config: ServerConfig, s
     result = { exitCode: null, output: '', failure: err instanceof Error ? err.message : String(err) };
   }
   const verdict = verdictOf(settings, result);
-  return verdict.valid ? { ...verdict, clustered } : verdict;
+  return verdict.valid ? { ...verdict, clustered, restartLease: clustered && leaseUsable(settings, operatorMode) } : verdict;
 }

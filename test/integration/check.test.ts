@@ -82,6 +82,19 @@ describe('iofog-nats check', () => {
     assert.deepEqual(natsServersUsing(l.root), []);
   });
 
+  it("when a cluster member runs in operator mode then check says a rolling restart needs the lease's creds, and names them once given", async () => {
+    const l = await makeLayout('check-lease');
+    cleanup.push(() => removeLayout(l));
+    const w = await OperatorWorld.create();
+    await writeFile(l.conf, w.config(l, { cluster: { name: 'c', port: 16222, routes: [16223] } }));
+    const without = await check(l, { NATS_ROLLING_RESTART: 'on' });
+    assert.equal(without.code, 0, without.out);
+    assert.match(without.out, /^restart {3}no restart lease \(operator mode without NATS_RESTART_LEASE_CREDS\): rolling restarts are off$/m);
+    const creds = path.join(l.credsDir, 'lease.creds');
+    const given = await check(l, { NATS_ROLLING_RESTART: 'on', NATS_RESTART_LEASE_CREDS: creds });
+    assert.match(given.out, new RegExp(`^restart {3}a reload nats-server refuses restarts one member at a time; the lease is taken as ${creds}$`, 'm'));
+  });
+
   it('when the config includes a file and names certificates outside the TLS dir then each is listed as watched', async () => {
     const l = await makeLayout('check-watch');
     cleanup.push(() => removeLayout(l));

@@ -32,7 +32,8 @@ export function transitionKey(def: AnyTransitionDefinition): string {
 
 const AT = '2026-01-01T00:00:00.000Z';
 const valid: Validation = { valid: true, message: 'ok', at: AT };
-const validMember: Validation = { ...valid, clustered: true };
+const validMember: Validation = { ...valid, clustered: true, restartLease: true };
+const validMemberNoLease: Validation = { ...valid, clustered: true, restartLease: false };
 const invalid: Validation = { valid: false, message: 'bad', at: AT };
 const notAsked: Validation = { valid: false, message: 'EMFILE', at: AT, deferred: true };
 const report: ReconcileReport = { at: AT, purged: [], purgeFailed: [], pushed: 0, failed: 0, skipped: null };
@@ -93,7 +94,10 @@ const STORE_EVENTS: SupervisorEvent[] = [
  */
 function outputsOf(s: Snapshot, id: string): unknown[] {
   const outputs = OUTPUTS[id] ?? [];
-  return id === 'validateConfig' && s.context.mode === 'server' ? outputs.map((o) => (o === valid ? validMember : o)) : outputs;
+  if (id !== 'validateConfig' || s.context.mode !== 'server') return outputs;
+  // A member with no lease (operator mode without its creds) is walked too, from the first validation only.
+  const first = s.matches('preparing') ? [validMemberNoLease] : [];
+  return [...outputs.map((o) => (o === valid ? validMember : o)), ...first];
 }
 
 /** External events plus, for the invokes and delays active in `s`, their done/error/after events. */
@@ -137,6 +141,7 @@ export function serializeForGraph(s: Snapshot): string {
     reconcileDue: c.reconcileDue,
     crashes: c.consecutiveCrashes,
     clustered: c.clustered,
+    leaseConfigured: c.leaseConfigured,
     rollingRestart: c.rollingRestart,
   });
 }

@@ -112,3 +112,31 @@ describe('supervisor statechart: a reload nats-server refuses, in a cluster', ()
     assert.equal(h.leases.taken, 0);
   });
 });
+
+describe('supervisor statechart: a cluster member with no restart lease (operator mode without its creds)', () => {
+  const noLease = { clustered: true, leaseConfigured: false, exitsOnStopSignal: true };
+
+  it('when NATS_ROLLING_RESTART is on and nats-server refuses a reload then nothing restarts and it says the lease is missing', async () => {
+    const h = await startedHarness({ rollingRestart: true, world: { ...noLease, reload: 'rejected' } });
+    assert.equal(h.member()?.lease, 'unconfigured');
+    h.send({ type: 'FS_CHANGED', cause: 'config', paths: ['/c/server.conf'] });
+    h.clock.increment(100);
+    const s = await h.until((s) => s.context.lastReload !== null && inState(s, { running: 'idle' }));
+    assert.deepEqual(h.signals, ['SIGHUP']);
+    assert.equal(s.context.lastReload?.outcome, 'rejected');
+    assert.match(s.context.lastReload?.error ?? '', /no restart lease is configured \(NATS_RESTART_LEASE_CREDS\)/);
+    assert.equal(h.leases.taken, 0);
+    assert.equal(h.buckets, 0, 'no bucket, so no connection tried');
+  });
+
+  it('when the store has room again then the restart waits to be spared, never for a lease that cannot be taken', async () => {
+    const h = await startedHarness({ world: { ...noLease, spared: false } });
+    h.send({ type: 'STORE_FAILED', message: 'Critical write error', uptimeMs: 10 });
+    h.send({ type: 'STORE_HAS_ROOM', freeBytes: 1 });
+    h.clock.increment(100);
+    await h.until((s) => inState(s, { restarting: 'waitingToLeave' }));
+    h.spare();
+    await h.until((s) => inState(s, { running: 'idle' }) && s.context.server.restarts === 1);
+    assert.deepEqual([h.signals, h.leases.taken], [['SIGINT'], 0]);
+  });
+});

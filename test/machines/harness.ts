@@ -33,6 +33,8 @@ export interface FakeWorld {
   leaseHolder: string | null;
   /** The config makes nats-server a cluster member (the first validation says so). */
   clustered: boolean;
+  /** And the restart lease can be taken (creds for it in operator mode). */
+  leaseConfigured: boolean;
 }
 
 /** What the fake effects saw, in order: the property test checks its invariants against this. */
@@ -100,6 +102,7 @@ export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; rol
     catchesUp: true,
     leaseHolder: null,
     clustered: false,
+    leaseConfigured: true,
     ...opts.world,
   };
   let leaseWaiters: (() => void)[] = [];
@@ -137,7 +140,9 @@ export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; rol
         h.validations += 1;
         h.trace.push({ kind: 'validated', valid: world.valid });
         if (world.outOfFds) return { valid: false, message: 'could not run nats-server -t: out of file descriptors (EMFILE)', at, deferred: true };
-        return world.valid ? { valid: true, message: 'ok', at, clustered: world.clustered } : { valid: false, message: 'unknown field "prot"', at };
+        return world.valid
+          ? { valid: true, message: 'ok', at, clustered: world.clustered, restartLease: world.clustered && world.leaseConfigured }
+          : { valid: false, message: 'unknown field "prot"', at };
       }),
       serverProcess: fromCallback<ServerCommand>(({ sendBack: sb, receive }) => {
         h.spawns += 1;
