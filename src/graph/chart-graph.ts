@@ -43,14 +43,23 @@ export function eventLabel(eventType: string): string {
   return eventType;
 }
 
-function guardName(def: AnyTransitionDefinition): string | null {
-  const g = def.guard as unknown;
-  if (!g) return null;
+type HigherOrderGuard = { name: string; guards?: unknown[]; stateValue?: unknown };
+
+/** A guard as the graph labels it: a name, `in <state>`, or not/and/or over those (never a function's source). */
+function guardLabel(g: unknown): string {
   if (typeof g === 'string') return g;
-  // not('x') is a function carrying the guards it negates.
-  if (typeof g === 'function' && 'guards' in g) return `not ${(g as { guards: unknown[] }).guards.map(String).join(',')}`;
-  if (typeof g === 'object' && 'type' in g) return String((g as { type: unknown }).type);
-  return 'inline';
+  if (typeof g === 'object' && g !== null && 'type' in g) return String((g as { type: unknown }).type);
+  if (typeof g !== 'function') return 'inline';
+  const f = g as HigherOrderGuard;
+  if (f.stateValue !== undefined) return `in ${String(f.stateValue)}`;
+  const kind = /^(not|and|or)\d*$/.exec(f.name)?.[1];
+  if (!kind || !f.guards) return 'inline';
+  const inner = f.guards.map(guardLabel);
+  return kind === 'not' ? `not ${inner.join(',')}` : `${kind}(${inner.join(', ')})`;
+}
+
+function guardName(def: AnyTransitionDefinition): string | null {
+  return def.guard ? guardLabel(def.guard) : null;
 }
 
 function nodeOf(node: AnyStateNode): GraphNode {
