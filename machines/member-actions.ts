@@ -19,7 +19,12 @@ export const supervisorSetup = lifecycleSetup.extend({
       uptimeMs: 0,
       error: `its process actor failed: ${'error' in event ? String(event.error) : 'unknown'}`,
     })),
-    endServerRun: assign(({ context }) => ({ server: { ...context.server, pid: null }, leaveBlocked: null })),
+    /** What was said of a nats-server that is gone says nothing of the next one. */
+    endServerRun: assign(({ context }) => ({
+      server: { ...context.server, pid: null },
+      leaveBlocked: null,
+      catchingUp: null,
+    })),
     recordSpawn: assign(({ context, event }) => {
       assertEvent(event, 'SERVER_SPAWNED');
       return { server: { ...context.server, pid: event.pid, startedAt: event.at } };

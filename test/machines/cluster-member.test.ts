@@ -13,6 +13,13 @@ describe('supervisor statechart: a cluster member catching up', () => {
     assert.equal(h.actor.getSnapshot().context.catchingUp, null);
   });
 
+  it('when nats-server exits while catching up then what it was catching up on is no longer said', async () => {
+    const h = await startedHarness({ world: { catchesUp: false } });
+    assert.equal(h.actor.getSnapshot().context.catchingUp, 'stream MEM is not current');
+    h.exitServer(1);
+    assert.equal(h.actor.getSnapshot().context.catchingUp, null);
+  });
+
   it('when nats-server crashes and starts again then it has to catch up again', async () => {
     const h = await startedHarness({ world: { catchesUp: false } });
     h.catchUp();
