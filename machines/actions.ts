@@ -165,10 +165,6 @@ export const lifecycleSetup = guardedSetup.extend({
     /** Provided from src/: what nats-server runs now (drift is what is mounted against this). */
     noteRunning: enqueueActions((_, params: RunningParams) => void params),
     /** `source`: the fault it names, when its end clears it (clearError); none: it stays until replaced. */
-    setError: assign((_, params: { message: string; source?: ErrorSource }) => ({
-      lastError: params.message,
-      errorSource: params.source ?? null,
-    })),
     noteFailure: assign(({ event }, params: { what: string; source?: ErrorSource; code?: number }) => ({
       lastError: `${params.what}: ${errorOf(event)}`,
       errorSource: params.source ?? null,
