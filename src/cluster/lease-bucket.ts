@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fromPromise } from 'xstate';
 import type { Logger } from '../logger.js';
 import type { Settings } from '../settings.js';
-import { connectForLease } from './lease-connection.js';
+import { connectForLease, memberBucket } from './lease-connection.js';
 import { openLeaseBucket } from './restart-lease.js';
 
 const RETRY_MS = 1000;
@@ -24,7 +24,7 @@ export function createMakeLeaseBucket(settings: LeaseBucketSettings, logger: Log
       for (let i = 0; i < ATTEMPTS && !signal.aborted; i++) {
         if (i > 0) await sleep(RETRY_MS, undefined, { signal }).catch(() => undefined);
         try {
-          await openLeaseBucket(nc, { ttlMs: settings.leaseSeconds * 1000, replicas: 3 });
+          await openLeaseBucket(nc, memberBucket(settings));
           return logger.info('restart lease bucket ready');
         } catch (err) {
           last = err;

@@ -9,6 +9,9 @@ import { requireLazily } from '../util/lazy-require.js';
 
 export type LeaseConnectionSettings = Pick<Settings, 'clientUrl' | 'monitorPort' | 'leaseCredsPath'>;
 
+/** The members' bucket: R3, so the lease outlives any one member; its age is NATS_RESTART_LEASE_SECONDS. */
+export const memberBucket = (settings: Pick<Settings, 'leaseSeconds'>) => ({ ttlMs: settings.leaseSeconds * 1000, replicas: 3 });
+
 /** The member's name in the lease: nats-server's server_name, else the host's. */
 export async function memberName(settings: Pick<Settings, 'monitorPort'>): Promise<string> {
   const ask = (signal: AbortSignal) => fetchVarz(settings.monitorPort, signal);

@@ -4,7 +4,7 @@ import { fromCallback } from 'xstate';
 import type { SupervisorEvent } from '../../machines/events.js';
 import type { Logger } from '../logger.js';
 import type { Settings } from '../settings.js';
-import { connectForLease, memberName } from './lease-connection.js';
+import { connectForLease, memberBucket, memberName } from './lease-connection.js';
 import { openLeaseBucket, RestartLease } from './restart-lease.js';
 
 const RETRY_MS = 1000;
@@ -69,7 +69,7 @@ export function createRestartLease(settings: LeaseSettings, logger: Logger) {
     let lease: RestartLease | null = null;
     const open = async (): Promise<RestartLease> => {
       nc ??= await connectForLease(settings);
-      opened ??= new RestartLease(await openLeaseBucket(nc, { ttlMs: settings.leaseSeconds * 1000, replicas: 3 }), await memberName(settings));
+      opened ??= new RestartLease(await openLeaseBucket(nc, memberBucket(settings)), await memberName(settings));
       return opened;
     };
     const hold = async (): Promise<void> => {
