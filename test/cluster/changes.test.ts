@@ -71,8 +71,10 @@ describe(`a change on every member of a cluster at once, on nats-server ${LINE}`
       const varz = await cluster.monitor<{ jetstream?: { config?: { max_storage?: number } } }>(i, '/varz');
       assert.equal(varz?.jetstream?.config?.max_storage, 1_000_000_000, `${m.name} runs the new limit`);
     }
-    const waited = cluster.members.filter((m, i) => m.sup!.lines.slice(marks[i]).some((l) => l.msg === 'waiting for the restart lease'));
-    assert.ok(waited.length >= 2, 'the two members that did not take the lease first waited for it');
+    // Each restart went through the lease. Whether a member had to wait for it depends on when its reload was
+    // refused: a member that restarts fast can release it before the next one asks (seen once here).
+    const took = cluster.members.filter((m, i) => m.sup!.lines.slice(marks[i]).some((l) => l.msg === 'restart lease taken'));
+    assert.equal(took.length, 3, 'every member took the restart lease for its restart');
     const windows = cluster.members.map((m, i) => restartWindow(m.sup!.lines.slice(marks[i])));
     windows.sort((a, b) => a[0] - b[0]);
     for (let k = 1; k < windows.length; k++) {
