@@ -42,7 +42,7 @@ function causeOf(event: SupervisorEvent): Cause[] {
   if (event.type === 'RELOAD_REQUESTED') return ['signal'];
   if (event.type === 'RETRY_MIRROR') return ['jwt'];
   if (event.type === 'RETRY_APPLY') return event.causes;
-  if (event.type === 'STORE_HAS_ROOM') return ['store'];
+  if (event.type === 'STORE_HAS_ROOM' || event.type === 'LOSS_ACCEPTED') return ['store'];
   return [];
 }
 

@@ -34,7 +34,7 @@ export const effectsSetup = setup({
      * serverReady: nats-server is up and has passed readiness; ready: and the member has caught up with its
      * store writing (what /healthz answers).
      */
-    tags: {} as 'serverReady' | 'ready',
+    tags: {} as 'serverReady' | 'ready' | 'restartHeld',
   },
   actors: {
     configExists: fromPromise<boolean>(mustBeProvided('configExists')),

@@ -30,13 +30,18 @@ export type SupervisorEvent =
   /** nats-server logged that acked data on this member is at risk (a write error, an aborted catch-up). */
   | { type: 'DATA_AT_RISK'; message: string }
   /**
-   * nats-server stopped writing to its JetStream store (a critical write error; on 2.9 JetStream stops
-   * answering while the store is full): a restart follows once the store has room. `uptimeMs`: how long
-   * this nats-server had run.
+   * nats-server said it stopped writing to its JetStream store (a critical write error, JetStream disabled; on
+   * 2.9 JetStream silent while nats-server answers and the store is full): a restart follows once the store has
+   * room. `uptimeMs`: how long this nats-server had run.
    */
   | { type: 'STORE_FAILED'; message: string; uptimeMs: number }
-  /** From the store check: the store's file system has room again after STORE_FAILED. */
-  | { type: 'STORE_HAS_ROOM'; freeBytes: number }
+  /**
+   * From the store check: the store's file system has room again after STORE_FAILED. `wouldLose`: the acked
+   * data a restart would throw away (R1 memory streams), or why that cannot be told; null when nothing.
+   */
+  | { type: 'STORE_HAS_ROOM'; freeBytes: number; wouldLose: string | null }
+  /** From the control socket (`iofog-nats accept-loss`): an operator lets the held store-fault restart go ahead. */
+  | { type: 'LOSS_ACCEPTED' }
   /** From the restart lease: this member holds it (the cluster's one restart at a time). */
   | { type: 'LEASE_TAKEN' }
   /** From the restart lease: another member holds it. */

@@ -52,6 +52,8 @@ export const guardedSetup = effectsSetup.extend({
     endedIn: ({ event }, params: { end: string }) => 'output' in event && event.output === params.end,
     serverUp: stateIn(regionState('server.up')),
     caughtUp: stateIn(regionState('server.up.catchUp.caughtUp')),
+    /** The store check found acked data a restart would throw away, or could not tell (restart-loss.ts). */
+    restartWouldLose: ({ event }) => event.type === 'STORE_HAS_ROOM' && event.wouldLose !== null,
     storeFaulted: stateIn(regionState('server.up.store.faulted')),
     leaseHeld: stateIn(regionState('lease.inUse.held')),
     lifecycleStarting: stateIn(regionState('lifecycle.starting')),

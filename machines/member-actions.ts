@@ -57,6 +57,16 @@ export const supervisorSetup = lifecycleSetup.extend({
       enqueue.sendTo('storeCheck', { type: 'STORE_FAILED' } satisfies StoreWatchCommand);
     }),
     clearStoreFault: assign({ storeFault: null }),
+    /** The store has room, but a restart would throw away acked data: said, and nothing done until an operator says. */
+    noteRestartHeld: assign(({ event }) => {
+      assertEvent(event, 'STORE_HAS_ROOM');
+      return {
+        lastError:
+          `the JetStream store has room again, but a restart would lose ${event.wouldLose}; ` +
+          'run iofog-nats accept-loss to restart all the same',
+        errorSource: null,
+      };
+    }),
     noteLeaseHolder: assign(({ event }) => {
       assertEvent(event, 'LEASE_WAITING');
       return { leaseHolder: event.holder };

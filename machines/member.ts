@@ -56,7 +56,22 @@ export const server = {
             faulted: {
               description: 'Only a new nats-server writes again: a restart once the store has room',
               exit: 'clearStoreFault',
-              on: { STORE_HAS_ROOM: { actions: 'addCauses' } },
+              initial: 'full',
+              on: {
+                STORE_HAS_ROOM: [
+                  { guard: 'restartWouldLose', target: '.awaitingOperator', actions: 'noteRestartHeld' },
+                  { target: '.restartAsked', actions: 'addCauses' },
+                ],
+              },
+              states: {
+                full: {},
+                awaitingOperator: {
+                  description: 'A restart would lose acked data: it waits for `iofog-nats accept-loss`',
+                  tags: ['restartHeld'],
+                  on: { LOSS_ACCEPTED: { target: 'restartAsked', actions: 'addCauses' } },
+                },
+                restartAsked: {},
+              },
             },
           },
         },

@@ -1,3 +1,4 @@
+import { acceptLossCommand } from './commands/accept-loss.js';
 import { check } from './commands/check.js';
 import { EXIT } from '../machines/exit-codes.js';
 import { GRAPH_FORMATS, type GraphFormat } from './graph/render.js';
@@ -32,6 +33,10 @@ export function parseCommandLine(argv: string[]): void {
     .option('--json', 'print the state as JSON (with --follow: one JSON line per transition)')
     .option('--follow', 'stream each transition until interrupted')
     .action(inspectCommand);
+  program
+    .command('accept-loss')
+    .description('let a store-fault restart go ahead although it loses the acked data `inspect` names (R1 memory streams)')
+    .action(acceptLossCommand);
   program
     .command('check')
     .description('validate env and config, list watched paths, store dir, resolver accounts and what a reconcile would purge; starts nothing')

@@ -28,6 +28,12 @@ function age(iso: string | null, now: Date): string {
   return `${(s / 3600).toFixed(1)}h`;
 }
 
+function storeOutlook(doc: StatusDocument): string {
+  if (doc.member?.store === 'faulted.awaitingOperator')
+    return 'a restart would lose acked data, see the last error; iofog-nats accept-loss restarts all the same';
+  return 'restarts once the store has room';
+}
+
 function healthWord(healthy: boolean | null): string {
   return healthy === null ? '-' : healthy ? 'yes' : 'NO';
 }
@@ -92,11 +98,12 @@ export function formatStatus(doc: StatusDocument, now = new Date()): string {
     `state     ${doc.state}   (mode ${doc.mode ?? '-'})`,
     serverLine(doc, now),
     ...(doc.server.health ? [`          health: ${doc.server.health}`] : []),
+    ...(doc.server.slow ? [`          ${doc.server.slow}`] : []),
     ...(doc.server.catchingUp ? [`          catching up: ${doc.server.catchingUp}`] : []),
     ...(doc.member ? [memberLine(doc.member)] : []),
     ...(doc.server.goMemLimit ? [`memory    GOMEMLIMIT ${doc.server.goMemLimit.value ?? 'none'}: ${doc.server.goMemLimit.detail}`] : []),
     ...(doc.server.leaveBlocked ? [`leaving   waiting to be spared: ${doc.server.leaveBlocked}`] : []),
-    ...(doc.server.storeFault ? [`store     write error: ${doc.server.storeFault} (restarts once the store has room)`] : []),
+    ...(doc.server.storeFault ? [`store     write error: ${doc.server.storeFault} (${storeOutlook(doc)})`] : []),
     ...(doc.restartLease.waitingFor ? [`restart   waiting for the restart lease, held by ${doc.restartLease.waitingFor}`] : []),
     ...(doc.restartLease.held ? ['restart   holds the restart lease until nats-server has caught up'] : []),
     `reloads   ${doc.reloads.count}` +

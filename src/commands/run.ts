@@ -60,6 +60,13 @@ async function startStatusSurface(settings: Settings, status: StatusModel, logge
   }
 }
 
+/** `iofog-nats accept-loss`, on the control socket: a held store-fault restart goes ahead; nothing else is asked. */
+function acceptLoss(actor: { getSnapshot(): { hasTag(tag: 'restartHeld'): boolean }; send(e: SupervisorEvent): void }) {
+  if (!actor.getSnapshot().hasTag('restartHeld')) return { accepted: false, message: 'no restart is waiting for an operator' };
+  actor.send({ type: 'LOSS_ACCEPTED' });
+  return { accepted: true, message: 'the held store-fault restart goes ahead' };
+}
+
 /** `iofog-nats run`: supervise nats-server until it is stopped; resolves with the process exit code. */
 export async function run(settings: Settings): Promise<number> {
   // Asked while the rest gets ready; answered before anything starts (a rejection is held, never unhandled).
@@ -118,7 +125,7 @@ export async function run(settings: Settings): Promise<number> {
   // second nats-server. The status HTTP server starts while the first validation runs.
   const notNatsServer = await binary;
   if (notNatsServer) throw notNatsServer;
-  const control = await startControlSocket(settings.controlSocket, status);
+  const control = await startControlSocket(settings.controlSocket, status, () => acceptLoss(actor));
   actor.start();
   // The chart's first steps run in the microtasks after start(): by the next turn `nats-server -t` is under
   // way, and taking the baseline overlaps it. The start-up mirror waits for it, so it is complete before

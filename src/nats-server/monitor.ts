@@ -75,17 +75,18 @@ function errorOf(body: string): string | undefined {
   }
 }
 
-/** One /healthz question (`query` as nats-server takes it, '' for the full check), answered as nats-server words it. */
+/**
+ * One /healthz question (`query` as nats-server takes it, '' for the full check), answered as nats-server words it.
+ * A question that got no answer by its deadline is no word at all: it throws (nats-server is slow, or stopped).
+ */
 export async function healthz(port: number, query: string, signal?: AbortSignal): Promise<Health> {
   try {
     const res = await getText(monitorUrl(port, `/healthz${query}`), signal);
     if (res.status === 200) return { healthy: true, reason: null };
     return { healthy: false, reason: errorOf(res.body) ?? `/healthz answered ${res.status}` };
   } catch (err) {
-    return {
-      healthy: false,
-      reason: signal?.aborted ? 'nats-server does not answer on its monitoring port' : `no answer on the monitoring port: ${String(err)}`,
-    };
+    if (signal?.aborted) throw err;
+    return { healthy: false, reason: `no answer on the monitoring port: ${String(err)}` };
   }
 }
 
@@ -101,6 +102,17 @@ export async function health(port: number, opts: { jetstream: boolean }, signal?
   return healthz(port, '?js-enabled-only=true', signal);
 }
 
+/** JetStream's totals (`/jsz` without details): what it costs nats-server does not grow with the streams. */
+export async function fetchJszTotals(port: number, signal?: AbortSignal): Promise<{ disabled?: boolean; config?: unknown }> {
+  return (await fetchJson(port, '/jsz', signal)) as { disabled?: boolean; config?: unknown };
+}
+
+/** Every account's streams with their config and state, no consumers: what a restart would lose. */
+export async function fetchStreams(port: number, signal?: AbortSignal): Promise<unknown> {
+  return fetchJson(port, '/jsz?accounts=true&streams=true&config=true', signal);
+}
+
+/** Every account's streams and consumers, with their config: asked only when a decision needs the detail. */
 export async function fetchJsz(port: number, signal?: AbortSignal): Promise<unknown> {
   return fetchJson(port, '/jsz?accounts=true&streams=true&consumers=true&config=true', signal);
 }

@@ -4,7 +4,9 @@ import type { StoreWatchCommand, SupervisorEvent } from '../../machines/events.j
 import type { ServerConfig } from '../config/server-config.js';
 import type { Logger } from '../logger.js';
 import type { Settings } from '../settings.js';
-import { fetchJsz } from './monitor.js';
+import { fetchJszTotals, fetchVarz } from './monitor.js';
+import { whatRestartLoses } from './restart-loss.js';
+import { withDeadline } from '../util/deadline.js';
 import { MonitorPoll } from './monitor-poll.js';
 import { serverFacts } from './server-facts.js';
 
@@ -13,8 +15,10 @@ const LOOK_EVERY_MS = 2000;
 const ASK_DIR_EVERY_MS = 250;
 /** A store with room said so once; said again this often while the restart has not come (a rejected config, say). */
 const SAY_AGAIN_MS = 30_000;
-/** JetStream that has not answered this many looks in a row, its store full, has stopped (2.9). */
-const SILENT_LOOKS = 2;
+/** JetStream silent this long while nats-server answers, its store full: wedged (2.9's only sign, docs/faults.md). */
+const WEDGED_MS = 10_000;
+/** /jsz's own deadline inside a look, so that /varz's answer is known within the poll's 2 s. */
+const JSZ_TIMEOUT_MS = 1500;
 const GIB = 1024 ** 3;
 
 export interface StoreSpace {
@@ -34,18 +38,30 @@ async function spaceOf(dir: string): Promise<StoreSpace | null> {
 
 const mib = (bytes: number): string => `${(bytes / 1024 ** 2).toFixed(0)} MiB`;
 
-/** What one look found: the store's dir and room, and whether JetStream answered (null: not asked). */
+/** What nats-server said of its JetStream in one look, while its store is short of room. */
+type JetStreamWord = 'answers' | 'disabled' | 'wedged' | 'silent';
+
+/** What one look found: the store's dir and room, and JetStream's word (null: not asked). */
 interface Look {
   dir: string;
   space: StoreSpace;
-  answers: boolean | null;
+  jetstream: JetStreamWord | null;
+}
+
+/** `/varz` and `/jsz` together: JetStream silent while the server answers is a sign; both silent is a slow server. */
+async function jetstreamWord(monitorPort: number, signal: AbortSignal): Promise<JetStreamWord> {
+  const [server, js] = await Promise.allSettled([fetchVarz(monitorPort, signal), withDeadline(JSZ_TIMEOUT_MS, signal, (s) => fetchJszTotals(monitorPort, s))]);
+  if (js.status === 'fulfilled') return js.value.disabled === true ? 'disabled' : 'answers';
+  return server.status === 'fulfilled' ? 'wedged' : 'silent';
 }
 
 /**
- * Invoked with nats-server (the chart's storeCheck, in server.up). While the store's file system is short of room it asks
- * /jsz, and says STORE_FAILED when JetStream has stopped answering (nats-server 2.9 logs nothing when its store
- * fills up). Once the chart says the store failed (its own words, or nats-server's "Critical write error"), it
- * says STORE_HAS_ROOM when the file system has room again, no sooner than minDelayMs after the spawn.
+ * Invoked with nats-server (the chart's storeCheck, in server.up). A store fault is nats-server's own word: its
+ * "Critical write error" line (the process actor), /jsz saying JetStream is disabled, or, on 2.9, which says
+ * nothing, JetStream not answering for 10 s while nats-server answers /varz and its store's file system is short of
+ * room. A slow nats-server (neither answers) is no sign. Once the chart says the store failed, it says
+ * STORE_HAS_ROOM when the file system has room again (no sooner than minDelayMs after the spawn), with what a
+ * restart would lose (docs/faults.md).
  */
 export function createStoreCheck(settings: Settings, config: ServerConfig, logger: Logger) {
   return fromCallback<StoreWatchCommand, { minDelayMs: number }>(({ sendBack: sendBackLoose, receive, input }) => {
@@ -70,37 +86,54 @@ export function createStoreCheck(settings: Settings, config: ServerConfig, logge
       return reported;
     };
 
-    /** One look: the store's room and, while it is short of room and no fault is known, whether JetStream answers. */
+    /** One look: the store's room and, while it is short of room and no fault is known, JetStream's word. */
     const look = async (signal: AbortSignal): Promise<Look | null> => {
       const dir = await storeDir();
       const space = dir ? await spaceOf(dir) : null;
       if (!dir || !space) return null;
-      if (failed || hasRoom(space) || settings.monitorPort === 0) return { dir, space, answers: null };
-      const answers = await fetchJsz(settings.monitorPort, signal).then(
-        () => true,
-        () => false,
-      );
-      return { dir, space, answers };
+      if (failed || hasRoom(space) || settings.monitorPort === 0) return { dir, space, jetstream: null };
+      return { dir, space, jetstream: await jetstreamWord(settings.monitorPort, signal) };
     };
 
-    let silent = 0;
-    let saidAt = 0;
-    const judge = ({ dir, space, answers }: Look): void => {
-      if (!failed) {
-        silent = answers === false ? silent + 1 : 0;
-        if (answers !== null) logger.debug({ dir, free: mib(space.freeBytes), silent }, 'the JetStream store is short of room');
-        if (silent < SILENT_LOOKS) return;
-        failed = true;
-        const message = `JetStream stopped answering while its store is full (${mib(space.freeBytes)} free of ${mib(space.sizeBytes)})`;
-        logger.warn({ dir }, `store fault: ${message}; nats-server restarts once the store has room`);
-        return sendBack({ type: 'STORE_FAILED', message, uptimeMs: Date.now() - spawnedAt });
+    let wedgedSince: number | null = null;
+    const fault = (dir: string, message: string): void => {
+      failed = true;
+      logger.warn({ dir }, `store fault: ${message}; nats-server restarts once the store has room`);
+      sendBack({ type: 'STORE_FAILED', message, uptimeMs: Date.now() - spawnedAt });
+    };
+    const judgeShort = ({ dir, space, jetstream }: Look): void => {
+      const room = `${mib(space.freeBytes)} free of ${mib(space.sizeBytes)}`;
+      wedgedSince = jetstream === 'wedged' ? (wedgedSince ?? Date.now()) : null;
+      if (jetstream !== null && jetstream !== 'answers') logger.debug({ dir, room, jetstream }, 'the JetStream store is short of room');
+      if (jetstream === 'disabled') return fault(dir, `nats-server disabled JetStream while its store is short of room (${room})`);
+      if (wedgedSince !== null && Date.now() - wedgedSince >= WEDGED_MS) {
+        fault(dir, `JetStream has not answered for ${WEDGED_MS / 1000} s while nats-server answers and its store is full (${room})`);
       }
-      if (!hasRoom(space) || Date.now() - spawnedAt < input.minDelayMs || Date.now() - saidAt < SAY_AGAIN_MS) return;
-      saidAt = Date.now();
-      logger.info({ dir, free: mib(space.freeBytes), size: mib(space.sizeBytes) }, 'the JetStream store has room again: nats-server restarts');
-      sendBack({ type: 'STORE_HAS_ROOM', freeBytes: space.freeBytes });
     };
 
+    let saidAt = 0;
+    let weighing = false;
+    const sayRoom = async (dir: string, space: StoreSpace): Promise<void> => {
+      weighing = true;
+      const wouldLose = await whatRestartLoses(settings.monitorPort);
+      weighing = false;
+      if (poll.closed) return;
+      saidAt = Date.now();
+      const room = { dir, free: mib(space.freeBytes), size: mib(space.sizeBytes) };
+      if (wouldLose)
+        logger.warn(
+          { ...room, wouldLose },
+          'the JetStream store has room again, but a restart would lose acked data: it waits for an operator (iofog-nats accept-loss)',
+        );
+      else logger.info(room, 'the JetStream store has room again: nats-server restarts');
+      sendBack({ type: 'STORE_HAS_ROOM', freeBytes: space.freeBytes, wouldLose });
+    };
+    const judge = (look: Look): void => {
+      if (!failed) return judgeShort(look);
+      const { dir, space } = look;
+      if (weighing || !hasRoom(space) || Date.now() - spawnedAt < input.minDelayMs || Date.now() - saidAt < SAY_AGAIN_MS) return;
+      void sayRoom(dir, space);
+    };
     const poll = new MonitorPoll<Look | null>({
       ask: look,
       everyMs: () => (waitingForVarz ? ASK_DIR_EVERY_MS : LOOK_EVERY_MS),

@@ -50,8 +50,14 @@ function commandOf(line: string): { cmd: string } | { error: string } {
   }
 }
 
-/** One connection, whatever it sends: an answer and nothing else. No line may reach the core. */
-function serve(socket: Socket, status: StatusModel, followers: StreamSlots): void {
+/**
+ * The one command that acts: an operator lets a held store-fault restart go ahead (`iofog-nats accept-loss`).
+ * It answers whether a restart was held, and asks the chart nothing else.
+ */
+export type AcceptLoss = () => { accepted: boolean; message: string };
+
+/** One connection, whatever it sends: an answer and nothing else. No other line may reach the core. */
+function serve(socket: Socket, status: StatusModel, followers: StreamSlots, acceptLoss: AcceptLoss): void {
   const write = (value: unknown): void => writeOrLetGo(socket, JSON.stringify(value) + '\n');
   socket.on('error', () => socket.destroy());
   let buffered = '';
@@ -75,20 +81,22 @@ function serve(socket: Socket, status: StatusModel, followers: StreamSlots): voi
       });
       return;
     }
-    socket.end(JSON.stringify(c.cmd === 'state' ? status.toJSON() : { error: `unknown command ${c.cmd}; use state or follow` }) + '\n');
+    const reply =
+      c.cmd === 'state' ? status.toJSON() : c.cmd === 'accept-loss' ? acceptLoss() : { error: `unknown command ${c.cmd}; use state, follow or accept-loss` };
+    socket.end(JSON.stringify(reply) + '\n');
   };
   socket.on('data', onData);
 }
 
 /** NATS_CONTROL_SOCKET: a unix socket (mode 0600) that `iofog-nats inspect` reads the state from. */
-export async function startControlSocket(path: string, status: StatusModel): Promise<{ close(): Promise<void> }> {
+export async function startControlSocket(path: string, status: StatusModel, acceptLoss: AcceptLoss): Promise<{ close(): Promise<void> }> {
   await clearStale(path);
   const open = new Set<Socket>();
   const followers = new StreamSlots();
   const server: Server = createServer((socket) => {
     open.add(socket);
     socket.once('close', () => open.delete(socket));
-    serve(socket, status, followers);
+    serve(socket, status, followers, acceptLoss);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
@@ -124,7 +132,7 @@ function parseAnswer(line: string): unknown {
 }
 
 /** Sends one command to the control socket and yields each JSON line of the answer. */
-export async function* ask(path: string, cmd: 'state' | 'follow'): AsyncGenerator<unknown> {
+export async function* ask(path: string, cmd: 'state' | 'follow' | 'accept-loss'): AsyncGenerator<unknown> {
   const socket = connect(path);
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);

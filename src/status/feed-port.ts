@@ -29,6 +29,8 @@ export interface FeedPort {
   readonly serverVersion: string | null;
   readonly leaf: LeafView | null;
   setHealth(health: Health | null): void;
+  /** A health question got no answer in time: nats-server is slow, which is shown, not acted on. */
+  setUnanswered(at: number): void;
   setServerVersion(version: string | null): void;
   setLeaf(view: LeafView | null): void;
   setCluster(view: ClusterView | null): void;

@@ -19,12 +19,14 @@ export function feedHealth(settings: Pick<Settings, 'monitorPort'>, config: Serv
   if (settings.monitorPort === 0) return { close: () => undefined };
   const poll = new MonitorPoll<Health>({
     when: () => status.ready,
-    // A hung nats-server (SIGSTOP) accepts the connection and never answers: that is an answer too.
+    // A hung or slow nats-server (SIGSTOP, a starved CPU) accepts the connection and does not answer in time:
+    // said, and its last answer stands. Only its own word makes it unhealthy.
     ask: async (signal) => health(settings.monitorPort, { jetstream: (await config.facts()).jetstream }, signal),
     everyMs: () => (status.health?.healthy === false ? UNHEALTHY_EVERY_MS : HEALTHY_EVERY_MS),
     // The server may have gone while the answer was on its way: an answer for a stopped server is stale.
     onAnswer: (answer) => {
       if (answer.ok) status.setHealth(status.ready ? answer.value : null);
+      else if (status.ready) status.setUnanswered(Date.now());
     },
   }).start(HEALTHY_EVERY_MS);
   // The version the running nats-server reports, asked once per start (inspect shows it).

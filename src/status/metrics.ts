@@ -71,6 +71,11 @@ function register(prom: PromClient, status: StatusModel) {
     help: '1 while nats-server has stopped writing to its JetStream store (a write error); a restart follows once the store has room',
     registers: [registry],
   });
+  const restartHeld = new prom.Gauge({
+    name: 'iofog_nats_store_restart_held',
+    help: '1 while a store-fault restart waits for an operator because it would lose acked data (iofog-nats accept-loss)',
+    registers: [registry],
+  });
   const lastReload = new prom.Gauge({ name: 'iofog_nats_last_reload_timestamp_seconds', help: 'When the last change finished', registers: [registry] });
   return async (): Promise<{ contentType: string; body: string }> => {
     const { totals } = status;
@@ -85,6 +90,7 @@ function register(prom: PromClient, status: StatusModel) {
     ready.set(status.ready ? 1 : 0);
     healthy.set(status.healthy ? 1 : 0);
     storeFault.set(status.storeFault ? 1 : 0);
+    restartHeld.set(status.member?.store === 'faulted.awaitingOperator' ? 1 : 0);
     const now = Date.now();
     for (const c of status.drift.causes) {
       drift.set({ cause: c.cause }, c.inStep ? 0 : 1);

@@ -49,6 +49,7 @@ export class StatusModel extends EventEmitter<{ transition: [Transition]; member
   private lastRegions = '';
   /** nats-server's own word on its health; null while it is not up or not asked yet. */
   health: Health | null = null;
+  private unansweredSince: number | null = null;
   /** What the running nats-server says it is (/varz); null while it is not up or not asked yet. */
   serverVersion: string | null = null;
 
@@ -105,7 +106,7 @@ export class StatusModel extends EventEmitter<{ transition: [Transition]; member
 
   /** nats-server stopped writing to its JetStream store; null when it has not (docs/faults.md: a full store disk). */
   get storeFault(): string | null {
-    return this.member?.store === 'faulted' ? (this.snapshot?.context.storeFault ?? 'store faulted') : null;
+    return this.member?.store?.startsWith('faulted') ? (this.snapshot?.context.storeFault ?? 'store faulted') : null;
   }
 
   /** Why /healthz says no, in the operator's words; null when it says yes. */
@@ -124,6 +125,22 @@ export class StatusModel extends EventEmitter<{ transition: [Transition]; member
 
   setHealth(health: Health | null): void {
     this.health = health;
+    this.unansweredSince = null;
+  }
+
+  /**
+   * A health question got no answer by its deadline: nats-server is slow (a long /jsz, a starved CPU, SIGSTOP).
+   * Shown, never acted on: its last word on its health stands (docs/faults.md).
+   */
+  setUnanswered(at: number): void {
+    this.unansweredSince ??= at;
+  }
+
+  /** Since when nats-server has not answered its monitoring port in time, in the operator's words; null when it has. */
+  get slow(): string | null {
+    if (this.unansweredSince === null || !this.ready) return null;
+    const s = Math.round((Date.now() - this.unansweredSince) / 1000);
+    return `nats-server has not answered its monitoring port within 2 s for ${s} s (slow, not down: nothing is done about it)`;
   }
 
   setServerVersion(version: string | null): void {
@@ -188,6 +205,7 @@ export class StatusModel extends EventEmitter<{ transition: [Transition]; member
         ready: this.ready,
         healthy: this.health?.healthy ?? null,
         health: this.health?.reason ?? null,
+        slow: this.slow,
         caughtUp: this.caughtUp,
         catchingUp: c?.catchingUp ?? null,
         /** Why this member does not leave yet, while it waits to be spared; null otherwise. */

@@ -83,7 +83,9 @@ const EXTERNAL: SupervisorEvent[] = [
  */
 const STORE_EVENTS: SupervisorEvent[] = [
   { type: 'STORE_FAILED', message: 'Critical write error', uptimeMs: 5 },
-  { type: 'STORE_HAS_ROOM', freeBytes: 1 },
+  { type: 'STORE_HAS_ROOM', freeBytes: 1, wouldLose: null },
+  { type: 'STORE_HAS_ROOM', freeBytes: 1, wouldLose: 'the messages of its R1 memory streams: $G > MEM (5 messages)' },
+  { type: 'LOSS_ACCEPTED' },
   // Raised only after a reconcile that failed in part; offered where it starts one, as the store's events.
   { type: 'RETRY_RECONCILE' },
 ];

@@ -139,7 +139,7 @@ describe('supervisor statechart: a cluster member with no restart lease (operato
   it('when the store has room again then the restart waits to be spared, never for a lease that cannot be taken', async () => {
     const h = await startedHarness({ world: { ...noLease, spared: false } });
     h.send({ type: 'STORE_FAILED', message: 'Critical write error', uptimeMs: 10 });
-    h.send({ type: 'STORE_HAS_ROOM', freeBytes: 1 });
+    h.send({ type: 'STORE_HAS_ROOM', freeBytes: 1, wouldLose: null });
     h.clock.increment(100);
     await h.until((s) => inState(s, { restarting: 'waitingToLeave' }));
     h.spare();

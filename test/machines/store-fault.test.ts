@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { startedHarness, inState } from './harness.js';
 
 const failed = (uptimeMs = 5000) => ({ type: 'STORE_FAILED' as const, message: 'Critical write error: no space left on device', uptimeMs });
-const room = { type: 'STORE_HAS_ROOM' as const, freeBytes: 40 * 1024 ** 2 };
+const room = { type: 'STORE_HAS_ROOM' as const, freeBytes: 40 * 1024 ** 2, wouldLose: null };
+const roomButLoses = { ...room, wouldLose: 'the messages of its R1 memory streams: $G > MEM (50 messages)' };
 
 describe('supervisor statechart: a JetStream store that failed', () => {
   it('when nats-server says its store failed then it is kept and said, the store check is told, and nothing restarts before there is room', async () => {
@@ -30,6 +31,50 @@ describe('supervisor statechart: a JetStream store that failed', () => {
     assert.equal(s.context.storeFault, null);
     assert.equal(s.context.lastReload?.outcome, 'restarted');
     assert.deepEqual(s.context.lastReload?.causes, ['store']);
+  });
+
+  it('when a restart would lose acked data then nothing restarts, the loss is said, and the member waits for an operator', async () => {
+    const h = await startedHarness({ world: { exitsOnStopSignal: true } });
+    h.send(failed());
+    h.send(roomButLoses);
+    h.clock.increment(600_000);
+    const s = h.actor.getSnapshot();
+    assert.equal(h.state(), 'running.idle');
+    assert.deepEqual(h.signals, []);
+    assert.equal(h.spawns, 1);
+    assert.ok(s.hasTag('restartHeld'));
+    assert.match(s.context.lastError ?? '', /would lose the messages of its R1 memory streams: \$G > MEM \(50 messages\).*iofog-nats accept-loss/);
+  });
+
+  it('when an operator accepts the loss then the held restart goes ahead, once', async () => {
+    const h = await startedHarness({ world: { exitsOnStopSignal: true } });
+    h.send(failed());
+    h.send(roomButLoses);
+    h.send({ type: 'LOSS_ACCEPTED' });
+    h.clock.increment(100);
+    const s = await h.until((s) => inState(s, { running: 'idle' }) && s.context.server.restarts === 1, 'the restart');
+    assert.deepEqual(h.signals, ['SIGINT']);
+    assert.deepEqual(s.context.lastReload?.causes, ['store']);
+    assert.equal(s.hasTag('restartHeld'), false);
+  });
+
+  it('when what a restart would lose is gone by the next look then it goes ahead without an operator', async () => {
+    const h = await startedHarness({ world: { exitsOnStopSignal: true } });
+    h.send(failed());
+    h.send(roomButLoses);
+    h.send(room);
+    h.clock.increment(100);
+    await h.until((s) => inState(s, { running: 'idle' }) && s.context.server.restarts === 1, 'the restart');
+  });
+
+  it('when an operator accepts a loss nothing holds then nothing happens', async () => {
+    const h = await startedHarness();
+    h.send({ type: 'LOSS_ACCEPTED' });
+    h.send(failed());
+    h.send({ type: 'LOSS_ACCEPTED' });
+    h.clock.increment(600_000);
+    assert.deepEqual(h.signals, []);
+    assert.deepEqual(h.actor.getSnapshot().context.pendingCauses, []);
   });
 
   it('when the store fault of a nats-server that has exited arrives then it is ignored', async () => {

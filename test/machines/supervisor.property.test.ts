@@ -67,7 +67,7 @@ async function apply(h: Harness, c: Command, ledger: CauseLedger): Promise<void>
     else {
       // Room asks for a restart only while the store of the running nats-server has failed.
       if (member?.store === 'faulted') ledger.sent('store');
-      h.send({ type: 'STORE_HAS_ROOM', freeBytes: 1 });
+      h.send({ type: 'STORE_HAS_ROOM', freeBytes: 1, wouldLose: null });
     }
   } else if (c.kind === 'validity') {
     h.world.valid = c.valid;

@@ -13,6 +13,11 @@ export function inspect(l: Layout, ...args: string[]) {
   return run(process.execPath, ['--import', 'tsx', CLI, 'inspect', ...args], { env: { ...process.env, NATS_CONTROL_SOCKET: l.env.NATS_CONTROL_SOCKET } });
 }
 
+/** `iofog-nats accept-loss`, as an operator runs it: a held store-fault restart goes ahead. */
+export function acceptLoss(l: Layout) {
+  return run(process.execPath, ['--import', 'tsx', CLI, 'accept-loss'], { env: { ...process.env, NATS_CONTROL_SOCKET: l.env.NATS_CONTROL_SOCKET } });
+}
+
 export async function inspectJson(l: Layout): Promise<StatusDocument> {
   return JSON.parse((await inspect(l, '--json')).stdout) as StatusDocument;
 }
