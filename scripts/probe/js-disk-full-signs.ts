@@ -5,23 +5,17 @@
  *   NATS_SERVER_BIN=/opt/nats-server/2.9/nats-server node --import tsx scripts/probe/js-disk-full-signs.ts
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { freeListenPort } from '../../test/support/ports.js';
+import { tmpfsStoreLayout } from './tmpfs-store.js';
 import { serverBin } from '../../test/support/supervise.js';
 
-const root = await mkdtemp(path.join(tmpdir(), 'iofog-nats-probe-'));
-const store = path.join(root, 'store');
-await mkdir(store);
-execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=48m', 'tmpfs', store]);
-const [port, monitor] = [await freeListenPort(), await freeListenPort()];
-await writeFile(path.join(root, 'server.conf'), `listen: 127.0.0.1:${port}\njetstream { store_dir: "${store}" }\n`);
+const { store, port, monitor, conf, remove } = await tmpfsStoreLayout();
 const lines: string[] = [];
-const server = spawn(serverBin(), ['-c', path.join(root, 'server.conf'), '-m', String(monitor), '-D'], { stdio: ['ignore', 'pipe', 'pipe'] });
+const server = spawn(serverBin(), ['-c', conf, '-m', String(monitor), '-D'], { stdio: ['ignore', 'pipe', 'pipe'] });
 server.stderr.on('data', (d: Buffer) => lines.push(...d.toString().split('\n').filter(Boolean)));
 const ask = async (p: string) => {
   const t0 = Date.now();
@@ -69,6 +63,5 @@ try {
 } finally {
   server.kill('SIGKILL');
   await sleep(200);
-  execFileSync('umount', ['-l', store]);
-  await rm(root, { recursive: true, force: true });
+  await remove();
 }

@@ -5,25 +5,19 @@
  *   NATS_SERVER_BIN=/opt/nats-server/2.15/nats-server node --import tsx scripts/probe/js-disk-full.ts
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { freeListenPort } from '../../test/support/ports.js';
+import { tmpfsStoreLayout } from './tmpfs-store.js';
 import { serverBin } from '../../test/support/supervise.js';
 
 const WAIT_S = Number(process.env.PROBE_WAIT_S ?? 60);
-const root = await mkdtemp(path.join(tmpdir(), 'iofog-nats-probe-'));
-const store = path.join(root, 'store');
-await mkdir(store);
-execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=48m', 'tmpfs', store]);
-const [port, monitor] = [await freeListenPort(), await freeListenPort()];
-await writeFile(path.join(root, 'server.conf'), `listen: 127.0.0.1:${port}\njetstream { store_dir: "${store}" }\n`);
+const { store, port, monitor, conf, remove } = await tmpfsStoreLayout();
 const lines: string[] = [];
 const startServer = () => {
-  const child = spawn(serverBin(), ['-c', path.join(root, 'server.conf'), '-m', String(monitor)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(serverBin(), ['-c', conf, '-m', String(monitor)], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr.on('data', (d: Buffer) => lines.push(...d.toString().split('\n').filter(Boolean)));
   return child;
 };
@@ -133,6 +127,5 @@ try {
 } finally {
   server.kill('SIGKILL');
   await sleep(200);
-  execFileSync('umount', ['-l', store]);
-  await rm(root, { recursive: true, force: true });
+  await remove();
 }
