@@ -68,6 +68,8 @@ export const effectsSetup = setup({
     configWait: DEFAULT_DELAYS.configWait,
     debounce: DEFAULT_DELAYS.debounce,
     stopTimeout: DEFAULT_DELAYS.stopTimeout,
+    signalTimeout: DEFAULT_DELAYS.signalTimeout,
+    finalTimeout: DEFAULT_DELAYS.finalTimeout,
     leaveTimeout: DEFAULT_DELAYS.leaveTimeout,
     confirmTimeout: DEFAULT_DELAYS.confirmTimeout,
     readyTimeout: DEFAULT_DELAYS.readyTimeout,

@@ -162,8 +162,8 @@ const backingOff = {
 const stop = f.leaveThenStop('shutdown');
 const stopping = {
   description:
-    "A cluster member waits to be spared (NATS_LEAVE_TIMEOUT_SECONDS at most), then NATS_SHUTDOWN's signal, " +
-    'then SIGKILL after NATS_STOP_TIMEOUT_SECONDS',
+    "Within NATS_STOP_GRACE_SECONDS: a cluster member waits to be spared, then NATS_SHUTDOWN's signal, SIGINT " +
+    'when its share of the grace is up, then SIGKILL',
   initial: 'choosing',
   on: { SHUTDOWN: { actions: 'recordShutdown' }, SERVER_EXITED: '#supervisor.stopped' },
   states: {
@@ -178,7 +178,12 @@ const stopping = {
       ...stop.waitingToLeave,
       after: { leaveTimeout: { target: 'signalling', actions: 'leaveUnspared' } },
     },
-    signalling: stop.signalling,
+    signalling: { entry: stop.signalling.entry, after: { signalTimeout: 'ending' } },
+    ending: {
+      description: 'The grace runs out: SIGINT ends a lame duck at once (SIGTERM does not), then SIGKILL',
+      entry: { type: 'signalServer' as const, params: { signal: 'SIGINT' as const } },
+      after: { finalTimeout: 'killing' },
+    },
     killing: { entry: [stop.killing.entry, serverFailed] },
   },
 } as const;

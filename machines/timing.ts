@@ -21,9 +21,14 @@ export const DEFAULT_DELAYS = {
   configPoll: 1000,
   configWait: 30_000,
   debounce: 100,
+  /** A restart's SIGINT, then SIGKILL after this. */
   stopTimeout: 25_000,
-  /** How long a cluster member waits to be spared before it stops all the same. */
-  leaveTimeout: 60_000,
+  /** A shutdown's signal (lame duck, SIGTERM) runs this long before SIGINT ends it. */
+  signalTimeout: 22_000,
+  /** A shutdown's SIGINT, then SIGKILL after this. */
+  finalTimeout: 3000,
+  /** How long a cluster member waits to be spared before it stops all the same (the grace's share). */
+  leaveTimeout: 17_000,
   confirmTimeout: 10_000,
   readyTimeout: 120_000,
   /** A mirror that failed (a full disk, say) is tried again after this, until it works. */

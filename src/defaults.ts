@@ -19,7 +19,9 @@ export const ENV_DEFAULTS = {
   NATS_STATUS_ADDR: '127.0.0.1:8223',
   NATS_RELOAD_DEBOUNCE_MS: DEFAULT_DELAYS.debounce,
   NATS_CONFIG_WAIT_SECONDS: DEFAULT_DELAYS.configWait / 1000,
-  /** For `term`; a lame-duck stop derives its own (src/config/stop-plan.ts). */
+  /** The platform's time from SIGTERM to SIGKILL: Kubernetes' default, which the ioFog operator leaves. */
+  NATS_STOP_GRACE_SECONDS: 30,
+  /** For a restart the supervisor decides; a shutdown's comes from the grace (src/config/stop-plan.ts). */
   NATS_STOP_TIMEOUT_SECONDS: DEFAULT_DELAYS.stopTimeout / 1000,
   NATS_LEAVE_TIMEOUT_SECONDS: DEFAULT_DELAYS.leaveTimeout / 1000,
   NATS_JETSTREAM_PURGE: 'on',

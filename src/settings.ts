@@ -28,9 +28,12 @@ export interface Settings {
   statusAddr: string | null;
   debounceMs: number;
   configWaitSeconds: number;
-  /** null: the stop plan derives it from the signal and the config (src/config/stop-plan.ts). */
+  /** NATS_STOP_GRACE_SECONDS: the time the platform gives a stop, from SIGTERM to its SIGKILL. */
+  stopGraceSeconds: number;
+  /** null: the stop plan derives it from the grace and the config (src/config/stop-plan.ts). */
   stopTimeoutSeconds: number | null;
-  leaveTimeoutSeconds: number;
+  /** null: the stop plan derives it from the grace. */
+  leaveTimeoutSeconds: number | null;
   /** null: lame duck for a cluster member, SIGTERM for a standalone server. */
   shutdown: ShutdownStyle | null;
   purge: PurgeMode;
@@ -185,7 +188,11 @@ export function readSettings(env: Env = process.env, opts: { requireBinary?: boo
     configWaitSeconds: integer(env, 'NATS_CONFIG_WAIT_SECONDS', ENV_DEFAULTS.NATS_CONFIG_WAIT_SECONDS, 0, 86_400),
     stopTimeoutSeconds:
       optional(env, 'NATS_STOP_TIMEOUT_SECONDS') === null ? null : integer(env, 'NATS_STOP_TIMEOUT_SECONDS', ENV_DEFAULTS.NATS_STOP_TIMEOUT_SECONDS, 1, 86_400),
-    leaveTimeoutSeconds: integer(env, 'NATS_LEAVE_TIMEOUT_SECONDS', ENV_DEFAULTS.NATS_LEAVE_TIMEOUT_SECONDS, 0, 86_400),
+    stopGraceSeconds: integer(env, 'NATS_STOP_GRACE_SECONDS', ENV_DEFAULTS.NATS_STOP_GRACE_SECONDS, 5, 86_400),
+    leaveTimeoutSeconds:
+      optional(env, 'NATS_LEAVE_TIMEOUT_SECONDS') === null
+        ? null
+        : integer(env, 'NATS_LEAVE_TIMEOUT_SECONDS', ENV_DEFAULTS.NATS_LEAVE_TIMEOUT_SECONDS, 0, 86_400),
     shutdown: optional(env, 'NATS_SHUTDOWN') === null ? null : oneOf(env, 'NATS_SHUTDOWN', ['term', 'lame-duck'] as const, 'term'),
     purge: oneOf(env, 'NATS_JETSTREAM_PURGE', ['on', 'dry-run', 'off'] as const, ENV_DEFAULTS.NATS_JETSTREAM_PURGE),
     rollingRestart: oneOf(env, 'NATS_ROLLING_RESTART', ['on', 'off'] as const, ENV_DEFAULTS.NATS_ROLLING_RESTART) === 'on',

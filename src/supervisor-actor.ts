@@ -76,7 +76,9 @@ export function provideSupervisor({ settings, config, logger, watcher, mirror, r
     delays: {
       configWait: settings.configWaitSeconds * 1000,
       debounce: settings.debounceMs,
-      stopTimeout: () => stop.current.stopTimeoutSeconds * 1000,
+      stopTimeout: () => stop.current.restartStopSeconds * 1000,
+      signalTimeout: () => stop.current.signalSeconds * 1000,
+      finalTimeout: () => stop.current.finalSeconds * 1000,
       leaveTimeout: () => stop.current.leaveTimeoutSeconds * 1000,
     },
   });

@@ -3,7 +3,7 @@ import { EXIT } from '../../machines/exit-codes.js';
 import { ServerConfig } from '../config/server-config.js';
 import { currentPurgePlan } from '../operator/purge-plan.js';
 import { SettingsError, type Settings } from '../settings.js';
-import { stopPlan, type StopPlan } from '../config/stop-plan.js';
+import { describeStopPlan, stopPlan, type StopPlan } from '../config/stop-plan.js';
 import { validateConfig } from '../nats-server/validate.js';
 import { serverBinaryVersion } from '../nats-server/binary-version.js';
 import { goMemLimitFor } from '../nats-server/memory-limit.js';
@@ -49,7 +49,7 @@ export async function check(settings: Settings, print: (line: string) => void): 
     out(`stop      ${err.message}`);
     return EXIT.usage;
   }
-  out(`stop      ${stop.shutdown} (${stop.why}): ${stop.stopTimeoutSeconds} s to stop, up to ${stop.leaveTimeoutSeconds} s first to be spared by the cluster`);
+  out(`stop      ${describeStopPlan(stop)}`);
   if (validation.valid && validation.clustered) out(`restart   ${leasePlan(settings, validation.restartLease === true)}`);
   for (const spec of sourcesFor(settings, config)) {
     const source = new WatchedSource(spec);

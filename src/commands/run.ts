@@ -4,7 +4,7 @@ import { startControlSocket } from '../status/control-socket.js';
 import { JwtMirror } from '../operator/jwt-mirror.js';
 import { Reconciler } from '../operator/reconciler.js';
 import { ServerConfig } from '../config/server-config.js';
-import { stopPlan, StopPlanHolder, type StopPlan } from '../config/stop-plan.js';
+import { describeStopPlan, stopPlan, StopPlanHolder, type StopPlan } from '../config/stop-plan.js';
 import { serverFacts } from '../nats-server/server-facts.js';
 import { feedHealth } from '../status/health-feed.js';
 import { goMemLimitFor, type GoMemLimit } from '../nats-server/memory-limit.js';
@@ -36,8 +36,7 @@ function logStart(logger: Logger, settings: Settings, stop: StopPlan, memory: Go
       monitorPort: settings.monitorPort,
       shutdown: stop.shutdown,
       shutdownFrom: stop.why,
-      stopTimeoutSeconds: stop.stopTimeoutSeconds,
-      leaveTimeoutSeconds: stop.leaveTimeoutSeconds,
+      stop: describeStopPlan(stop),
       goMemLimit: memory.value,
       goMemLimitFrom: memory.detail,
     },

@@ -9,6 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import { StatefulSet } from 'kubernetes-models/apps/v1';
 import { ConfigMap, Secret, Service } from 'kubernetes-models/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import { stopPlan } from '../../src/config/stop-plan.js';
 import { serverBin } from '../support/supervise.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -67,13 +68,19 @@ describe('the Kubernetes manifests', () => {
     for (const dir of ['/etc/nats/config', '/home/runner/data', '/home/runner/nats/jwt', '/tmp']) assert.ok(mounts.includes(dir), dir);
   });
 
-  it('when the pod is stopped then the grace period covers the wait to be spared and the lame-duck stop the config asks for', () => {
-    const env = (name: string) => Number(container.env.find((e: { name: string }) => e.name === name)?.value);
+  it('when the pod is stopped then the supervisor plans its whole stop inside the grace period the pod gives, which the env states', () => {
+    const env = (name: string) => container.env.find((e: { name: string }) => e.name === name)?.value as string | undefined;
+    const grace = statefulSet.spec.template.spec.terminationGracePeriodSeconds;
+    assert.equal(Number(env('NATS_STOP_GRACE_SECONDS')), grace);
     const data = (byKind('ConfigMap') as unknown as { data: Record<string, string> }).data;
-    const seconds = (key: string) => Number(new RegExp(`${key}: (\\d+)s`).exec(data['server.conf'] ?? '')?.[1]);
-    const stop = env('NATS_STOP_TIMEOUT_SECONDS');
-    assert.ok(stop >= seconds('lame_duck_grace_period') + seconds('lame_duck_duration') + 20, 'the stop budget covers lame duck');
-    assert.ok(statefulSet.spec.template.spec.terminationGracePeriodSeconds > env('NATS_LEAVE_TIMEOUT_SECONDS') + stop);
+    const seconds = (key: string) => Number(new RegExp(`${key}: (\\d+)s`).exec(data['server.conf'] ?? '')?.[1]) * 1000;
+    const plan = stopPlan(
+      { shutdown: null, stopGraceSeconds: grace, stopTimeoutSeconds: null, leaveTimeoutSeconds: null },
+      { clustered: true, error: null, lameDuck: { graceMs: seconds('lame_duck_grace_period'), durationMs: seconds('lame_duck_duration') } },
+    );
+    assert.ok(plan.leaveTimeoutSeconds + plan.signalSeconds + plan.finalSeconds < grace);
+    assert.equal(env('NATS_LEAVE_TIMEOUT_SECONDS'), undefined);
+    assert.equal(env('NATS_STOP_TIMEOUT_SECONDS'), undefined);
   });
 
   it('when probed then startup and readiness ask the supervisor (caught up) and liveness asks nats-server what the NATS Helm chart asks', () => {
@@ -133,5 +140,10 @@ describe('the PoT microservice example', () => {
       assert.ok(env.includes(name), name);
     }
     assert.deepEqual(ms.spec.container.healthCheck.test, ['CMD-SHELL', "curl -f http://localhost:8222/healthz | grep -q 'status.*ok'"]);
+  });
+
+  it("when the agent stops it then the supervisor plans its stop inside Docker's 10 s stop timeout", () => {
+    const grace = ms.spec.container.env.find((e: { key: string }) => e.key === 'NATS_STOP_GRACE_SECONDS')?.value;
+    assert.equal(grace, '10');
   });
 });

@@ -81,12 +81,12 @@ describe('bad input', () => {
     }
   });
 
-  it("when NATS_SHUTDOWN is lame-duck and the stop budget is shorter than nats-server's lame-duck stop then it exits 2 naming both", async () => {
-    const { l, exit, stderr } = await runWith('lame-duck-budget', { NATS_SHUTDOWN: 'lame-duck', NATS_STOP_TIMEOUT_SECONDS: '25' });
+  it('when the set waits to be spared and to stop do not fit the grace the platform gives then it exits 2 naming them and the grace', async () => {
+    const { l, exit, stderr } = await runWith('grace-overrun', { NATS_LEAVE_TIMEOUT_SECONDS: '60', NATS_STOP_TIMEOUT_SECONDS: '60' });
     assert.equal(exit.code, 2);
     assert.match(
       stderr,
-      /NATS_STOP_TIMEOUT_SECONDS: 25 s is shorter than a lame-duck stop: lame_duck_grace_period 10 s \+ lame_duck_duration 120 s \+ 20 s = 150 s/,
+      /NATS_STOP_TIMEOUT_SECONDS: the stop would take up to 60 s \(0 s to be spared \+ 60 s to stop\), more than the 30 s .*NATS_STOP_GRACE_SECONDS/,
     );
     assert.deepEqual(natsServersUsing(l.root), []);
   });

@@ -46,17 +46,18 @@ describe('iofog-nats check', () => {
     assert.doesNotMatch(wrong.out, /NATS_SERVER_BIN/);
   });
 
-  it("when the stop budget is shorter than the lame-duck stop run would make then check gives run's verdict: exit 2 naming it", async () => {
+  it("when the set waits do not fit the grace then check gives run's verdict: exit 2 naming them; else it prints the plan against the grace", async () => {
     const l = await makeLayout('check-budget');
     cleanup.push(() => removeLayout(l));
     await writeFile(l.conf, `listen: 127.0.0.1:${l.clientPort}\ncluster { listen: 127.0.0.1:-1, routes: [] }\n`);
-    const short = await check(l, { NATS_STOP_TIMEOUT_SECONDS: '25' });
+    const short = await check(l, { NATS_LEAVE_TIMEOUT_SECONDS: '60' });
     assert.equal(short.code, 2, short.out);
-    assert.match(short.out, /^stop {6}NATS_STOP_TIMEOUT_SECONDS: 25 s is shorter than a lame-duck stop/m);
+    assert.match(short.out, /^stop {6}NATS_LEAVE_TIMEOUT_SECONDS: the stop would take up to 71 s \(60 s to be spared \+ 11 s to stop\)/m);
     const fine = await check(l, { GOMEMLIMIT: '300MiB' });
     assert.equal(fine.code, 0, fine.out);
     assert.match(fine.out, /^memory {4}GOMEMLIMIT 300MiB: GOMEMLIMIT=300MiB from the environment$/m);
-    assert.match(fine.out, /^stop {6}lame-duck \(a cluster member\): 150 s to stop, up to 60 s first to be spared by the cluster$/m);
+    const plan = 'lame-duck (a cluster member) within the 30 s grace (NATS_STOP_GRACE_SECONDS): up to 17 s to be spared, lame duck 8 s, SIGINT, ';
+    assert.ok(fine.out.includes(`\nstop      ${plan}SIGKILL 3 s later; 2 s to spare\n`), fine.out);
   });
 
   it('when operator mode is set up then it lists the store, the resolver and exactly what a reconcile would purge, and starts nothing', async () => {

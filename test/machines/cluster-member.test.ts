@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { DEFAULT_DELAYS } from '../../machines/timing.js';
 import { startedHarness, inState } from './harness.js';
 
 describe('supervisor statechart: a cluster member catching up', () => {
@@ -42,7 +43,7 @@ describe('supervisor statechart: a cluster member leaving', () => {
     assert.equal(h.member()?.readiness, 'ready', 'nats-server serves while the member waits to be spared');
     assert.deepEqual(h.signals, []);
     assert.equal(h.actor.getSnapshot().context.leaveBlocked, 'stream MEM would lose its quorum');
-    h.clock.increment(59_000);
+    h.clock.increment(DEFAULT_DELAYS.leaveTimeout - 1000);
     assert.deepEqual(h.signals, []);
     h.spare();
     const s = await h.until((s) => s.status === 'done');

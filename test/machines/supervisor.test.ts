@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { DEFAULT_DELAYS } from '../../machines/timing.js';
 import { createHarness, startedHarness, inState } from './harness.js';
 
 describe('supervisor statechart: start', () => {
@@ -400,14 +401,15 @@ describe('supervisor statechart: crashes and stops', () => {
     assert.equal(s.context.lastError, 'internal error: boom');
   });
 
-  it('when the server outlives the stop budget then SIGKILL follows and the exit code is 1', async () => {
+  it("when the server outlives its signal's share of the grace then SIGINT, then SIGKILL follows and the exit code is 1", async () => {
     const h = await startedHarness();
     h.send({ type: 'SHUTDOWN', signal: 'SIGTERM' });
-    h.clock.increment(25_000);
-    assert.deepEqual(h.signals, ['SIGTERM', 'SIGKILL']);
+    h.clock.increment(DEFAULT_DELAYS.signalTimeout);
+    assert.deepEqual([h.state(), h.signals], ['stopping.ending', ['SIGTERM', 'SIGINT']]);
+    h.clock.increment(DEFAULT_DELAYS.finalTimeout);
+    assert.deepEqual(h.signals, ['SIGTERM', 'SIGINT', 'SIGKILL']);
     h.exitServer(null, 'SIGKILL');
-    const s = await h.until((s) => s.status === 'done');
-    assert.equal(s.context.exitCode, 1);
+    assert.equal((await h.until((s) => s.status === 'done')).context.exitCode, 1);
   });
 
   it('when NATS_SHUTDOWN is lame-duck then SIGUSR2 is sent', async () => {

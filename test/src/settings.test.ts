@@ -33,10 +33,11 @@ describe('the settings reader', () => {
     assert.equal(s.controlSocket, '/tmp/iofog-nats.sock');
     assert.equal(s.statusAddr, '127.0.0.1:8223');
     assert.equal(s.debounceMs, 100);
-    // Unset: the stop plan derives both from the config (a cluster member stops through lame duck).
+    // Unset: the stop plan derives them from the grace and the config (a cluster member stops through lame duck).
+    assert.equal(s.stopGraceSeconds, 30);
     assert.equal(s.stopTimeoutSeconds, null);
     assert.equal(s.shutdown, null);
-    assert.equal(s.leaveTimeoutSeconds, 60);
+    assert.equal(s.leaveTimeoutSeconds, null);
     assert.equal(s.purge, 'on');
     assert.equal(s.sysUserCredPath, null);
     assert.equal(s.goMemLimitPercent, 80);
@@ -69,6 +70,7 @@ describe('the settings reader', () => {
     ['a GOMEMLIMIT share over the whole limit', { NATS_GOMEMLIMIT_PERCENT: '120' }, 'NATS_GOMEMLIMIT_PERCENT', /from 10 to 100/],
     ['a GOMEMLIMIT in units Go does not read', { GOMEMLIMIT: '512MB' }, 'GOMEMLIMIT', /"512MB" is not a limit Go reads.*512MiB/],
     ['a zero stop budget', { NATS_STOP_TIMEOUT_SECONDS: '0' }, 'NATS_STOP_TIMEOUT_SECONDS', /from 1 to/],
+    ['a grace too short to stop in', { NATS_STOP_GRACE_SECONDS: '3' }, 'NATS_STOP_GRACE_SECONDS', /from 5 to/],
   ];
   for (const [what, env, variable, message] of bad) {
     it(`when given ${what} then it refuses, naming ${variable}`, () => rejects(env, variable, message));

@@ -1,0 +1,136 @@
+/**
+ * What the supervisor's questions cost at production size (issue #25, item 4), in one run: three members on
+ * loopback holding BENCH_STREAMS file streams (one in three R3, the rest R1) with BENCH_CONSUMERS durable consumers
+ * each, built once through bare nats-servers and then run twice on the same stores: bare, and each member under the
+ * built supervisor (dist/cli.js, as the image runs it). For each: the time until every member has caught up, then
+ * BENCH_IDLE_S idle seconds of CPU (a share of one core) and RSS of nats-server and the supervisor, the time to
+ * answer /healthz (the supervisor's; bare: nats-server's js-enabled-only), and the time of one leave decision (the
+ * spare check's question and rule). Then the same at BENCH_SMALL streams.
+ *   npm run build && BENCH_STREAMS=10000 BENCH_CONSUMERS=3 npm run bench:scale
+ */
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager, AckPolicy } from '@nats-io/jetstream';
+import { askSpare } from '../../src/cluster/spare-check.js';
+import { TestCluster } from '../../test/support/cluster.js';
+import { natsServersUsing } from '../../test/support/process-table.js';
+import { SupervisorProcess } from '../../test/support/supervisor-process.js';
+import { eventually } from '../../test/support/wait.js';
+import { percentile, processUsage } from './lib.js';
+
+const STREAMS = Number(process.env.BENCH_STREAMS ?? 2000);
+const SMALL = Number(process.env.BENCH_SMALL ?? 100);
+const CONSUMERS = Number(process.env.BENCH_CONSUMERS ?? 3);
+const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 60);
+const PARALLEL = 32;
+const CLI = path.resolve(import.meta.dirname, '..', '..', 'dist', 'cli.js');
+const TICKS_PER_S = 100;
+
+async function build(cluster: TestCluster, streams: number): Promise<number> {
+  const t0 = Date.now();
+  const nc = await connect({ servers: cluster.clientUrls, timeout: 20_000 });
+  const jsm = await jetstreamManager(nc, { timeout: 60_000 });
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < streams; i = next++) {
+      const name = `S${i}`;
+      await jsm.streams.add({ name, subjects: [`s.${i}`], num_replicas: i % 3 === 0 ? 3 : 1 });
+      for (let c = 0; c < CONSUMERS; c++) await jsm.consumers.add(name, { durable_name: `C${c}`, ack_policy: AckPolicy.Explicit });
+    }
+  };
+  await Promise.all(Array.from({ length: PARALLEL }, worker));
+  await nc.close();
+  return (Date.now() - t0) / 1000;
+}
+
+/** Every member's nats-server says, in its full /healthz, that it has caught up; seconds from the start. */
+async function caughtUp(cluster: TestCluster, t0: number): Promise<number> {
+  for (let i = 0; i < cluster.members.length; i++) {
+    await eventually(`n${i} caught up`, async () => (await fetch(`http://127.0.0.1:${cluster.members[i]!.layout.monitorPort}/healthz`).catch(() => null))?.status === 200, 600_000);
+  }
+  return (Date.now() - t0) / 1000;
+}
+
+interface Figures {
+  caughtUpS: number;
+  serverCpu: number[];
+  serverRss: number[];
+  supCpu: number[];
+  supRss: number[];
+  healthzMs: number;
+  leaveMs: number;
+}
+
+async function idle(pids: { server: number; sup: number | null }[]): Promise<Pick<Figures, 'serverCpu' | 'serverRss' | 'supCpu' | 'supRss'>> {
+  const before = pids.map((p) => ({ server: processUsage(p.server).ticks, sup: p.sup ? processUsage(p.sup).ticks : 0 }));
+  await sleep(IDLE_S * 1000);
+  const share = (ticks: number) => (100 * ticks) / TICKS_PER_S / IDLE_S;
+  return {
+    serverCpu: pids.map((p, i) => share(processUsage(p.server).ticks - before[i]!.server)),
+    serverRss: pids.map((p) => processUsage(p.server).rssMb),
+    supCpu: pids.map((p, i) => (p.sup ? share(processUsage(p.sup).ticks - before[i]!.sup) : 0)),
+    supRss: pids.map((p) => (p.sup ? processUsage(p.sup).rssMb : 0)),
+  };
+}
+
+async function timed(ask: () => Promise<unknown>, n = 10): Promise<number> {
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await ask();
+    ms.push(performance.now() - t0);
+  }
+  return percentile(ms, 50);
+}
+
+async function run(cluster: TestCluster, supervised: boolean): Promise<Figures> {
+  const t0 = Date.now();
+  cluster.members.forEach((m, i) => {
+    if (!supervised) return void cluster.startBare(i);
+    m.sup = SupervisorProcess.start(m.layout, { NATS_LOG_LEVEL: 'info' }, [], CLI);
+  });
+  const caughtUpS = await caughtUp(cluster, t0);
+  const pids = cluster.members.map((m) => ({ server: natsServersUsing(m.layout.root)[0]!, sup: supervised ? m.sup!.pid : null }));
+  const usage = await idle(pids);
+  const m0 = cluster.members[0]!;
+  const healthzMs = await timed(() =>
+    fetch(supervised ? `http://127.0.0.1:${m0.statusPort}/healthz` : `http://127.0.0.1:${m0.layout.monitorPort}/healthz?js-enabled-only=true`).then((r) => r.text()),
+  );
+  const leaveMs = await timed(() => askSpare(m0.layout.monitorPort, AbortSignal.timeout(30_000)), 3);
+  for (let i = 0; i < cluster.members.length; i++) {
+    if (supervised) await cluster.members[i]!.sup!.stop('SIGTERM');
+    else await cluster.stopBare(i, 'SIGTERM');
+  }
+  return { caughtUpS, healthzMs, leaveMs, ...usage };
+}
+
+const f1 = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(' / ');
+const f0 = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(' / ');
+
+async function scale(streams: number): Promise<void> {
+  const cluster = await TestCluster.create(`bench-scale-${streams}`);
+  try {
+    cluster.members.forEach((_, i) => cluster.startBare(i));
+    await caughtUp(cluster, Date.now());
+    await eventually('a meta leader', async () => (await cluster.metaGroupSize()) === 3, 60_000);
+    const buildS = await build(cluster, streams);
+    for (let i = 0; i < 3; i++) await cluster.stopBare(i, 'SIGTERM');
+    console.log(`\n${streams} streams (a third R3), ${streams * CONSUMERS} consumers: built in ${buildS.toFixed(0)} s; ${IDLE_S} s idle`);
+    console.log('| run | caught up | nats-server CPU % (n0/n1/n2) | nats-server RSS MB | supervisor CPU % | supervisor RSS MB | /healthz | leave decision |');
+    console.log('|---|---|---|---|---|---|---|---|');
+    for (const supervised of [false, true]) {
+      const r = await run(cluster, supervised);
+      const sup = supervised ? `| ${f1(r.supCpu)} | ${f0(r.supRss)} ` : '| - | - ';
+      console.log(
+        `| ${supervised ? 'supervised' : 'bare'} | ${r.caughtUpS.toFixed(1)} s | ${f1(r.serverCpu)} | ${f0(r.serverRss)} ${sup}| ${r.healthzMs.toFixed(1)} ms | ${r.leaveMs.toFixed(0)} ms |`,
+      );
+    }
+  } finally {
+    await cluster.dispose();
+  }
+}
+
+console.log(`nats-server ${process.env.NATS_SERVER_BIN ?? 'nats-server'}; supervisor ${CLI}`);
+await scale(STREAMS);
+if (SMALL > 0 && SMALL !== STREAMS) await scale(SMALL);
