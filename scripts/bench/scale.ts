@@ -12,7 +12,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager, AckPolicy } from '@nats-io/jetstream';
-import { askSpare } from '../../src/cluster/spare-check.js';
+import { askLeaveBlockers } from '../../src/cluster/spare-check.js';
 import { TestCluster } from '../../test/support/cluster.js';
 import { natsServersUsing } from '../../test/support/process-table.js';
 import { SupervisorProcess } from '../../test/support/supervisor-process.js';
@@ -47,7 +47,11 @@ async function build(cluster: TestCluster, streams: number): Promise<number> {
 /** Every member's nats-server says, in its full /healthz, that it has caught up; seconds from the start. */
 async function caughtUp(cluster: TestCluster, t0: number): Promise<number> {
   for (let i = 0; i < cluster.members.length; i++) {
-    await eventually(`n${i} caught up`, async () => (await fetch(`http://127.0.0.1:${cluster.members[i]!.layout.monitorPort}/healthz`).catch(() => null))?.status === 200, 600_000);
+    await eventually(
+      `n${i} caught up`,
+      async () => (await fetch(`http://127.0.0.1:${cluster.members[i]!.layout.monitorPort}/healthz`).catch(() => null))?.status === 200,
+      600_000,
+    );
   }
   return (Date.now() - t0) / 1000;
 }
@@ -95,9 +99,11 @@ async function run(cluster: TestCluster, supervised: boolean): Promise<Figures> 
   const usage = await idle(pids);
   const m0 = cluster.members[0]!;
   const healthzMs = await timed(() =>
-    fetch(supervised ? `http://127.0.0.1:${m0.statusPort}/healthz` : `http://127.0.0.1:${m0.layout.monitorPort}/healthz?js-enabled-only=true`).then((r) => r.text()),
+    fetch(supervised ? `http://127.0.0.1:${m0.statusPort}/healthz` : `http://127.0.0.1:${m0.layout.monitorPort}/healthz?js-enabled-only=true`).then((r) =>
+      r.text(),
+    ),
   );
-  const leaveMs = await timed(() => askSpare(m0.layout.monitorPort, AbortSignal.timeout(30_000)), 3);
+  const leaveMs = await timed(() => askLeaveBlockers(m0.layout.monitorPort, AbortSignal.timeout(30_000)), 3);
   for (let i = 0; i < cluster.members.length; i++) {
     if (supervised) await cluster.members[i]!.sup!.stop('SIGTERM');
     else await cluster.stopBare(i, 'SIGTERM');
@@ -121,10 +127,17 @@ async function scale(streams: number): Promise<void> {
     console.log('|---|---|---|---|---|---|---|---|');
     for (const supervised of [false, true]) {
       const r = await run(cluster, supervised);
-      const sup = supervised ? `| ${f1(r.supCpu)} | ${f0(r.supRss)} ` : '| - | - ';
-      console.log(
-        `| ${supervised ? 'supervised' : 'bare'} | ${r.caughtUpS.toFixed(1)} s | ${f1(r.serverCpu)} | ${f0(r.serverRss)} ${sup}| ${r.healthzMs.toFixed(1)} ms | ${r.leaveMs.toFixed(0)} ms |`,
-      );
+      const cells = [
+        supervised ? 'supervised' : 'bare',
+        `${r.caughtUpS.toFixed(1)} s`,
+        f1(r.serverCpu),
+        f0(r.serverRss),
+        supervised ? f1(r.supCpu) : '-',
+        supervised ? f0(r.supRss) : '-',
+        `${r.healthzMs.toFixed(1)} ms`,
+        `${r.leaveMs.toFixed(0)} ms`,
+      ];
+      console.log(`| ${cells.join(' | ')} |`);
     }
   } finally {
     await cluster.dispose();
