@@ -1,22 +1,19 @@
-import { fetchJsz, fetchVarz } from '../nats-server/monitor.js';
+import { fetchVarz } from '../nats-server/monitor.js';
 import { MonitorPoll } from '../nats-server/monitor-poll.js';
 import type { Settings } from '../settings.js';
 import type { FeedPort } from '../status/feed-port.js';
-import { clusterView, type ClusterView } from './cluster-view.js';
-import type { Jsz } from './spare-rule.js';
+import { clusterView, type ClusterVarz, type ClusterView } from './cluster-view.js';
 
 const EVERY_MS = 5000;
 
-/** This member's view of its cluster, from its own /varz and /jsz (the spare check asks the same). */
+/** This member's view of its cluster, from its own /varz alone. */
 export async function askClusterView(monitorPort: number, signal?: AbortSignal): Promise<ClusterView> {
-  const [varz, jsz] = await Promise.all([fetchVarz(monitorPort, signal), fetchJsz(monitorPort, signal)]);
-  const cluster = (varz as { cluster?: { name?: string } }).cluster;
-  return clusterView(jsz as Jsz, varz.server_name ?? '', cluster?.name ?? null);
+  return clusterView((await fetchVarz(monitorPort, signal)) as ClusterVarz);
 }
 
 /**
  * Keeps this member's view of its cluster current while nats-server is ready and the chart runs a cluster
- * member: asked every few seconds from its /varz and /jsz, beside the chart and never in its way. An answer
+ * member: asked every few seconds from its /varz, beside the chart and never in its way. An answer
  * that does not come leaves the last view, whose `at` says how old it is.
  */
 export function feedCluster(settings: Pick<Settings, 'monitorPort'>, status: FeedPort): { close(): void } {

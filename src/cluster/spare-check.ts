@@ -2,18 +2,23 @@ import { fromCallback } from 'xstate';
 import type { SupervisorEvent } from '../../machines/events.js';
 import type { Logger } from '../logger.js';
 import type { Settings } from '../settings.js';
+import { fetchJsz, fetchVarz } from '../nats-server/monitor.js';
 import { askUntilClear } from './ask-until-clear.js';
-import { askClusterView } from './cluster-feed.js';
+import { leaveBlockers, type Jsz } from './spare-rule.js';
 
 /** /jsz logs nothing: asked four times a second, so a member leaves soon after it may. */
 const ASK_EVERY_MS = 250;
 /** The first few reasons name what to look at; the count says how many more. */
 const REASONS_SHOWN = 3;
 
-/** Why this member may not leave now, as nats-server's monitoring port shows it; empty when it may. */
+/**
+ * Why this member may not leave now, as nats-server's monitoring port shows it; empty when it may. The one question
+ * whose cost grows with the streams (every group's replicas): asked only while the member waits to leave.
+ */
 export async function askLeaveBlockers(monitorPort: number, signal?: AbortSignal): Promise<string[]> {
   try {
-    return (await askClusterView(monitorPort, signal)).leaveBlockers;
+    const [varz, jsz] = await Promise.all([fetchVarz(monitorPort, signal), fetchJsz(monitorPort, signal)]);
+    return leaveBlockers(jsz as Jsz, varz.server_name ?? '');
   } catch {
     return ['nats-server does not answer /jsz on its monitoring port'];
   }

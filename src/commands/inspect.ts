@@ -62,11 +62,7 @@ function clusterLines(doc: StatusDocument): string[] {
   const c = doc.cluster;
   if (!c) return [];
   const peers = c.peers.map((p) => `${p.name} ${p.offline ? 'offline' : p.current ? 'current' : `behind${p.lag ? ` (lag ${p.lag})` : ''}`}`).join(', ');
-  return [
-    `cluster   ${c.name ?? '-'}  meta leader ${c.metaLeader ?? 'NONE'}${peers ? `  peers: ${peers}` : ''}`,
-    ...c.atRisk.map((r) => `          at risk: ${r}`),
-    `          may leave now: ${c.safeToLeave ? 'yes' : `no — ${c.leaveBlockers.join('; ')}`}`,
-  ];
+  return [`cluster   ${c.name ?? '-'}  meta leader ${c.metaLeader ?? 'NONE'}${peers ? `  peers: ${peers}` : ''}`];
 }
 
 /** The `server` line of `inspect`: the process, its readiness and its restarts. */

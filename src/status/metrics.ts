@@ -1,4 +1,5 @@
 import { requireLazily } from '../util/lazy-require.js';
+import type { PeerView } from '../cluster/cluster-view.js';
 import type { StatusModel } from './model.js';
 
 type PromClient = typeof import('prom-client');
@@ -56,14 +57,10 @@ function register(prom: PromClient, status: StatusModel) {
     labelNames: ['cause'],
     registers: [registry],
   });
-  const safeToLeave = new prom.Gauge({
-    name: 'iofog_nats_cluster_safe_to_leave',
-    help: '1 when the cluster can spare this member now (docs/cluster.md); absent outside a cluster',
-    registers: [registry],
-  });
-  const atRisk = new prom.Gauge({
-    name: 'iofog_nats_cluster_groups_at_risk',
-    help: 'Replicated streams and consumers on this member without a leader, or led here with a replica behind',
+  const peers = new prom.Gauge({
+    name: 'iofog_nats_cluster_peers',
+    help: "The JetStream meta layer's other members as this member sees them, by state (docs/cluster.md); absent outside a cluster",
+    labelNames: ['state'],
     registers: [registry],
   });
   const storeFault = new prom.Gauge({
@@ -99,16 +96,18 @@ function register(prom: PromClient, status: StatusModel) {
     const remotes = status.leaf?.remotes ?? [];
     leafRemotes.set({ state: 'connected' }, remotes.filter((r) => r.connected).length);
     leafRemotes.set({ state: 'down' }, remotes.filter((r) => !r.connected).length);
-    safeToLeave.reset();
-    atRisk.reset();
+    peers.reset();
     if (status.cluster) {
-      safeToLeave.set(status.cluster.safeToLeave ? 1 : 0);
-      atRisk.set(status.cluster.atRisk.length);
+      const states = status.cluster.peers.map(peerState);
+      for (const state of PEER_STATES) peers.set({ state }, states.filter((s) => s === state).length);
     }
     if (totals.lastReloadAt) lastReload.set(Date.parse(totals.lastReloadAt) / 1000);
     return { contentType: registry.contentType, body: await registry.metrics() };
   };
 }
+
+const PEER_STATES = ['current', 'behind', 'offline'] as const;
+const peerState = (p: PeerView): (typeof PEER_STATES)[number] => (p.offline ? 'offline' : p.current ? 'current' : 'behind');
 
 /**
  * /metrics in the Prometheus text format. prom-client is loaded on the first scrape: its resident memory

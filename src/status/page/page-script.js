@@ -129,12 +129,13 @@
       `${doc.member ? ` · lease ${doc.member.lease} · ${doc.member.readiness}` : ''}`;
     document.getElementById('server').classList.toggle('bad', Boolean(doc.server.storeFault));
     const c = doc.cluster;
+    const peerWords = (p) => `${p.name} ${p.offline ? 'offline' : p.current ? 'current' : 'behind'}`;
     const cluster = document.getElementById('cluster');
     cluster.textContent = !c
       ? 'not a cluster member'
-      : `${c.name || '-'} · meta leader ${c.metaLeader || 'none'} · may leave: ${c.safeToLeave ? 'yes' : `no (${c.leaveBlockers.join('; ')})`}` +
+      : `${c.name || '-'} · meta leader ${c.metaLeader || 'none'} · peers ${c.peers.map(peerWords).join(', ') || '-'}` +
         `${doc.server.leaveBlocked ? ` · waiting to be spared: ${doc.server.leaveBlocked}` : ''}`;
-    cluster.classList.toggle('bad', Boolean(c && (!c.safeToLeave || c.atRisk.length > 0)));
+    cluster.classList.toggle('bad', Boolean(c && (!c.metaLeader || c.peers.some((p) => p.offline) || doc.server.leaveBlocked)));
     document.getElementById('reload').textContent = r
       ? `${doc.reloads.count} · last ${r.outcome} (${r.causes.join(', ')})`
       : `${doc.reloads ? doc.reloads.count : 0}`;

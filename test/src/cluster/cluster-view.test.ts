@@ -5,48 +5,22 @@ import { clusterView } from '../../../src/cluster/cluster-view.js';
 const NOW = new Date('2026-12-05T00:00:00Z');
 
 describe("this member's view of its cluster", () => {
-  it('when it leads the meta layer and a stream with a replica behind then the peers, the group at risk and why it may not leave are named', () => {
+  it("when /varz carries the meta layer then the cluster's name, its leader and each peer's state are read from it", () => {
     const view = clusterView(
       {
-        meta_cluster: {
-          leader: 'n1',
-          cluster_size: 3,
-          replicas: [
-            { name: 'n2', current: true },
-            { name: 'n3', current: false, lag: 12 },
-          ],
-        },
-        account_details: [
-          {
-            stream_detail: [
-              {
-                name: 'MEM',
-                config: { num_replicas: 3 },
-                cluster: {
-                  leader: 'n1',
-                  replicas: [
-                    { name: 'n2', current: true },
-                    { name: 'n3', current: false },
-                  ],
-                },
-              },
-              {
-                name: 'FILE',
-                config: { num_replicas: 3 },
-                cluster: {
-                  leader: 'n2',
-                  replicas: [
-                    { name: 'n2', current: true },
-                    { name: 'n3', current: false },
-                  ],
-                },
-              },
+        cluster: { name: 'C1' },
+        jetstream: {
+          meta: {
+            name: 'C1',
+            leader: 'n1',
+            replicas: [
+              { name: 'n2', current: true },
+              { name: 'n3', current: false, lag: 12 },
+              { name: 'n4', current: false, offline: true },
             ],
           },
-        ],
+        },
       },
-      'n1',
-      'C1',
       NOW,
     );
     assert.deepEqual(view, {
@@ -55,27 +29,19 @@ describe("this member's view of its cluster", () => {
       peers: [
         { name: 'n2', current: true, offline: false, lag: null },
         { name: 'n3', current: false, offline: false, lag: 12 },
-      ],
-      atRisk: ['stream MEM: n3 not current'],
-      safeToLeave: false,
-      leaveBlockers: [
-        'the JetStream meta layer (led here) would keep 1 current replica without this member; it needs 2',
-        'stream MEM (led here) would keep 1 current replica without this member; it needs 2',
+        { name: 'n4', current: false, offline: true, lag: null },
       ],
       at: NOW.toISOString(),
     });
   });
 
-  it('when a stream has no leader then it is at risk, and with every group sound the member may leave', () => {
-    const leaderless = clusterView(
-      { account_details: [{ stream_detail: [{ name: 'MEM', config: { num_replicas: 3 }, cluster: { replicas: [] } }] }] },
-      'n1',
-      null,
-      NOW,
-    );
-    assert.deepEqual(leaderless.atRisk, ['stream MEM: no leader']);
-    assert.equal(leaderless.metaLeader, null);
-    const sound = clusterView({ meta_cluster: { leader: 'n2', cluster_size: 3, replicas: [] } }, 'n1', 'C1', NOW);
-    assert.deepEqual([sound.safeToLeave, sound.atRisk], [true, []]);
+  it('when no meta leader is known, or JetStream is off, then the view says so and names no peer', () => {
+    assert.deepEqual(clusterView({ cluster: { name: 'C1' }, jetstream: { meta: { leader: '' } } }, NOW), {
+      name: 'C1',
+      metaLeader: null,
+      peers: [],
+      at: NOW.toISOString(),
+    });
+    assert.deepEqual(clusterView({}, NOW), { name: null, metaLeader: null, peers: [], at: NOW.toISOString() });
   });
 });

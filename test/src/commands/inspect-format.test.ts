@@ -50,9 +50,6 @@ describe('inspect, as a person reads it, for a cluster member', () => {
             { name: 'n0', current: true, offline: false, lag: null },
             { name: 'n2', current: false, offline: false, lag: 40 },
           ],
-          atRisk: ['stream MEM: n2 not current'],
-          safeToLeave: false,
-          leaveBlockers: ['stream MEM (led here) would keep 1 current replica without this member; it needs 2'],
           at: NOW.toISOString(),
         },
       }),
@@ -63,8 +60,6 @@ describe('inspect, as a person reads it, for a cluster member', () => {
     assert.match(text, /^leaving {3}waiting to be spared: stream MEM \(led here\)/m);
     assert.match(text, /^restart {3}waiting for the restart lease, held by n2$/m);
     assert.match(text, /^cluster {3}test {2}meta leader n2 {2}peers: n0 current, n2 behind \(lag 40\)$/m);
-    assert.match(text, /^ {10}at risk: stream MEM: n2 not current$/m);
-    assert.match(text, /^ {10}may leave now: no — stream MEM/m);
   });
 
   it('when the server is standalone then no cluster, leaving or lease lines are printed', () => {
