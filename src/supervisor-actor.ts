@@ -39,6 +39,7 @@ export interface SupervisorParts {
 }
 
 export function provideSupervisor({ settings, config, logger, watcher, mirror, reconciler, stop, serverEnv = {} }: SupervisorParts, bus: ServerLogBus) {
+  const unadvertisedPeers = async (): Promise<string[]> => (await config.facts()).unadvertisedPeers;
   return supervisorMachine.provide({
     actors: {
       configExists: fromPromise(async () => existsSync(settings.confPath)),
@@ -60,8 +61,8 @@ export function provideSupervisor({ settings, config, logger, watcher, mirror, r
       catchUpCheck: createCatchUpCheck(settings, logger),
       storeCheck: createStoreCheck(settings, config, logger),
       spareCheck: createSpareCheck(settings, logger),
-      restartLease: createRestartLease(settings, logger),
-      makeLeaseBucket: createMakeLeaseBucket(settings, logger),
+      restartLease: createRestartLease(settings, unadvertisedPeers, logger),
+      makeLeaseBucket: createMakeLeaseBucket(settings, unadvertisedPeers, logger),
     },
     actions: {
       noteSpawn: () => watcher.noteSpawn(),

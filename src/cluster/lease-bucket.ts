@@ -16,9 +16,9 @@ type LeaseBucketSettings = Pick<Settings, 'clientUrl' | 'monitorPort' | 'leaseCr
  * Tried every RETRY_MS for a minute; failing that, the chart asks again when the member next catches up, and a
  * restart waits on the bucket, never skips it.
  */
-export function createMakeLeaseBucket(settings: LeaseBucketSettings, logger: Logger) {
+export function createMakeLeaseBucket(settings: LeaseBucketSettings, peers: () => Promise<string[]>, logger: Logger) {
   return fromPromise<void>(async ({ signal }) => {
-    const nc = await connectForLease(settings);
+    const nc = await connectForLease(settings, await peers());
     try {
       let last: unknown = null;
       for (let i = 0; i < ATTEMPTS && !signal.aborted; i++) {

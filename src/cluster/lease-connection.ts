@@ -20,10 +20,24 @@ export async function memberName(settings: Pick<Settings, 'monitorPort'>): Promi
 }
 
 /**
- * NATS_CLIENT_URL (its userinfo as user and password) or NATS_RESTART_LEASE_CREDS. The client learns the other
- * members from nats-server and fails over to them, so the lease is kept while this member's nats-server restarts.
+ * The servers the lease's connection may use: NATS_CLIENT_URL, and where the config says `no_advertise: true`, each
+ * route's host at the same client port (a StatefulSet's members all listen on it; docs/cluster.md).
  */
-export async function connectForLease(settings: LeaseConnectionSettings): Promise<NatsConnection> {
+export function leaseServers(clientUrl: string, unadvertisedPeers: string[]): string[] {
+  const url = new URL(clientUrl);
+  url.username = '';
+  url.password = '';
+  const port = url.port || '4222';
+  const peers = unadvertisedPeers.map((host) => `${url.protocol}//${host.includes(':') ? `[${host}]` : host}:${port}`);
+  return [...new Set([url.toString().replace(/\/$/, ''), ...peers])];
+}
+
+/**
+ * NATS_CLIENT_URL (its userinfo as user and password) or NATS_RESTART_LEASE_CREDS. The client learns the other
+ * members from nats-server (or from the config's routes when it advertises none) and fails over to them, so the
+ * lease is kept while this member's nats-server restarts.
+ */
+export async function connectForLease(settings: LeaseConnectionSettings, unadvertisedPeers: string[] = []): Promise<NatsConnection> {
   const { connect, credsAuthenticator } = requireLazily('@nats-io/transport-node') as typeof import('@nats-io/transport-node');
   const url = new URL(settings.clientUrl);
   const auth = settings.leaseCredsPath
@@ -31,7 +45,6 @@ export async function connectForLease(settings: LeaseConnectionSettings): Promis
     : url.username
       ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) }
       : {};
-  url.username = '';
-  url.password = '';
-  return connect({ servers: url.toString(), ...auth, name: 'iofog-nats restart lease', maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+  const servers = leaseServers(settings.clientUrl, unadvertisedPeers);
+  return connect({ servers, ...auth, name: 'iofog-nats restart lease', maxReconnectAttempts: -1, reconnectTimeWait: 250 });
 }

@@ -60,7 +60,8 @@ async function releaseHeld(lease: RestartLease, leaseSeconds: number, logger: Lo
  * once this one does; the lease is refreshed while held and released when the actor is stopped. Invoked only for
  * a cluster member (the chart's lease region). A bucket that cannot be reached is waited on, never skipped.
  */
-export function createRestartLease(settings: LeaseSettings, logger: Logger) {
+/** `peers`: the config's unadvertised peers (lease-connection.ts). */
+export function createRestartLease(settings: LeaseSettings, peers: () => Promise<string[]>, logger: Logger) {
   return fromCallback(({ sendBack: sendBackLoose }) => {
     const sendBack = sendBackLoose as (event: SupervisorEvent) => void;
     const stop = new AbortController();
@@ -68,7 +69,7 @@ export function createRestartLease(settings: LeaseSettings, logger: Logger) {
     let opened: RestartLease | null = null;
     let lease: RestartLease | null = null;
     const open = async (): Promise<RestartLease> => {
-      nc ??= await connectForLease(settings);
+      nc ??= await connectForLease(settings, await peers());
       opened ??= new RestartLease(await openLeaseBucket(nc, memberBucket(settings)), await memberName(settings));
       return opened;
     };

@@ -24,6 +24,11 @@ export interface ConfigFacts {
   lameDuck: { durationMs: number; graceMs: number };
   /** A `cluster {}` block that listens or routes: this server is a member of a cluster. */
   clustered: boolean;
+  /**
+   * The hosts the cluster's routes name, when it says `no_advertise: true` (the ioFog operator's template): nats-server
+   * then tells clients of no other member, and the lease's connection must know them itself. Empty otherwise.
+   */
+  unadvertisedPeers: string[];
   /** `operator` or `trusted_keys`: JWT auth, where every connection needs creds (an anonymous one is refused). */
   operatorMode: boolean;
   /** A `jetstream` block or `jetstream: enabled`. */
@@ -50,6 +55,7 @@ function factsOf(config: ConfMap, includes: string[], confPath: string): ConfigF
       graceMs: durationMs(confGet(config, 'lame_duck_grace_period')) ?? LAME_DUCK_DEFAULTS.graceMs,
     },
     clustered: isClustered(confGet(config, 'cluster')),
+    unadvertisedPeers: unadvertisedPeers(confGet(config, 'cluster')),
     operatorMode: confGet(config, 'operator') !== undefined || confGet(config, 'trusted_keys') !== undefined,
     jetstream: isJetStream(confGet(config, 'jetstream')),
     error: null,
@@ -59,6 +65,14 @@ function factsOf(config: ConfMap, includes: string[], confPath: string): ConfigF
 
 function isClustered(cluster: ConfValue | undefined): boolean {
   return ['listen', 'port', 'routes'].some((k) => confGet(cluster, k) !== undefined);
+}
+
+function unadvertisedPeers(cluster: ConfValue | undefined): string[] {
+  const noAdvertise = confGet(cluster, 'no_advertise');
+  if (noAdvertise !== true && !['true', 'yes', 'on'].includes(String(noAdvertise).toLowerCase())) return [];
+  const routes = confGet(cluster, 'routes');
+  const urls = Array.isArray(routes) ? routes : typeof routes === 'string' ? [routes] : [];
+  return [...new Set(urls.flatMap((r) => (typeof r === 'string' && URL.canParse(r) ? [new URL(r).hostname] : [])))];
 }
 
 /** nats-server's forms: `jetstream {…}`, `jetstream: enabled|true|on`, absent or `disabled|false|off`. */
@@ -99,6 +113,7 @@ async function parsed(confPath: string, env: Record<string, string | undefined>)
       logFile: null,
       lameDuck: LAME_DUCK_DEFAULTS,
       clustered: false,
+      unadvertisedPeers: [],
       operatorMode: false,
       jetstream: false,
       error: String(err),

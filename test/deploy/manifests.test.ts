@@ -45,7 +45,7 @@ const container = statefulSet.spec.template.spec.containers[0];
 
 describe('the Kubernetes manifests', () => {
   it('when validated against the Kubernetes API schemas then every document passes', () => {
-    assert.deepEqual(k8s.map((d) => d.kind).sort(), ['ConfigMap', 'PodDisruptionBudget', 'Secret', 'Service', 'Service', 'StatefulSet']);
+    assert.deepEqual(k8s.map((d) => d.kind).sort(), ['ConfigMap', 'PodDisruptionBudget', 'Secret', 'Secret', 'Service', 'Service', 'StatefulSet']);
     for (const doc of k8s) assert.doesNotThrow(() => validate(doc), `${doc.kind} ${doc.metadata.name}`);
   });
 
@@ -66,6 +66,15 @@ describe('the Kubernetes manifests', () => {
     assert.equal(container.securityContext.readOnlyRootFilesystem, true);
     const mounts = container.volumeMounts.map((m: { mountPath: string }) => m.mountPath);
     for (const dir of ['/etc/nats/config', '/home/runner/data', '/home/runner/nats/jwt', '/tmp']) assert.ok(mounts.includes(dir), dir);
+  });
+
+  it('when the members take the restart lease then they use an account of their own, whose password only they are given', () => {
+    const data = (byKind('ConfigMap') as unknown as { data: Record<string, string> }).data;
+    assert.match(data['accounts.conf'] ?? '', /IOFOG_NATS: \{ jetstream: enabled, users: \[ \{ user: iofog-nats, password: \$LEASE_PASSWORD \} \] \}/);
+    const url = container.env.find((e: { name: string }) => e.name === 'NATS_CLIENT_URL')?.value;
+    assert.equal(url, 'nats://iofog-nats:$(LEASE_PASSWORD)@127.0.0.1:4222');
+    const lease = container.env.find((e: { name: string }) => e.name === 'LEASE_PASSWORD');
+    assert.equal(lease.valueFrom.secretKeyRef.name, 'iofog-nats-lease');
   });
 
   it('when the pod is stopped then the supervisor plans its whole stop inside the grace period the pod gives, which the env states', () => {
@@ -98,7 +107,7 @@ describe('the Kubernetes manifests', () => {
       const bin = serverBin();
       execFileSync(bin, ['-t', '-c', path.join(dir, 'server.conf')], {
         cwd: dir,
-        env: { ...process.env, POD_NAME: 'iofog-nats-0', APP_PASSWORD: 'x' },
+        env: { ...process.env, POD_NAME: 'iofog-nats-0', APP_PASSWORD: 'x', LEASE_PASSWORD: 'y' },
         stdio: 'pipe',
       });
     } finally {
