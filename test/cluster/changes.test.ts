@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { appendFile, writeFile } from 'node:fs/promises';
+import { Kvm } from '@nats-io/kv';
+import { connect } from '@nats-io/transport-node';
 import { describe, it } from 'node:test';
 import { perTestCleanup } from '../support/cleanup.js';
 import type { TestCluster } from '../support/cluster.js';
@@ -17,6 +19,18 @@ async function editEverywhere(cluster: TestCluster, extra: string, jetstream = '
 }
 
 const time = (l: LogLine): number => Number(l.time);
+
+/**
+ * The lease in an account of the members' own, as docs/deploy's manifest gives it: application clients (here
+ * anonymous, through no_auth_user) are in APP, the members' lease connection in IOFOG_NATS.
+ */
+const ACCOUNTS = [
+  'accounts {',
+  '  APP: { jetstream: enabled, users: [ { user: app, password: app } ] }',
+  '  IOFOG_NATS: { jetstream: enabled, users: [ { user: iofog-nats, password: members-only } ] }',
+  '}',
+  'no_auth_user: app',
+].join('\n');
 
 /** nats-server cannot reload a change of JetStream's limits (2.9, 2.10 and 2.15 alike); 1G is 10^9 bytes to it. */
 const REFUSED = 'max_file_store: 1G';
@@ -80,6 +94,45 @@ describe(`a change on every member of a cluster at once, on nats-server ${LINE}`
     for (let k = 1; k < windows.length; k++) {
       assert.ok(windows[k]![0] >= windows[k - 1]![1], `restart ${k + 1} began after restart ${k} had caught up: ${JSON.stringify(windows)}`);
     }
+    await assertNothingLost(cluster, await publisher.stop());
+  });
+
+  it('when an application client writes, deletes and floods the lease then the members restart one at a time all the same', async () => {
+    const { cluster, publisher } = await runningCluster('hostile-lease', cleanup, { NATS_ROLLING_RESTART: 'on' }, async (layouts) => {
+      for (const l of layouts) {
+        await appendFile(l.conf, `${ACCOUNTS}\n`);
+        l.env.NATS_CLIENT_URL = `nats://iofog-nats:members-only@127.0.0.1:${l.clientPort}`;
+      }
+    });
+    // An ordinary client of the application's account, doing all it can to the lease's bucket by its name.
+    const hostile = await connect({ servers: cluster.clientUrls });
+    cleanup.push(() => hostile.close());
+    const kv = await new Kvm(hostile).create('iofog_nats_restart', { history: 1 });
+    let writes = 0;
+    const flood = setInterval(() => {
+      void kv.put('lease', 'intruder').then(
+        () => writes++,
+        () => undefined,
+      );
+      void kv.delete('lease').catch(() => undefined);
+    }, 200);
+    cleanup.push(() => clearInterval(flood));
+    const marks = await editEverywhere(cluster, ACCOUNTS, REFUSED);
+    for (const [i, m] of cluster.members.entries()) {
+      assert.equal((await m.sup!.waitForOutcome({ from: marks[i], timeoutMs: 240_000 })).outcome, 'restarted', m.name);
+      await cluster.waitHealthy(i);
+    }
+    clearInterval(flood);
+    assert.ok(writes > 10, `the intruder wrote the lease ${writes} times`);
+    const heldBy = cluster.members.flatMap((m, i) =>
+      m
+        .sup!.lines.slice(marks[i])
+        .filter((l) => l.msg === 'waiting for the restart lease')
+        .map((l) => String(l.holder)),
+    );
+    assert.ok(!heldBy.includes('intruder'), `no member waited for the intruder: ${heldBy.join(', ')}`);
+    const windows = cluster.members.map((m, i) => restartWindow(m.sup!.lines.slice(marks[i]))).sort((a, b) => a[0] - b[0]);
+    for (let k = 1; k < windows.length; k++) assert.ok(windows[k]![0] >= windows[k - 1]![1], `restarts one at a time: ${JSON.stringify(windows)}`);
     await assertNothingLost(cluster, await publisher.stop());
   });
 
