@@ -2,13 +2,13 @@ import { fetchVarz } from '../nats-server/monitor.js';
 import { MonitorPoll } from '../nats-server/monitor-poll.js';
 import type { Settings } from '../settings.js';
 import type { FeedPort } from '../status/feed-port.js';
-import { clusterView, type ClusterVarz, type ClusterView } from './cluster-view.js';
+import { clusterView, type ClusterView } from './cluster-view.js';
 
 const EVERY_MS = 5000;
 
 /** This member's view of its cluster, from its own /varz alone. */
 export async function askClusterView(monitorPort: number, signal?: AbortSignal): Promise<ClusterView> {
-  return clusterView((await fetchVarz(monitorPort, signal)) as ClusterVarz);
+  return clusterView(await fetchVarz(monitorPort, signal));
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { Varz } from '../nats-server/monitor.js';
+
 /** A peer of the JetStream meta layer as this member sees it (only the meta leader knows how current each is). */
 export interface PeerView {
   name: string;
@@ -18,17 +20,8 @@ export interface ClusterView {
   at: string;
 }
 
-interface MetaReplica {
-  name?: string;
-  current?: boolean;
-  offline?: boolean;
-  lag?: number;
-}
 /** The part of /varz the view reads: the cluster's name and JetStream's meta group. */
-export interface ClusterVarz {
-  cluster?: { name?: string };
-  jetstream?: { meta?: { name?: string; leader?: string; replicas?: MetaReplica[] } };
-}
+export type ClusterVarz = Pick<Varz, 'cluster' | 'jetstream'>;
 
 export function clusterView(varz: ClusterVarz, now = new Date()): ClusterView {
   const meta = varz.jetstream?.meta;

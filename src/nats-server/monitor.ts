@@ -1,11 +1,21 @@
 import { get } from 'node:http';
 
+/** A member of the JetStream meta group other than the one asked, as it sees it. */
+export interface MetaReplica {
+  name?: string;
+  current?: boolean;
+  offline?: boolean;
+  lag?: number;
+}
+
 /** The few nats-server monitoring endpoints the supervisor reads, on loopback. */
 export interface Varz {
   config_load_time?: string;
   config_digest?: string;
   system_account?: string;
-  jetstream?: { config?: { store_dir?: string } };
+  cluster?: { name?: string };
+  /** `meta`: the JetStream meta group, as /jsz's meta_cluster has it (2.9, 2.10 and 2.15 alike). */
+  jetstream?: { config?: { store_dir?: string }; meta?: { name?: string; leader?: string; replicas?: MetaReplica[] } };
   max_payload?: number;
   host?: string;
   port?: number;

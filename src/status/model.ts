@@ -3,6 +3,7 @@ import type { AnyEventObject, SnapshotFrom } from 'xstate';
 import type { ReconcileReport, ReloadRecord } from '../../machines/outputs.js';
 import type { Health } from '../nats-server/monitor.js';
 import type { GoMemLimit } from '../nats-server/memory-limit.js';
+import { ASK_TIMEOUT_MS } from '../nats-server/monitor-poll.js';
 import type { LeafView, FeedPort } from './feed-port.js';
 import type { ClusterView } from '../cluster/cluster-view.js';
 import { describeDrift, type DriftReport } from './drift.js';
@@ -140,7 +141,7 @@ export class StatusModel extends EventEmitter<{ transition: [Transition]; member
   get slow(): string | null {
     if (this.unansweredSince === null || !this.ready) return null;
     const s = Math.round((Date.now() - this.unansweredSince) / 1000);
-    return `nats-server has not answered its monitoring port within 2 s for ${s} s (slow, not down: nothing is done about it)`;
+    return `nats-server has not answered its monitoring port within ${ASK_TIMEOUT_MS / 1000} s for ${s} s (slow, not down: nothing is done about it)`;
   }
 
   setServerVersion(version: string | null): void {
