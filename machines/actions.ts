@@ -15,11 +15,15 @@ export type RunningParams = { from: 'atSpawn' | 'taken'; causes: readonly Cause[
 type Outcome = { outcome: ReloadOutcomeKind; at: string | null; error: string | null };
 
 /** How every action's outcome is kept: the record, the count, and the last error it leaves. */
-function outcomeRecord(context: SupervisorContext, { outcome, at, error }: Outcome): Partial<SupervisorContext> {
+function outcomeRecord(
+  context: SupervisorContext,
+  { outcome, at, error }: Outcome,
+  causes: Cause[] = context.activeCauses,
+): Partial<SupervisorContext> {
   // What applied in full clears it (a restart reads everything afresh): the server runs what is mounted.
   const kept = error === null && outcome !== 'applied' && outcome !== 'restarted';
   return {
-    lastReload: { at, causes: context.activeCauses, outcome, error },
+    lastReload: { at, causes, outcome, error },
     reloadCount: context.reloadCount + 1,
     lastError: kept ? context.lastError : error,
     errorSource: kept ? context.errorSource : null,
@@ -122,20 +126,24 @@ export const lifecycleSetup = guardedSetup.extend({
       enqueue.cancel('applyRetry');
       enqueue.raise({ type: 'RETRY_APPLY', causes: context.activeCauses }, { id: 'applyRetry', delay: 'applyRetry' });
     }),
+    /** The restart region takes it from here; the action concludes now, and nats-server serves meanwhile. */
+    wantRestart: enqueueActions(({ enqueue, context }) => {
+      const restartCauses = addCauses(context.restartCauses, context.activeCauses);
+      const forStore = context.activeCauses.includes('store') && !context.restartCauses.includes('store');
+      enqueue.assign({ restartCauses, storeRecoveries: context.storeRecoveries + (forStore ? 1 : 0) });
+      enqueue.raise({ type: 'RESTART_WANTED' });
+    }),
     /** The outcome `restarted`, naming the refusal when a refused reload led to it. */
     recordRestartDone: assign(({ context }) => {
       const error = context.refusal && `nats-server refused the reload (${context.refusal}); restarted`;
-      const took = (cause: Cause): boolean => context.activeCauses.includes(cause);
       return {
-        ...outcomeRecord(context, { at: null, outcome: 'restarted', error }),
+        ...outcomeRecord(context, { at: null, outcome: 'restarted', error }, context.restartCauses),
         server: { ...context.server, restarts: context.server.restarts + 1 },
-        reconcileDue: context.reconcileDue || took('jwt'),
         refusal: null,
-        storeRecoveries: took('store') ? context.storeRecoveries + 1 : context.storeRecoveries,
-        activeCauses: [],
-        action: null,
+        restartCauses: [],
       };
     }),
+    forgetRestart: assign({ restartCauses: [], refusal: null }),
     clearReconcileDue: assign({ reconcileDue: false }),
     oweReconcile: assign({ reconcileDue: true }),
     /** A reconcile that did all it had to: its failures in a row end, and the fault they named. */

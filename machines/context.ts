@@ -47,7 +47,9 @@ export interface SupervisorContext {
   /** The sha256 `nats-server -t` printed for the config about to be reloaded (2.11+); null before. */
   validatedDigest: string | null;
   lastReload: ReloadRecord | null;
-  /** Why nats-server refused the reload a leaf restart now stands in for. */
+  /** What the wanted restart applies (the restart region), named in its outcome once nats-server has exited. */
+  restartCauses: Cause[];
+  /** Why nats-server refused the reload a restart now stands in for. */
   refusal: string | null;
   reloadCount: number;
   lastReconcile: ReconcileReport | null;
@@ -85,6 +87,7 @@ export function initialContext(input: SupervisorInput): SupervisorContext {
     baseline: null,
     validatedDigest: null,
     lastReload: null,
+    restartCauses: [],
     refusal: null,
     reloadCount: 0,
     lastReconcile: null,

@@ -17,6 +17,8 @@ export type SupervisorEvent =
   | { type: 'RETRY_MIRROR' }
   /** The chart's own, after a delay: a reconcile that left a purge or a claims push undone is owed again. */
   | { type: 'RETRY_RECONCILE' }
+  /** The chart's own: the lifecycle decided on a restart, which the restart region takes from here. */
+  | { type: 'RESTART_WANTED' }
   /** The chart's own, after a delay: a change nats-server could not be asked about is owed again. */
   | { type: 'RETRY_APPLY'; causes: Cause[] }
   /** From the catch-up check: what nats-server still catches up on after a start (its own full /healthz). */

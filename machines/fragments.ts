@@ -1,5 +1,4 @@
 import type { ErrorSource } from './context.js';
-import type { ServerSignal } from './events.js';
 import type { Validation } from './outputs.js';
 
 /** Pieces of the supervisor chart used in more than one state (docs/statechart.md). */
@@ -38,21 +37,21 @@ export const onChange = {
 } as const;
 
 /**
- * How both a restart and a shutdown stop nats-server: a cluster member waits until the cluster can spare it
- * (`waitingToLeave`; a check that broke cannot say no: the member goes on, and says so), then the signal, then
- * SIGKILL once NATS_STOP_TIMEOUT_SECONDS ran out.
+ * A cluster member waits until the cluster can spare it, then goes to `next`. A check that broke cannot say no:
+ * the member goes on, and says so. nats-server serves meanwhile (the `serverReady` tag).
  */
-export function leaveThenStop(signal: ServerSignal | 'shutdown') {
-  const send = signal === 'shutdown' ? 'sendShutdownSignal' : { type: 'signalServer' as const, params: { signal } };
-  const unknown = failed('could not tell whether the cluster can spare this member');
+export function waitingToLeave(next: string) {
   return {
-    waitingToLeave: {
-      tags: ['serverReady'],
-      description: 'Asked until no replicated stream or consumer would lose its quorum or last current replica',
-      invoke: { src: 'spareCheck', id: 'spareCheck', onError: { target: 'signalling', actions: unknown } },
-      on: { LEAVE_BLOCKED: { actions: 'noteLeaveBlocked' }, SPARED: 'signalling' },
+    tags: ['serverReady'],
+    description: 'Asked until no replicated stream or consumer would lose its quorum or last current replica',
+    invoke: {
+      src: 'spareCheck',
+      id: 'spareCheck',
+      onError: { target: next, actions: failed('could not tell whether the cluster can spare this member') },
     },
-    signalling: { entry: ['clearLeaveBlocked', send], after: { stopTimeout: 'killing' } },
-    killing: { entry: { type: 'signalServer' as const, params: { signal: 'SIGKILL' as const } } },
+    on: { LEAVE_BLOCKED: { actions: 'noteLeaveBlocked' }, SPARED: next },
   } as const;
 }
+
+/** The last word to a nats-server that outlived its stop's time. */
+export const killing = { entry: { type: 'signalServer' as const, params: { signal: 'SIGKILL' as const } } } as const;

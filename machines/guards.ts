@@ -9,18 +9,9 @@ export const regionState = (path: string): string => `#supervisor.supervising.${
 
 /**
  * Where the lifecycle serves: nats-server up and past readiness (the `serverReady` tag). A member waiting for the
- * restart lease or to be spared still serves: waiting is not down.
+ * restart lease or to be spared (the restart region, or a shutdown's wait) still serves: waiting is not down.
  */
-const SERVING = [
-  'running',
-  'syncingJwt',
-  'applying',
-  'reloading',
-  'concluding',
-  'restarting.awaitingLease',
-  'restarting.waitingToLeave',
-  'stopping.waitingToLeave',
-];
+const SERVING = ['running', 'syncingJwt', 'applying', 'reloading', 'concluding', 'stopping.waitingToLeave'];
 
 export const guardedSetup = effectsSetup.extend({
   guards: {
@@ -57,8 +48,9 @@ export const guardedSetup = effectsSetup.extend({
     storeFaulted: stateIn(regionState('server.up.store.faulted')),
     leaseHeld: stateIn(regionState('lease.inUse.held')),
     lifecycleStarting: stateIn(regionState('lifecycle.starting')),
-    restartAwaitsLease: stateIn(regionState('lifecycle.restarting.awaitingLease')),
-    restarting: stateIn(regionState('lifecycle.restarting')),
+    restartAwaitsLease: stateIn(regionState('restart.wanted.awaitingLease')),
+    restartWanted: stateIn(regionState('restart.wanted')),
+    restartDue: stateIn(regionState('restart.wanted.due')),
     serving: or(SERVING.map((s) => stateIn(regionState(`lifecycle.${s}`)))),
     /** What the status server's /healthz answers yes to (docs/contract.md: Readiness). */
     memberReady: and(['serving', 'caughtUp', not('storeFaulted')]),

@@ -27,6 +27,7 @@ const running = {
   states: {
     idle: {
       always: [
+        { guard: 'restartDue', target: 'restartDue' },
         { guard: 'causesPending', target: 'settling' },
         { guard: 'onlyReconcileOwed', target: 'decided' },
       ],
@@ -57,8 +58,10 @@ const running = {
       },
     },
     decided: f.finalState('decided'),
+    restartDue: f.finalState('restartDue'),
   },
   onDone: [
+    { guard: f.endedIn('restartDue'), target: 'restarting' },
     { guard: { type: 'actionIs', params: { action: 'syncOnly' } }, target: 'syncingJwt' },
     { guard: 'onlyReconcileOwed', target: 'concluding' },
     { target: 'applying' },
@@ -112,33 +115,23 @@ const applying = {
   },
   onDone: [
     { guard: f.endedIn('rejected'), target: 'concluding' },
-    { guard: { type: 'actionIs', params: { action: 'restart' } }, target: 'restarting' },
+    { guard: { type: 'actionIs', params: { action: 'restart' } }, target: 'concluding', actions: 'wantRestart' },
     { target: 'reloading' },
   ],
 } as const;
 
 const restarting = {
   description:
-    'Changed creds (leaf), a refused reload (leaf; a server with NATS_ROLLING_RESTART), a store with room again. ' +
-    'A cluster member takes the restart lease and waits until the cluster can spare it; then SIGINT, SIGKILL',
-  initial: 'choosing',
-  // The new nats-server reads every file itself: the action ends at its spawn, and concludes once it is ready.
+    'The restart the restart region made due: SIGINT, then SIGKILL once NATS_STOP_TIMEOUT_SECONDS ran out. ' +
+    'The new nats-server reads every file itself: the action ends at its spawn, and concludes once it is ready',
+  initial: 'signalling',
   on: { SERVER_EXITED: { target: 'starting', actions: 'recordRestartDone' } },
   states: {
-    choosing: {
-      always: [
-        { guard: 'leaseConfigured', target: 'awaitingLease' },
-        // A store-fault restart never waits on a lease that cannot be taken; it still waits to be spared.
-        { guard: 'clustered', target: 'waitingToLeave' },
-        { target: 'signalling' },
-      ],
+    signalling: {
+      entry: { type: 'signalServer', params: { signal: 'SIGINT' } },
+      after: { stopTimeout: 'killing' },
     },
-    awaitingLease: {
-      tags: ['serverReady'],
-      description: 'One member of a cluster restarts at a time: the restart lease (lease region)',
-      always: { guard: 'leaseHeld', target: 'waitingToLeave' },
-    },
-    ...f.leaveThenStop('SIGINT'),
+    killing: f.killing,
   },
 } as const;
 
@@ -159,7 +152,6 @@ const backingOff = {
   after: { backoff: 'starting' },
 } as const;
 
-const stop = f.leaveThenStop('shutdown');
 const stopping = {
   description:
     "Within NATS_STOP_GRACE_SECONDS: a cluster member waits to be spared, then NATS_SHUTDOWN's signal, SIGINT " +
@@ -175,16 +167,16 @@ const stopping = {
       ],
     },
     waitingToLeave: {
-      ...stop.waitingToLeave,
+      ...f.waitingToLeave('signalling'),
       after: { leaveTimeout: { target: 'signalling', actions: 'leaveUnspared' } },
     },
-    signalling: { entry: stop.signalling.entry, after: { signalTimeout: 'ending' } },
+    signalling: { entry: ['clearLeaveBlocked', 'sendShutdownSignal'], after: { signalTimeout: 'ending' } },
     ending: {
       description: 'The grace runs out: SIGINT ends a lame duck at once (SIGTERM does not), then SIGKILL',
       entry: { type: 'signalServer' as const, params: { signal: 'SIGINT' as const } },
       after: { finalTimeout: 'killing' },
     },
-    killing: { entry: [stop.killing.entry, serverFailed] },
+    killing: { entry: [f.killing.entry, serverFailed] },
   },
 } as const;
 

@@ -115,9 +115,9 @@ export const lease = {
         waiting: {
           on: { LEASE_WAITING: { actions: 'noteLeaseHolder' }, LEASE_TAKEN: 'held' },
           // The restart that asked for it ended first (a shutdown): nothing to wait for.
-          always: { guard: not('restarting'), target: regionState('lease.free') },
+          always: { guard: not('restartWanted'), target: regionState('lease.free') },
         },
-        held: { always: { guard: and(['caughtUp', not('restarting')]), target: regionState('lease.free') } },
+        held: { always: { guard: and(['caughtUp', not('restartWanted')]), target: regionState('lease.free') } },
       },
     },
   },

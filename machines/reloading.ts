@@ -13,7 +13,8 @@ const took = ({ context, event }: Confirmed & { context: SupervisorContext }) =>
 
 /**
  * `reloading`: SIGHUP, then wait until nats-server reports the reload applied or refused (docs/contract.md: What
- * happens on a change, step 5). It ends in `reloaded`, or in `refused` when a refusal earns a restart.
+ * happens on a change, step 5). It ends in `reloaded`, or in `refused` when a refusal earns a restart, which the
+ * restart region waits for while the lifecycle goes on.
  */
 export const reloading = {
   tags: ['serverReady'],
@@ -80,5 +81,5 @@ export const reloading = {
     refused: finalState('refused'),
     reloaded: finalState('reloaded'),
   },
-  onDone: [{ guard: endedIn('refused'), target: 'restarting' }, { target: 'concluding' }],
+  onDone: [{ guard: endedIn('refused'), target: 'concluding', actions: 'wantRestart' }, { target: 'concluding' }],
 } as const;

@@ -3,6 +3,7 @@ import { EXIT } from './exit-codes.js';
 import { cleared, collectsCauses, endedIn, failed, finalState, mirrorFailed, validationOf } from './fragments.js';
 import { lifecycle } from './lifecycle.js';
 import { lease, readiness, server } from './member.js';
+import { restart } from './restart.js';
 import { supervisorSetup } from './member-actions.js';
 
 const beforeServer = { ...collectsCauses, SHUTDOWN: { target: 'stopped', actions: 'recordShutdown' } } as const;
@@ -81,7 +82,7 @@ export const supervisorMachine = supervisorSetup.createMachine({
       },
       onDone: [{ guard: endedIn('invalid'), target: 'failed' }, { target: 'supervising' }],
     },
-    supervising: { type: 'parallel', states: { lifecycle, server, lease, readiness } },
+    supervising: { type: 'parallel', states: { lifecycle, restart, server, lease, readiness } },
     stopped: { type: 'final' },
     failed: { type: 'final' },
   },

@@ -34,6 +34,13 @@ function storeOutlook(doc: StatusDocument): string {
   return 'restarts once the store has room';
 }
 
+const RESTART_STEP: Record<string, string> = {
+  'wanted.awaitingLease': 'waiting for the restart lease; nats-server serves meanwhile',
+  'wanted.waitingToLeave': 'waiting to be spared; nats-server serves meanwhile',
+  'wanted.due': 'once the action in progress ends',
+  'wanted.choosing': 'deciding',
+};
+
 function healthWord(healthy: boolean | null): string {
   return healthy === null ? '-' : healthy ? 'yes' : 'NO';
 }
@@ -83,7 +90,7 @@ function serverLine(doc: StatusDocument, now: Date): string {
 /** The `member` line: a word per region of the chart (docs/statechart.md). */
 function memberLine(m: NonNullable<StatusDocument['member']>): string {
   const up = m.server === 'up' ? `server up  catch-up ${m.catchUp}  store ${m.store}` : 'server down';
-  return `member    ${up}  lease ${m.lease}  readiness ${m.readiness}`;
+  return `member    ${up}  restart ${m.restart}  lease ${m.lease}  readiness ${m.readiness}`;
 }
 
 /** The compact human view of `inspect`. */
@@ -100,6 +107,7 @@ export function formatStatus(doc: StatusDocument, now = new Date()): string {
     ...(doc.server.goMemLimit ? [`memory    GOMEMLIMIT ${doc.server.goMemLimit.value ?? 'none'}: ${doc.server.goMemLimit.detail}`] : []),
     ...(doc.server.leaveBlocked ? [`leaving   waiting to be spared: ${doc.server.leaveBlocked}`] : []),
     ...(doc.server.storeFault ? [`store     write error: ${doc.server.storeFault} (${storeOutlook(doc)})`] : []),
+    ...(doc.restart ? [`restart   wanted for ${doc.restart.causes.join(', ') || '-'}: ${RESTART_STEP[doc.restart.step]}`] : []),
     ...(doc.restartLease.waitingFor ? [`restart   waiting for the restart lease, held by ${doc.restartLease.waitingFor}`] : []),
     ...(doc.restartLease.held ? ['restart   holds the restart lease until nats-server has caught up'] : []),
     `reloads   ${doc.reloads.count}` +

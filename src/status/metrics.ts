@@ -73,6 +73,12 @@ function register(prom: PromClient, status: StatusModel) {
     help: '1 while a store-fault restart waits for an operator because it would lose acked data (iofog-nats accept-loss)',
     registers: [registry],
   });
+  const restartWanted = new prom.Gauge({
+    name: 'iofog_nats_restart_wanted',
+    help: 'A restart the supervisor decided, by the step it waits in (awaitingLease, waitingToLeave, due): 1 in that step; nats-server serves meanwhile',
+    labelNames: ['step'],
+    registers: [registry],
+  });
   const lastReload = new prom.Gauge({ name: 'iofog_nats_last_reload_timestamp_seconds', help: 'When the last change finished', registers: [registry] });
   return async (): Promise<{ contentType: string; body: string }> => {
     const { totals } = status;
@@ -88,6 +94,8 @@ function register(prom: PromClient, status: StatusModel) {
     healthy.set(status.healthy ? 1 : 0);
     storeFault.set(status.storeFault ? 1 : 0);
     restartHeld.set(status.member?.store === 'faulted.awaitingOperator' ? 1 : 0);
+    const step = status.member?.restart.replace(/^wanted\./, '');
+    for (const s of RESTART_STEPS) restartWanted.set({ step: s }, s === step ? 1 : 0);
     const now = Date.now();
     for (const c of status.drift.causes) {
       drift.set({ cause: c.cause }, c.inStep ? 0 : 1);
@@ -106,6 +114,7 @@ function register(prom: PromClient, status: StatusModel) {
   };
 }
 
+const RESTART_STEPS = ['awaitingLease', 'waitingToLeave', 'due'] as const;
 const PEER_STATES = ['current', 'behind', 'offline'] as const;
 const peerState = (p: PeerView): (typeof PEER_STATES)[number] => (p.offline ? 'offline' : p.current ? 'current' : 'behind');
 

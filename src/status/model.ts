@@ -215,6 +215,8 @@ export class StatusModel extends EventEmitter<{ transition: [Transition]; member
         storeFault: this.storeFault,
         goMemLimit: this.goMemLimit && { value: this.goMemLimit.value, source: this.goMemLimit.source, detail: this.goMemLimit.detail },
       },
+      /** A restart the chart decided and nats-server has not had yet: what it applies, and where it waits. */
+      restart: this.member?.restart.startsWith('wanted') ? { step: this.member.restart, causes: c?.restartCauses ?? [] } : null,
       /** The cluster's restart lease, while a restart this member decided waits for it or holds it. */
       restartLease: { held: this.member?.lease === 'inUse.held', waitingFor: c?.leaseHolder ?? null },
       /** What is true of the member, a word per region of the chart (docs/statechart.md: regions). */

@@ -33,6 +33,8 @@ export interface MemberStates {
   server: 'down' | 'up';
   catchUp: string | null;
   store: string | null;
+  /** A restart the lifecycle decided: `none`, or `wanted.awaitingLease`, `wanted.waitingToLeave`, `wanted.due`. */
+  restart: string;
   lease: string;
   readiness: string;
 }
@@ -47,6 +49,7 @@ export function memberStates(value: StateValue): MemberStates | null {
     server: up ? 'up' : 'down',
     catchUp: up ? word(up.catchUp) : null,
     store: up ? word(up.store) : null,
+    restart: word(regions.restart),
     lease: word(regions.lease),
     readiness: word(regions.readiness),
   };

@@ -25,7 +25,7 @@ describe('supervisor statechart: a cluster member catching up', () => {
     const h = await startedHarness({ world: { catchesUp: false } });
     h.catchUp();
     h.exitServer(1);
-    assert.deepEqual(h.member(), { server: 'down', catchUp: null, store: null, lease: 'standalone', readiness: 'notReady' });
+    assert.deepEqual(h.member(), { server: 'down', catchUp: null, store: null, restart: 'none', lease: 'standalone', readiness: 'notReady' });
     h.clock.increment(1000);
     await h.until((s) => inState(s, { running: 'idle' }));
     assert.equal(h.spawns, 2);
@@ -75,10 +75,10 @@ describe('supervisor statechart: a cluster member leaving', () => {
     const h = await startedHarness({ mode: 'leaf', world: { spared: false, exitsOnStopSignal: true, clustered: true } });
     h.send({ type: 'FS_CHANGED', cause: 'creds', paths: ['/creds/leaf.creds'] });
     h.clock.increment(100);
-    await h.until((s) => inState(s, { restarting: 'waitingToLeave' }));
+    await h.until(() => h.member()?.restart === 'wanted.waitingToLeave');
     h.clock.increment(600_000);
     assert.deepEqual(h.signals, []);
-    assert.equal(h.state(), 'restarting.waitingToLeave');
+    assert.deepEqual([h.state(), h.member()?.restart, h.member()?.readiness], ['running.idle', 'wanted.waitingToLeave', 'ready']);
     h.spare();
     await h.until((s) => inState(s, { running: 'idle' }) && s.context.server.restarts === 1);
     assert.deepEqual(h.signals, ['SIGINT']);
@@ -95,7 +95,7 @@ describe('supervisor statechart: a reload nats-server refuses, in a cluster', ()
     h.catchUp();
     h.send({ type: 'FS_CHANGED', cause: 'config', paths: ['/c/server.conf'] });
     h.clock.increment(100);
-    await h.until((s) => inState(s, { restarting: 'awaitingLease' }));
+    await h.until(() => h.member()?.restart === 'wanted.awaitingLease');
     assert.equal(h.actor.getSnapshot().context.leaseHolder, 'n2');
     assert.deepEqual([h.member()?.lease, h.member()?.readiness], ['inUse.waiting', 'ready'], 'waiting is not down');
     assert.deepEqual(h.signals, ['SIGHUP'], 'no restart while another member holds the lease');
@@ -142,9 +142,66 @@ describe('supervisor statechart: a cluster member with no restart lease (operato
     h.send({ type: 'STORE_FAILED', message: 'Critical write error', uptimeMs: 10 });
     h.send({ type: 'STORE_HAS_ROOM', freeBytes: 1, wouldLose: null });
     h.clock.increment(100);
-    await h.until((s) => inState(s, { restarting: 'waitingToLeave' }));
+    await h.until(() => h.member()?.restart === 'wanted.waitingToLeave');
     h.spare();
     await h.until((s) => inState(s, { running: 'idle' }) && s.context.server.restarts === 1);
     assert.deepEqual([h.signals, h.leases.taken], [['SIGINT'], 0]);
+  });
+});
+
+describe('supervisor statechart: a restart that waits is beside the lifecycle, not in it', () => {
+  const waitingForLease = async () => {
+    const h = await startedHarness({
+      rollingRestart: true,
+      world: { reload: 'rejected', leaseHolder: 'n2', exitsOnStopSignal: true, clustered: true },
+    });
+    h.send({ type: 'FS_CHANGED', cause: 'config', paths: ['/c/server.conf'] });
+    h.clock.increment(100);
+    await h.until((s) => inState(s, { running: 'idle' }) && h.member()?.restart === 'wanted.awaitingLease');
+    return h;
+  };
+
+  it('when JWTs change while a restart waits for the lease then they are mirrored and reconciled at once', async () => {
+    const h = await waitingForLease();
+    const [syncs, reconciles] = [h.syncs.length, h.reconciles];
+    h.send({ type: 'FS_CHANGED', cause: 'jwt', paths: ['/jwt/A.jwt'] });
+    h.clock.increment(100);
+    await h.until((s) => inState(s, { running: 'idle' }) && h.reconciles > reconciles);
+    assert.equal(h.syncs.length, syncs + 1);
+    assert.deepEqual([h.member()?.restart, h.member()?.readiness, h.signals], ['wanted.awaitingLease', 'ready', ['SIGHUP']]);
+  });
+
+  it('when a store-fault restart waits to be spared then a change that reloads is applied meanwhile', async () => {
+    const h = await startedHarness({ world: { exitsOnStopSignal: true, spared: false, clustered: true } });
+    h.send({ type: 'STORE_FAILED', message: 'Critical write error', uptimeMs: 10 });
+    h.send({ type: 'STORE_HAS_ROOM', freeBytes: 1, wouldLose: null });
+    h.clock.increment(100);
+    await h.until(() => h.member()?.restart === 'wanted.waitingToLeave');
+    h.send({ type: 'FS_CHANGED', cause: 'tls', paths: ['/tls/tls.crt'] });
+    h.clock.increment(100);
+    const s = await h.until((s) => inState(s, { running: 'idle' }) && s.context.lastReload?.outcome === 'applied');
+    assert.deepEqual([h.signals, h.member()?.restart, s.context.restartCauses], [['SIGHUP'], 'wanted.waitingToLeave', ['store']]);
+    h.spare();
+    const restarted = await h.until((s) => inState(s, { running: 'idle' }) && s.context.server.restarts === 1);
+    assert.deepEqual([h.signals, restarted.context.lastReload?.outcome, restarted.context.lastReload?.causes], [['SIGHUP', 'SIGINT'], 'restarted', ['store']]);
+    assert.equal(h.member()?.restart, 'none');
+  });
+
+  it('when nats-server crashes while a restart waits then the new nats-server stands in for it and the wait ends', async () => {
+    const h = await waitingForLease();
+    h.exitServer(1);
+    assert.deepEqual([h.member()?.restart, h.member()?.lease], ['none', 'free']);
+    h.clock.increment(1000);
+    await h.until((s) => inState(s, { running: 'idle' }) && h.spawns === 2);
+    h.grantLease();
+    assert.deepEqual([h.member()?.restart, h.leases.taken, h.signals], ['none', 1, ['SIGHUP']], 'no second restart');
+  });
+
+  it('when SHUTDOWN comes while a restart waits for the lease then the stop takes over and the wait ends', async () => {
+    const h = await waitingForLease();
+    h.send({ type: 'SHUTDOWN', signal: 'SIGTERM' });
+    const s = await h.until((s) => s.status === 'done');
+    assert.equal(h.state(), 'stopped');
+    assert.deepEqual([h.signals, h.leases.released, s.context.server.restarts], [['SIGHUP', 'SIGTERM'], 1, 0]);
   });
 });

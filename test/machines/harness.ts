@@ -38,7 +38,7 @@ export interface FakeWorld {
 }
 
 /** What the fake effects saw, in order: the property test checks its invariants against this. */
-export type Trace = { kind: 'validated'; valid: boolean } | { kind: 'signal'; signal: ServerSignal; activeCauses: string[] } | { kind: 'spawn' };
+export type Trace = { kind: 'validated'; valid: boolean } | { kind: 'signal'; signal: ServerSignal; causes: string[] } | { kind: 'spawn' };
 
 export interface Harness {
   actor: Actor<typeof supervisorMachine>;
@@ -152,7 +152,8 @@ export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; rol
         let exited = false;
         receive((c) => {
           h.signals.push(c.signal);
-          h.trace.push({ kind: 'signal', signal: c.signal, activeCauses: [...h.actor.getSnapshot().context.activeCauses] });
+          const { activeCauses, restartCauses } = h.actor.getSnapshot().context;
+          h.trace.push({ kind: 'signal', signal: c.signal, causes: [...activeCauses, ...restartCauses] });
           if (world.exitsOnStopSignal && !exited && ['SIGINT', 'SIGTERM', 'SIGKILL', 'SIGUSR2'].includes(c.signal)) {
             exited = true;
             queueMicrotask(() => mySendBack({ type: 'SERVER_EXITED', code: 0, signal: null, uptimeMs: 1 }));

@@ -126,7 +126,7 @@ describe('supervisor statechart: a JetStream store that failed', () => {
     h.send(failed());
     h.send(room);
     h.clock.increment(100);
-    await h.until((s) => inState(s, { restarting: 'waitingToLeave' }));
+    await h.until(() => h.member()?.restart === 'wanted.waitingToLeave');
     h.clock.increment(600_000);
     assert.deepEqual(h.signals, []);
     h.spare();

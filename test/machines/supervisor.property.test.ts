@@ -94,8 +94,8 @@ function assertLeafRestartsOnlyForRestartCauses(h: Harness, mode: Mode): void {
   signals.forEach((t, i) => {
     if (t.signal !== 'SIGINT') return;
     const afterRefusedReload = signals[i - 1]?.signal === 'SIGHUP';
-    const restartCause = t.activeCauses.includes('creds') || t.activeCauses.includes('store');
-    assert.ok(restartCause || afterRefusedReload, `leaf restart for ${t.activeCauses.join(',')}`);
+    const restartCause = t.causes.includes('creds') || t.causes.includes('store');
+    assert.ok(restartCause || afterRefusedReload, `leaf restart for ${t.causes.join(',')}`);
   });
 }
 

@@ -16,12 +16,16 @@ interface Step {
   microsteps: Snapshot[];
 }
 
-/** What a state settles through without an outside event: its eventless transitions and its compound states' onDone. */
+/** Events the chart raises to itself: taken in a microstep of the step that raised them. */
+const RAISED = new Set(['RESTART_WANTED']);
+
+/**
+ * What a state settles through without an outside event: its eventless transitions, its compound states' onDone
+ * and the events the chart raises to itself.
+ */
 function settlingTransitions(s: Snapshot): AnyTransitionDefinition[] {
-  return s._nodes.flatMap((n) => [
-    ...(n.always ?? []),
-    ...[...n.transitions.entries()].filter(([type]) => type.startsWith('xstate.done.state.')).flatMap(([, defs]) => defs),
-  ]);
+  const settles = (type: string) => type.startsWith('xstate.done.state.') || RAISED.has(type);
+  return s._nodes.flatMap((n) => [...(n.always ?? []), ...[...n.transitions.entries()].filter(([type]) => settles(type)).flatMap(([, defs]) => defs)]);
 }
 
 /** Which definitions fire for one step: the evented ones, then the eventless and onDone ones it settles through. */

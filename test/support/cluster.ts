@@ -142,8 +142,8 @@ export class TestCluster {
   }
 
   /** The gate a rollout waits on: the supervisor's /healthz answers 200. */
-  waitHealthy(i: number, timeoutMs = 120_000): Promise<Healthz> {
-    return eventually(
+  async waitHealthy(i: number, timeoutMs = 120_000): Promise<Healthz> {
+    const healthy = eventually(
       `${this.members[i]!.name}'s supervisor /healthz to answer 200`,
       async () => {
         const h = await this.healthz(i);
@@ -153,6 +153,10 @@ export class TestCluster {
       },
       timeoutMs,
     );
+    // A member that never catches up is a cluster's story: what every member's routes and meta layer said then.
+    return healthy.catch(async (err: unknown) => {
+      throw new Error(`${String(err)}\n${await this.diagnosis()}`);
+    });
   }
 
   /** The JetStream meta group's size as its leader sees it (0 while no member knows a leader). */

@@ -24,6 +24,7 @@ function doc(over: Over): StatusDocument {
       catchingUp: "JetStream stream '$G > MEM' is not current",
       leaveBlocked: null,
     },
+    restart: null,
     restartLease: { held: false, waitingFor: null },
     reloads: { count: 0, last: null },
     reconcile: { last: null },
@@ -42,6 +43,7 @@ describe('inspect, as a person reads it, for a cluster member', () => {
     const text = formatStatus(
       doc({
         server: { leaveBlocked: 'stream MEM (led here) would keep 1 current replica without this member; it needs 2' },
+        restart: { step: 'wanted.awaitingLease', causes: ['config'] },
         restartLease: { held: false, waitingFor: 'n2' },
         cluster: {
           name: 'test',
@@ -58,6 +60,7 @@ describe('inspect, as a person reads it, for a cluster member', () => {
     assert.match(text, /ready yes {2}caught up no {2}healthy yes/);
     assert.match(text, /^ {10}catching up: JetStream stream '\$G > MEM' is not current$/m);
     assert.match(text, /^leaving {3}waiting to be spared: stream MEM \(led here\)/m);
+    assert.match(text, /^restart {3}wanted for config: waiting for the restart lease; nats-server serves meanwhile$/m);
     assert.match(text, /^restart {3}waiting for the restart lease, held by n2$/m);
     assert.match(text, /^cluster {3}test {2}meta leader n2 {2}peers: n0 current, n2 behind \(lag 40\)$/m);
   });
@@ -71,11 +74,11 @@ describe('inspect, as a person reads it, for a cluster member', () => {
 
 describe("inspect, as a person reads it: the chart's regions", () => {
   it('when the member holds the lease while catching up then the member line says each region in a word', () => {
-    const member = { server: 'up' as const, catchUp: 'catchingUp', store: 'writing', lease: 'inUse.held', readiness: 'notReady' };
+    const member = { server: 'up' as const, catchUp: 'catchingUp', store: 'writing', restart: 'wanted.due', lease: 'inUse.held', readiness: 'notReady' };
     const text = formatStatus(doc({ member }), NOW);
-    assert.match(text, /^member {4}server up {2}catch-up catchingUp {2}store writing {2}lease inUse\.held {2}readiness notReady$/m);
-    const down = { server: 'down' as const, catchUp: null, store: null, lease: 'standalone', readiness: 'notReady' };
-    assert.match(formatStatus(doc({ member: down }), NOW), /^member {4}server down {2}lease standalone {2}readiness notReady$/m);
+    assert.match(text, /^member {4}server up {2}catch-up catchingUp {2}store writing {2}restart wanted\.due {2}lease inUse\.held {2}readiness notReady$/m);
+    const down = { server: 'down' as const, catchUp: null, store: null, restart: 'none', lease: 'standalone', readiness: 'notReady' };
+    assert.match(formatStatus(doc({ member: down }), NOW), /^member {4}server down {2}restart none {2}lease standalone {2}readiness notReady$/m);
   });
 });
 

@@ -4,11 +4,12 @@ import { describe, it } from 'node:test';
 import { initialContext, type SupervisorContext } from '../../../machines/context.js';
 import type { ReloadRecord } from '../../../machines/outputs.js';
 import { supervisorMachine } from '../../../machines/supervisor.js';
+import { createMetrics } from '../../../src/status/metrics.js';
 import { MAX_TRANSITION_LISTENERS, StatusModel } from '../../../src/status/model.js';
 
 const BEFORE_OR_AFTER = ['waitingForConfig', 'preparing', 'stopped', 'failed'];
 /** A member with nats-server up and caught up, a standalone server: the regions beside the lifecycle. */
-const member = { server: { up: { catchUp: 'caughtUp', store: 'writing' } }, lease: 'standalone', readiness: 'notReady' };
+const member = { server: { up: { catchUp: 'caughtUp', store: 'writing' } }, restart: 'none', lease: 'standalone', readiness: 'notReady' };
 
 /** A snapshot of the real chart resting in `value` (the lifecycle's, or the root's), with context changes. */
 function at(value: StateValue, context: Partial<SupervisorContext> = {}) {
@@ -82,5 +83,21 @@ describe('the status model', () => {
     assert.equal(doc.reloads.count, 1);
     assert.equal(doc.reloads.last?.at, now.toISOString());
     assert.equal(doc.state, 'running.settling');
+  });
+
+  it('when a restart the chart decided waits for the lease then /state, inspect and /metrics say so while the member serves', async () => {
+    const m = new StatusModel();
+    const waiting = supervisorMachine.resolveState({
+      value: { supervising: { lifecycle: { running: 'idle' }, ...member, restart: { wanted: 'awaitingLease' } } },
+      context: { ...initialContext({ mode: 'server', shutdown: 'term' }), restartCauses: ['config'] },
+    });
+    m.observe(waiting, ev('X'));
+    assert.deepEqual(m.toJSON().restart, { step: 'wanted.awaitingLease', causes: ['config'] });
+    assert.equal(m.toJSON().member?.restart, 'wanted.awaitingLease');
+    const metrics = (await createMetrics(m)()).body;
+    assert.match(metrics, /^iofog_nats_restart_wanted\{step="awaitingLease"\} 1$/m);
+    assert.match(metrics, /^iofog_nats_restart_wanted\{step="due"\} 0$/m);
+    m.observe(at({ running: 'idle' }), ev('X'));
+    assert.equal(m.toJSON().restart, null);
   });
 });
