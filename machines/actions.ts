@@ -144,6 +144,16 @@ export const lifecycleSetup = guardedSetup.extend({
       };
     }),
     forgetRestart: assign({ restartCauses: [], refusal: null }),
+    /**
+     * nats-server took a whole reload: it runs every mounted file, so a restart wanted only because an earlier
+     * reload was refused (the refused change was undone meanwhile) has nothing left to apply.
+     */
+    dropRefusedRestart: enqueueActions(({ enqueue, context }, params: { confirmation: ReloadConfirmation }) => {
+      const onlyRefused = !context.restartCauses.some((c) => c === 'store' || c === 'creds');
+      if (params.confirmation.outcome === 'applied' && context.refusal !== null && onlyRefused) {
+        enqueue.raise({ type: 'RESTART_UNNEEDED' });
+      }
+    }),
     clearReconcileDue: assign({ reconcileDue: false }),
     oweReconcile: assign({ reconcileDue: true }),
     /** A reconcile that did all it had to: its failures in a row end, and the fault they named. */

@@ -19,14 +19,19 @@ export type SupervisorEvent =
   | { type: 'RETRY_RECONCILE' }
   /** The chart's own: the lifecycle decided on a restart, which the restart region takes from here. */
   | { type: 'RESTART_WANTED' }
+  /** The chart's own: a reload applied in full, so a restart wanted for an earlier refusal has nothing to apply. */
+  | { type: 'RESTART_UNNEEDED' }
   /** The chart's own, after a delay: a change nats-server could not be asked about is owed again. */
   | { type: 'RETRY_APPLY'; causes: Cause[] }
   /** From the catch-up check: what nats-server still catches up on after a start (its own full /healthz). */
   | { type: 'CATCHING_UP'; reason: string }
   /** From the catch-up check: nats-server's full /healthz passed once since it started. */
   | { type: 'SERVER_CAUGHT_UP' }
-  /** From the spare check: why this member may not leave now (a stream would lose its quorum without it). */
-  | { type: 'LEAVE_BLOCKED'; reason: string }
+  /**
+   * From the spare check: why this member may not leave now (a stream would lose its quorum without it). `gone`:
+   * the offline members every reason waits on (leaving or gone); empty when one waits on a member that is up.
+   */
+  | { type: 'LEAVE_BLOCKED'; reason: string; gone: string[] }
   /** From the spare check: the cluster can spare this member now. */
   | { type: 'SPARED' }
   /** nats-server logged that acked data on this member is at risk (a write error, an aborted catch-up). */

@@ -58,6 +58,7 @@ export const reloading = {
             actions: [
               { type: 'recordConfirmation', params: confirmationOf },
               { type: 'noteRunning', params: took },
+              { type: 'dropRefusedRestart', params: confirmationOf },
             ],
           },
         ],

@@ -5,14 +5,15 @@ import { waitingToLeave } from './fragments.js';
  * again), from when it is wanted until nats-server exits. Beside the lifecycle: while it waits for the restart
  * lease or to be spared, nats-server serves and every other change goes on (docs/cluster.md: Waiting is not down).
  * Once `due`, the lifecycle restarts nats-server as soon as it is idle. Any exit ends it: the next nats-server
- * reads every file, whether the restart stopped it or it crashed.
+ * reads every file, whether the restart stopped it or it crashed; so does a reload nats-server takes in full
+ * after the refusal the restart was for (the refused change was undone).
  */
 export const restart = {
   initial: 'none',
   states: {
     none: { entry: 'forgetRestart', on: { RESTART_WANTED: 'wanted' } },
     wanted: {
-      on: { SERVER_EXITED: 'none', SHUTDOWN: 'none' },
+      on: { SERVER_EXITED: 'none', SHUTDOWN: 'none', RESTART_UNNEEDED: 'none' },
       exit: 'clearLeaveBlocked',
       initial: 'choosing',
       states: {

@@ -17,7 +17,7 @@ interface Step {
 }
 
 /** Events the chart raises to itself: taken in a microstep of the step that raised them. */
-const RAISED = new Set(['RESTART_WANTED']);
+const RAISED = new Set(['RESTART_WANTED', 'RESTART_UNNEEDED']);
 
 /**
  * What a state settles through without an outside event: its eventless transitions, its compound states' onDone
