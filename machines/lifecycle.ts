@@ -152,6 +152,7 @@ const backingOff = {
   after: { backoff: 'starting' },
 } as const;
 
+const waitToStop = f.waitingToLeave('signalling');
 const stopping = {
   description:
     "Within NATS_STOP_GRACE_SECONDS: a cluster member waits to be spared, then NATS_SHUTDOWN's signal, SIGINT " +
@@ -167,7 +168,15 @@ const stopping = {
       ],
     },
     waitingToLeave: {
-      ...f.waitingToLeave('signalling'),
+      ...waitToStop,
+      on: {
+        ...waitToStop.on,
+        // Those it would wait for are leaving or gone themselves (a drain of the cluster): nothing to wait for.
+        LEAVE_BLOCKED: [
+          { guard: 'waitsOnlyOnGone', target: 'signalling', actions: 'leaveOnGone' },
+          waitToStop.on.LEAVE_BLOCKED,
+        ],
+      },
       after: { leaveTimeout: { target: 'signalling', actions: 'leaveUnspared' } },
     },
     signalling: { entry: ['clearLeaveBlocked', 'sendShutdownSignal'], after: { signalTimeout: 'ending' } },

@@ -79,6 +79,15 @@ export const supervisorSetup = lifecycleSetup.extend({
       return { leaveBlocked: event.reason };
     }),
     clearLeaveBlocked: assign({ leaveBlocked: null }),
+    /** A stop that does not wait for members that are offline themselves: said, with what it leaves at risk. */
+    leaveOnGone: assign(({ event }) => {
+      assertEvent(event, 'LEAVE_BLOCKED');
+      const gone = event.gone.join(', ');
+      return {
+        lastError: `stopping without waiting to be spared: the members it would wait for are offline (${gone}): ${event.reason}`,
+        errorSource: null,
+      };
+    }),
     /** The wait to be spared ran out: the member leaves all the same, and says what it leaves at risk. */
     leaveUnspared: assign({
       lastError: ({ context }) => {

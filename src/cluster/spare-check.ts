@@ -4,7 +4,7 @@ import type { Logger } from '../logger.js';
 import type { Settings } from '../settings.js';
 import { fetchJsz, fetchVarz } from '../nats-server/monitor.js';
 import { askUntilClear } from './ask-until-clear.js';
-import { leaveBlockers, type Jsz } from './spare-rule.js';
+import { goneOnly, leaveBlockers, type Blocker, type Jsz } from './spare-rule.js';
 
 /** /jsz logs nothing: asked four times a second, so a member leaves soon after it may. */
 const ASK_EVERY_MS = 250;
@@ -15,18 +15,19 @@ const REASONS_SHOWN = 3;
  * Why this member may not leave now, as nats-server's monitoring port shows it; empty when it may. The one question
  * whose cost grows with the streams (every group's replicas): asked only while the member waits to leave.
  */
-export async function askLeaveBlockers(monitorPort: number, signal?: AbortSignal): Promise<string[]> {
+export async function askLeaveBlockers(monitorPort: number, signal?: AbortSignal): Promise<Blocker[]> {
   try {
     const [varz, jsz] = await Promise.all([fetchVarz(monitorPort, signal), fetchJsz(monitorPort, signal)]);
     return leaveBlockers(jsz as Jsz, varz.server_name ?? '');
   } catch {
-    return ['nats-server does not answer /jsz on its monitoring port'];
+    return [{ reason: 'nats-server does not answer /jsz on its monitoring port', gone: [] }];
   }
 }
 
-function summarise(reasons: string[]): string {
-  const more = reasons.length - REASONS_SHOWN;
-  return reasons.slice(0, REASONS_SHOWN).join('; ') + (more > 0 ? `; and ${more} more` : '');
+function summarise(blockers: Blocker[]): string {
+  const more = blockers.length - REASONS_SHOWN;
+  const shown = blockers.slice(0, REASONS_SHOWN).map((b) => b.reason);
+  return shown.join('; ') + (more > 0 ? `; and ${more} more` : '');
 }
 
 /**
@@ -39,13 +40,16 @@ export function createSpareCheck(settings: Pick<Settings, 'monitorPort'>, logger
     const stop = new AbortController();
     const check = async (): Promise<void> => {
       if (settings.monitorPort === 0) return sendBack({ type: 'SPARED' });
+      let latest: Blocker[] = [];
       const ask = async (signal: AbortSignal): Promise<string | null> => {
-        const reasons = await askLeaveBlockers(settings.monitorPort, signal);
-        return reasons.length === 0 ? null : summarise(reasons);
+        latest = await askLeaveBlockers(settings.monitorPort, signal);
+        return latest.length === 0 ? null : summarise(latest);
       };
       const say = (reason: string): void => {
-        logger.warn({ reason }, 'waiting to leave: the cluster cannot spare this member yet');
-        sendBack({ type: 'LEAVE_BLOCKED', reason });
+        // Only what this very answer said: an unanswered question says nothing of who is gone.
+        const gone = reason === summarise(latest) ? goneOnly(latest) : [];
+        logger.warn({ reason, gone }, 'waiting to leave: the cluster cannot spare this member yet');
+        sendBack({ type: 'LEAVE_BLOCKED', reason, gone });
       };
       if (!(await askUntilClear(ask, say, stop.signal, ASK_EVERY_MS))) return;
       logger.info('the cluster can spare this member');

@@ -68,23 +68,43 @@ export function groupsOf(jsz: Jsz): Group[] {
   return groups;
 }
 
+/** Why a group cannot spare the member; `gone`: the offline replicas it waits on, when only they would mend it. */
+export interface Blocker {
+  reason: string;
+  gone: string[];
+}
+
 /** Why this one group cannot spare the member, or null when it can. */
-function groupBlocks(group: Group, self: string): string | null {
+function groupBlocks(group: Group, self: string): Blocker | null {
   const { leader, replicas = [] } = group.info;
-  if (!leader) return `${group.what} has no leader`;
   const others = replicas.filter((r) => r.name !== self);
   const offline = others.filter((r) => r.offline === true).map((r) => r.name ?? '?');
-  if (leader !== self) return offline.length ? `${group.what} has replicas offline (${offline.join(', ')})` : null;
+  if (!leader) return { reason: `${group.what} has no leader`, gone: offline };
+  if (leader !== self) {
+    return offline.length ? { reason: `${group.what} has replicas offline (${offline.join(', ')})`, gone: offline } : null;
+  }
   const current = others.filter((r) => r.current === true && r.offline !== true).length;
   const needed = quorum(group.size);
   if (current >= needed) return null;
-  return `${group.what} (led here) would keep ${current} current replica${current === 1 ? '' : 's'} without this member; it needs ${needed}`;
+  const reason = `${group.what} (led here) would keep ${current} current replica${current === 1 ? '' : 's'} without this member; it needs ${needed}`;
+  // A replica that is up but behind (catching up) will be current soon: the group waits on it, not on the gone.
+  if (current + offline.length < needed || offline.length === 0) return { reason, gone: [] };
+  return { reason: `${reason}; offline: ${offline.join(', ')}`, gone: offline };
 }
 
 /** The reasons this member may not leave now; empty when it may. */
-export function leaveBlockers(jsz: Jsz, self: string): string[] {
+export function leaveBlockers(jsz: Jsz, self: string): Blocker[] {
   if (jsz.disabled === true) return [];
   return groupsOf(jsz)
     .map((g) => groupBlocks(g, self))
-    .filter((x): x is string => x !== null);
+    .filter((x): x is Blocker => x !== null);
+}
+
+/**
+ * The members every blocker waits on when all of them are offline (leaving or gone: a drain of the cluster);
+ * empty when some blocker waits on a member that is up.
+ */
+export function goneOnly(blockers: readonly Blocker[]): string[] {
+  if (blockers.length === 0 || blockers.some((b) => b.gone.length === 0)) return [];
+  return [...new Set(blockers.flatMap((b) => b.gone))].sort();
 }

@@ -61,6 +61,23 @@ describe('supervisor statechart: a cluster member leaving', () => {
     assert.match(s.context.lastError ?? '', /without being spared.*stream MEM would lose its quorum/);
   });
 
+  it('when every reason it waits for is a member that is offline itself (a drain) then it stops at once and says so', async () => {
+    const h = await startedHarness({ world: { spared: false, gone: ['n2'], exitsOnStopSignal: true, clustered: true } });
+    h.send({ type: 'SHUTDOWN', signal: 'SIGTERM' });
+    const s = await h.until((s) => s.status === 'done');
+    assert.deepEqual(h.signals, ['SIGTERM']);
+    assert.match(s.context.lastError ?? '', /without waiting to be spared: the members it would wait for are offline \(n2\)/);
+  });
+
+  it('when a restart the supervisor decided waits only on offline members then it waits on: nothing outside asks for it', async () => {
+    const h = await startedHarness({ world: { spared: false, gone: ['n2'], exitsOnStopSignal: true, clustered: true } });
+    h.send({ type: 'STORE_FAILED', message: 'Critical write error', uptimeMs: 10 });
+    h.send({ type: 'STORE_HAS_ROOM', freeBytes: 1, wouldLose: null });
+    h.clock.increment(600_000);
+    await h.until(() => h.member()?.restart === 'wanted.waitingToLeave');
+    assert.deepEqual(h.signals, []);
+  });
+
   it('when nats-server exits while the member waits to leave then the supervisor stops at once', async () => {
     const h = await startedHarness({ world: { spared: false, clustered: true } });
     h.send({ type: 'SHUTDOWN', signal: 'SIGTERM' });
@@ -185,6 +202,17 @@ describe('supervisor statechart: a restart that waits is beside the lifecycle, n
     const restarted = await h.until((s) => inState(s, { running: 'idle' }) && s.context.server.restarts === 1);
     assert.deepEqual([h.signals, restarted.context.lastReload?.outcome, restarted.context.lastReload?.causes], [['SIGHUP', 'SIGINT'], 'restarted', ['store']]);
     assert.equal(h.member()?.restart, 'none');
+  });
+
+  it('when the refused change is undone while the restart waits then the reload applies and the restart is no longer wanted', async () => {
+    const h = await waitingForLease();
+    h.world.reload = 'applied';
+    h.send({ type: 'FS_CHANGED', cause: 'config', paths: ['/c/server.conf'] });
+    h.clock.increment(100);
+    const s = await h.until((s) => inState(s, { running: 'idle' }) && s.context.lastReload?.outcome === 'applied');
+    assert.deepEqual([h.member()?.restart, h.member()?.lease, s.context.refusal], ['none', 'free', null]);
+    h.grantLease();
+    assert.deepEqual(h.signals, ['SIGHUP', 'SIGHUP'], 'no restart');
   });
 
   it('when nats-server crashes while a restart waits then the new nats-server stands in for it and the wait ends', async () => {

@@ -29,6 +29,8 @@ export interface FakeWorld {
   spared: boolean;
   /** nats-server's full /healthz passes as soon as it is asked. Else it says what it catches up on until catchUp(). */
   catchesUp: boolean;
+  /** With spared false: the offline members every reason the spare check gives waits on (empty: one is up). */
+  gone: string[];
   /** Another member holds the restart lease: the lease says so until grantLease(). */
   leaseHolder: string | null;
   /** The config makes nats-server a cluster member (the first validation says so). */
@@ -98,6 +100,7 @@ export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; rol
     unchanged: [],
     mirrorFails: false,
     pushFails: false,
+    gone: [],
     spared: true,
     catchesUp: true,
     leaseHolder: null,
@@ -197,7 +200,7 @@ export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; rol
       spareCheck: fromCallback(({ sendBack: sb }) => {
         const mySendBack = sb as (e: SupervisorEvent) => void;
         if (world.spared) return mySendBack({ type: 'SPARED' });
-        mySendBack({ type: 'LEAVE_BLOCKED', reason: 'stream MEM would lose its quorum' });
+        mySendBack({ type: 'LEAVE_BLOCKED', reason: 'stream MEM would lose its quorum', gone: world.gone });
         spareWaiters.push(() => mySendBack({ type: 'SPARED' }));
       }),
       makeLeaseBucket: fromPromise<void>(async () => {

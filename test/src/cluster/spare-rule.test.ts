@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { leaveBlockers, type Jsz } from '../../../src/cluster/spare-rule.js';
+import { goneOnly, leaveBlockers as blockers, type Jsz } from '../../../src/cluster/spare-rule.js';
+
+/** The reasons alone, as the operator reads them. */
+const leaveBlockers = (doc: Jsz, self: string): string[] => blockers(doc, self).map((b) => b.reason);
 
 const replica = (name: string, current: boolean, offline = false) => ({ name, current, offline });
 const meta = (leader: string, replicas = [replica('n2', true), replica('n3', true)]) => ({ leader, cluster_size: 3, replicas });
@@ -64,5 +67,27 @@ describe('whether the cluster can spare this member (n1)', () => {
     );
     assert.deepEqual(leaveBlockers({ disabled: true, meta_cluster: meta('') }, 'n1'), []);
     assert.deepEqual(leaveBlockers({}, 'n1'), []);
+  });
+
+  it('when every group that needs it waits only on members that are offline then those are named as gone', () => {
+    const drained = jsz(
+      stream('MEM', 'n1', [replica('n2', true), replica('n3', false, true)]),
+      stream('FILE', 'n2', [replica('n2', true), replica('n3', false, true)]),
+    );
+    const found = blockers(drained, 'n1');
+    assert.deepEqual(
+      found.map((b) => b.reason),
+      ['stream MEM (led here) would keep 1 current replica without this member; it needs 2; offline: n3', 'stream FILE has replicas offline (n3)'],
+    );
+    assert.deepEqual(goneOnly(found), ['n3']);
+  });
+
+  it('when one group waits on a member that is up but behind (catching up) then nobody counts as gone', () => {
+    const catching = jsz(
+      stream('MEM', 'n1', [replica('n2', false), replica('n3', false, true)]),
+      stream('FILE', 'n2', [replica('n2', true), replica('n3', false, true)]),
+    );
+    assert.deepEqual(goneOnly(blockers(catching, 'n1')), []);
+    assert.deepEqual(goneOnly([]), []);
   });
 });
