@@ -84,7 +84,8 @@ export const supervisorSetup = lifecycleSetup.extend({
       assertEvent(event, 'LEAVE_BLOCKED');
       const gone = event.gone.join(', ');
       return {
-        lastError: `stopping without waiting to be spared: the members it would wait for are offline (${gone}): ${event.reason}`,
+        lastError:
+          `stopping without waiting to be spared: the members it would wait for are offline (${gone}): ` + event.reason,
         errorSource: null,
       };
     }),
