@@ -1,9 +1,5 @@
-import { hostname } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { fetchVarz } from '../nats-server/monitor.js';
-import { ASK_TIMEOUT_MS } from '../nats-server/monitor-poll.js';
-import { withDeadline } from '../util/deadline.js';
 import type { Settings } from '../settings.js';
 import { requireLazily } from '../util/lazy-require.js';
 
@@ -11,13 +7,6 @@ export type LeaseConnectionSettings = Pick<Settings, 'clientUrl' | 'monitorPort'
 
 /** The members' bucket: R3, so the lease outlives any one member; its age is NATS_RESTART_LEASE_SECONDS. */
 export const memberBucket = (settings: Pick<Settings, 'leaseSeconds'>) => ({ ttlMs: settings.leaseSeconds * 1000, replicas: 3 });
-
-/** The member's name in the lease: nats-server's server_name, else the host's. */
-export async function memberName(settings: Pick<Settings, 'monitorPort'>): Promise<string> {
-  const ask = (signal: AbortSignal) => fetchVarz(settings.monitorPort, signal);
-  const varz = settings.monitorPort > 0 ? await withDeadline(ASK_TIMEOUT_MS, undefined, ask).catch(() => null) : null;
-  return varz?.server_name || hostname();
-}
 
 /**
  * The servers the lease's connection may use: NATS_CLIENT_URL, and where the config says `no_advertise: true`, each

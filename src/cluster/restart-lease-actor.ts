@@ -4,21 +4,43 @@ import { fromCallback } from 'xstate';
 import type { SupervisorEvent } from '../../machines/events.js';
 import type { Logger } from '../logger.js';
 import type { Settings } from '../settings.js';
-import { connectForLease, memberBucket, memberName } from './lease-connection.js';
-import { openLeaseBucket, RestartLease } from './restart-lease.js';
+import { connectForLease, memberBucket } from './lease-connection.js';
+import { knownMembers, memberName } from './lease-members.js';
+import { openLeaseBucket, RestartLease, type TakeAnswer } from './restart-lease.js';
 
 const RETRY_MS = 1000;
 const RELEASE_ATTEMPTS = 10;
 
 type LeaseSettings = Pick<Settings, 'clientUrl' | 'monitorPort' | 'leaseCredsPath' | 'leaseSeconds'>;
 
+/**
+ * Takes the lease, or takes it over from a holder that is no member of this cluster (by the peers nats-server
+ * knows, in full): a stale lease of a renamed member or of another cluster holds nobody. When the peers cannot be
+ * told in full, every holder is taken for a member.
+ */
+async function takeFromMembers(lease: RestartLease, settings: LeaseSettings, logger: Logger): Promise<TakeAnswer> {
+  const answer = await lease.take();
+  if (answer.taken || answer.revision === null) return answer;
+  const members = await knownMembers(settings);
+  if (!members || members.has(answer.holder)) return answer;
+  const foreign = { holder: answer.holder, members: [...members].sort() };
+  if (!(await lease.takeOver(answer.revision))) return answer;
+  logger.warn(foreign, 'the restart lease was held under a name that is no member of this cluster: taken over');
+  return { taken: true };
+}
+
 /** Asks for the lease every RETRY_MS until it is taken, saying each new holder once; null if stopped first. */
-async function takeWhenFree(open: () => Promise<RestartLease>, say: (holder: string) => void, stop: AbortSignal): Promise<RestartLease | null> {
+async function takeWhenFree(
+  open: () => Promise<RestartLease>,
+  take: (lease: RestartLease) => Promise<TakeAnswer>,
+  say: (holder: string) => void,
+  stop: AbortSignal,
+): Promise<RestartLease | null> {
   let said: string | null = null;
   while (!stop.aborted) {
     const answer = await open()
-      .then(async (lease) => ({ lease, ...(await lease.take()) }))
-      .catch((err: unknown) => ({ lease: null, taken: false as const, holder: `nobody known: the lease bucket cannot be reached (${String(err)})` }));
+      .then(async (lease) => ({ lease, ...(await take(lease)) }))
+      .catch((err: unknown) => ({ lease: null, taken: false as const, holder: `nobody known: the lease cannot be asked for yet (${String(err)})` }));
     if (answer.taken) return answer.lease;
     if (answer.holder !== said) say((said = answer.holder));
     await sleep(RETRY_MS, undefined, { signal: stop }).catch(() => undefined);
@@ -78,7 +100,7 @@ export function createRestartLease(settings: LeaseSettings, peers: () => Promise
         logger.info({ holder }, 'waiting for the restart lease');
         sendBack({ type: 'LEASE_WAITING', holder });
       };
-      lease = await takeWhenFree(open, say, stop.signal);
+      lease = await takeWhenFree(open, (l) => takeFromMembers(l, settings, logger), say, stop.signal);
       if (!lease) return;
       logger.info({ member: lease.member }, 'restart lease taken');
       sendBack({ type: 'LEASE_TAKEN' });

@@ -19,7 +19,8 @@ export async function openLeaseBucket(nc: NatsConnection, opts: LeaseBucketOptio
   return new Kvm(nc).create(LEASE_BUCKET, { history: 1, ttl: opts.ttlMs, replicas: opts.replicas });
 }
 
-export type TakeAnswer = { taken: true } | { taken: false; holder: string };
+/** `revision`: the holder's, to take over a lease held under a name that is not a member's; null while released. */
+export type TakeAnswer = { taken: true } | { taken: false; holder: string; revision: number | null };
 
 /**
  * One member's hold on the restart lease: take, refresh while held, release. Every call is one question to
@@ -50,7 +51,18 @@ export class RestartLease {
         this.revision = await this.kv.update(KEY, this.member, entry.revision);
         return { taken: true };
       }
-      return { taken: false, holder: holder ?? 'another member (its lease is being released)' };
+      if (entry && holder !== null) return { taken: false, holder, revision: entry.revision };
+      return { taken: false, holder: 'another member (its lease is being released)', revision: null };
+    }
+  }
+
+  /** Takes the lease from a holder at `revision`; false when it changed meanwhile (taken, released, expired). */
+  async takeOver(revision: number): Promise<boolean> {
+    try {
+      this.revision = await this.kv.update(KEY, this.member, revision);
+      return true;
+    } catch {
+      return false;
     }
   }
 

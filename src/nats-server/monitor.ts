@@ -15,7 +15,7 @@ export interface Varz {
   system_account?: string;
   cluster?: { name?: string };
   /** `meta`: the JetStream meta group, as /jsz's meta_cluster has it (2.9, 2.10 and 2.15 alike). */
-  jetstream?: { config?: { store_dir?: string }; meta?: { name?: string; leader?: string; replicas?: MetaReplica[] } };
+  jetstream?: { config?: { store_dir?: string }; meta?: { name?: string; leader?: string; cluster_size?: number; replicas?: MetaReplica[] } };
   max_payload?: number;
   host?: string;
   port?: number;

@@ -136,6 +136,32 @@ describe(`a change on every member of a cluster at once, on nats-server ${LINE}`
     await assertNothingLost(cluster, await publisher.stop());
   });
 
+  it('when the lease was left under a name that is no member (a renamed member, another cluster) then it is taken over, not waited out', async () => {
+    const { cluster, publisher } = await runningCluster('foreign-lease', cleanup, { NATS_ROLLING_RESTART: 'on' });
+    const nc = await connect({ servers: cluster.clientUrls });
+    cleanup.push(() => nc.close());
+    const kv = await eventually(
+      'the members to have made the lease bucket',
+      () => new Kvm(nc).open('iofog_nats_restart').then((b) => b.status().then(() => b)),
+      30_000,
+    );
+    await kv.put('lease', 'old-cluster-0');
+    const marks = await editEverywhere(cluster, '', REFUSED);
+    const t0 = Date.now();
+    for (const [i, m] of cluster.members.entries()) {
+      // The lease's age is 120 s: restarts within it were not waiting for it to expire.
+      assert.equal((await m.sup!.waitForOutcome({ from: marks[i], timeoutMs: 100_000 })).outcome, 'restarted', m.name);
+      await cluster.waitHealthy(i);
+    }
+    const overs = cluster.members.flatMap((m, i) => m.sup!.lines.slice(marks[i]).filter((l) => /taken over/.test(String(l.msg))));
+    assert.equal(overs.length, 1, 'taken over once, by one member');
+    assert.equal(overs[0]!.holder, 'old-cluster-0');
+    const windows = cluster.members.map((m, i) => restartWindow(m.sup!.lines.slice(marks[i]))).sort((a, b) => a[0] - b[0]);
+    assert.ok(windows[0]![0] - t0 < 60_000, `the first restart began ${windows[0]![0] - t0} ms after the edit`);
+    for (let k = 1; k < windows.length; k++) assert.ok(windows[k]![0] >= windows[k - 1]![1], `restarts one at a time: ${JSON.stringify(windows)}`);
+    await assertNothingLost(cluster, await publisher.stop());
+  });
+
   it('when a member dies holding the restart lease then the others restart once it has expired', async () => {
     const { cluster, publisher } = await runningCluster('lease-expiry', cleanup, { NATS_ROLLING_RESTART: 'on', NATS_RESTART_LEASE_SECONDS: '15' });
     const marks = await editEverywhere(cluster, '', REFUSED);

@@ -43,7 +43,8 @@ describe('the restart lease, against a real nats-server', () => {
     const [a, b] = [await leaseOf(await connectMember(), 'n0'), await leaseOf(await connectMember(), 'n1')];
     assert.deepEqual(await a.take(), { taken: true });
     assert.equal(a.held, true);
-    assert.deepEqual(await b.take(), { taken: false, holder: 'n0' });
+    const answer = await b.take();
+    assert.deepEqual(answer.taken ? null : answer.holder, 'n0');
     assert.equal(b.held, false);
     assert.equal(await b.holder(), 'n0');
   });
@@ -106,5 +107,17 @@ describe('the restart lease, against a real nats-server', () => {
     assert.equal(await a.release(), 'gone', 'a release whose delete landed before is not an error');
     const b = await leaseOf(await connectMember(), 'n1');
     assert.deepEqual(await b.take(), { taken: true });
+  });
+
+  it('when the lease is held under a name that is no member then a member takes it over at its revision, and only once', async () => {
+    const { connectMember } = await jetStreamServer();
+    const nc = await connectMember();
+    await (await openLeaseBucket(nc, { ttlMs: 60_000, replicas: 1 })).put('lease', 'old-cluster-0');
+    const [a, b] = [await leaseOf(nc, 'n0'), await leaseOf(await connectMember(), 'n1')];
+    const [seenByA, seenByB] = [await a.take(), await b.take()];
+    assert.ok(!seenByA.taken && !seenByB.taken && seenByA.revision !== null && seenByA.revision === seenByB.revision);
+    const overs = await Promise.all([a.takeOver(seenByA.revision!), b.takeOver(seenByB.revision!)]);
+    assert.deepEqual(overs.filter(Boolean).length, 1, 'one of two racing members takes it over');
+    assert.equal(await a.holder(), a.held ? 'n0' : 'n1');
   });
 });
