@@ -32,7 +32,7 @@ const ACCOUNTS = [
   'no_auth_user: app',
 ].join('\n');
 
-/** nats-server cannot reload a change of JetStream's limits (2.9, 2.10 and 2.15 alike); 1G is 10^9 bytes to it. */
+/** nats-server cannot reload a smaller JetStream store (2.9, 2.10 and 2.15 alike; 2.15 reloads a larger one); 1G is 10^9 bytes. */
 const REFUSED = 'max_file_store: 1G';
 
 /** From a member's log: when it stopped nats-server for a restart until it had caught up again. */

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type StoredMsg } from '@nats-io/jetstream';
 import { eventually } from './wait.js';
 
@@ -38,8 +38,9 @@ export class AckedPublisher {
     this.records = streams.map((stream) => ({ stream, acked: new Map(), failed: 0, longestGapMs: 0, lastAckAt: Date.now() }));
   }
 
-  static async start(servers: string[], streams: string[], perSecond = 200): Promise<AckedPublisher> {
-    const nc = await connect({ servers, maxReconnectAttempts: -1, reconnectTimeWait: 100, name: 'acked-publisher' });
+  /** `auth`: how an application user connects (operator mode: its creds). */
+  static async start(servers: string[], streams: string[], perSecond = 200, auth: ConnectionOptions = {}): Promise<AckedPublisher> {
+    const nc = await connect({ servers, maxReconnectAttempts: -1, reconnectTimeWait: 100, name: 'acked-publisher', ...auth });
     const p = new AckedPublisher(nc, jetstream(nc), streams, perSecond);
     p.loops = p.records.map((r) => p.publishLoop(r));
     return p;
@@ -84,8 +85,8 @@ export class AckedPublisher {
 }
 
 /** The test's streams: an R3 file stream and an R3 memory stream, each with an R3 durable consumer. */
-export async function createReplicatedStreams(servers: string[]): Promise<string[]> {
-  const nc = await connect({ servers, maxReconnectAttempts: -1 });
+export async function createReplicatedStreams(servers: string[], auth: ConnectionOptions = {}): Promise<string[]> {
+  const nc = await connect({ servers, maxReconnectAttempts: -1, ...auth });
   try {
     // Each call is tried again until the deadline: right after the cluster forms, the meta leader can leave a
     // request unanswered for seconds under CI's load (a 10 s timeout ran out in a CI run), and a fresh meta
@@ -113,8 +114,8 @@ function readBack(jsm: JetStreamManager, stream: string, seq: number): Promise<S
 }
 
 /** Which acked messages the stream no longer holds, read back through the stream's leader. */
-export async function missingAcked(servers: string[], record: StreamRecord): Promise<number[]> {
-  const nc = await connect({ servers, maxReconnectAttempts: -1 });
+export async function missingAcked(servers: string[], record: StreamRecord, auth: ConnectionOptions = {}): Promise<number[]> {
+  const nc = await connect({ servers, maxReconnectAttempts: -1, ...auth });
   try {
     const jsm = await jetstreamManager(nc, { timeout: 5000, checkAPI: false });
     // A stream without a leader answers nothing: after a minute its messages count as gone.

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { ConnectionOptions } from '@nats-io/transport-node';
 import { AckedPublisher, createReplicatedStreams, missingAcked, type StreamRecord } from './acked-publisher.js';
 import type { Cleanup } from './cleanup.js';
 import { TestCluster } from './cluster.js';
@@ -72,10 +73,14 @@ async function replicaState(monitorPort: number, stream: string): Promise<Stream
 }
 
 /** Every acked message is in the stream, and every member's replica (by its monitoring port) holds at least as much. */
-export async function assertNothingLost(members: { clientUrls: string[]; monitorPorts: number[] }, records: StreamRecord[]): Promise<void> {
+export async function assertNothingLost(
+  members: { clientUrls: string[]; monitorPorts: number[] },
+  records: StreamRecord[],
+  auth: ConnectionOptions = {},
+): Promise<void> {
   for (const r of records) {
     assert.ok(r.acked.size > 0, `${r.stream}: something was acked`);
-    assert.deepEqual(await missingAcked(members.clientUrls, r), [], `${r.stream}: acked messages lost`);
+    assert.deepEqual(await missingAcked(members.clientUrls, r, auth), [], `${r.stream}: acked messages lost`);
     const last = Math.max(...r.acked.values());
     for (const port of members.monitorPorts) {
       await eventually(

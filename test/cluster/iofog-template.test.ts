@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect, credsAuthenticator, type ConnectionOptions } from '@nats-io/transport-node';
+import { AckedPublisher, createReplicatedStreams } from '../support/acked-publisher.js';
+import { perTestCleanup } from '../support/cleanup.js';
+import { TestCluster } from '../support/cluster.js';
+import { assertNothingLost, LINE } from '../support/cluster-run.js';
+import { encryptionKeys, templateCerts, templateConfig, templatePorts } from '../support/iofog-template.js';
+import { OperatorWorld, putInMount, type TestAccount } from '../support/operator.js';
+import { eventually } from '../support/wait.js';
+
+const cleanup = perTestCleanup();
+type State = { server: { restarts: number }; restart: { step: string } | null; drift: { causes: { cause: string; reason: string | null }[] } };
+const LEASE_ENV = { NATS_RESTART_LEASE_CREDS: 'lease.creds' };
+
+/** The operator's members: the template, its env (SELFNAME, the previous key), only the system user's creds mounted. */
+async function templateCluster(world: OperatorWorld, accounts: TestAccount[]) {
+  const keys = encryptionKeys();
+  const cluster = await TestCluster.create('iofog-template', {
+    env: { NATS_SYS_USER_CRED_PATH: 'sys.creds', NATS_ROLLING_RESTART: 'on', JETSTREAM_PREV_KEY: keys.prev },
+  });
+  cleanup.push(() => cluster.dispose());
+  const ports = await Promise.all(cluster.members.map(() => templatePorts()));
+  await templateCerts(cluster.members);
+  const mountConfig = (maxFileStore: string) =>
+    Promise.all(cluster.members.map((m, i) => writeFile(m.layout.conf, templateConfig(world, cluster.members, m, ports[i]!, { key: keys.key, maxFileStore }))));
+  await mountConfig('10G');
+  for (const m of cluster.members) {
+    m.layout.env.SELFNAME = m.name;
+    await putInMount(m.layout, ...accounts);
+    await world.creds(world.sys, path.join(m.layout.credsDir, 'sys.creds'));
+  }
+  return { cluster, mountConfig };
+}
+
+const stateOf = async (cluster: TestCluster, i: number): Promise<State> =>
+  (await (await fetch(`http://127.0.0.1:${cluster.members[i]!.statusPort}/state`)).json()) as State;
+
+async function userOf(world: OperatorWorld, account: TestAccount, dir: string): Promise<ConnectionOptions> {
+  const file = await world.creds(account, path.join(dir, `${account.name}.creds`));
+  return { authenticator: credsAuthenticator(await readFile(file)) };
+}
+
+/** Whether `account` is live on member i: a user of it connects there and JetStream answers it. */
+async function liveOn(cluster: TestCluster, i: number, auth: ConnectionOptions): Promise<boolean> {
+  const nc = await connect({ servers: cluster.clientUrls[i], reconnect: false, ...auth });
+  try {
+    await (await jetstreamManager(nc, { timeout: 2000 })).getAccountInfo();
+    return true;
+  } finally {
+    await nc.close();
+  }
+}
+
+describe(`the ioFog operator's template and envelope, three members on nats-server ${LINE}`, () => {
+  it('when refused changes land on every mount, the rollout is gated on js-enabled-only and an account comes meanwhile, then none is unready', async () => {
+    const world = await OperatorWorld.create();
+    const [app, leaseAccount] = [await world.account('APP'), await world.account('IOFOG_NATS')];
+    const { cluster, mountConfig } = await templateCluster(world, [app, leaseAccount]);
+    for (const m of cluster.members) await world.creds(leaseAccount, path.join(m.layout.credsDir, 'lease.creds'));
+    cluster.startAll();
+    await Promise.all(cluster.members.map((_, i) => cluster.waitHealthy(i)));
+    const root = cluster.members[0]!.layout.root;
+    const appUser = await userOf(world, app, root);
+    await createReplicatedStreams(cluster.clientUrls, appUser);
+    const publisher = await AckedPublisher.start(cluster.clientUrls, ['FILE', 'MEM'], 200, appUser);
+    cleanup.push(() => publisher.stop());
+    await eventually('the first acks', () => publisher.records.every((r) => r.acked.size > 50), 60_000);
+
+    // Without lease creds (what the operator mounts): a refused change is drift, and every member stays ready.
+    let marks = cluster.members.map((m) => m.sup!.mark());
+    await mountConfig('1G');
+    for (const [i, m] of cluster.members.entries()) {
+      assert.equal((await m.sup!.waitForOutcome({ from: marks[i], timeoutMs: 30_000 })).outcome, 'rejected', m.name);
+      const state = await stateOf(cluster, i);
+      assert.equal(state.server.restarts, 0);
+      assert.match(String(state.drift.causes.find((c) => c.cause === 'config')?.reason), /no restart lease is configured/);
+      assert.equal((await cluster.healthz(i)).status, 200, `${m.name} ready with drift`);
+    }
+
+    // The operator's rollout (its readiness is nats-server's own js-enabled-only), now with the lease's creds.
+    for (const [i, m] of cluster.members.entries()) {
+      assert.deepEqual(await cluster.stop(i), { code: 0, signal: null }, `${m.name} stopped cleanly`);
+      cluster.start(i, LEASE_ENV);
+      await eventually(
+        `${m.name}'s js-enabled-only`,
+        async () => (await cluster.monitor<{ status?: string }>(i, '/healthz?js-enabled-only=true'))?.status === 'ok',
+        60_000,
+      );
+    }
+    await Promise.all(cluster.members.map((_, i) => cluster.waitHealthy(i)));
+
+    // A refused change with the lease (nats-server reloads a larger store, never a smaller one): one member at a
+    // time; the others wait ready, and an account comes meanwhile.
+    const waiting: { member: number; status: number }[] = [];
+    const sampling = setInterval(() => {
+      cluster.members.forEach((_, i) => {
+        void stateOf(cluster, i)
+          .then(async (s) => {
+            if (s.restart?.step === 'wanted.awaitingLease' || s.restart?.step === 'wanted.waitingToLeave') {
+              waiting.push({ member: i, status: (await cluster.healthz(i)).status });
+            }
+          })
+          .catch(() => undefined);
+      });
+    }, 200);
+    cleanup.push(() => clearInterval(sampling));
+    marks = cluster.members.map((m) => m.sup!.mark());
+    await mountConfig('500M');
+    const waiter = await eventually(
+      'a member waiting for the lease',
+      async () => {
+        const states = await Promise.all(cluster.members.map((_, i) => stateOf(cluster, i)));
+        const i = states.findIndex((s) => s.restart?.step === 'wanted.awaitingLease');
+        return i >= 0 ? { i } : undefined;
+      },
+      60_000,
+    ).then(
+      ({ i }) => i,
+      async (err: unknown) => {
+        throw new Error(`${String(err)}\n${await cluster.diagnosis()}`);
+      },
+    );
+    const late = await world.account('LATE');
+    await Promise.all(cluster.members.map((m) => putInMount(m.layout, app, leaseAccount, late)));
+    const lateUser = await userOf(world, late, root);
+    await eventually(`LATE live on ${cluster.members[waiter]!.name}`, () => liveOn(cluster, waiter, lateUser), 20_000);
+    // Its restart was wanted before LATE came (it waited for the lease): LATE mirrored before that restart began
+    // was mirrored while the restart waited. Before, the mirror queued behind the restart.
+    const lines = cluster.members[waiter]!.sup!.lines.slice(marks[waiter]);
+    const mirrored = lines.findIndex((l) => l.event === 'xstate.done.actor.syncJwt');
+    const stopped = lines.findIndex((l) => l.state === 'restarting.signalling');
+    assert.ok(mirrored >= 0 && (stopped < 0 || mirrored < stopped), `mirrored (line ${mirrored}) before the restart (line ${stopped})`);
+    for (const [i, m] of cluster.members.entries()) {
+      assert.equal((await m.sup!.waitForOutcome({ from: marks[i], timeoutMs: 240_000 })).outcome, 'restarted', m.name);
+    }
+    await Promise.all(cluster.members.map((_, i) => cluster.waitHealthy(i)));
+    clearInterval(sampling);
+    assert.ok(waiting.length > 0, 'members were seen waiting');
+    assert.deepEqual(
+      waiting.filter((w) => w.status !== 200),
+      [],
+      'a member waiting for the lease or to be spared stays ready',
+    );
+    for (const [i] of cluster.members.entries()) assert.ok(await liveOn(cluster, i, lateUser));
+    await assertNothingLost(cluster, await publisher.stop(), appUser);
+  });
+});
