@@ -21,7 +21,7 @@ const common = {
   // keeps in memory shrinks to a third (docs/performance.md).
   minifyWhitespace: true,
   charset: 'ascii',
-  define: { 'import.meta.url': '__bundle_url' },
+  define: { 'import.meta.url': '__bundle_url', __IOFOG_NATS_VERSION__: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
   external: EXTERNALS,
   banner: { js: "'use strict';const __bundle_url=require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',

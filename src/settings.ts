@@ -39,6 +39,8 @@ export interface Settings {
   purge: PurgeMode;
   /** NATS_ROLLING_RESTART: a reload nats-server refuses is applied by a restart, one cluster member at a time. */
   rollingRestart: boolean;
+  /** NATS_SERVICE: whether the supervisor answers as the NATS service `iofog-nats` (docs/operator-views.md). */
+  service: 'auto' | 'on' | 'off';
   /** NATS_RESTART_LEASE_CREDS: creds for the restart lease's KV bucket (relative: under NATS_CREDS_DIR). */
   leaseCredsPath: string | null;
   /** NATS_RESTART_LEASE_SECONDS: how long a lease outlives a member that died holding it. */
@@ -196,6 +198,7 @@ export function readSettings(env: Env = process.env, opts: { requireBinary?: boo
     shutdown: optional(env, 'NATS_SHUTDOWN') === null ? null : oneOf(env, 'NATS_SHUTDOWN', ['term', 'lame-duck'] as const, 'term'),
     purge: oneOf(env, 'NATS_JETSTREAM_PURGE', ['on', 'dry-run', 'off'] as const, ENV_DEFAULTS.NATS_JETSTREAM_PURGE),
     rollingRestart: oneOf(env, 'NATS_ROLLING_RESTART', ['on', 'off'] as const, ENV_DEFAULTS.NATS_ROLLING_RESTART) === 'on',
+    service: oneOf(env, 'NATS_SERVICE', ['auto', 'on', 'off'] as const, ENV_DEFAULTS.NATS_SERVICE),
     leaseSeconds: integer(env, 'NATS_RESTART_LEASE_SECONDS', ENV_DEFAULTS.NATS_RESTART_LEASE_SECONDS, 10, 86_400),
     leaseCredsPath: optional(env, 'NATS_RESTART_LEASE_CREDS') === null ? null : path.resolve(credsDir, optional(env, 'NATS_RESTART_LEASE_CREDS')!),
     goMemLimitPercent:

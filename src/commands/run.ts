@@ -10,6 +10,7 @@ import { feedHealth } from '../status/health-feed.js';
 import { goMemLimitFor, type GoMemLimit } from '../nats-server/memory-limit.js';
 import { feedLeafRemotes } from '../status/leaf-feed.js';
 import { feedCluster } from '../cluster/cluster-feed.js';
+import { offerMemberService } from '../fleet/member-service.js';
 import { createLogger, type Logger } from '../logger.js';
 import { EXIT } from '../../machines/exit-codes.js';
 import { listenToSignals } from '../process-signals.js';
@@ -111,6 +112,7 @@ export async function run(settings: Settings): Promise<number> {
   const healthFeed = feedHealth(settings, config, status, bus);
   const leafFeed = feedLeafRemotes(settings, status, logger);
   const clusterFeed = feedCluster(settings, status);
+  const service = offerMemberService(settings, () => config.facts(), status, logger);
   send = (e) => actor.send(e);
   const unlisten = listenToSignals((e) => actor.send(e));
   // A bug must not take nats-server down abruptly: it is stopped gracefully like on SIGTERM.
@@ -145,7 +147,7 @@ export async function run(settings: Settings): Promise<number> {
   leafFeed.close();
   clusterFeed.close();
   const surfaces = [control, ...(await statusSurface)];
-  await Promise.all([watcher.stop(), reconciler.close(), ...surfaces.map((s) => s.close())]);
+  await Promise.all([watcher.stop(), reconciler.close(), service.close(), ...surfaces.map((s) => s.close())]);
   const last = actor.getSnapshot().context;
   logger.info({ exitCode, state: status.toJSON().state, error: last.lastError ?? undefined }, 'iofog-nats stopped');
   return exitCode;

@@ -1,0 +1,138 @@
+import { readFileSync } from 'node:fs';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Service, ServiceMsg } from '@nats-io/services';
+import { leaseServers } from '../cluster/lease-connection.js';
+import type { ConfigFacts } from '../config/server-config.js';
+import type { Logger } from '../logger.js';
+import { fetchVarz, type Varz } from '../nats-server/monitor.js';
+import { MonitorPoll } from '../nats-server/monitor-poll.js';
+import type { Settings } from '../settings.js';
+import type { StatusModel } from '../status/model.js';
+import { requireLazily } from '../util/lazy-require.js';
+import { SUPERVISOR_VERSION } from '../version.js';
+
+export const SERVICE_NAME = 'iofog-nats';
+const VARZ_EVERY_MS = 2000;
+
+type ServiceSettings = Pick<Settings, 'service' | 'monitorPort' | 'clientUrl' | 'sysUserCredPath' | 'mode'>;
+
+/** Where one member's endpoints listen: a subject of its own, so a request reaches that member, not any of them. */
+export const memberSubject = (serverName: string): string => `iofog_nats.${serverName.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+
+/** What `nats micro info` shows of this instance (the Services API's metadata: strings only). */
+function metadataOf(varz: Varz, mode: string): Record<string, string> {
+  return {
+    server_name: varz.server_name ?? '',
+    cluster: varz.cluster?.name ?? '',
+    mode,
+    nats_server_version: varz.version ?? '',
+    supervisor_version: SUPERVISOR_VERSION,
+  };
+}
+
+/**
+ * The system user where one is configured (only system users see the service), else NATS_CLIENT_URL's user. The
+ * creds are read again at every reconnect, so renewed ones are used. The client fails over to the other members
+ * (those the config's routes name when it advertises none) while this member's nats-server restarts.
+ */
+async function connectForService(settings: ServiceSettings, peers: string[]): Promise<NatsConnection> {
+  const { connect, credsAuthenticator } = requireLazily('@nats-io/transport-node') as typeof import('@nats-io/transport-node');
+  const url = new URL(settings.clientUrl);
+  const credsPath = settings.sysUserCredPath;
+  const auth = credsPath
+    ? { authenticator: credsAuthenticator(() => readFileSync(credsPath)) }
+    : url.username
+      ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) }
+      : {};
+  const servers = leaseServers(settings.clientUrl, peers);
+  return connect({ servers, ...auth, name: 'iofog-nats service', maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: true });
+}
+
+/** Read-only endpoints: each answers what the status surfaces show, redacted; nothing changes anything. */
+async function addService(nc: NatsConnection, varz: Varz, settings: ServiceSettings, status: StatusModel): Promise<Service> {
+  const { Svcm } = requireLazily('@nats-io/services') as typeof import('@nats-io/services');
+  const service = await new Svcm(nc).add({
+    name: SERVICE_NAME,
+    version: SUPERVISOR_VERSION,
+    description: 'The iofog-nats supervisor of one NATS server: what it does, and what it sees of its cluster',
+    metadata: metadataOf(varz, settings.mode),
+  });
+  const group = service.addGroup(memberSubject(varz.server_name ?? ''));
+  const answer = (what: () => unknown) => (err: Error | null, msg: ServiceMsg) => {
+    if (!err) msg.respond(JSON.stringify(what()));
+  };
+  group.addEndpoint(
+    'status',
+    answer(() => status.toJSON()),
+  );
+  group.addEndpoint(
+    'drift',
+    answer(() => status.toJSON().drift),
+  );
+  group.addEndpoint(
+    'cluster',
+    answer(() => status.toJSON().cluster),
+  );
+  group.addEndpoint(
+    'events',
+    answer(() => status.toJSON().history),
+  );
+  return service;
+}
+
+/**
+ * Why this supervisor does not answer as the service, or null when it does. `auto`: only where it talks to NATS
+ * anyway (a cluster member's lease, operator mode's claims push), since the NATS client costs an edge node ~6 MB.
+ */
+function notOffered(settings: ServiceSettings, facts: ConfigFacts): string | null {
+  if (settings.service === 'off') return 'NATS_SERVICE=off';
+  if (settings.service === 'auto' && !facts.clustered && !facts.operatorMode) {
+    return 'NATS_SERVICE=auto and this server is neither a cluster member nor in operator mode; NATS_SERVICE=on answers';
+  }
+  // An anonymous connection in operator mode is refused, and nats-server logs each try as an error.
+  if (facts.operatorMode && !settings.sysUserCredPath && !new URL(settings.clientUrl).username) {
+    return 'operator mode, and no system user creds (NATS_SYS_USER_CRED_PATH) to answer with';
+  }
+  return null;
+}
+
+/**
+ * Answers as the NATS service `iofog-nats` once nats-server first says who it is (/varz), beside the chart and
+ * never in its way: a failure is said once and leaves the supervisor as it was (docs/operator-views.md).
+ */
+export function offerMemberService(
+  settings: ServiceSettings,
+  facts: () => Promise<ConfigFacts>,
+  status: StatusModel,
+  logger: Logger,
+): { close(): Promise<void> } {
+  if (settings.monitorPort === 0) return { close: async () => undefined };
+  let nc: NatsConnection | null = null;
+  let closed = false;
+  const start = async (varz: Varz): Promise<void> => {
+    const known = await facts();
+    const why = notOffered(settings, known);
+    if (why) return logger.info({ why }, 'not answering as a NATS service');
+    nc = await connectForService(settings, known.unadvertisedPeers);
+    if (closed) return void (await nc.close());
+    await addService(nc, varz, settings, status);
+    logger.info({ name: SERVICE_NAME, subject: memberSubject(varz.server_name ?? '') }, 'answering as a NATS service');
+  };
+  const poll = new MonitorPoll<Varz>({
+    when: () => status.ready,
+    ask: (signal) => fetchVarz(settings.monitorPort, signal),
+    everyMs: () => VARZ_EVERY_MS,
+    onAnswer: (answer) => {
+      if (!answer.ok) return;
+      start(answer.value).catch((err: unknown) => logger.warn({ err: String(err) }, `the NATS service ${SERVICE_NAME} could not start; running without it`));
+      return 'done';
+    },
+  }).start();
+  return {
+    close: async () => {
+      closed = true;
+      poll.close();
+      await nc?.close().catch(() => undefined);
+    },
+  };
+}
