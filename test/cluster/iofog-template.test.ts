@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { Svcm } from '@nats-io/services';
 import { connect, credsAuthenticator, type ConnectionOptions } from '@nats-io/transport-node';
 import { AckedPublisher, createReplicatedStreams } from '../support/acked-publisher.js';
 import { perTestCleanup } from '../support/cleanup.js';
@@ -42,6 +43,20 @@ const stateOf = async (cluster: TestCluster, i: number): Promise<State> =>
 async function userOf(world: OperatorWorld, account: TestAccount, dir: string): Promise<ConnectionOptions> {
   const file = await world.creds(account, path.join(dir, `${account.name}.creds`));
   return { authenticator: credsAuthenticator(await readFile(file)) };
+}
+
+/** The `iofog-nats` instances a user sees through the Services API (what `nats micro info` asks). */
+async function serviceMembers(cluster: TestCluster, auth: ConnectionOptions): Promise<string[]> {
+  const nc = await connect({ servers: cluster.clientUrls, ...auth });
+  const names: string[] = [];
+  try {
+    for await (const info of await new Svcm(nc).client({ strategy: 'timer', maxWait: 1000 }).info('iofog-nats')) names.push(info.metadata?.server_name ?? '?');
+  } catch (err) {
+    if (!/no responders/.test(String(err))) throw err;
+  } finally {
+    await nc.close();
+  }
+  return names.sort();
 }
 
 /** Whether `account` is live on member i: a user of it connects there and JetStream answers it. */
@@ -147,5 +162,13 @@ describe(`the ioFog operator's template and envelope, three members on nats-serv
     );
     for (const [i] of cluster.members.entries()) assert.ok(await liveOn(cluster, i, lateUser));
     await assertNothingLost(cluster, await publisher.stop(), appUser);
+    // Every member answers as the NATS service, to system users only.
+    const sysUser = await userOf(world, world.sys, root);
+    const seen = await eventually('every member to answer as the service', async () => {
+      const names = await serviceMembers(cluster, sysUser);
+      return names.length === 3 ? names : undefined;
+    });
+    assert.deepEqual(seen, ['n0', 'n1', 'n2']);
+    assert.deepEqual(await serviceMembers(cluster, appUser), []);
   });
 });
