@@ -4,6 +4,7 @@ import { EXIT } from '../machines/exit-codes.js';
 import { GRAPH_FORMATS, type GraphFormat } from './graph/render.js';
 import { graphCommand } from './commands/graph.js';
 import { inspectCommand } from './commands/inspect.js';
+import { inspectAll } from './commands/inspect-all.js';
 import { runCommand } from './commands/run-command.js';
 import { settingsOrExit } from './commands/settings-or-exit.js';
 import { requireLazily } from './util/lazy-require.js';
@@ -32,7 +33,12 @@ export function parseCommandLine(argv: string[]): void {
     .description("print the running supervisor's state, read over NATS_CONTROL_SOCKET")
     .option('--json', 'print the state as JSON (with --follow: one JSON line per transition)')
     .option('--follow', 'stream each transition until interrupted')
-    .action(inspectCommand);
+    .option('--all', 'every member and leaf that answers as the NATS service iofog-nats, one row each, within 1 s')
+    .option('--server <url>', 'with --all: the NATS server to ask (default NATS_CLIENT_URL)')
+    .option('--creds <file>', 'with --all: the user creds to ask with (default NATS_SYS_USER_CRED_PATH)')
+    .action((opts: { json?: boolean; follow?: boolean; all?: boolean; server?: string; creds?: string }) =>
+      opts.all ? inspectAll(opts) : inspectCommand(opts),
+    );
   program
     .command('accept-loss')
     .description('let a store-fault restart go ahead although it loses the acked data `inspect` names (R1 memory streams)')

@@ -11,6 +11,7 @@ import { TestCluster } from '../support/cluster.js';
 import { assertNothingLost, LINE } from '../support/cluster-run.js';
 import { encryptionKeys, templateCerts, templateConfig, templatePorts } from '../support/iofog-template.js';
 import { OperatorWorld, putInMount, type TestAccount } from '../support/operator.js';
+import { inspectAll } from '../support/inspect.js';
 import { eventually } from '../support/wait.js';
 
 const cleanup = perTestCleanup();
@@ -170,5 +171,17 @@ describe(`the ioFog operator's template and envelope, three members on nats-serv
     });
     assert.deepEqual(seen, ['n0', 'n1', 'n2']);
     assert.deepEqual(await serviceMembers(cluster, appUser), []);
+    // `inspect --all` inside a member: a row each; a member killed with its pod is missing.
+    type Survey = { rows: { name: string }[]; missing: string[] };
+    const survey = async (): Promise<Survey> => JSON.parse((await inspectAll(cluster.members[0]!.layout, '--json')).stdout) as Survey;
+    assert.deepEqual(
+      (await survey()).rows.map((r) => r.name),
+      ['n0', 'n1', 'n2'],
+    );
+    await cluster.kill(2);
+    await eventually('n2 missing', async () => {
+      const s = await survey();
+      return s.rows.length === 2 && s.missing.join() === 'n2';
+    });
   });
 });

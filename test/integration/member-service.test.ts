@@ -7,6 +7,7 @@ import { credsAuthenticator, type NatsConnection } from '@nats-io/transport-node
 import { memberSubject } from '../../src/fleet/member-service.js';
 import { perTestCleanup } from '../support/cleanup.js';
 import { basicConfig, type Layout } from '../support/layout.js';
+import { inspectAll } from '../support/inspect.js';
 import { natsConnect, varz } from '../support/nats.js';
 import { OperatorWorld, putInMount } from '../support/operator.js';
 import { superviseLayout } from '../support/supervise.js';
@@ -59,6 +60,15 @@ describe('the supervisor as a NATS service (iofog-nats)', () => {
     assert.equal(status.state, 'running.idle');
     const drift = (await nc.request(`${memberSubject('edge-1')}.drift`, '', { timeout: 2000 })).json<{ inStep: boolean }>();
     assert.equal(drift.inStep, true);
+    const survey = JSON.parse((await inspectAll(l, '--json')).stdout) as { rows: { name: string; status: { state: string } }[]; missing: string[] };
+    assert.deepEqual(
+      survey.rows.map((r) => [r.name, r.status.state]),
+      [['edge-1', 'running.idle']],
+    );
+    const text = (await inspectAll(l)).stdout;
+    assert.match(text, /^member +mode +state +ready +caught up +drift/m);
+    assert.match(text, /^edge-1 +server +running\.idle +yes +yes +in step/m);
+    assert.match(text, new RegExp(`^every member runs nats-server ${String(server.version).replace(/\./g, '\\.')}, supervisor ${VERSION}`, 'm'));
   });
 
   it('when a standalone server has NATS_SERVICE unset (auto) or off then no instance answers, and it says why', async () => {

@@ -21,3 +21,8 @@ export function acceptLoss(l: Layout) {
 export async function inspectJson(l: Layout): Promise<StatusDocument> {
   return JSON.parse((await inspect(l, '--json')).stdout) as StatusDocument;
 }
+
+/** `iofog-nats inspect --all`, run inside a member: with its environment (NATS_CLIENT_URL, the system user's creds). */
+export function inspectAll(l: Layout, ...args: string[]) {
+  return run(process.execPath, ['--import', 'tsx', CLI, 'inspect', '--all', ...args], { env: { ...process.env, ...l.env } });
+}

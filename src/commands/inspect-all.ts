@@ -1,0 +1,105 @@
+import path from 'node:path';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { readFile } from 'node:fs/promises';
+import { ENV_DEFAULTS } from '../defaults.js';
+import { surveyFleet, type FleetRow, type FleetSurvey } from '../fleet/fleet-survey.js';
+import { requireLazily } from '../util/lazy-require.js';
+
+export interface InspectAllOptions {
+  json?: boolean;
+  server?: string;
+  creds?: string;
+}
+
+const yesNo = (v: boolean | null | undefined): string => (v === null || v === undefined ? '-' : v ? 'yes' : 'NO');
+
+function driftWord(row: FleetRow): string {
+  const off = (row.status?.drift.causes ?? []).filter((c) => !c.inStep).map((c) => c.cause);
+  return off.length ? off.join(',') : 'in step';
+}
+
+function reloadWord(row: FleetRow): string {
+  const last = row.status?.reloads.last;
+  return last ? `${last.outcome}${last.at ? ` ${last.at.slice(11, 19)}` : ''}` : '-';
+}
+
+/** One line per member, in columns; a member that answered without its status says why. */
+function memberLine(row: FleetRow): string[] {
+  const s = row.status;
+  if (!s) return [row.name, row.metadata.mode ?? '-', `no status: ${row.error ?? '?'}`];
+  const restart = s.restart ? ` restart ${s.restart.step.replace('wanted.', '')}` : '';
+  const leaving = s.server.leaveBlocked ? ` leaving: ${s.server.leaveBlocked}` : '';
+  return [
+    row.name,
+    s.mode ?? '-',
+    `${s.state}${restart}`,
+    yesNo(s.server.ready),
+    yesNo(s.server.caughtUp),
+    driftWord(row),
+    reloadWord(row),
+    `${s.server.restarts}/${s.server.crashes}`,
+    s.server.goMemLimit?.value ?? '-',
+    `${s.leaf ? `${s.leaf.remotes.filter((r) => r.connected).length}/${s.leaf.remotes.length}` : '-'}${leaving}`,
+  ];
+}
+
+const HEADER = ['member', 'mode', 'state', 'ready', 'caught up', 'drift', 'last reload', 'restarts/crashes', 'GOMEMLIMIT', 'leaf remotes'];
+
+function columns(lines: string[][]): string {
+  const widths = HEADER.map((_, i) => Math.max(...lines.map((l) => (l[i] ?? '').length)));
+  return lines.map((l) => l.map((cell, i) => (i === l.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n');
+}
+
+/** What differs across the members that answered: each fact with more than one value, and who has which. */
+function differences(rows: FleetRow[]): string[] {
+  const facts: [string, (r: FleetRow) => string][] = [
+    ['nats-server', (r) => r.metadata.nats_server_version ?? '?'],
+    ['supervisor', (r) => r.metadata.supervisor_version ?? '?'],
+    ['config', (r) => (r.status?.drift.inStep === false ? 'drifted' : 'in step')],
+  ];
+  return facts.flatMap(([what, of]) => {
+    const by = new Map<string, string[]>();
+    for (const r of rows) by.set(of(r), [...(by.get(of(r)) ?? []), r.name]);
+    if (by.size < 2) return [];
+    return [`differs: ${what}: ${[...by].map(([value, names]) => `${value} (${names.join(', ')})`).join('; ')}`];
+  });
+}
+
+/** The compact human view of `inspect --all`. */
+export function formatFleet(survey: FleetSurvey): string {
+  const lines = [HEADER, ...survey.rows.map(memberLine), ...survey.missing.map((name) => [name, '-', 'MISSING: named by the meta layer, did not answer'])];
+  const footer = differences(survey.rows);
+  const same =
+    survey.rows[0] && footer.length === 0
+      ? [`every member runs nats-server ${survey.rows[0].metadata.nats_server_version ?? '?'}, supervisor ${survey.rows[0].metadata.supervisor_version ?? '?'}`]
+      : [];
+  return [columns(lines), ...footer, ...same].join('\n') + '\n';
+}
+
+/** Inside a member: its NATS_CLIENT_URL and system user creds (NATS_SYS_USER_CRED_PATH, under NATS_CREDS_DIR). */
+async function connectAsMember(opts: InspectAllOptions): Promise<NatsConnection> {
+  const { connect, credsAuthenticator } = requireLazily('@nats-io/transport-node') as typeof import('@nats-io/transport-node');
+  const url = new URL(opts.server ?? process.env.NATS_CLIENT_URL ?? ENV_DEFAULTS.NATS_CLIENT_URL);
+  const sysCreds = process.env.NATS_SYS_USER_CRED_PATH;
+  const credsDir = process.env.NATS_CREDS_DIR ?? ENV_DEFAULTS.NATS_CREDS_DIR;
+  const credsPath = opts.creds ?? (sysCreds ? path.resolve(credsDir, sysCreds) : undefined);
+  const auth = credsPath
+    ? { authenticator: credsAuthenticator(await readFile(credsPath)) }
+    : url.username
+      ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) }
+      : {};
+  url.username = '';
+  url.password = '';
+  return connect({ servers: url.toString(), ...auth, name: 'iofog-nats inspect --all', reconnect: false });
+}
+
+/** `iofog-nats inspect --all`: every member and leaf that answers as the NATS service, within a second. */
+export async function inspectAll(opts: InspectAllOptions): Promise<void> {
+  const nc = await connectAsMember(opts);
+  try {
+    const survey = await surveyFleet(nc);
+    process.stdout.write(opts.json ? JSON.stringify(survey) + '\n' : formatFleet(survey));
+  } finally {
+    await nc.close();
+  }
+}

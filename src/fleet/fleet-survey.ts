@@ -1,0 +1,60 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { ServiceInfo } from '@nats-io/services';
+import type { StatusDocument } from '../status/model.js';
+import { requireLazily } from '../util/lazy-require.js';
+import { SERVICE_NAME } from './member-service.js';
+
+/** One instance of the service that answered: what it says of itself, and its status (null: it did not say in time). */
+export interface FleetRow {
+  name: string;
+  metadata: Record<string, string>;
+  status: StatusDocument | null;
+  error: string | null;
+}
+
+export interface FleetSurvey {
+  rows: FleetRow[];
+  /** Members the answering members' meta layer names that did not answer. */
+  missing: string[];
+}
+
+async function instances(nc: NatsConnection, waitMs: number): Promise<ServiceInfo[]> {
+  const { Svcm } = requireLazily('@nats-io/services') as typeof import('@nats-io/services');
+  const found: ServiceInfo[] = [];
+  try {
+    for await (const info of await new Svcm(nc).client({ strategy: 'timer', maxWait: waitMs }).info(SERVICE_NAME)) found.push(info);
+  } catch (err) {
+    // No instance at all in this account.
+    if (!/no responders/.test(String(err))) throw err;
+  }
+  return found;
+}
+
+async function rowOf(nc: NatsConnection, info: ServiceInfo, timeoutMs: number): Promise<FleetRow> {
+  const name = info.metadata?.server_name || info.id;
+  const endpoint = info.endpoints.find((e) => e.name === 'status');
+  const row = { name, metadata: info.metadata ?? {} };
+  if (!endpoint) return { ...row, status: null, error: 'it has no status endpoint' };
+  try {
+    const status = (await nc.request(endpoint.subject, '', { timeout: timeoutMs })).json<StatusDocument>();
+    return { ...row, status, error: null };
+  } catch (err) {
+    return { ...row, status: null, error: String(err) };
+  }
+}
+
+/**
+ * Every instance of `iofog-nats` this connection's account sees, each asked for its status, all within
+ * `deadlineMs`: half to find them, the rest for their answers. Members the meta layer names that did not answer
+ * are missing.
+ */
+export async function surveyFleet(nc: NatsConnection, deadlineMs = 1000): Promise<FleetSurvey> {
+  const started = Date.now();
+  const found = await instances(nc, deadlineMs / 2);
+  const left = Math.max(100, deadlineMs - (Date.now() - started));
+  const rows = (await Promise.all(found.map((info) => rowOf(nc, info, left)))).sort((a, b) => a.name.localeCompare(b.name));
+  const answered = new Set(rows.map((r) => r.name));
+  const named = rows.flatMap((r) => [...(r.status?.cluster?.peers ?? []).map((p) => p.name)]);
+  const missing = [...new Set(named)].filter((n) => !answered.has(n)).sort();
+  return { rows, missing };
+}
