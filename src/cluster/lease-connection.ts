@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Settings } from '../settings.js';
 import { requireLazily } from '../util/lazy-require.js';
+import { natsAuth } from '../util/nats-auth.js';
 
 export type LeaseConnectionSettings = Pick<Settings, 'clientUrl' | 'monitorPort' | 'leaseCredsPath'>;
 
@@ -27,13 +27,8 @@ export function leaseServers(clientUrl: string, unadvertisedPeers: string[]): st
  * lease is kept while this member's nats-server restarts.
  */
 export async function connectForLease(settings: LeaseConnectionSettings, unadvertisedPeers: string[] = []): Promise<NatsConnection> {
-  const { connect, credsAuthenticator } = requireLazily('@nats-io/transport-node') as typeof import('@nats-io/transport-node');
-  const url = new URL(settings.clientUrl);
-  const auth = settings.leaseCredsPath
-    ? { authenticator: credsAuthenticator(await readFile(settings.leaseCredsPath)) }
-    : url.username
-      ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) }
-      : {};
+  const { connect } = requireLazily('@nats-io/transport-node') as typeof import('@nats-io/transport-node');
+  const auth = natsAuth(settings.clientUrl, settings.leaseCredsPath);
   const servers = leaseServers(settings.clientUrl, unadvertisedPeers);
   return connect({ servers, ...auth, name: 'iofog-nats restart lease', maxReconnectAttempts: -1, reconnectTimeWait: 250 });
 }

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { readFile } from 'node:fs/promises';
 import { ENV_DEFAULTS } from '../defaults.js';
 import { surveyFleet, type FleetRow, type FleetSurvey } from '../fleet/fleet-survey.js';
 import { requireLazily } from '../util/lazy-require.js';
+import { natsAuth } from '../util/nats-auth.js';
 
 export interface InspectAllOptions {
   json?: boolean;
@@ -78,16 +78,11 @@ export function formatFleet(survey: FleetSurvey): string {
 
 /** Inside a member: its NATS_CLIENT_URL and system user creds (NATS_SYS_USER_CRED_PATH, under NATS_CREDS_DIR). */
 async function connectAsMember(opts: InspectAllOptions): Promise<NatsConnection> {
-  const { connect, credsAuthenticator } = requireLazily('@nats-io/transport-node') as typeof import('@nats-io/transport-node');
+  const { connect } = requireLazily('@nats-io/transport-node') as typeof import('@nats-io/transport-node');
   const url = new URL(opts.server ?? process.env.NATS_CLIENT_URL ?? ENV_DEFAULTS.NATS_CLIENT_URL);
   const sysCreds = process.env.NATS_SYS_USER_CRED_PATH;
   const credsDir = process.env.NATS_CREDS_DIR ?? ENV_DEFAULTS.NATS_CREDS_DIR;
-  const credsPath = opts.creds ?? (sysCreds ? path.resolve(credsDir, sysCreds) : undefined);
-  const auth = credsPath
-    ? { authenticator: credsAuthenticator(await readFile(credsPath)) }
-    : url.username
-      ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) }
-      : {};
+  const auth = natsAuth(url.toString(), opts.creds ?? (sysCreds ? path.resolve(credsDir, sysCreds) : null));
   url.username = '';
   url.password = '';
   return connect({ servers: url.toString(), ...auth, name: 'iofog-nats inspect --all', reconnect: false });

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Service, ServiceMsg } from '@nats-io/services';
 import { leaseServers } from '../cluster/lease-connection.js';
@@ -9,6 +8,7 @@ import { MonitorPoll } from '../nats-server/monitor-poll.js';
 import type { Settings } from '../settings.js';
 import type { StatusModel } from '../status/model.js';
 import { requireLazily } from '../util/lazy-require.js';
+import { natsAuth } from '../util/nats-auth.js';
 import { SUPERVISOR_VERSION } from '../version.js';
 
 export const SERVICE_NAME = 'iofog-nats';
@@ -36,14 +36,8 @@ function metadataOf(varz: Varz, mode: string): Record<string, string> {
  * (those the config's routes name when it advertises none) while this member's nats-server restarts.
  */
 async function connectForService(settings: ServiceSettings, peers: string[]): Promise<NatsConnection> {
-  const { connect, credsAuthenticator } = requireLazily('@nats-io/transport-node') as typeof import('@nats-io/transport-node');
-  const url = new URL(settings.clientUrl);
-  const credsPath = settings.sysUserCredPath;
-  const auth = credsPath
-    ? { authenticator: credsAuthenticator(() => readFileSync(credsPath)) }
-    : url.username
-      ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) }
-      : {};
+  const { connect } = requireLazily('@nats-io/transport-node') as typeof import('@nats-io/transport-node');
+  const auth = natsAuth(settings.clientUrl, settings.sysUserCredPath);
   const servers = leaseServers(settings.clientUrl, peers);
   return connect({ servers, ...auth, name: 'iofog-nats service', maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: true });
 }
