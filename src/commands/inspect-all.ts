@@ -18,6 +18,11 @@ function driftWord(row: FleetRow): string {
   return off.length ? off.join(',') : 'in step';
 }
 
+function spareWord(row: FleetRow): string {
+  if (!row.spare) return '?';
+  return row.spare.mayLeave ? 'yes' : `NO: ${row.spare.reasons[0] ?? '?'}${row.spare.reasons.length > 1 ? ` (+${row.spare.reasons.length - 1})` : ''}`;
+}
+
 function reloadWord(row: FleetRow): string {
   const last = row.status?.reloads.last;
   return last ? `${last.outcome}${last.at ? ` ${last.at.slice(11, 19)}` : ''}` : '-';
@@ -39,11 +44,12 @@ function memberLine(row: FleetRow): string[] {
     reloadWord(row),
     `${s.server.restarts}/${s.server.crashes}`,
     s.server.goMemLimit?.value ?? '-',
-    `${s.leaf ? `${s.leaf.remotes.filter((r) => r.connected).length}/${s.leaf.remotes.length}` : '-'}${leaving}`,
+    s.leaf ? `${s.leaf.remotes.filter((r) => r.connected).length}/${s.leaf.remotes.length}` : '-',
+    `${spareWord(row)}${leaving}`,
   ];
 }
 
-const HEADER = ['member', 'mode', 'state', 'ready', 'caught up', 'drift', 'last reload', 'restarts/crashes', 'GOMEMLIMIT', 'leaf remotes'];
+const HEADER = ['member', 'mode', 'state', 'ready', 'caught up', 'drift', 'last reload', 'restarts/crashes', 'GOMEMLIMIT', 'leaf remotes', 'may leave'];
 
 function columns(lines: string[][]): string {
   const widths = HEADER.map((_, i) => Math.max(...lines.map((l) => (l[i] ?? '').length)));

@@ -9,7 +9,14 @@ export interface FleetRow {
   name: string;
   metadata: Record<string, string>;
   status: StatusDocument | null;
+  /** Whether the cluster could spare it now, and why not; null: it did not say in time. */
+  spare: Spare | null;
   error: string | null;
+}
+
+export interface Spare {
+  mayLeave: boolean;
+  reasons: string[];
 }
 
 export interface FleetSurvey {
@@ -30,17 +37,21 @@ async function instances(nc: NatsConnection, waitMs: number): Promise<ServiceInf
   return found;
 }
 
+async function ask<T>(nc: NatsConnection, info: ServiceInfo, endpoint: string, timeoutMs: number): Promise<T> {
+  const subject = info.endpoints.find((e) => e.name === endpoint)?.subject;
+  if (!subject) throw new Error(`it has no ${endpoint} endpoint`);
+  return (await nc.request(subject, '', { timeout: timeoutMs })).json<T>();
+}
+
 async function rowOf(nc: NatsConnection, info: ServiceInfo, timeoutMs: number): Promise<FleetRow> {
-  const name = info.metadata?.server_name || info.id;
-  const endpoint = info.endpoints.find((e) => e.name === 'status');
-  const row = { name, metadata: info.metadata ?? {} };
-  if (!endpoint) return { ...row, status: null, error: 'it has no status endpoint' };
-  try {
-    const status = (await nc.request(endpoint.subject, '', { timeout: timeoutMs })).json<StatusDocument>();
-    return { ...row, status, error: null };
-  } catch (err) {
-    return { ...row, status: null, error: String(err) };
-  }
+  const [status, spare] = await Promise.allSettled([ask<StatusDocument>(nc, info, 'status', timeoutMs), ask<Spare>(nc, info, 'spare', timeoutMs)]);
+  return {
+    name: info.metadata?.server_name || info.id,
+    metadata: info.metadata ?? {},
+    status: status.status === 'fulfilled' ? status.value : null,
+    spare: spare.status === 'fulfilled' ? spare.value : null,
+    error: status.status === 'rejected' ? String(status.reason) : null,
+  };
 }
 
 /**

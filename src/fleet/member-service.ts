@@ -4,7 +4,8 @@ import { leaseServers } from '../cluster/lease-connection.js';
 import type { ConfigFacts } from '../config/server-config.js';
 import type { Logger } from '../logger.js';
 import { fetchVarz, type Varz } from '../nats-server/monitor.js';
-import { MonitorPoll } from '../nats-server/monitor-poll.js';
+import { ASK_TIMEOUT_MS, MonitorPoll } from '../nats-server/monitor-poll.js';
+import { askLeaveBlockers } from '../cluster/spare-check.js';
 import type { Settings } from '../settings.js';
 import type { StatusModel } from '../status/model.js';
 import { requireLazily } from '../util/lazy-require.js';
@@ -42,6 +43,16 @@ async function connectForService(settings: ServiceSettings, peers: string[]): Pr
   return connect({ servers, ...auth, name: 'iofog-nats service', maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: true });
 }
 
+/**
+ * Whether the cluster could spare this member now, asked of its nats-server once (the spare rule, /jsz with every
+ * group: asked only when someone asks this endpoint).
+ */
+async function spareNow(monitorPort: number, clustered: boolean): Promise<{ mayLeave: boolean; reasons: string[] }> {
+  if (!clustered) return { mayLeave: true, reasons: [] };
+  const blockers = await askLeaveBlockers(monitorPort, AbortSignal.timeout(ASK_TIMEOUT_MS));
+  return { mayLeave: blockers.length === 0, reasons: blockers.map((b) => b.reason) };
+}
+
 /** Read-only endpoints: each answers what the status surfaces show, redacted; nothing changes anything. */
 async function addService(nc: NatsConnection, varz: Varz, settings: ServiceSettings, status: StatusModel): Promise<Service> {
   const { Svcm } = requireLazily('@nats-io/services') as typeof import('@nats-io/services');
@@ -53,24 +64,22 @@ async function addService(nc: NatsConnection, varz: Varz, settings: ServiceSetti
   });
   const group = service.addGroup(memberSubject(varz.server_name ?? ''));
   const answer = (what: () => unknown) => (err: Error | null, msg: ServiceMsg) => {
-    if (!err) msg.respond(JSON.stringify(what()));
+    if (err) return;
+    void Promise.resolve()
+      .then(what)
+      .then(
+        (value) => msg.respond(JSON.stringify(value)),
+        (e: unknown) => msg.respondError(500, String(e)),
+      );
   };
-  group.addEndpoint(
-    'status',
-    answer(() => status.toJSON()),
-  );
-  group.addEndpoint(
-    'drift',
-    answer(() => status.toJSON().drift),
-  );
-  group.addEndpoint(
-    'cluster',
-    answer(() => status.toJSON().cluster),
-  );
-  group.addEndpoint(
-    'events',
-    answer(() => status.toJSON().history),
-  );
+  const endpoints: Record<string, () => unknown> = {
+    status: () => status.toJSON(),
+    drift: () => status.toJSON().drift,
+    cluster: () => status.toJSON().cluster,
+    events: () => status.toJSON().history,
+    spare: () => spareNow(settings.monitorPort, status.clustered),
+  };
+  for (const [name, what] of Object.entries(endpoints)) group.addEndpoint(name, answer(what));
   return service;
 }
 

@@ -54,7 +54,7 @@ describe('the supervisor as a NATS service (iofog-nats)', () => {
     assert.equal(info!.version, VERSION);
     assert.deepEqual(
       info!.endpoints.map((e) => e.subject),
-      ['status', 'drift', 'cluster', 'events'].map((e) => `${memberSubject('edge-1')}.${e}`),
+      ['status', 'drift', 'cluster', 'events', 'spare'].map((e) => `${memberSubject('edge-1')}.${e}`),
     );
     const status = (await nc.request(`${memberSubject('edge-1')}.status`, '', { timeout: 2000 })).json<{ state: string }>();
     assert.equal(status.state, 'running.idle');
@@ -67,7 +67,7 @@ describe('the supervisor as a NATS service (iofog-nats)', () => {
     );
     const text = (await inspectAll(l)).stdout;
     assert.match(text, /^member +mode +state +ready +caught up +drift/m);
-    assert.match(text, /^edge-1 +server +running\.idle +yes +yes +in step/m);
+    assert.match(text, /^edge-1 +server +running\.idle +yes +yes +in step .* yes$/m);
     assert.match(text, new RegExp(`^every member runs nats-server ${String(server.version).replace(/\./g, '\\.')}, supervisor ${VERSION}`, 'm'));
   });
 

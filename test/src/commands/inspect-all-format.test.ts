@@ -14,19 +14,24 @@ function row(name: string, over: { version?: string; state?: string; drift?: boo
     reloads: { last: { outcome: 'applied', at: '2026-12-06T10:00:05.000Z' } },
     leaf: null,
   } as unknown as StatusDocument;
-  return { name, metadata: { mode: 'server', nats_server_version: over.version ?? '2.15.1', supervisor_version: '0.1.0' }, status, error: null };
+  const spare =
+    over.ready === false
+      ? { mayLeave: false, reasons: ['stream MEM (led here) would keep 1 current replica', 'stream FILE has no leader'] }
+      : { mayLeave: true, reasons: [] };
+  return { name, metadata: { mode: 'server', nats_server_version: over.version ?? '2.15.1', supervisor_version: '0.1.0' }, status, spare, error: null };
 }
 
 describe('inspect --all, as a person reads it', () => {
   it('when three members answer alike then one row each and the footer says what they all run', () => {
     const text = formatFleet({ rows: [row('n0'), row('n1'), row('n2')], missing: [] });
     assert.equal(text.split('\n').filter((l) => /^n\d /.test(l)).length, 3);
-    assert.match(text, /^n0 +server +running\.idle +yes +yes +in step +applied 10:00:05 +1\/0 +800MiB +-$/m);
+    assert.match(text, /^n0 +server +running\.idle +yes +yes +in step +applied 10:00:05 +1\/0 +800MiB +- +yes$/m);
     assert.match(text, /^every member runs nats-server 2\.15\.1, supervisor 0\.1\.0$/m);
   });
 
   it('when one member runs another config or version and one is missing then the footer and its row say so', () => {
-    const text = formatFleet({ rows: [row('n0', { drift: true }), row('n1', { version: '2.14.0' })], missing: ['n2'] });
+    const text = formatFleet({ rows: [row('n0', { drift: true }), row('n1', { version: '2.14.0', ready: false })], missing: ['n2'] });
+    assert.match(text, /^n1 .* NO: stream MEM \(led here\) would keep 1 current replica \(\+1\)$/m);
     assert.match(text, /^n0 .* config /m);
     assert.match(text, /^n2 +- +MISSING: named by the meta layer, did not answer$/m);
     assert.match(text, /^differs: nats-server: 2\.15\.1 \(n0\); 2\.14\.0 \(n1\)$/m);
