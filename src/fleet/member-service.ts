@@ -53,6 +53,18 @@ async function spareNow(monitorPort: number, clustered: boolean): Promise<{ mayL
   return { mayLeave: blockers.length === 0, reasons: blockers.map((b) => b.reason) };
 }
 
+/**
+ * One answer a second at most, shared by every request in that second: a client that floods an endpoint whose
+ * question costs nats-server in proportion to its streams costs it no more than one asker does.
+ */
+function oncePerSecond<T>(ask: () => Promise<T>): () => Promise<T> {
+  let last: { at: number; answer: Promise<T> } | null = null;
+  return () => {
+    if (!last || Date.now() - last.at >= 1000) last = { at: Date.now(), answer: ask() };
+    return last.answer;
+  };
+}
+
 /** Read-only endpoints: each answers what the status surfaces show, redacted; nothing changes anything. */
 async function addService(nc: NatsConnection, varz: Varz, settings: ServiceSettings, status: StatusModel): Promise<Service> {
   const { Svcm } = requireLazily('@nats-io/services') as typeof import('@nats-io/services');
@@ -77,7 +89,7 @@ async function addService(nc: NatsConnection, varz: Varz, settings: ServiceSetti
     drift: () => status.toJSON().drift,
     cluster: () => status.toJSON().cluster,
     events: () => status.toJSON().history,
-    spare: () => spareNow(settings.monitorPort, status.clustered),
+    spare: oncePerSecond(() => spareNow(settings.monitorPort, status.clustered)),
   };
   for (const [name, what] of Object.entries(endpoints)) group.addEndpoint(name, answer(what));
   return service;
