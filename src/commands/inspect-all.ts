@@ -2,11 +2,15 @@ import path from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ENV_DEFAULTS } from '../defaults.js';
 import { surveyFleet, type FleetRow, type FleetSurvey } from '../fleet/fleet-survey.js';
+import { SUBJECT_PREFIX } from '../fleet/member-service.js';
+import type { Transition } from '../status/model.js';
+import { formatTransition } from './inspect.js';
 import { requireLazily } from '../util/lazy-require.js';
 import { natsAuth } from '../util/nats-auth.js';
 
 export interface InspectAllOptions {
   json?: boolean;
+  follow?: boolean;
   server?: string;
   creds?: string;
 }
@@ -94,10 +98,20 @@ async function connectAsMember(opts: InspectAllOptions): Promise<NatsConnection>
   return connect({ servers: url.toString(), ...auth, name: 'iofog-nats inspect --all', reconnect: false });
 }
 
+/** Every member's transitions as they happen, each line prefixed by its member, until interrupted. */
+async function followFleet(nc: NatsConnection, json: boolean): Promise<void> {
+  for await (const m of nc.subscribe(`${SUBJECT_PREFIX}.*.transitions`)) {
+    const member = m.subject.split('.')[1] ?? '?';
+    const t = m.json<Transition>();
+    process.stdout.write(json ? JSON.stringify({ member, transition: t }) + '\n' : `${member.padEnd(12)} ${formatTransition(t)}\n`);
+  }
+}
+
 /** `iofog-nats inspect --all`: every member and leaf that answers as the NATS service, within a second. */
 export async function inspectAll(opts: InspectAllOptions): Promise<void> {
   const nc = await connectAsMember(opts);
   try {
+    if (opts.follow) return await followFleet(nc, opts.json === true);
     const survey = await surveyFleet(nc);
     process.stdout.write(opts.json ? JSON.stringify(survey) + '\n' : formatFleet(survey));
   } finally {

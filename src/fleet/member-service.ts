@@ -7,18 +7,23 @@ import { fetchVarz, type Varz } from '../nats-server/monitor.js';
 import { ASK_TIMEOUT_MS, MonitorPoll } from '../nats-server/monitor-poll.js';
 import { askLeaveBlockers } from '../cluster/spare-check.js';
 import type { Settings } from '../settings.js';
-import type { StatusModel } from '../status/model.js';
+import type { StatusModel, Transition } from '../status/model.js';
 import { requireLazily } from '../util/lazy-require.js';
 import { natsAuth } from '../util/nats-auth.js';
 import { SUPERVISOR_VERSION } from '../version.js';
 
 export const SERVICE_NAME = 'iofog-nats';
+/** The first token of every subject the service answers or publishes on. */
+export const SUBJECT_PREFIX = 'iofog_nats';
 const VARZ_EVERY_MS = 2000;
 
 type ServiceSettings = Pick<Settings, 'service' | 'monitorPort' | 'clientUrl' | 'sysUserCredPath' | 'mode'>;
 
-/** Where one member's endpoints listen: a subject of its own, so a request reaches that member, not any of them. */
-export const memberSubject = (serverName: string): string => `iofog_nats.${serverName.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+/**
+ * Where one member's endpoints listen: a subject of its own, so a request reaches that member, not any of them.
+ * Its transitions are published on `<subject>.transitions` as they happen (`inspect --all --follow`).
+ */
+export const memberSubject = (serverName: string): string => `${SUBJECT_PREFIX}.${serverName.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 
 /** What `nats micro info` shows of this instance (the Services API's metadata: strings only). */
 function metadataOf(varz: Varz, mode: string): Record<string, string> {
@@ -124,6 +129,7 @@ export function offerMemberService(
   if (settings.monitorPort === 0) return { close: async () => undefined };
   let nc: NatsConnection | null = null;
   let closed = false;
+  let onTransition: ((t: Transition) => void) | null = null;
   const start = async (varz: Varz): Promise<void> => {
     const known = await facts();
     const why = notOffered(settings, known);
@@ -131,6 +137,10 @@ export function offerMemberService(
     nc = await connectForService(settings, known.unadvertisedPeers);
     if (closed) return void (await nc.close());
     await addService(nc, varz, settings, status);
+    const conn = nc;
+    const subject = `${memberSubject(varz.server_name ?? '')}.transitions`;
+    onTransition = (t) => conn.publish(subject, JSON.stringify(t));
+    status.on('transition', onTransition);
     logger.info({ name: SERVICE_NAME, subject: memberSubject(varz.server_name ?? '') }, 'answering as a NATS service');
   };
   const poll = new MonitorPoll<Varz>({
@@ -147,6 +157,7 @@ export function offerMemberService(
     close: async () => {
       closed = true;
       poll.close();
+      if (onTransition) status.off('transition', onTransition);
       await nc?.close().catch(() => undefined);
     },
   };

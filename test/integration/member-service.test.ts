@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Svcm, type ServiceInfo } from '@nats-io/services';
@@ -7,7 +8,7 @@ import { credsAuthenticator, type NatsConnection } from '@nats-io/transport-node
 import { memberSubject } from '../../src/fleet/member-service.js';
 import { perTestCleanup } from '../support/cleanup.js';
 import { basicConfig, type Layout } from '../support/layout.js';
-import { inspectAll } from '../support/inspect.js';
+import { CLI, inspectAll } from '../support/inspect.js';
 import { natsConnect, varz } from '../support/nats.js';
 import { OperatorWorld, putInMount } from '../support/operator.js';
 import { superviseLayout } from '../support/supervise.js';
@@ -69,6 +70,30 @@ describe('the supervisor as a NATS service (iofog-nats)', () => {
     assert.match(text, /^member +mode +state +ready +caught up +drift/m);
     assert.match(text, /^edge-1 +server +running\.idle +yes +yes +in step .* yes$/m);
     assert.match(text, new RegExp(`^every member runs nats-server ${String(server.version).replace(/\./g, '\\.')}, supervisor ${VERSION}`, 'm'));
+  });
+
+  it('when inspect --all --follow runs then each transition of a member comes as it happens, prefixed by the member', async () => {
+    const config = (x: Layout, payload: number) => basicConfig(x, `server_name: edge-2\nmax_payload: ${payload}`);
+    const { l } = await superviseLayout(cleanup, 'service-follow', {
+      config: (x) => config(x, 1_000_000),
+      env: { NATS_SERVICE: 'on' },
+      waitFor: 'running.idle',
+    });
+    const nc = await connected(l);
+    await eventually('the service to answer', async () => (await instances(nc)).length === 1, 20_000);
+    const follower = spawn(process.execPath, ['--import', 'tsx', CLI, 'inspect', '--all', '--follow'], { env: { ...process.env, ...l.env } });
+    cleanup.push(() => void follower.kill('SIGKILL'));
+    let out = '';
+    follower.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const connz = async () =>
+      (await (await fetch(`http://127.0.0.1:${l.monitorPort}/connz?subs=1`)).json()) as { connections: { name?: string; subscriptions_list?: string[] }[] };
+    await eventually(
+      'the follower to subscribe',
+      async () => (await connz()).connections.some((c) => c.name === 'iofog-nats inspect --all' && (c.subscriptions_list ?? []).length > 0),
+      20_000,
+    );
+    await writeFile(l.conf, config(l, 1_000_001));
+    await eventually("edge-2's transitions, prefixed by it", () => /^edge-2 +\S+ +running\.settling/m.test(out), 20_000);
   });
 
   it('when a standalone server has NATS_SERVICE unset (auto) or off then no instance answers, and it says why', async () => {
