@@ -45,7 +45,7 @@ async function connectForService(settings: ServiceSettings, peers: string[]): Pr
   const { connect } = requireLazily('@nats-io/transport-node') as typeof import('@nats-io/transport-node');
   const auth = natsAuth(settings.clientUrl, settings.sysUserCredPath);
   const servers = leaseServers(settings.clientUrl, peers);
-  return connect({ servers, ...auth, name: 'iofog-nats service', maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: true });
+  return connect({ servers, ...auth, name: 'iofog-nats service', maxReconnectAttempts: -1, reconnectTimeWait: 1000, waitOnFirstConnect: true });
 }
 
 /**
@@ -139,7 +139,14 @@ export function offerMemberService(
     await addService(nc, varz, settings, status);
     const conn = nc;
     const subject = `${memberSubject(varz.server_name ?? '')}.transitions`;
-    onTransition = (t) => conn.publish(subject, JSON.stringify(t));
+    onTransition = (t) => {
+      // Said from inside the chart's observer: a connection the client gave up on must not throw into it.
+      try {
+        conn.publish(subject, JSON.stringify(t));
+      } catch {
+        /* no follower hears this one */
+      }
+    };
     status.on('transition', onTransition);
     logger.info({ name: SERVICE_NAME, subject: memberSubject(varz.server_name ?? '') }, 'answering as a NATS service');
   };
