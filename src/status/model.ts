@@ -172,7 +172,7 @@ export class StatusModel extends EventEmitter<{ transition: [Transition]; member
     // A region's change is no step of the lifecycle: the page is told, the history is not.
     if (regions !== this.lastRegions) {
       this.lastRegions = regions;
-      this.emit('member');
+      this.tell('member');
     }
     const state = statePath(snapshot.value);
     if (state === this.lastState) return { transition: null, reload, reconcile };
@@ -180,8 +180,22 @@ export class StatusModel extends EventEmitter<{ transition: [Transition]; member
     const transition = { at: now.toISOString(), state, event: event.type, what: redact(eventWords(event, this.words)) };
     this.history.push(transition);
     if (this.history.length > HISTORY_LIMIT) this.history.shift();
-    this.emit('transition', transition);
+    this.tell('transition', transition);
     return { transition, reload, reconcile };
+  }
+
+  /**
+   * Each listener on its own: observe() runs inside the chart's inspection, and a surface that throws (a follower's
+   * connection gone) must not stop the chart. One did once: a purge never ran.
+   */
+  private tell(...[name, ...args]: ['member'] | ['transition', Transition]): void {
+    for (const listener of this.listeners(name) as ((...a: unknown[]) => void)[]) {
+      try {
+        listener(...args);
+      } catch {
+        // The surface's own loss; the chart goes on.
+      }
+    }
   }
 
   /**

@@ -100,4 +100,15 @@ describe('the status model', () => {
     m.observe(at({ running: 'idle' }), ev('X'));
     assert.equal(m.toJSON().restart, null);
   });
+
+  it('when a surface listening for transitions throws then observe goes on and the other surfaces still hear it', () => {
+    const m = new StatusModel();
+    const heard: string[] = [];
+    m.on('transition', () => {
+      throw new Error('closed connection');
+    });
+    m.on('transition', (t) => heard.push(t.state));
+    assert.doesNotThrow(() => m.observe(at({ running: 'idle' }), ev('X')));
+    assert.deepEqual(heard, ['running.idle']);
+  });
 });
