@@ -144,20 +144,9 @@ describe(`the ioFog operator's template and envelope, three members on nats-serv
     await Promise.all(cluster.members.map((m) => putInMount(m.layout, app, leaseAccount, late)));
     const lateUser = await userOf(world, late, root);
     await eventually(`LATE live on ${cluster.members[waiter]!.name}`, () => liveOn(cluster, waiter, lateUser), 20_000);
-    // Its restart was wanted before LATE came (it waited for the lease): LATE mirrored by it before that restart
-    // began was mirrored while the restart waited. Before, the mirror queued behind the restart. (LATE can be live
-    // there sooner: another member's claims push reaches every server.)
-    const lines = () => cluster.members[waiter]!.sup!.lines.slice(marks[waiter]);
-    const mirrored = await eventually(
-      'the waiter to mirror LATE itself',
-      () => {
-        const at = lines().findIndex((l) => l.event === 'xstate.done.actor.syncJwt');
-        return at >= 0 ? { at } : undefined;
-      },
-      60_000,
-    ).then(({ at }) => at);
-    const stopped = lines().findIndex((l) => l.state === 'restarting.signalling');
-    assert.ok(stopped < 0 || mirrored < stopped, `mirrored (line ${mirrored}) before the restart (line ${stopped})`);
+    // Whether LATE was mirrored by the waiter before or after its own restart depends on when the lease came free
+    // (it can be live there sooner still, through another member's claims push): the order is the chart tests'
+    // to show (test/machines/cluster-member.test.ts: a restart that waits is beside the lifecycle).
     for (const [i, m] of cluster.members.entries()) {
       assert.equal((await m.sup!.waitForOutcome({ from: marks[i], timeoutMs: 240_000 })).outcome, 'restarted', m.name);
     }
