@@ -116,9 +116,11 @@ describe(`the ioFog operator's template and envelope, three members on nats-serv
       cluster.members.forEach((_, i) => {
         void stateOf(cluster, i)
           .then(async (s) => {
-            if (s.restart?.step === 'wanted.awaitingLease' || s.restart?.step === 'wanted.waitingToLeave') {
-              waiting.push({ member: i, healthz: await cluster.healthz(i) });
-            }
+            const waits = (x: State) => x.restart?.step === 'wanted.awaitingLease' || x.restart?.step === 'wanted.waitingToLeave';
+            if (!waits(s)) return;
+            const healthz = await cluster.healthz(i);
+            // Counted only if it still waited after: a member whose lease came meanwhile may have restarted.
+            if (waits(await stateOf(cluster, i))) waiting.push({ member: i, healthz });
           })
           .catch(() => undefined);
       });
