@@ -29,7 +29,7 @@ export class LogLines {
   /** Waits for a log line matching `pred` that arrived after line index `from`. */
   waitForLog(what: string, pred: (l: LogLine) => boolean, opts: { from?: number; timeoutMs?: number } = {}): Promise<LogLine> {
     return eventually(
-      `log line: ${what}\n--- last lines:\n${this.tail()}`,
+      () => `log line: ${what}\n--- last lines:\n${this.tail()}`,
       () => {
         if (this.hasExited && !this.lines.slice(opts.from ?? 0).some(pred)) throw new GiveUp(`supervisor exited: ${JSON.stringify(this.exit)}`);
         return this.lines.slice(opts.from ?? 0).find(pred);
