@@ -65,6 +65,7 @@ export const effectsSetup = setup({
     mirrorRetry: DEFAULT_DELAYS.mirrorRetry,
     reconcileRetry: ({ context }) => reconcileRetryMs(context.reconcileFailures),
     applyRetry: DEFAULT_DELAYS.applyRetry,
+    purgeAskAgain: DEFAULT_DELAYS.purgeAskAgain,
     configWait: DEFAULT_DELAYS.configWait,
     debounce: DEFAULT_DELAYS.debounce,
     stopTimeout: DEFAULT_DELAYS.stopTimeout,

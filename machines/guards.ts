@@ -38,6 +38,7 @@ export const guardedSetup = effectsSetup.extend({
     /** A purge or a claims push failed: what the JWTs say is not all in force. */
     reconcileIncomplete: (_, params: { report: ReconcileReport }) =>
       params.report.failed > 0 || params.report.purgeFailed.length > 0,
+    purgeAwaitsCluster: ({ context }) => (context.lastReconcile?.purgeWaiting.length ?? 0) > 0,
     waitsOnlyOnGone: ({ event }) => event.type === 'LEAVE_BLOCKED' && event.gone.length > 0,
     tooManyCrashes: ({ context }) => context.consecutiveCrashes >= MAX_CONSECUTIVE_CRASHES,
     /** How a compound state ended: the output of the final child it reached. */

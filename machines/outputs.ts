@@ -69,6 +69,8 @@ export interface ReconcileReport {
   failed: number;
   /** Accounts whose purge was due and failed (tried again with the reconcile). */
   purgeFailed: string[];
+  /** Accounts that left this member's mount whose purge waits for the other members' mounts, and why. */
+  purgeWaiting: { account: string; reasons: string[] }[];
   skipped: string | null;
 }
 

@@ -4,6 +4,7 @@ import { cleared, collectsCauses, endedIn, failed, finalState, mirrorFailed, val
 import { lifecycle } from './lifecycle.js';
 import { lease, readiness, server } from './member.js';
 import { restart } from './restart.js';
+import { purge } from './purge.js';
 import { supervisorSetup } from './member-actions.js';
 
 const beforeServer = { ...collectsCauses, SHUTDOWN: { target: 'stopped', actions: 'recordShutdown' } } as const;
@@ -82,7 +83,7 @@ export const supervisorMachine = supervisorSetup.createMachine({
       },
       onDone: [{ guard: endedIn('invalid'), target: 'failed' }, { target: 'supervising' }],
     },
-    supervising: { type: 'parallel', states: { lifecycle, restart, server, lease, readiness } },
+    supervising: { type: 'parallel', states: { lifecycle, restart, purge, server, lease, readiness } },
     stopped: { type: 'final' },
     failed: { type: 'final' },
   },

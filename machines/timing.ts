@@ -35,4 +35,6 @@ export const DEFAULT_DELAYS = {
   mirrorRetry: 5000,
   /** A change that could not be validated for want of resources is tried again after this. */
   applyRetry: 2000,
+  /** A purge waiting for the other members' mounts asks them again after this. */
+  purgeAskAgain: 5000,
 } as const;

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ENV_DEFAULTS } from '../defaults.js';
 import { surveyFleet, type FleetRow, type FleetSurvey } from '../fleet/fleet-survey.js';
-import { SUBJECT_PREFIX } from '../fleet/member-service.js';
+import { SUBJECT_PREFIX } from '../fleet/service-subjects.js';
 import type { Transition } from '../status/model.js';
 import { formatTransition } from './inspect.js';
 import { requireLazily } from '../util/lazy-require.js';

@@ -90,7 +90,7 @@ function serverLine(doc: StatusDocument, now: Date): string {
 /** The `member` line: a word per region of the chart (docs/statechart.md). */
 function memberLine(m: NonNullable<StatusDocument['member']>): string {
   const up = m.server === 'up' ? `server up  catch-up ${m.catchUp}  store ${m.store}` : 'server down';
-  return `member    ${up}  restart ${m.restart}  lease ${m.lease}  readiness ${m.readiness}`;
+  return `member    ${up}  restart ${m.restart}  purge ${m.purge}  lease ${m.lease}  readiness ${m.readiness}`;
 }
 
 /** The compact human view of `inspect`. */
@@ -112,6 +112,7 @@ export function formatStatus(doc: StatusDocument, now = new Date()): string {
     ...(doc.restartLease.held ? ['restart   holds the restart lease until nats-server has caught up'] : []),
     `reloads   ${doc.reloads.count}` +
       (r ? `  last: ${r.outcome} (${r.causes.join(', ') || '-'}) ${age(r.at, now)} ago${r.error ? `\n          error: ${r.error}` : ''}` : ''),
+    ...(rc?.purgeWaiting ?? []).map((w) => `purge     ${w.account} waits: ${w.reasons.join('; ')}`),
     `reconcile ` +
       (rc
         ? `purged ${rc.purged.length ? rc.purged.join(', ') : 'none'}  pushed ${rc.pushed}  failed ${rc.failed}${rc.skipped ? `  skipped: ${rc.skipped}` : ''}`

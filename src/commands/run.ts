@@ -112,7 +112,13 @@ export async function run(settings: Settings): Promise<number> {
   const healthFeed = feedHealth(settings, config, status, bus);
   const leafFeed = feedLeafRemotes(settings, status, logger);
   const clusterFeed = feedCluster(settings, status);
-  const service = offerMemberService(settings, () => config.facts(), status, logger);
+  const service = offerMemberService(
+    settings,
+    () => config.facts(),
+    status,
+    () => mirror.mountHolds(),
+    logger,
+  );
   send = (e) => actor.send(e);
   const unlisten = listenToSignals((e) => actor.send(e));
   // A bug must not take nats-server down abruptly: it is stopped gracefully like on SIGTERM.

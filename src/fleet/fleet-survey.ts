@@ -2,7 +2,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { ServiceInfo } from '@nats-io/services';
 import type { StatusDocument } from '../status/model.js';
 import { requireLazily } from '../util/lazy-require.js';
-import { SERVICE_NAME } from './member-service.js';
+import { SERVICE_NAME } from './service-subjects.js';
 
 /** One instance of the service that answered: what it says of itself, and its status (null: it did not say in time). */
 export interface FleetRow {

@@ -11,19 +11,13 @@ import type { StatusModel, Transition } from '../status/model.js';
 import { requireLazily } from '../util/lazy-require.js';
 import { natsAuth } from '../util/nats-auth.js';
 import { SUPERVISOR_VERSION } from '../version.js';
+import { memberSubject, SERVICE_NAME } from './service-subjects.js';
+import type { MountHolds } from '../operator/jwt-mirror.js';
+import { heldOf, type HoldsAnswer } from '../cluster/purge-agreement.js';
 
-export const SERVICE_NAME = 'iofog-nats';
-/** The first token of every subject the service answers or publishes on. */
-export const SUBJECT_PREFIX = 'iofog_nats';
 const VARZ_EVERY_MS = 2000;
 
 type ServiceSettings = Pick<Settings, 'service' | 'monitorPort' | 'clientUrl' | 'sysUserCredPath' | 'mode'>;
-
-/**
- * Where one member's endpoints listen: a subject of its own, so a request reaches that member, not any of them.
- * Its transitions are published on `<subject>.transitions` as they happen (`inspect --all --follow`).
- */
-export const memberSubject = (serverName: string): string => `${SUBJECT_PREFIX}.${serverName.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 
 /** What `nats micro info` shows of this instance (the Services API's metadata: strings only). */
 function metadataOf(varz: Varz, mode: string): Record<string, string> {
@@ -71,7 +65,7 @@ function oncePerSecond<T>(ask: () => Promise<T>): () => Promise<T> {
 }
 
 /** Read-only endpoints: each answers what the status surfaces show, redacted; nothing changes anything. */
-async function addService(nc: NatsConnection, varz: Varz, settings: ServiceSettings, status: StatusModel): Promise<Service> {
+async function addService(nc: NatsConnection, varz: Varz, settings: ServiceSettings, status: StatusModel, mount: () => MountHolds): Promise<Service> {
   const { Svcm } = requireLazily('@nats-io/services') as typeof import('@nats-io/services');
   const service = await new Svcm(nc).add({
     name: SERVICE_NAME,
@@ -80,21 +74,22 @@ async function addService(nc: NatsConnection, varz: Varz, settings: ServiceSetti
     metadata: metadataOf(varz, settings.mode),
   });
   const group = service.addGroup(memberSubject(varz.server_name ?? ''));
-  const answer = (what: () => unknown) => (err: Error | null, msg: ServiceMsg) => {
+  const answer = (what: (msg: ServiceMsg) => unknown) => (err: Error | null, msg: ServiceMsg) => {
     if (err) return;
-    void Promise.resolve()
+    void Promise.resolve(msg)
       .then(what)
       .then(
         (value) => msg.respond(JSON.stringify(value)),
         (e: unknown) => msg.respondError(500, String(e)),
       );
   };
-  const endpoints: Record<string, () => unknown> = {
+  const endpoints: Record<string, (msg: ServiceMsg) => unknown> = {
     status: () => status.toJSON(),
     drift: () => status.toJSON().drift,
     cluster: () => status.toJSON().cluster,
     events: () => status.toJSON().history,
     spare: oncePerSecond(() => spareNow(settings.monitorPort, status.clustered)),
+    holds: (msg): HoldsAnswer => heldOf(mount(), msg.data),
   };
   for (const [name, what] of Object.entries(endpoints)) group.addEndpoint(name, answer(what));
   return service;
@@ -124,6 +119,7 @@ export function offerMemberService(
   settings: ServiceSettings,
   facts: () => Promise<ConfigFacts>,
   status: StatusModel,
+  mount: () => MountHolds,
   logger: Logger,
 ): { close(): Promise<void> } {
   if (settings.monitorPort === 0) return { close: async () => undefined };
@@ -136,7 +132,7 @@ export function offerMemberService(
     if (why) return logger.info({ why }, 'not answering as a NATS service');
     nc = await connectForService(settings, known.unadvertisedPeers);
     if (closed) return void (await nc.close());
-    await addService(nc, varz, settings, status);
+    await addService(nc, varz, settings, status, mount);
     const conn = nc;
     const subject = `${memberSubject(varz.server_name ?? '')}.transitions`;
     onTransition = (t) => {

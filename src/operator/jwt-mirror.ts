@@ -21,6 +21,9 @@ export interface MirrorPaths {
 }
 
 export type OnWritten = (account: string, sha: string, jwt: string) => void;
+
+/** The accounts the mount holds, as the last whole read of it found them; or why that cannot be told now. */
+export type MountHolds = { accounts: ReadonlySet<string> } | { unknown: string };
 const WRITE_SLICE_WITH_LISTENER = 32;
 
 /**
@@ -39,6 +42,7 @@ export class JwtMirror {
   private readonly record: MountRecord;
   /** Accounts in the resolver dir the mount never held, reported once each. */
   private readonly reportedForeign = new Set<string>();
+  private held: MountHolds = { unknown: 'the mount has not been read yet' };
 
   constructor(private readonly paths: MirrorPaths) {
     this.record = new MountRecord(paths.jwtDir);
@@ -47,6 +51,14 @@ export class JwtMirror {
   /** Path → sha256 of the mount entries as the last sync found them (read, or known unchanged). */
   lastReadHashes(): Snapshot {
     return this.readHashes;
+  }
+
+  /**
+   * What another member asks before a purge (docs/operator-mode.md: A purge the cluster agrees to). A name in
+   * the mount counts whatever its file holds; a mount missing, empty or being read holds every account.
+   */
+  mountHolds(): MountHolds {
+    return this.held;
   }
 
   /** The accounts mirrored into the resolver dir with the sha256 of each JWT. */
@@ -82,6 +94,7 @@ export class JwtMirror {
   async sync(mountHashes?: Snapshot, onWritten?: OnWritten): Promise<JwtSyncReport> {
     const { mountDir, jwtDir } = this.paths;
     const report: JwtSyncReport = { copied: [], removed: [], skipped: [], foreign: [] };
+    this.held = { unknown: 'the mount is being read' };
     const mountReal = await realpath(mountDir).catch(() => null);
     this.readHashes = new Map();
     if (mountReal === null) return this.nothingMounted(report, 'the mount does not exist');
@@ -106,6 +119,7 @@ export class JwtMirror {
     const valid = verdicts.map((v) => v.verdict).filter((v): v is Verdict & Taken => 'key' in v);
     if (valid.length === 0) {
       report.skipped.push({ name: mountDir, reason: 'no valid account JWT in the mount: the resolver dir is left as it is' });
+      this.held = { unknown: 'the mount holds no valid account JWT' };
       return report;
     }
     await mkdir(jwtDir, { recursive: true });
@@ -122,6 +136,7 @@ export class JwtMirror {
       entries,
       verdicts.map((v) => v.verdict),
     );
+    this.held = { accounts: new Set([...valid.map((v) => v.key), ...named]) };
     return report;
   }
 
@@ -130,6 +145,7 @@ export class JwtMirror {
    * resolver dir still has is warned about: a mount being filled must never look like "every account left".
    */
   private nothingMounted(report: JwtSyncReport, why: string): JwtSyncReport {
+    this.held = { unknown: why };
     if (!this.record.holdsAny()) return { ...report, empty: `${this.paths.mountDir}: ${why}: nothing to mirror` };
     return { ...report, skipped: [{ name: this.paths.mountDir, reason: `${why}: the resolver dir is left as it is` }] };
   }

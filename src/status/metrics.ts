@@ -79,6 +79,11 @@ function register(prom: PromClient, status: StatusModel) {
     labelNames: ['step'],
     registers: [registry],
   });
+  const purgeWaiting = new prom.Gauge({
+    name: 'iofog_nats_purge_waiting_accounts',
+    help: "Accounts that left this member's mount whose JetStream data waits for the other members' mounts to let them go",
+    registers: [registry],
+  });
   const lastReload = new prom.Gauge({ name: 'iofog_nats_last_reload_timestamp_seconds', help: 'When the last change finished', registers: [registry] });
   return async (): Promise<{ contentType: string; body: string }> => {
     const { totals } = status;
@@ -96,6 +101,7 @@ function register(prom: PromClient, status: StatusModel) {
     restartHeld.set(status.member?.store === 'faulted.awaitingOperator' ? 1 : 0);
     const step = status.member?.restart.replace(/^wanted\./, '');
     for (const s of RESTART_STEPS) restartWanted.set({ step: s }, s === step ? 1 : 0);
+    purgeWaiting.set(status.context?.lastReconcile?.purgeWaiting?.length ?? 0);
     const now = Date.now();
     for (const c of status.drift.causes) {
       drift.set({ cause: c.cause }, c.inStep ? 0 : 1);

@@ -35,6 +35,8 @@ export interface MemberStates {
   store: string | null;
   /** A restart the lifecycle decided: `none`, or `wanted.awaitingLease`, `wanted.waitingToLeave`, `wanted.due`. */
   restart: string;
+  /** `settled`, or `awaitingCluster` while an account that left this mount waits for the other members' mounts. */
+  purge: string;
   lease: string;
   readiness: string;
 }
@@ -50,6 +52,7 @@ export function memberStates(value: StateValue): MemberStates | null {
     catchUp: up ? word(up.catchUp) : null,
     store: up ? word(up.store) : null,
     restart: word(regions.restart),
+    purge: word(regions.purge),
     lease: word(regions.lease),
     readiness: word(regions.readiness),
   };

@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Svcm } from '@nats-io/services';
-import { connect, credsAuthenticator, type ConnectionOptions } from '@nats-io/transport-node';
+import { connect, type ConnectionOptions } from '@nats-io/transport-node';
 import { AckedPublisher, createReplicatedStreams } from '../support/acked-publisher.js';
 import { perTestCleanup } from '../support/cleanup.js';
-import { TestCluster, type Healthz } from '../support/cluster.js';
+import type { TestCluster, Healthz } from '../support/cluster.js';
 import { assertNothingLost, LINE } from '../support/cluster-run.js';
-import { encryptionKeys, templateCerts, templateConfig, templatePorts } from '../support/iofog-template.js';
-import { OperatorWorld, putInMount, type TestAccount } from '../support/operator.js';
+import { templateCluster, userOf } from '../support/iofog-template.js';
+import { OperatorWorld, putInMount } from '../support/operator.js';
 import { inspectAll } from '../support/inspect.js';
 import { eventually } from '../support/wait.js';
 
@@ -18,33 +17,8 @@ const cleanup = perTestCleanup();
 type State = { server: { restarts: number }; restart: { step: string } | null; drift: { causes: { cause: string; reason: string | null }[] } };
 const LEASE_ENV = { NATS_RESTART_LEASE_CREDS: 'lease.creds' };
 
-/** The operator's members: the template, its env (SELFNAME, the previous key), only the system user's creds mounted. */
-async function templateCluster(world: OperatorWorld, accounts: TestAccount[]) {
-  const keys = encryptionKeys();
-  const cluster = await TestCluster.create('iofog-template', {
-    env: { NATS_SYS_USER_CRED_PATH: 'sys.creds', NATS_ROLLING_RESTART: 'on', JETSTREAM_PREV_KEY: keys.prev },
-  });
-  cleanup.push(() => cluster.dispose());
-  const ports = await Promise.all(cluster.members.map(() => templatePorts()));
-  await templateCerts(cluster.members);
-  const mountConfig = (maxFileStore: string) =>
-    Promise.all(cluster.members.map((m, i) => writeFile(m.layout.conf, templateConfig(world, cluster.members, m, ports[i]!, { key: keys.key, maxFileStore }))));
-  await mountConfig('10G');
-  for (const m of cluster.members) {
-    m.layout.env.SELFNAME = m.name;
-    await putInMount(m.layout, ...accounts);
-    await world.creds(world.sys, path.join(m.layout.credsDir, 'sys.creds'));
-  }
-  return { cluster, mountConfig };
-}
-
 const stateOf = async (cluster: TestCluster, i: number): Promise<State> =>
   (await (await fetch(`http://127.0.0.1:${cluster.members[i]!.statusPort}/state`)).json()) as State;
-
-async function userOf(world: OperatorWorld, account: TestAccount, dir: string): Promise<ConnectionOptions> {
-  const file = await world.creds(account, path.join(dir, `${account.name}.creds`));
-  return { authenticator: credsAuthenticator(await readFile(file)) };
-}
 
 /** The `iofog-nats` instances a user sees through the Services API (what `nats micro info` asks). */
 async function serviceMembers(cluster: TestCluster, auth: ConnectionOptions): Promise<string[]> {
@@ -75,7 +49,7 @@ describe(`the ioFog operator's template and envelope, three members on nats-serv
   it('when refused changes land on every mount, the rollout is gated on js-enabled-only and an account comes meanwhile, then none is unready', async () => {
     const world = await OperatorWorld.create();
     const [app, leaseAccount] = [await world.account('APP'), await world.account('IOFOG_NATS')];
-    const { cluster, mountConfig } = await templateCluster(world, [app, leaseAccount]);
+    const { cluster, mountConfig } = await templateCluster(world, [app, leaseAccount], cleanup);
     for (const m of cluster.members) await world.creds(leaseAccount, path.join(m.layout.credsDir, 'lease.creds'));
     cluster.startAll();
     await Promise.all(cluster.members.map((_, i) => cluster.waitHealthy(i)));

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Svcm, type ServiceInfo } from '@nats-io/services';
 import { credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
-import { memberSubject } from '../../src/fleet/member-service.js';
+import { memberSubject } from '../../src/fleet/service-subjects.js';
 import { perTestCleanup } from '../support/cleanup.js';
 import { basicConfig, type Layout } from '../support/layout.js';
 import { CLI, inspectAll } from '../support/inspect.js';

@@ -36,8 +36,11 @@ const validMember: Validation = { ...valid, clustered: true, restartLease: true 
 const validMemberNoLease: Validation = { ...valid, clustered: true, restartLease: false };
 const invalid: Validation = { valid: false, message: 'bad', at: AT };
 const notAsked: Validation = { valid: false, message: 'EMFILE', at: AT, deferred: true };
-const report: ReconcileReport = { at: AT, purged: [], purgeFailed: [], pushed: 0, failed: 0, skipped: null };
+export const report: ReconcileReport = { at: AT, purged: [], purgeFailed: [], purgeWaiting: [], pushed: 0, failed: 0, skipped: null };
 const incomplete: ReconcileReport = { ...report, failed: 1 };
+/** A reconcile whose purge waits for another member's mount: offered on side trips only (transitions-coverage). */
+export const purgeWaits: ReconcileReport = { ...report, purgeWaiting: [{ account: 'A', reasons: ["n2's mount still holds it"] }] };
+export const reconcileDone = (output: ReconcileReport): AnyEvent => ({ type: 'xstate.done.actor.reconcile', output, actorId: 'reconcile' });
 
 /** Outputs each invoked effect can finish with: every branch of every onDone. */
 const OUTPUTS: Record<string, unknown[]> = {

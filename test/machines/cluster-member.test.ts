@@ -25,7 +25,7 @@ describe('supervisor statechart: a cluster member catching up', () => {
     const h = await startedHarness({ world: { catchesUp: false } });
     h.catchUp();
     h.exitServer(1);
-    assert.deepEqual(h.member(), { server: 'down', catchUp: null, store: null, restart: 'none', lease: 'standalone', readiness: 'notReady' });
+    assert.deepEqual(h.member(), { server: 'down', catchUp: null, store: null, restart: 'none', purge: 'settled', lease: 'standalone', readiness: 'notReady' });
     h.clock.increment(1000);
     await h.until((s) => inState(s, { running: 'idle' }));
     assert.equal(h.spawns, 2);

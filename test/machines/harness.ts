@@ -25,6 +25,8 @@ export interface FakeWorld {
   mirrorFails: boolean;
   /** The reconcile's claims push fails for one account. */
   pushFails: boolean;
+  /** The reconcile's purge of an account waits for another member's mount. */
+  purgeWaits: boolean;
   /** The cluster can spare this member: the spare check says so at once. Else it says why not until spare(). */
   spared: boolean;
   /** nats-server's full /healthz passes as soon as it is asked. Else it says what it catches up on until catchUp(). */
@@ -100,6 +102,7 @@ export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; rol
     unchanged: [],
     mirrorFails: false,
     pushFails: false,
+    purgeWaits: false,
     gone: [],
     spared: true,
     catchesUp: true,
@@ -208,7 +211,8 @@ export function createHarness(opts: { mode?: Mode; shutdown?: ShutdownStyle; rol
       }),
       reconcile: fromPromise(async (): Promise<ReconcileReport> => {
         h.reconciles += 1;
-        return { at, purged: [], purgeFailed: [], pushed: world.pushFails ? 0 : 1, failed: world.pushFails ? 1 : 0, skipped: 'test' };
+        const purgeWaiting = world.purgeWaits ? [{ account: 'GONE', reasons: ["n2's mount still holds it"] }] : [];
+        return { at, purged: [], purgeFailed: [], purgeWaiting, pushed: world.pushFails ? 0 : 1, failed: world.pushFails ? 1 : 0, skipped: 'test' };
       }),
     },
   });

@@ -71,4 +71,23 @@ describe('supervisor statechart: the last error clears when its fault is gone', 
     h.clock.increment(60_000);
     assert.equal(h.reconciles, reconciles + 3, 'no retry once it completed');
   });
+
+  it("when a purge waits for another member's mount then the purge region says so, no error is kept, and it is asked again every 5 s until it settles", async () => {
+    const h = await startedHarness();
+    h.world.purgeWaits = true;
+    const reconciles = h.reconciles;
+    h.send({ type: 'FS_CHANGED', cause: 'jwt', paths: [] });
+    h.clock.increment(100);
+    const waiting = await h.until((s) => inState(s, { running: 'idle' }) && s.matches({ supervising: { purge: 'awaitingCluster' } }), 'the purge waiting');
+    assert.equal(waiting.context.lastError, null, 'waiting is no fault');
+    assert.equal(waiting.context.reconcileFailures, 0, 'and no backoff');
+    h.clock.increment(5000);
+    await h.until((s) => inState(s, { running: 'idle' }) && h.reconciles === reconciles + 2, 'asked again after 5 s');
+    h.world.purgeWaits = false;
+    h.clock.increment(5000);
+    await h.until((s) => inState(s, { running: 'idle' }) && s.matches({ supervising: { purge: 'settled' } }), 'settled once no purge waits');
+    assert.equal(h.reconciles, reconciles + 3);
+    h.clock.increment(60_000);
+    assert.equal(h.reconciles, reconciles + 3, 'not asked again once settled');
+  });
 });

@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import { getMicrosteps, initialTransition, transition, type AnyTransitionDefinition } from 'xstate';
 import type { Mode } from '../../machines/causes.js';
 import { supervisorMachine } from '../../machines/supervisor.js';
-import { allStateNodes, allTransitions, eventsFor, serializeForGraph, transitionKey, type AnyEvent } from './chart-model.js';
+import { allStateNodes, allTransitions, eventsFor, purgeWaits, reconcileDone, report, serializeForGraph, transitionKey, type AnyEvent } from './chart-model.js';
 import { inState, type Snapshot } from './harness.js';
 
 const MODES: Mode[] = ['server', 'leaf'];
@@ -47,6 +47,32 @@ interface Walk {
   states: Snapshot[];
 }
 
+/** Takes one step from `s`, marking what it fires and enters; the state it settles in. */
+function step(s: Snapshot, event: AnyEvent, walked: Pick<Walk, 'covered' | 'reached'>): Snapshot | undefined {
+  const microsteps = getMicrosteps(supervisorMachine, s, event as never).map(([m]) => m as Snapshot);
+  for (const def of firedTransitions({ from: s, event, microsteps })) walked.covered.add(transitionKey(def));
+  for (const m of microsteps) for (const n of m._nodes) walked.reached.add(n.id);
+  return microsteps.at(-1);
+}
+
+const afterEvent = (s: Snapshot): AnyEvent | undefined => {
+  const type = s._nodes.flatMap((n) => [...n.transitions.keys()]).find((t) => t.startsWith('xstate.after.') && t.includes('purgeAskAgain'));
+  return type ? { type } : undefined;
+};
+
+/**
+ * The purge region on a side trip from a state that reconciles: a reconcile whose purge waits, its ask again,
+ * the next reconcile settling it. Not queued: walked whole, the region doubled the graph and the walk's time.
+ */
+function purgeTrip(s: Snapshot, walked: Pick<Walk, 'covered' | 'reached'>): void {
+  if (!s.children.reconcile) return;
+  const waiting = step(s, reconcileDone(purgeWaits), walked);
+  const after = waiting && afterEvent(waiting);
+  let asked = after && step(waiting, after, walked);
+  if (asked?.children.waitReady) asked = step(asked, { type: 'xstate.done.actor.waitReady', output: { at: 'now' }, actorId: 'waitReady' }, walked);
+  if (asked?.children.reconcile) step(asked, reconcileDone(report), walked);
+}
+
 /**
  * Breadth first over every state reachable in one mode, each edge walked once through its microsteps; only the
  * states are kept (an adjacency map that holds every edge's snapshot needs gigabytes with the regions).
@@ -58,11 +84,9 @@ function walk(mode: Mode): Walk {
   const covered = new Set<string>();
   const reached = new Set<string>();
   for (let s = queue.shift(); s; s = queue.shift()) {
+    purgeTrip(s, { covered, reached });
     for (const event of eventsFor(s)) {
-      const microsteps = getMicrosteps(supervisorMachine, s, event as never).map(([m]) => m as Snapshot);
-      for (const def of firedTransitions({ from: s, event, microsteps })) covered.add(transitionKey(def));
-      for (const m of microsteps) for (const n of m._nodes) reached.add(n.id);
-      const next = microsteps.at(-1);
+      const next = step(s, event, { covered, reached });
       const key = next && serializeForGraph(next);
       if (next && key && !seen.has(key)) {
         seen.set(key, next);

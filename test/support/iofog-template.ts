@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { credsAuthenticator, type ConnectionOptions } from '@nats-io/transport-node';
 import path from 'node:path';
-import type { Member } from './cluster.js';
+import type { Cleanup } from './cleanup.js';
+import { TestCluster, type Member } from './cluster.js';
 import { freeListenPort } from './ports.js';
-import type { OperatorWorld } from './operator.js';
+import { putInMount, type OperatorWorld, type TestAccount } from './operator.js';
 import { makeCert } from './tls.js';
 
 /**
@@ -130,4 +132,30 @@ export function templateConfig(world: OperatorWorld, members: Member[], m: Membe
     $NATS_JWT_DIR$: m.layout.jwtDir,
   };
   return TEMPLATE.replace(/\$[A-Z_]+\$/g, (placeholder) => fill[placeholder] ?? placeholder);
+}
+
+/** The operator's members: the template, its env (SELFNAME, the previous key), only the system user's creds mounted. */
+export async function templateCluster(world: OperatorWorld, accounts: TestAccount[], cleanup: Cleanup[]) {
+  const keys = encryptionKeys();
+  const cluster = await TestCluster.create('iofog-template', {
+    env: { NATS_SYS_USER_CRED_PATH: 'sys.creds', NATS_ROLLING_RESTART: 'on', JETSTREAM_PREV_KEY: keys.prev },
+  });
+  cleanup.push(() => cluster.dispose());
+  const ports = await Promise.all(cluster.members.map(() => templatePorts()));
+  await templateCerts(cluster.members);
+  const mountConfig = (maxFileStore: string) =>
+    Promise.all(cluster.members.map((m, i) => writeFile(m.layout.conf, templateConfig(world, cluster.members, m, ports[i]!, { key: keys.key, maxFileStore }))));
+  await mountConfig('10G');
+  for (const m of cluster.members) {
+    m.layout.env.SELFNAME = m.name;
+    await putInMount(m.layout, ...accounts);
+    await world.creds(world.sys, path.join(m.layout.credsDir, 'sys.creds'));
+  }
+  return { cluster, mountConfig };
+}
+
+/** A user of `account`, its creds written into `dir`. */
+export async function userOf(world: OperatorWorld, account: TestAccount, dir: string): Promise<ConnectionOptions> {
+  const file = await world.creds(account, path.join(dir, `${account.name}.creds`));
+  return { authenticator: credsAuthenticator(await readFile(file)) };
 }

@@ -74,11 +74,25 @@ describe('inspect, as a person reads it, for a cluster member', () => {
 
 describe("inspect, as a person reads it: the chart's regions", () => {
   it('when the member holds the lease while catching up then the member line says each region in a word', () => {
-    const member = { server: 'up' as const, catchUp: 'catchingUp', store: 'writing', restart: 'wanted.due', lease: 'inUse.held', readiness: 'notReady' };
+    const member = {
+      server: 'up' as const,
+      catchUp: 'catchingUp',
+      store: 'writing',
+      restart: 'wanted.due',
+      purge: 'settled',
+      lease: 'inUse.held',
+      readiness: 'notReady',
+    };
     const text = formatStatus(doc({ member }), NOW);
-    assert.match(text, /^member {4}server up {2}catch-up catchingUp {2}store writing {2}restart wanted\.due {2}lease inUse\.held {2}readiness notReady$/m);
-    const down = { server: 'down' as const, catchUp: null, store: null, restart: 'none', lease: 'standalone', readiness: 'notReady' };
-    assert.match(formatStatus(doc({ member: down }), NOW), /^member {4}server down {2}restart none {2}lease standalone {2}readiness notReady$/m);
+    assert.match(
+      text,
+      /^member {4}server up {2}catch-up catchingUp {2}store writing {2}restart wanted\.due {2}purge settled {2}lease inUse\.held {2}readiness notReady$/m,
+    );
+    const down = { server: 'down' as const, catchUp: null, store: null, restart: 'none', purge: 'settled', lease: 'standalone', readiness: 'notReady' };
+    assert.match(
+      formatStatus(doc({ member: down }), NOW),
+      /^member {4}server down {2}restart none {2}purge settled {2}lease standalone {2}readiness notReady$/m,
+    );
   });
 });
 
