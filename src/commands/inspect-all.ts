@@ -60,16 +60,30 @@ function columns(lines: string[][]): string {
   return lines.map((l) => l.map((cell, i) => (i === l.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n');
 }
 
-/** What differs across the members that answered: each fact with more than one value, and who has which. */
+type Fact = [string, (r: FleetRow) => string];
+
+/** Versions are compared across every row; a config and its stop plan only across cluster members (leaves run their own). */
+const EVERY_ROW: Fact[] = [
+  ['nats-server', (r) => r.metadata.nats_server_version ?? '?'],
+  ['supervisor', (r) => r.metadata.supervisor_version ?? '?'],
+];
+const MEMBERS_ONLY: Fact[] = [
+  ['config digest', (r) => r.status?.server.configDigest ?? '?'],
+  ['config', (r) => (r.status?.drift.inStep === false ? 'drifted' : 'in step')],
+  ['stop plan', (r) => r.status?.server.stopPlan ?? '?'],
+];
+
+const isMember = (r: FleetRow): boolean => (r.metadata.mode ?? 'server') === 'server';
+
+/** What differs: each fact with more than one value among the rows it compares, and who has which. */
 function differences(rows: FleetRow[]): string[] {
-  const facts: [string, (r: FleetRow) => string][] = [
-    ['nats-server', (r) => r.metadata.nats_server_version ?? '?'],
-    ['supervisor', (r) => r.metadata.supervisor_version ?? '?'],
-    ['config', (r) => (r.status?.drift.inStep === false ? 'drifted' : 'in step')],
+  const compared: [Fact, FleetRow[]][] = [
+    ...EVERY_ROW.map((f): [Fact, FleetRow[]] => [f, rows]),
+    ...MEMBERS_ONLY.map((f): [Fact, FleetRow[]] => [f, rows.filter(isMember)]),
   ];
-  return facts.flatMap(([what, of]) => {
+  return compared.flatMap(([[what, of], among]) => {
     const by = new Map<string, string[]>();
-    for (const r of rows) by.set(of(r), [...(by.get(of(r)) ?? []), r.name]);
+    for (const r of among) by.set(of(r), [...(by.get(of(r)) ?? []), r.name]);
     if (by.size < 2) return [];
     return [`differs: ${what}: ${[...by].map(([value, names]) => `${value} (${names.join(', ')})`).join('; ')}`];
   });
@@ -81,7 +95,10 @@ export function formatFleet(survey: FleetSurvey): string {
   const footer = differences(survey.rows);
   const same =
     survey.rows[0] && footer.length === 0
-      ? [`every member runs nats-server ${survey.rows[0].metadata.nats_server_version ?? '?'}, supervisor ${survey.rows[0].metadata.supervisor_version ?? '?'}`]
+      ? [
+          `every member runs nats-server ${survey.rows[0].metadata.nats_server_version ?? '?'}, supervisor ${survey.rows[0].metadata.supervisor_version ?? '?'}` +
+            `, config ${survey.rows.find(isMember)?.status?.server.configDigest ?? '?'}`,
+        ]
       : [];
   return [columns(lines), ...footer, ...same].join('\n') + '\n';
 }

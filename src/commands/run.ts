@@ -5,6 +5,7 @@ import { JwtMirror } from '../operator/jwt-mirror.js';
 import { Reconciler } from '../operator/reconciler.js';
 import { ServerConfig } from '../config/server-config.js';
 import { describeStopPlan, stopPlan, StopPlanHolder, type StopPlan } from '../config/stop-plan.js';
+import { snapshotDigest } from '../watch/hash.js';
 import { serverFacts } from '../nats-server/server-facts.js';
 import { feedHealth } from '../status/health-feed.js';
 import { goMemLimitFor, type GoMemLimit } from '../nats-server/memory-limit.js';
@@ -90,7 +91,13 @@ export async function run(settings: Settings): Promise<number> {
   // The watcher's first snapshot is the baseline nats-server starts from; its events reach the actor once it exists.
   let send: (e: SupervisorEvent) => void = () => undefined;
   const watcher = new FileWatcher(sourcesFor(settings, config), (e) => send(e), logger);
-  const status = new StatusModel({ words: { debounceMs: settings.debounceMs }, drift: () => watcher.drift(), goMemLimit: memory });
+  const status = new StatusModel({
+    words: { debounceMs: settings.debounceMs },
+    drift: () => watcher.drift(),
+    goMemLimit: memory,
+    configDigest: () => snapshotDigest(watcher.runningSnapshot('config')),
+    stopPlan: () => describeStopPlan(stop.current),
+  });
   const mirror = new JwtMirror({
     mountDir: settings.jwtMountDir,
     jwtDir: settings.jwtDir,

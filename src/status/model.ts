@@ -63,12 +63,26 @@ export class StatusModel extends EventEmitter<{ transition: [Transition]; member
   private readonly driftSource: () => RawDrift[];
   /** nats-server's GOMEMLIMIT and where it came from, decided at start. */
   private readonly goMemLimit: GoMemLimit | null;
+  /** The running config's files, hashed (fleet views compare it across members); null before nats-server runs one. */
+  private readonly configDigest: () => string | null;
+  /** How a stop will go, in words (it follows the config's lame duck settings). */
+  private readonly stopPlan: () => string | null;
 
-  constructor(opts: { words?: EventWordsOptions; drift?: () => RawDrift[]; goMemLimit?: GoMemLimit } = {}) {
+  constructor(
+    opts: {
+      words?: EventWordsOptions;
+      drift?: () => RawDrift[];
+      goMemLimit?: GoMemLimit;
+      configDigest?: () => string | null;
+      stopPlan?: () => string | null;
+    } = {},
+  ) {
     super();
     this.words = opts.words ?? { debounceMs: ENV_DEFAULTS.NATS_RELOAD_DEBOUNCE_MS };
     this.driftSource = opts.drift ?? (() => []);
     this.goMemLimit = opts.goMemLimit ?? null;
+    this.configDigest = opts.configDigest ?? (() => null);
+    this.stopPlan = opts.stopPlan ?? (() => null);
     // Every follower and event stream listens here; the surfaces cap those, so node's default of 10
     // would only print a non-JSON warning to stderr.
     this.setMaxListeners(MAX_TRANSITION_LISTENERS);
@@ -217,6 +231,8 @@ export class StatusModel extends EventEmitter<{ transition: [Transition]; member
         restarts: c?.server.restarts ?? 0,
         crashes: c?.server.crashes ?? 0,
         version: this.serverVersion,
+        configDigest: this.configDigest(),
+        stopPlan: this.stopPlan(),
         ready: this.ready,
         healthy: this.health?.healthy ?? null,
         health: this.health?.reason ?? null,

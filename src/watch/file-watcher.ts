@@ -120,6 +120,11 @@ export class FileWatcher {
     return this.sources.find((s) => s.spec.cause === cause)?.appliedSnapshot();
   }
 
+  /** The contents (path → sha256) of a source as the ready nats-server runs them. */
+  runningSnapshot(cause: Cause): Snapshot | undefined {
+    return this.sources.find((s) => s.spec.cause === cause)?.runningSnapshot();
+  }
+
   async subscribe(): Promise<void> {
     await this.roots.ensure(new Set(this.sources.flatMap((s) => s.roots())));
   }

@@ -84,3 +84,13 @@ export function changedPaths(before: Snapshot, after: Snapshot): string[] {
   for (const p of before.keys()) if (!after.has(p)) changed.add(p);
   return [...changed].sort();
 }
+
+/**
+ * One digest of a snapshot, by file name and contents (not where it is mounted): members that run the same files
+ * have the same digest. The first 12 hex digits; null for no snapshot or an empty one.
+ */
+export function snapshotDigest(snapshot: Snapshot | undefined): string | null {
+  if (!snapshot || snapshot.size === 0) return null;
+  const lines = [...snapshot].map(([file, hash]) => `${path.basename(file)} ${hash}`).sort();
+  return sha256(lines.join('\n')).slice(0, 12);
+}

@@ -145,6 +145,10 @@ export class WatchedSource {
     return this.applied;
   }
 
+  runningSnapshot(): Snapshot {
+    return this.running;
+  }
+
   async start(): Promise<void> {
     this.awaitingBaseline = this.spec.kind === 'dir' && this.spec.baselineFromAction !== undefined;
     await this.rescan();

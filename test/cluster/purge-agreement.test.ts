@@ -46,7 +46,7 @@ const purgeRegion = async (cluster: TestCluster, i: number): Promise<string> =>
   ((await (await fetch(`http://127.0.0.1:${cluster.members[i]!.statusPort}/state`)).json()) as { member: { purge: string } }).member.purge;
 
 describe(`a purge the cluster agrees to: the ioFog operator's template, three members on nats-server ${LINE}`, () => {
-  it("when an account leaves one mount two minutes before the others then its data stays until the last mount drops it, then it is purged once", async () => {
+  it('when an account leaves one mount two minutes before the others then its data stays until the last mount drops it, then it is purged once', async () => {
     const world = await OperatorWorld.create();
     const [app, gone] = [await world.account('APP'), await world.account('GONE')];
     const { cluster } = await templateCluster(world, [app, gone], cleanup);

@@ -4,11 +4,20 @@ import { formatFleet } from '../../../src/commands/inspect-all.js';
 import type { FleetRow } from '../../../src/fleet/fleet-survey.js';
 import type { StatusDocument } from '../../../src/status/model.js';
 
-function row(name: string, over: { version?: string; state?: string; drift?: boolean; ready?: boolean } = {}): FleetRow {
+function row(name: string, over: { version?: string; state?: string; drift?: boolean; ready?: boolean; digest?: string; stop?: string } = {}): FleetRow {
   const status = {
     state: over.state ?? 'running.idle',
     mode: 'server',
-    server: { ready: over.ready ?? true, caughtUp: true, restarts: 1, crashes: 0, leaveBlocked: null, goMemLimit: { value: '800MiB' } },
+    server: {
+      ready: over.ready ?? true,
+      caughtUp: true,
+      restarts: 1,
+      crashes: 0,
+      leaveBlocked: null,
+      goMemLimit: { value: '800MiB' },
+      configDigest: over.digest ?? '0123456789ab',
+      stopPlan: over.stop ?? 'lame-duck within the 30 s grace',
+    },
     restart: null,
     drift: { inStep: !over.drift, causes: over.drift ? [{ cause: 'config', inStep: false }] : [] },
     reloads: { last: { outcome: 'applied', at: '2026-12-06T10:00:05.000Z' } },
@@ -26,7 +35,7 @@ describe('inspect --all, as a person reads it', () => {
     const text = formatFleet({ rows: [row('n0'), row('n1'), row('n2')], missing: [] });
     assert.equal(text.split('\n').filter((l) => /^n\d /.test(l)).length, 3);
     assert.match(text, /^n0 +server +running\.idle +yes +yes +in step +applied 10:00:05 +1\/0 +800MiB +- +yes$/m);
-    assert.match(text, /^every member runs nats-server 2\.15\.1, supervisor 0\.1\.0$/m);
+    assert.match(text, /^every member runs nats-server 2\.15\.1, supervisor 0\.1\.0, config 0123456789ab$/m);
   });
 
   it('when one member runs another config or version and one is missing then the footer and its row say so', () => {
@@ -37,5 +46,11 @@ describe('inspect --all, as a person reads it', () => {
     assert.match(text, /^differs: nats-server: 2\.15\.1 \(n0\); 2\.14\.0 \(n1\)$/m);
     assert.match(text, /^differs: config: drifted \(n0\); in step \(n1\)$/m);
     assert.doesNotMatch(text, /^every member runs/m);
+  });
+
+  it("when one member's mount holds another config and another stops otherwise then the footer says so", () => {
+    const text = formatFleet({ rows: [row('n0', { digest: 'ffffffffffff', stop: 'term within the 10 s grace' }), row('n1'), row('n2')], missing: [] });
+    assert.match(text, /^differs: config digest: ffffffffffff \(n0\); 0123456789ab \(n1, n2\)$/m);
+    assert.match(text, /^differs: stop plan: term within the 10 s grace \(n0\); lame-duck within the 30 s grace \(n1, n2\)$/m);
   });
 });

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { appendFile, writeFile } from 'node:fs/promises';
+import { describe, it } from 'node:test';
+import { Svcm } from '@nats-io/services';
+import { connect } from '@nats-io/transport-node';
+import { perTestCleanup } from '../support/cleanup.js';
+import { TestCluster } from '../support/cluster.js';
+import { LINE } from '../support/cluster-run.js';
+import { inspectAll } from '../support/inspect.js';
+import { makeLayout, removeLayout } from '../support/layout.js';
+import { freeListenPort } from '../support/ports.js';
+import { SupervisorProcess } from '../support/supervisor-process.js';
+import { eventually } from '../support/wait.js';
+
+const cleanup = perTestCleanup();
+
+/**
+ * One config for every member, as a platform mounts one ConfigMap: what differs per member comes from its
+ * environment (the ioFog template does the same with $SELFNAME).
+ */
+const MEMBER_CONFIG = (routes: string) => `server_name: $SELFNAME
+host: 127.0.0.1
+port: $CLIENT_PORT
+jetstream { store_dir: $STORE_DIR }
+cluster { name: hub, host: 127.0.0.1, port: $CLUSTER_PORT, routes: [${routes}] }
+leafnodes { host: 127.0.0.1, port: $LEAF_PORT }
+lame_duck_duration: 30s
+lame_duck_grace_period: 1s
+`;
+
+async function hub(): Promise<{ cluster: TestCluster; leafPorts: number[] }> {
+  const cluster = await TestCluster.create('fleet');
+  cleanup.push(() => cluster.dispose());
+  const routes = cluster.members.map((m) => `"nats-route://127.0.0.1:${m.clusterPort}"`).join(', ');
+  const leafPorts: number[] = [];
+  for (const m of cluster.members) {
+    const leafPort = await freeListenPort();
+    leafPorts.push(leafPort);
+    Object.assign(m.layout.env, {
+      SELFNAME: m.name,
+      CLIENT_PORT: String(m.layout.clientPort),
+      CLUSTER_PORT: String(m.clusterPort),
+      LEAF_PORT: String(leafPort),
+      STORE_DIR: m.layout.storeDir,
+    });
+    await writeFile(m.layout.conf, MEMBER_CONFIG(routes));
+  }
+  return { cluster, leafPorts };
+}
+
+/** An edge node's leaf, in the hub's global account: its service is seen from the hub over the leaf connection. */
+async function leaf(leafPorts: number[]): Promise<SupervisorProcess> {
+  const l = await makeLayout('fleet-leaf');
+  cleanup.push(() => removeLayout(l));
+  const urls = leafPorts.map((p) => `"nats-leaf://127.0.0.1:${p}"`).join(', ');
+  await writeFile(l.conf, `server_name: edge0\nlisten: 127.0.0.1:${l.clientPort}\nleafnodes { remotes: [{ urls: [${urls}] }] }\n`);
+  const sup = SupervisorProcess.start(l, { NATS_SERVER_MODE: 'leaf', NATS_SERVICE: 'on' });
+  cleanup.push(() => sup.dispose());
+  await sup.waitForState('running.idle', { timeoutMs: 60_000 });
+  return sup;
+}
+
+type Survey = { rows: { name: string; metadata: { mode: string } }[]; missing: string[] };
+
+describe(`the fleet: three members and a leaf on nats-server ${LINE}`, () => {
+  it('when asked from any member then inspect --all shows four rows, the Services API four instances, and a config edit on one member differs', async () => {
+    const { cluster, leafPorts } = await hub();
+    cluster.startAll();
+    await Promise.all(cluster.members.map((_, i) => cluster.waitHealthy(i)));
+    await leaf(leafPorts);
+
+    for (const m of cluster.members) {
+      const survey = await eventually(
+        `four rows from ${m.name}`,
+        async () => {
+          const s = JSON.parse((await inspectAll(m.layout, '--json')).stdout) as Survey;
+          return s.rows.length === 4 ? s : undefined;
+        },
+        30_000,
+      );
+      assert.deepEqual(
+        survey.rows.map((r) => `${r.name} ${r.metadata.mode}`),
+        ['edge0 leaf', 'n0 server', 'n1 server', 'n2 server'],
+      );
+      assert.deepEqual(survey.missing, []);
+    }
+    // What `nats micro info iofog-nats` asks.
+    const nc = await connect({ servers: cluster.clientUrls });
+    cleanup.push(() => nc.close());
+    const names: string[] = [];
+    for await (const info of await new Svcm(nc).client({ strategy: 'timer', maxWait: 1000 }).info('iofog-nats')) names.push(info.metadata?.server_name ?? '?');
+    assert.deepEqual(names.sort(), ['edge0', 'n0', 'n1', 'n2']);
+
+    const before = (await inspectAll(cluster.members[0]!.layout)).stdout;
+    assert.doesNotMatch(before, /^differs: config/m, before);
+    assert.match(before, /^every member runs nats-server .*, config [0-9a-f]{12}$/m);
+
+    const from = cluster.members[1]!.sup!.mark();
+    await appendFile(cluster.members[1]!.layout.conf, 'max_payload: 2MB\n');
+    assert.equal((await cluster.members[1]!.sup!.waitForOutcome({ from, timeoutMs: 30_000 })).outcome, 'applied');
+    const after = (await inspectAll(cluster.members[0]!.layout)).stdout;
+    assert.match(after, /^differs: config digest: [0-9a-f]{12} \(n0, n2\); [0-9a-f]{12} \(n1\)$/m, after);
+    console.log(after.replace(/^/gm, '# '));
+    assert.doesNotMatch(after, /^differs: (nats-server|supervisor|stop plan)/m, after);
+  });
+});
