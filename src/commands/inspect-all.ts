@@ -93,12 +93,11 @@ function differences(rows: FleetRow[]): string[] {
 export function formatFleet(survey: FleetSurvey): string {
   const lines = [HEADER, ...survey.rows.map(memberLine), ...survey.missing.map((name) => [name, '-', 'MISSING: named by the meta layer, did not answer'])];
   const footer = differences(survey.rows);
+  const first = survey.rows[0];
+  const digest = survey.rows.find(isMember)?.status?.server.configDigest ?? '?';
   const same =
-    survey.rows[0] && footer.length === 0
-      ? [
-          `every member runs nats-server ${survey.rows[0].metadata.nats_server_version ?? '?'}, supervisor ${survey.rows[0].metadata.supervisor_version ?? '?'}` +
-            `, config ${survey.rows.find(isMember)?.status?.server.configDigest ?? '?'}`,
-        ]
+    first && footer.length === 0
+      ? [`every member runs nats-server ${first.metadata.nats_server_version ?? '?'}, supervisor ${first.metadata.supervisor_version ?? '?'}, config ${digest}`]
       : [];
   return [columns(lines), ...footer, ...same].join('\n') + '\n';
 }

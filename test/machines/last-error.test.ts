@@ -72,7 +72,7 @@ describe('supervisor statechart: the last error clears when its fault is gone', 
     assert.equal(h.reconciles, reconciles + 3, 'no retry once it completed');
   });
 
-  it("when a purge waits for another member's mount then the purge region says so, no error is kept, and it is asked again every 5 s until it settles", async () => {
+  it("when a purge waits for another member's mount then the purge region says so, no error is kept, it is asked again every 5 s until settled", async () => {
     const h = await startedHarness();
     h.world.purgeWaits = true;
     const reconciles = h.reconciles;
