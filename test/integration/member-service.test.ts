@@ -55,8 +55,13 @@ describe('the supervisor as a NATS service (iofog-nats)', () => {
     assert.equal(info!.version, VERSION);
     assert.deepEqual(
       info!.endpoints.map((e) => e.subject),
-      ['status', 'drift', 'cluster', 'events', 'spare'].map((e) => `${memberSubject('edge-1')}.${e}`),
+      ['status', 'drift', 'cluster', 'events', 'spare', 'holds'].map((e) => `${memberSubject('edge-1')}.${e}`),
     );
+    // No mount here: what another member asks before a purge gets "cannot tell", never "holds none".
+    const holds = (await nc.request(`${memberSubject('edge-1')}.holds`, JSON.stringify({ accounts: ['A'.repeat(56)] }), { timeout: 2000 })).json<unknown>();
+    assert.deepEqual(holds, { unknown: 'the mount does not exist' });
+    const garbage = await nc.request(`${memberSubject('edge-1')}.holds`, 'garbage', { timeout: 2000 });
+    assert.match(String(garbage.headers?.get('Nats-Service-Error')), /send \{"accounts"/);
     const status = (await nc.request(`${memberSubject('edge-1')}.status`, '', { timeout: 2000 })).json<{ state: string }>();
     assert.equal(status.state, 'running.idle');
     const drift = (await nc.request(`${memberSubject('edge-1')}.drift`, '', { timeout: 2000 })).json<{ inStep: boolean }>();
