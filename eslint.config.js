@@ -47,7 +47,7 @@ export default tseslint.config(
   },
   {
     files: ['src/status/page/page-script.js'],
-    languageOptions: { globals: { window: 'readonly', document: 'readonly', EventSource: 'readonly' } },
+    languageOptions: { globals: { window: 'readonly', document: 'readonly', EventSource: 'readonly', fetch: 'readonly', setInterval: 'readonly' } },
   },
   {
     files: ['machines/**/*.ts'],

@@ -19,7 +19,7 @@ import { SettingsError, type Settings } from '../settings.js';
 import { memoryRoom } from '../nats-server/memory-room.js';
 import { knowSecrets } from '../util/redact.js';
 import { secretsIn } from '../config/secrets.js';
-import { startStatusHttp } from '../status/http.js';
+import { startStatusHttp, type FleetSource } from '../status/http.js';
 import { StatusModel } from '../status/model.js';
 import { createSupervisor } from '../supervisor-actor.js';
 import { createTransitionLogger } from '../status/transition-log.js';
@@ -49,10 +49,10 @@ function logStart(logger: Logger, settings: Settings, stop: StopPlan, memory: Go
 type Surface = { close(): Promise<void> };
 
 /** The status HTTP server; a failure to listen is logged, never fatal: it must not keep nats-server down. */
-async function startStatusSurface(settings: Settings, status: StatusModel, logger: Logger): Promise<Surface[]> {
+async function startStatusSurface(settings: Settings, status: StatusModel, fleet: FleetSource, logger: Logger): Promise<Surface[]> {
   if (!settings.statusAddr) return [];
   try {
-    const server = await startStatusHttp(settings.statusAddr, status);
+    const server = await startStatusHttp(settings.statusAddr, status, fleet);
     logger.info({ addr: settings.statusAddr }, 'status HTTP server listening');
     return [server];
   } catch (err) {
@@ -145,7 +145,7 @@ export async function run(settings: Settings): Promise<number> {
   // way, and taking the baseline overlaps it. The start-up mirror waits for it, so it is complete before
   // nats-server is spawned.
   setImmediate(() => void watcher.snapshot());
-  const statusSurface = startStatusSurface(settings, status, logger);
+  const statusSurface = startStatusSurface(settings, status, () => service.fleet(), logger);
   const subscribed = startWatching(actor, watcher, logger);
   let exitCode: number;
   try {

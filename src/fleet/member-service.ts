@@ -14,8 +14,20 @@ import { SUPERVISOR_VERSION } from '../version.js';
 import { memberSubject, SERVICE_NAME } from './service-subjects.js';
 import type { MountHolds } from '../operator/jwt-mirror.js';
 import { heldOf, type HoldsAnswer } from '../cluster/purge-agreement.js';
+import { surveyFleet, type FleetSurvey } from './fleet-survey.js';
 
 const VARZ_EVERY_MS = 2000;
+/** The page's fleet panel asks at most this often, however many pages are open: each survey asks every member. */
+const SURVEY_EVERY_MS = 5000;
+
+/** What the page's fleet panel shows: every instance, or why this supervisor cannot ask. */
+export type FleetAnswer = { survey: FleetSurvey } | { off: string };
+
+/** The offered service: closed at exit; it surveys the fleet for the page. */
+export interface MemberService {
+  close(): Promise<void>;
+  fleet(): Promise<FleetAnswer>;
+}
 
 type ServiceSettings = Pick<Settings, 'service' | 'monitorPort' | 'clientUrl' | 'sysUserCredPath' | 'mode'>;
 
@@ -121,15 +133,20 @@ export function offerMemberService(
   status: StatusModel,
   mount: () => MountHolds,
   logger: Logger,
-): { close(): Promise<void> } {
-  if (settings.monitorPort === 0) return { close: async () => undefined };
+): MemberService {
+  if (settings.monitorPort === 0) return { close: async () => undefined, fleet: async () => ({ off: 'monitoring is off (NATS_MONITOR_PORT=0)' }) };
   let nc: NatsConnection | null = null;
   let closed = false;
+  let offBecause = 'not answering as a NATS service yet (nats-server has not said who it is)';
+  let lastSurvey: { at: number; answer: Promise<FleetAnswer> } | null = null;
   let onTransition: ((t: Transition) => void) | null = null;
   const start = async (varz: Varz): Promise<void> => {
     const known = await facts();
     const why = notOffered(settings, known);
-    if (why) return logger.info({ why }, 'not answering as a NATS service');
+    if (why) {
+      offBecause = why;
+      return logger.info({ why }, 'not answering as a NATS service');
+    }
     nc = await connectForService(settings, known.unadvertisedPeers);
     if (closed) return void (await nc.close());
     await addService(nc, varz, settings, status, mount);
@@ -156,7 +173,17 @@ export function offerMemberService(
       return 'done';
     },
   }).start();
+  const survey = (conn: NatsConnection): Promise<FleetAnswer> =>
+    surveyFleet(conn).then(
+      (found) => ({ survey: found }),
+      (err: unknown) => ({ off: `the survey failed: ${String(err)}` }),
+    );
   return {
+    fleet: () => {
+      if (!nc || !onTransition) return Promise.resolve({ off: offBecause });
+      if (!lastSurvey || Date.now() - lastSurvey.at >= SURVEY_EVERY_MS) lastSurvey = { at: Date.now(), answer: survey(nc) };
+      return lastSurvey.answer;
+    },
     close: async () => {
       closed = true;
       poll.close();

@@ -7,6 +7,10 @@ import type { StatusModel, Transition } from './model.js';
 import { MAX_STREAM_CLIENTS, StreamSlots, writeOrLetGo } from './client-limits.js';
 import { parseHostPort } from '../util/host-port.js';
 import { capConnections } from './connection-cap.js';
+import type { FleetAnswer } from '../fleet/member-service.js';
+
+/** The fleet as this supervisor's NATS service sees it (the page's fleet panel). */
+export type FleetSource = () => Promise<FleetAnswer>;
 
 const HEARTBEAT_MS = 15_000;
 
@@ -45,12 +49,13 @@ function events(res: ServerResponse, status: StatusModel, clients: StreamSlots):
 
 type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
 
-function routes(status: StatusModel): Record<string, Route> {
+function routes(status: StatusModel, fleet: FleetSource): Record<string, Route> {
   const metrics = createMetrics(status);
   const eventClients = new StreamSlots();
   return {
     '/state': (_req, res) => json(res, 200, status.toJSON()),
     '/events': (_req, res) => events(res, status, eventClients),
+    '/fleet': async (_req, res) => json(res, 200, await fleet()),
     '/healthz': (_req, res) =>
       json(res, status.healthy ? 200 : 503, {
         ready: status.ready,
@@ -106,8 +111,8 @@ async function handle(table: Record<string, Route>, req: IncomingMessage, res: S
 }
 
 /** NATS_STATUS_ADDR: read-only status routes and nothing else (no files, no listing, no env). */
-export async function startStatusHttp(addr: string, status: StatusModel) {
-  const table = routes(status);
+export async function startStatusHttp(addr: string, status: StatusModel, fleet: FleetSource = async () => ({ off: 'no NATS service here' })) {
+  const table = routes(status, fleet);
   // Slow or oversized requests are cut off by node itself (a 408 or 431), never queued; node looks for them every
   // second (its default, 30 s, would let a slow client hold a connection for 40 s).
   const server = createServer(

@@ -3,6 +3,9 @@ import { appendFile, writeFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { Svcm } from '@nats-io/services';
 import { connect } from '@nats-io/transport-node';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launchChromium } from '../support/browser.js';
 import { perTestCleanup } from '../support/cleanup.js';
 import { TestCluster } from '../support/cluster.js';
 import { LINE } from '../support/cluster-run.js';
@@ -13,6 +16,7 @@ import { SupervisorProcess } from '../support/supervisor-process.js';
 import { eventually } from '../support/wait.js';
 
 const cleanup = perTestCleanup();
+const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'test-artifacts');
 
 /**
  * One config for every member, as a platform mounts one ConfigMap: what differs per member comes from its
@@ -102,5 +106,33 @@ describe(`the fleet: three members and a leaf on nats-server ${LINE}`, () => {
     assert.match(after, /^differs: config digest: [0-9a-f]{12} \(n0, n2\); [0-9a-f]{12} \(n1\)$/m, after);
     console.log(after.replace(/^/gm, '# '));
     assert.doesNotMatch(after, /^differs: (nats-server|supervisor|stop plan)/m, after);
+
+    // The page's fleet panel, on 1280x800 beside the chart: a row each, a missing member marked.
+    const browser = await launchChromium();
+    cleanup.push(() => browser.close());
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`http://127.0.0.1:${cluster.members[0]!.statusPort}/`);
+    const rows = () =>
+      page.$$eval('#fleet div', (ds) =>
+        ds.map((d) => ({ text: d.textContent ?? '', bad: d.classList.contains('bad'), bottom: d.getBoundingClientRect().bottom })),
+      );
+    const shown = await eventually('four rows in the fleet panel', async () => ((await rows()).length === 4 ? rows() : undefined), 30_000);
+    assert.deepEqual(
+      shown.map((r) => [r.text.split(' ')[0], r.bad]),
+      [
+        ['edge0', false],
+        ['n0', false],
+        ['n1', false],
+        ['n2', false],
+      ],
+    );
+    assert.ok(
+      shown.every((r) => r.bottom <= 800),
+      'every row in the window',
+    );
+    await cluster.kill(2);
+    const marked = await eventually('n2 marked missing', async () => (await rows()).find((r) => r.text.startsWith('n2 · MISSING') && r.bad), 40_000);
+    assert.ok(marked);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'fleet-panel.png') });
   });
 });

@@ -4,7 +4,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/browser.js';
 import { chartGraph } from '../../src/graph/chart-graph.js';
 import { renderGraph } from '../../src/graph/render.js';
 import { basicConfig, makeLayout, removeLayout } from '../support/layout.js';
@@ -13,23 +14,12 @@ import { SupervisorProcess } from '../support/supervisor-process.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ARTIFACTS = path.join(REPO, 'test-artifacts');
-// The flags this workplace's closed network needs; Debian's chromium, never a downloaded browser.
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 let browser: Browser;
 const cleanup: (() => Promise<void>)[] = [];
 
 describe('the live statechart page in a real browser', () => {
   before(async () => {
-    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
   after(async () => {
     for (const fn of cleanup.splice(0).reverse()) await fn();

@@ -158,6 +158,47 @@
     box.classList.toggle('bad', Boolean(err));
   }
 
+  // Every member and leaf, as this supervisor's NATS service finds them (GET /fleet; the supervisor asks the fleet
+  // at most every 5 s, whatever the pages): asked every 10 s while the page is visible.
+  const fleetBox = document.getElementById('fleet');
+  function fleetRow(r) {
+    const s = r.status;
+    const drift = s ? s.drift.causes.filter((c) => !c.inStep).map((c) => c.cause) : [];
+    const spare = r.spare ? (r.spare.mayLeave ? 'may leave' : `may not leave: ${r.spare.reasons[0] || '?'}`) : 'may leave ?';
+    const line = document.createElement('div');
+    const ready = s && s.server.ready ? 'ready' : 'NOT READY';
+    const inStep = drift.length ? `drift ${drift.join(',')}` : 'in step';
+    line.textContent = s ? `${r.name} ${r.metadata.mode || '-'} · ${s.state} · ${ready} · ${inStep} · ${spare}` : `${r.name} · no status: ${r.error || '?'}`;
+    line.title = line.textContent;
+    line.classList.toggle('bad', !s || drift.length > 0 || !s.server.ready || Boolean(r.spare && !r.spare.mayLeave));
+    return line;
+  }
+  function showFleet(answer) {
+    if (answer.off) {
+      const off = document.createElement('div');
+      off.className = 'muted';
+      off.textContent = answer.off;
+      return fleetBox.replaceChildren(off);
+    }
+    const missing = answer.survey.missing.map((name) => {
+      const line = document.createElement('div');
+      line.className = 'bad';
+      line.textContent = `${name} · MISSING: named by the meta layer, did not answer`;
+      return line;
+    });
+    fleetBox.replaceChildren(...answer.survey.rows.map(fleetRow), ...missing);
+  }
+  function askFleet() {
+    if (document.visibilityState !== 'visible') return;
+    fetch('/fleet')
+      .then((res) => res.json())
+      .then(showFleet)
+      .catch(() => undefined);
+  }
+  askFleet();
+  setInterval(askFleet, 10000);
+  document.addEventListener('visibilitychange', askFleet);
+
   const events = new EventSource('/events');
   const live = document.getElementById('live');
   events.onopen = () => {

@@ -26,6 +26,8 @@ svg { width: 100%; height: 100%; display: block; cursor: grab; touch-action: non
 svg.zoomed .edge .label, .edge.taken .label { display: inline; }
 .edge.taken .label { fill: var(--on); font-weight: 600; }
 #drift div { margin-bottom: 2px; }
+#fleet div { font-size: 11px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+#fleet .muted { color: var(--muted); }
 .state rect { fill: var(--box); stroke: var(--line); stroke-width: 1.2; transition: fill .3s, stroke .3s; }
 .state.compound > rect { fill: transparent; stroke-dasharray: 4 3; }
 .state.final .inner { fill: none; }
@@ -63,6 +65,7 @@ export function renderPage(layout: ChartLayout): string {
     <dt>state</dt><dd id="state">…</dd>
     <dt>nats-server</dt><dd id="server">…</dd>
     <dt>cluster</dt><dd id="cluster">…</dd>
+    <dt>fleet</dt><dd id="fleet">…</dd>
     <dt>reloads</dt><dd id="reload">…</dd>
     <dt>last error</dt><dd id="error">…</dd>
   </dl>
