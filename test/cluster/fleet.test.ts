@@ -1,77 +1,29 @@
 import assert from 'node:assert/strict';
-import { appendFile, writeFile } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { Svcm } from '@nats-io/services';
 import { connect } from '@nats-io/transport-node';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { launchChromium } from '../support/browser.js';
 import { perTestCleanup } from '../support/cleanup.js';
-import { TestCluster } from '../support/cluster.js';
+import { fleetHub, fleetLeaf } from '../support/fleet.js';
 import { LINE } from '../support/cluster-run.js';
 import { inspectAll } from '../support/inspect.js';
-import { makeLayout, removeLayout } from '../support/layout.js';
-import { freeListenPort } from '../support/ports.js';
-import { SupervisorProcess } from '../support/supervisor-process.js';
 import { eventually } from '../support/wait.js';
 
 const cleanup = perTestCleanup();
 const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'test-artifacts');
 
-/**
- * One config for every member, as a platform mounts one ConfigMap: what differs per member comes from its
- * environment (the ioFog template does the same with $SELFNAME).
- */
-const MEMBER_CONFIG = (routes: string) => `server_name: $SELFNAME
-host: 127.0.0.1
-port: $CLIENT_PORT
-jetstream { store_dir: $STORE_DIR }
-cluster { name: hub, host: 127.0.0.1, port: $CLUSTER_PORT, routes: [${routes}] }
-leafnodes { host: 127.0.0.1, port: $LEAF_PORT }
-lame_duck_duration: 30s
-lame_duck_grace_period: 1s
-`;
-
-async function hub(): Promise<{ cluster: TestCluster; leafPorts: number[] }> {
-  const cluster = await TestCluster.create('fleet');
-  cleanup.push(() => cluster.dispose());
-  const routes = cluster.members.map((m) => `"nats-route://127.0.0.1:${m.clusterPort}"`).join(', ');
-  const leafPorts: number[] = [];
-  for (const m of cluster.members) {
-    const leafPort = await freeListenPort();
-    leafPorts.push(leafPort);
-    Object.assign(m.layout.env, {
-      SELFNAME: m.name,
-      CLIENT_PORT: String(m.layout.clientPort),
-      CLUSTER_PORT: String(m.clusterPort),
-      LEAF_PORT: String(leafPort),
-      STORE_DIR: m.layout.storeDir,
-    });
-    await writeFile(m.layout.conf, MEMBER_CONFIG(routes));
-  }
-  return { cluster, leafPorts };
-}
-
-/** An edge node's leaf, in the hub's global account: its service is seen from the hub over the leaf connection. */
-async function leaf(leafPorts: number[]): Promise<SupervisorProcess> {
-  const l = await makeLayout('fleet-leaf');
-  cleanup.push(() => removeLayout(l));
-  const urls = leafPorts.map((p) => `"nats-leaf://127.0.0.1:${p}"`).join(', ');
-  await writeFile(l.conf, `server_name: edge0\nlisten: 127.0.0.1:${l.clientPort}\nleafnodes { remotes: [{ urls: [${urls}] }] }\n`);
-  const sup = SupervisorProcess.start(l, { NATS_SERVER_MODE: 'leaf', NATS_SERVICE: 'on' });
-  cleanup.push(() => sup.dispose());
-  await sup.waitForState('running.idle', { timeoutMs: 60_000 });
-  return sup;
-}
-
 type Survey = { rows: { name: string; metadata: { mode: string } }[]; missing: string[] };
 
 describe(`the fleet: three members and a leaf on nats-server ${LINE}`, () => {
   it('when asked from any member then inspect --all shows four rows, the Services API four instances, and a config edit on one member differs', async () => {
-    const { cluster, leafPorts } = await hub();
+    const { cluster, leafPorts } = await fleetHub(cleanup);
     cluster.startAll();
     await Promise.all(cluster.members.map((_, i) => cluster.waitHealthy(i)));
-    await leaf(leafPorts);
+    const edge = await fleetLeaf('edge0', leafPorts, cleanup);
+    await edge.waitForState('running.idle', { timeoutMs: 60_000 });
 
     for (const m of cluster.members) {
       const survey = await eventually(

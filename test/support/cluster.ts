@@ -76,9 +76,10 @@ export class TestCluster {
     return this.members.map((m) => `nats://127.0.0.1:${m.layout.clientPort}`);
   }
 
-  start(i: number, env: Record<string, string> = {}): SupervisorProcess {
+  /** `builtCli`: the built command (a dist/cli.js) with plain node, as the image runs it; else the source through tsx. */
+  start(i: number, env: Record<string, string> = {}, builtCli?: string): SupervisorProcess {
     const m = this.members[i]!;
-    m.sup = SupervisorProcess.start(m.layout, env);
+    m.sup = SupervisorProcess.start(m.layout, env, [], builtCli);
     m.past.push(m.sup);
     return m.sup;
   }
