@@ -37,6 +37,19 @@ const HISTORY_LIMIT = 50;
 /** 32 `inspect --follow` clients, 32 event streams, and the health and leaf feedes. */
 export const MAX_TRANSITION_LISTENERS = 70;
 
+/** What the model is told from elsewhere in the supervisor; each has a default where it is not (tests). */
+export interface StatusSources {
+  words?: EventWordsOptions;
+  /** What is mounted against what nats-server runs, per cause (the file watcher knows both). */
+  drift?: () => RawDrift[];
+  /** nats-server's GOMEMLIMIT and where it came from, decided at start. */
+  goMemLimit?: GoMemLimit | null;
+  /** The running config's files, hashed (fleet views compare it across members); null before nats-server runs one. */
+  configDigest?: () => string | null;
+  /** How a stop will go, in words (it follows the config's lame duck settings). */
+  stopPlan?: () => string | null;
+}
+
 /**
  * What `inspect`, GET /state and /metrics show: the chart's facts plus the transitions seen from outside.
  * It stamps times the chart could not know (a timeout's reload record) and emits each transition.
@@ -58,31 +71,18 @@ export class StatusModel extends EventEmitter<{ transition: [Transition]; member
   leaf: LeafView | null = null;
   /** This member's view of its cluster; null when it is not a cluster member or not up. */
   cluster: ClusterView | null = null;
-  private readonly words: EventWordsOptions;
-  /** What is mounted against what nats-server runs, per cause (the file watcher knows both). */
-  private readonly driftSource: () => RawDrift[];
-  /** nats-server's GOMEMLIMIT and where it came from, decided at start. */
-  private readonly goMemLimit: GoMemLimit | null;
-  /** The running config's files, hashed (fleet views compare it across members); null before nats-server runs one. */
-  private readonly configDigest: () => string | null;
-  /** How a stop will go, in words (it follows the config's lame duck settings). */
-  private readonly stopPlan: () => string | null;
+  private readonly from: Required<StatusSources>;
 
-  constructor(
-    opts: {
-      words?: EventWordsOptions;
-      drift?: () => RawDrift[];
-      goMemLimit?: GoMemLimit;
-      configDigest?: () => string | null;
-      stopPlan?: () => string | null;
-    } = {},
-  ) {
+  constructor(sources: StatusSources = {}) {
     super();
-    this.words = opts.words ?? { debounceMs: ENV_DEFAULTS.NATS_RELOAD_DEBOUNCE_MS };
-    this.driftSource = opts.drift ?? (() => []);
-    this.goMemLimit = opts.goMemLimit ?? null;
-    this.configDigest = opts.configDigest ?? (() => null);
-    this.stopPlan = opts.stopPlan ?? (() => null);
+    this.from = {
+      words: { debounceMs: ENV_DEFAULTS.NATS_RELOAD_DEBOUNCE_MS },
+      drift: () => [],
+      goMemLimit: null,
+      configDigest: () => null,
+      stopPlan: () => null,
+      ...sources,
+    };
     // Every follower and event stream listens here; the surfaces cap those, so node's default of 10
     // would only print a non-JSON warning to stderr.
     this.setMaxListeners(MAX_TRANSITION_LISTENERS);
@@ -135,7 +135,7 @@ export class StatusModel extends EventEmitter<{ transition: [Transition]; member
   }
 
   get drift(): DriftReport {
-    return describeDrift(this.driftSource(), this.snapshot?.context ?? null, this.lastState);
+    return describeDrift(this.from.drift(), this.snapshot?.context ?? null, this.lastState);
   }
 
   setHealth(health: Health | null): void {
@@ -191,7 +191,7 @@ export class StatusModel extends EventEmitter<{ transition: [Transition]; member
     const state = statePath(snapshot.value);
     if (state === this.lastState) return { transition: null, reload, reconcile };
     this.lastState = state;
-    const transition = { at: now.toISOString(), state, event: event.type, what: redact(eventWords(event, this.words)) };
+    const transition = { at: now.toISOString(), state, event: event.type, what: redact(eventWords(event, this.from.words)) };
     this.history.push(transition);
     if (this.history.length > HISTORY_LIMIT) this.history.shift();
     this.tell('transition', transition);
@@ -231,8 +231,8 @@ export class StatusModel extends EventEmitter<{ transition: [Transition]; member
         restarts: c?.server.restarts ?? 0,
         crashes: c?.server.crashes ?? 0,
         version: this.serverVersion,
-        configDigest: this.configDigest(),
-        stopPlan: this.stopPlan(),
+        configDigest: this.from.configDigest(),
+        stopPlan: this.from.stopPlan(),
         ready: this.ready,
         healthy: this.health?.healthy ?? null,
         health: this.health?.reason ?? null,
@@ -243,7 +243,7 @@ export class StatusModel extends EventEmitter<{ transition: [Transition]; member
         leaveBlocked: c?.leaveBlocked ?? null,
         /** nats-server stopped writing to its JetStream store, in its words, until a new nats-server runs. */
         storeFault: this.storeFault,
-        goMemLimit: this.goMemLimit && { value: this.goMemLimit.value, source: this.goMemLimit.source, detail: this.goMemLimit.detail },
+        goMemLimit: this.from.goMemLimit && { value: this.from.goMemLimit.value, source: this.from.goMemLimit.source, detail: this.from.goMemLimit.detail },
       },
       /** A restart the chart decided and nats-server has not had yet: what it applies, and where it waits. */
       restart: this.member?.restart.startsWith('wanted') ? { step: this.member.restart, causes: c?.restartCauses ?? [] } : null,
