@@ -3,7 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { ENV_DEFAULTS } from '../defaults.js';
 import { surveyFleet, type FleetRow, type FleetSurvey } from '../fleet/fleet-survey.js';
 import { SUBJECT_PREFIX } from '../fleet/service-subjects.js';
-import type { Transition } from '../status/model.js';
+import type { StatusDocument, Transition } from '../status/model.js';
 import { formatTransition } from './inspect.js';
 import { requireLazily } from '../util/lazy-require.js';
 import { natsAuth } from '../util/nats-auth.js';
@@ -13,6 +13,13 @@ export interface InspectAllOptions {
   follow?: boolean;
   server?: string;
   creds?: string;
+}
+
+/** GOMEMLIMIT against the container's limit, e.g. `800MiB of 1024MiB`. */
+function memoryWord(m: StatusDocument['server']['goMemLimit']): string {
+  if (!m || (m.value === null && m.containerBytes === null)) return '-';
+  if (m.containerBytes === null) return m.value ?? '-';
+  return `${m.value ?? 'none'} of ${Math.round(m.containerBytes / 1024 ** 2)}MiB`;
 }
 
 const yesNo = (v: boolean | null | undefined): string => (v === null || v === undefined ? '-' : v ? 'yes' : 'NO');
@@ -47,7 +54,7 @@ function memberLine(row: FleetRow): string[] {
     driftWord(row),
     reloadWord(row),
     `${s.server.restarts}/${s.server.crashes}`,
-    s.server.goMemLimit?.value ?? '-',
+    memoryWord(s.server.goMemLimit),
     s.leaf ? `${s.leaf.remotes.filter((r) => r.connected).length}/${s.leaf.remotes.length}` : '-',
     `${spareWord(row)}${leaving}`,
   ];

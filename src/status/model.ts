@@ -243,7 +243,12 @@ export class StatusModel extends EventEmitter<{ transition: [Transition]; member
         leaveBlocked: c?.leaveBlocked ?? null,
         /** nats-server stopped writing to its JetStream store, in its words, until a new nats-server runs. */
         storeFault: this.storeFault,
-        goMemLimit: this.from.goMemLimit && { value: this.from.goMemLimit.value, source: this.from.goMemLimit.source, detail: this.from.goMemLimit.detail },
+        goMemLimit: this.from.goMemLimit && {
+          value: this.from.goMemLimit.value,
+          source: this.from.goMemLimit.source,
+          containerBytes: this.from.goMemLimit.containerBytes,
+          detail: this.from.goMemLimit.detail,
+        },
       },
       /** A restart the chart decided and nats-server has not had yet: what it applies, and where it waits. */
       restart: this.member?.restart.startsWith('wanted') ? { step: this.member.restart, causes: c?.restartCauses ?? [] } : null,

@@ -14,7 +14,7 @@ function row(name: string, over: { version?: string; state?: string; drift?: boo
       restarts: 1,
       crashes: 0,
       leaveBlocked: null,
-      goMemLimit: { value: '800MiB' },
+      goMemLimit: { value: '800MiB', containerBytes: 1024 ** 3 },
       configDigest: over.digest ?? '0123456789ab',
       stopPlan: over.stop ?? 'lame-duck within the 30 s grace',
     },
@@ -34,7 +34,7 @@ describe('inspect --all, as a person reads it', () => {
   it('when three members answer alike then one row each and the footer says what they all run', () => {
     const text = formatFleet({ rows: [row('n0'), row('n1'), row('n2')], missing: [] });
     assert.equal(text.split('\n').filter((l) => /^n\d /.test(l)).length, 3);
-    assert.match(text, /^n0 +server +running\.idle +yes +yes +in step +applied 10:00:05 +1\/0 +800MiB +- +yes$/m);
+    assert.match(text, /^n0 +server +running\.idle +yes +yes +in step +applied 10:00:05 +1\/0 +800MiB of 1024MiB +- +yes$/m);
     assert.match(text, /^every member runs nats-server 2\.15\.1, supervisor 0\.1\.0, config 0123456789ab$/m);
   });
 
