@@ -155,6 +155,8 @@ export const lifecycleSetup = guardedSetup.extend({
       }
     }),
     clearReconcileDue: assign({ reconcileDue: false }),
+    countPurgeAsk: assign(({ context }) => ({ purgeAsks: context.purgeAsks + 1 })),
+    forgetPurgeAsks: assign({ purgeAsks: 0 }),
     oweReconcile: assign({ reconcileDue: true }),
     /** A reconcile that did all it had to: its failures in a row end, and the fault they named. */
     recordReconcile: assign(({ context }, params: { report: ReconcileReport }) => ({

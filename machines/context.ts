@@ -55,6 +55,8 @@ export interface SupervisorContext {
   lastReconcile: ReconcileReport | null;
   /** Reconciles in a row that left a purge or a claims push undone: their retry backs off (timing.ts). */
   reconcileFailures: number;
+  /** Times in a row a purge waiting for the cluster's mounts was asked again: each waits longer (timing.ts). */
+  purgeAsks: number;
   consecutiveCrashes: number;
   /** In `server.up.store.faulted`: nats-server's words. */
   storeFault: string | null;
@@ -92,6 +94,7 @@ export function initialContext(input: SupervisorInput): SupervisorContext {
     reloadCount: 0,
     lastReconcile: null,
     reconcileFailures: 0,
+    purgeAsks: 0,
     consecutiveCrashes: 0,
     storeFault: null,
     storeRecoveries: 0,

@@ -12,7 +12,7 @@ import type {
   SyncJwtInput,
   Validation,
 } from './outputs.js';
-import { backoffMs, DEFAULT_DELAYS, reconcileRetryMs } from './timing.js';
+import { backoffMs, DEFAULT_DELAYS, purgeAskAgainMs, reconcileRetryMs } from './timing.js';
 
 function mustBeProvided(name: string): () => never {
   return () => {
@@ -65,7 +65,7 @@ export const effectsSetup = setup({
     mirrorRetry: DEFAULT_DELAYS.mirrorRetry,
     reconcileRetry: ({ context }) => reconcileRetryMs(context.reconcileFailures),
     applyRetry: DEFAULT_DELAYS.applyRetry,
-    purgeAskAgain: DEFAULT_DELAYS.purgeAskAgain,
+    purgeAskAgain: ({ context }) => purgeAskAgainMs(context.purgeAsks),
     configWait: DEFAULT_DELAYS.configWait,
     debounce: DEFAULT_DELAYS.debounce,
     stopTimeout: DEFAULT_DELAYS.stopTimeout,

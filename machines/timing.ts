@@ -13,6 +13,13 @@ export const MAX_CONSECUTIVE_CRASHES = 10;
 export function reconcileRetryMs(failuresInARow: number): number {
   return Math.min(10_000 * 2 ** Math.max(0, failuresInARow - 1), 300_000);
 }
+/**
+ * A purge waiting for the other members' mounts is asked again after 5 s, doubling up to 1 min while the wait
+ * lasts: a member gone for good keeps it waiting for days, and every ask is a reconcile the log and history show.
+ */
+export function purgeAskAgainMs(asksInARow: number): number {
+  return Math.min(5000 * 2 ** Math.max(0, asksInARow - 1), 60_000);
+}
 /** A server that stayed up this long is healthy again: its next crash starts the count over. */
 export const CRASH_RESET_UPTIME_MS = 60_000;
 
@@ -35,6 +42,4 @@ export const DEFAULT_DELAYS = {
   mirrorRetry: 5000,
   /** A change that could not be validated for want of resources is tried again after this. */
   applyRetry: 2000,
-  /** A purge waiting for the other members' mounts asks them again after this. */
-  purgeAskAgain: 5000,
 } as const;

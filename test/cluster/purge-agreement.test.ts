@@ -74,19 +74,19 @@ describe(`a purge the cluster agrees to: the ioFog operator's template, three me
       assert.deepEqual(purgesOf(cluster, gone.key), [], 'no member purged it');
       await new Promise((r) => setTimeout(r, SAMPLE_MS));
     }
+    const n1 = cluster.members[1]!.sup!;
+    const n1From = n1.mark();
     await dropFrom(1);
-    await eventually(
-      'the wait to name only n2',
-      () => n0.lines.some((l) => l.account === gone.key && String(l.reasons) === "n2's mount still holds it"),
-      30_000,
-    );
+    // n1's own reconcile asks at once; n0 asks again on its backoff (5 s doubling up to 1 min).
+    const onlyN2 = "n2's mount still holds it";
+    await n1.waitForLog('n1 waiting on n2 only', (l) => l.account === gone.key && String(l.reasons) === onlyN2, { from: n1From, timeoutMs: 30_000 });
     assert.equal(await messagesIn(cluster, goneUser), 20);
 
     await dropFrom(2);
     await eventually('the purge', () => purgesOf(cluster, gone.key).length > 0, 30_000);
     await eventually("GONE's stream to go", async () => (await messagesIn(cluster, goneUser)) === null, 30_000);
     for (const [i, m] of cluster.members.entries()) {
-      await eventually(`${m.name}'s purge region settled`, async () => (await purgeRegion(cluster, i)) === 'settled', 30_000);
+      await eventually(`${m.name}'s purge region settled`, async () => (await purgeRegion(cluster, i)) === 'settled', 90_000);
       const streams = await readdir(path.join(m.layout.storeDir, 'jetstream', gone.key, 'streams')).catch(() => []);
       assert.deepEqual(streams, [], `${m.name} stores no stream of GONE`);
     }
