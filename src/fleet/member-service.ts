@@ -65,13 +65,13 @@ async function spareNow(monitorPort: number, clustered: boolean): Promise<{ mayL
 }
 
 /**
- * One answer a second at most, shared by every request in that second: a client that floods an endpoint whose
- * question costs nats-server in proportion to its streams costs it no more than one asker does.
+ * One answer per `ms` at most, shared by every request in that time: a client that floods a question whose cost
+ * grows with the streams (spare, a survey of every member's spare) costs no more than one asker does.
  */
-function oncePerSecond<T>(ask: () => Promise<T>): () => Promise<T> {
+function atMostEvery<T>(ms: number, ask: () => Promise<T>): () => Promise<T> {
   let last: { at: number; answer: Promise<T> } | null = null;
   return () => {
-    if (!last || Date.now() - last.at >= 1000) last = { at: Date.now(), answer: ask() };
+    if (!last || Date.now() - last.at >= ms) last = { at: Date.now(), answer: ask() };
     return last.answer;
   };
 }
@@ -100,7 +100,7 @@ async function addService(nc: NatsConnection, varz: Varz, settings: ServiceSetti
     drift: () => status.toJSON().drift,
     cluster: () => status.toJSON().cluster,
     events: () => status.toJSON().history,
-    spare: oncePerSecond(() => spareNow(settings.monitorPort, status.clustered)),
+    spare: atMostEvery(1000, () => spareNow(settings.monitorPort, status.clustered)),
     holds: (msg): HoldsAnswer => heldOf(mount(), msg.data),
   };
   for (const [name, what] of Object.entries(endpoints)) group.addEndpoint(name, answer(what));
@@ -138,7 +138,6 @@ export function offerMemberService(
   let nc: NatsConnection | null = null;
   let closed = false;
   let offBecause = 'not answering as a NATS service yet (nats-server has not said who it is)';
-  let lastSurvey: { at: number; answer: Promise<FleetAnswer> } | null = null;
   let onTransition: ((t: Transition) => void) | null = null;
   const start = async (varz: Varz): Promise<void> => {
     const known = await facts();
@@ -173,17 +172,15 @@ export function offerMemberService(
       return 'done';
     },
   }).start();
-  const survey = (conn: NatsConnection): Promise<FleetAnswer> =>
-    surveyFleet(conn).then(
+  const survey = atMostEvery(SURVEY_EVERY_MS, async (): Promise<FleetAnswer> => {
+    if (!nc) return { off: offBecause };
+    return surveyFleet(nc).then(
       (found) => ({ survey: found }),
       (err: unknown) => ({ off: `the survey failed: ${String(err)}` }),
     );
+  });
   return {
-    fleet: () => {
-      if (!nc || !onTransition) return Promise.resolve({ off: offBecause });
-      if (!lastSurvey || Date.now() - lastSurvey.at >= SURVEY_EVERY_MS) lastSurvey = { at: Date.now(), answer: survey(nc) };
-      return lastSurvey.answer;
-    },
+    fleet: () => (nc && onTransition ? survey() : Promise.resolve({ off: offBecause })),
     close: async () => {
       closed = true;
       poll.close();
