@@ -1,6 +1,6 @@
 /**
  * What the supervisor's questions cost at production size (issue #25, item 4), in one run: three members on
- * loopback holding BENCH_STREAMS file streams (one in three R3, the rest R1) with BENCH_CONSUMERS durable consumers
+ * loopback holding BENCH_STREAMS file streams (one in BENCH_R3_EVERY R3, 3 by default, the rest R1) with BENCH_CONSUMERS durable consumers
  * each, built once through bare nats-servers and then run twice on the same stores: bare, and each member under the
  * built supervisor (dist/cli.js, as the image runs it). For each: the time until every member has caught up, then
  * BENCH_IDLE_S idle seconds of CPU (a share of one core) and RSS of nats-server and the supervisor, the time to
@@ -8,6 +8,7 @@
  * spare check's question and rule). Then the same at BENCH_SMALL streams.
  *   npm run build && BENCH_STREAMS=10000 BENCH_CONSUMERS=3 npm run bench:scale
  */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from '@nats-io/transport-node';
@@ -22,6 +23,8 @@ import { percentile, processUsage } from './lib.js';
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 2000);
 const SMALL = Number(process.env.BENCH_SMALL ?? 100);
 const CONSUMERS = Number(process.env.BENCH_CONSUMERS ?? 3);
+/** Every R3_EVERY-th stream is R3 (its consumers too), the rest R1. */
+const R3_EVERY = Number(process.env.BENCH_R3_EVERY ?? 3);
 const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 60);
 /** Requests in flight while building; at 10,000 streams here 32 made the JetStream API time out (docs/performance.md). */
 const PARALLEL = Number(process.env.BENCH_PARALLEL ?? 16);
@@ -47,8 +50,9 @@ async function build(cluster: TestCluster, streams: number): Promise<number> {
   const worker = async (): Promise<void> => {
     for (let i = next++; i < streams; i = next++) {
       const name = `S${i}`;
-      await again(() => jsm.streams.add({ name, subjects: [`s.${i}`], num_replicas: i % 3 === 0 ? 3 : 1 }));
+      await again(() => jsm.streams.add({ name, subjects: [`s.${i}`], num_replicas: i % R3_EVERY === 0 ? 3 : 1 }));
       for (let c = 0; c < CONSUMERS; c++) await again(() => jsm.consumers.add(name, { durable_name: `C${c}`, ack_policy: AckPolicy.Explicit }));
+      if (i % 1000 === 999) console.error(`built ${i + 1} streams in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     }
   };
   await Promise.all(Array.from({ length: PARALLEL }, worker));
@@ -134,7 +138,7 @@ async function scale(streams: number): Promise<void> {
     await eventually('a meta leader', async () => (await cluster.metaGroupSize()) === 3, 60_000);
     const buildS = await build(cluster, streams);
     for (let i = 0; i < 3; i++) await cluster.stopBare(i, 'SIGTERM');
-    console.log(`\n${streams} streams (a third R3), ${streams * CONSUMERS} consumers: built in ${buildS.toFixed(0)} s; ${IDLE_S} s idle`);
+    console.log(`\n${streams} streams (one in ${R3_EVERY} R3), ${streams * CONSUMERS} consumers: built in ${buildS.toFixed(0)} s; ${IDLE_S} s idle`);
     console.log('| run | caught up | nats-server CPU % (n0/n1/n2) | nats-server RSS MB | supervisor CPU % | supervisor RSS MB | /healthz | leave decision |');
     console.log('|---|---|---|---|---|---|---|---|');
     for (const supervised of [false, true]) {
@@ -151,9 +155,17 @@ async function scale(streams: number): Promise<void> {
       ];
       console.log(`| ${cells.join(' | ')} |`);
     }
+  } catch (err) {
+    for (const m of cluster.members) console.error(`${m.name}'s last lines:\n${await tail(path.join(m.layout.root, 'bare.log'))}`);
+    throw err;
   } finally {
     await cluster.dispose();
   }
+}
+
+async function tail(file: string, lines = 15): Promise<string> {
+  const text = await readFile(file, 'utf8').catch(() => '(no log)');
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
 console.log(`nats-server ${process.env.NATS_SERVER_BIN ?? 'nats-server'}; supervisor ${CLI}`);

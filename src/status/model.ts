@@ -14,17 +14,12 @@ import { memberStates, regionPaths, statePath, type MemberStates } from '../util
 import { ENV_DEFAULTS } from '../defaults.js';
 import { redact } from '../util/redact.js';
 import { redactDeep } from '../util/redact-deep.js';
+import { statusDocument, type StatusDocument, type Transition } from './status-document.js';
 import { RecordTotals, type Totals } from './record-totals.js';
 
-type Snapshot = SnapshotFrom<typeof supervisorMachine>;
+export type { StatusDocument, Transition } from './status-document.js';
 
-/** `event` is the chart's own name for what happened; `what` says it in the operator's words. */
-export interface Transition {
-  at: string;
-  state: string;
-  event: string;
-  what: string;
-}
+type Snapshot = SnapshotFrom<typeof supervisorMachine>;
 
 /** What one snapshot brought: each field null when nothing of that kind is new. */
 export interface Observation {
@@ -71,7 +66,7 @@ export class StatusModel extends EventEmitter<{ transition: [Transition]; member
   leaf: LeafView | null = null;
   /** This member's view of its cluster; null when it is not a cluster member or not up. */
   cluster: ClusterView | null = null;
-  private readonly from: Required<StatusSources>;
+  readonly from: Required<StatusSources>;
 
   constructor(sources: StatusSources = {}) {
     super();
@@ -212,65 +207,16 @@ export class StatusModel extends EventEmitter<{ transition: [Transition]; member
     }
   }
 
+  /** The regions' active states as the chart's paths. */
+  get regions(): string[] {
+    return this.snapshot ? regionPaths(this.snapshot.value) : [];
+  }
+
   /**
    * The `inspect --json` / GET /state document (docs/contract.md: Status surfaces), every string in it redacted:
    * what reaches a surface is never left to each field to remember.
    */
   toJSON(): StatusDocument {
-    return redactDeep(this.document()) as StatusDocument;
-  }
-
-  private document() {
-    const c = this.snapshot?.context;
-    return {
-      state: this.lastState,
-      mode: c?.mode ?? null,
-      server: {
-        pid: c?.server.pid ?? null,
-        startedAt: c?.server.startedAt ?? null,
-        restarts: c?.server.restarts ?? 0,
-        crashes: c?.server.crashes ?? 0,
-        version: this.serverVersion,
-        configDigest: this.from.configDigest(),
-        stopPlan: this.from.stopPlan(),
-        ready: this.ready,
-        healthy: this.health?.healthy ?? null,
-        health: this.health?.reason ?? null,
-        slow: this.slow,
-        caughtUp: this.caughtUp,
-        catchingUp: c?.catchingUp ?? null,
-        /** Why this member does not leave yet, while it waits to be spared; null otherwise. */
-        leaveBlocked: c?.leaveBlocked ?? null,
-        /** nats-server stopped writing to its JetStream store, in its words, until a new nats-server runs. */
-        storeFault: this.storeFault,
-        goMemLimit: this.from.goMemLimit && {
-          value: this.from.goMemLimit.value,
-          source: this.from.goMemLimit.source,
-          containerBytes: this.from.goMemLimit.containerBytes,
-          detail: this.from.goMemLimit.detail,
-        },
-      },
-      /** A restart the chart decided and nats-server has not had yet: what it applies, and where it waits. */
-      restart: this.member?.restart.startsWith('wanted') ? { step: this.member.restart, causes: c?.restartCauses ?? [] } : null,
-      /** The cluster's restart lease, while a restart this member decided waits for it or holds it. */
-      restartLease: { held: this.member?.lease === 'inUse.held', waitingFor: c?.leaseHolder ?? null },
-      /** What is true of the member, a word per region of the chart (docs/statechart.md: regions). */
-      member: this.member,
-      /** The regions' active states as the chart's paths, for the page to light beside `state`. */
-      regions: this.snapshot ? regionPaths(this.snapshot.value) : [],
-      reloads: {
-        count: c?.reloadCount ?? 0,
-        last: c?.lastReload ? { ...c.lastReload, at: this.totals.lastReloadAt } : null,
-      },
-      reconcile: { last: c?.lastReconcile ?? null },
-      leaf: this.leaf,
-      cluster: this.cluster,
-      drift: this.drift,
-      pending: c?.pendingCauses ?? [],
-      lastError: c?.lastError ?? null,
-      history: [...this.history],
-    };
+    return redactDeep(statusDocument(this)) as StatusDocument;
   }
 }
-
-export type StatusDocument = ReturnType<StatusModel['document']>;

@@ -1,6 +1,8 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { closeSync, openSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { makeLayout, removeLayout, type Layout } from './layout.js';
 import { freeListenPort } from './ports.js';
 import { natsServersUsing } from './process-table.js';
@@ -88,10 +90,15 @@ export class TestCluster {
     this.members.forEach((_, i) => this.start(i));
   }
 
-  /** nats-server alone, as the supervisor would start it. */
+  /** nats-server alone, as the supervisor would start it; its log goes to `bare.log` in the member's root. */
   startBare(i: number): ChildProcess {
     const m = this.members[i]!;
-    m.bare = spawn(m.layout.env.NATS_SERVER_BIN!, ['-c', m.layout.conf, '-m', String(m.layout.monitorPort)], { cwd: m.layout.confDir, stdio: 'ignore' });
+    const log = openSync(path.join(m.layout.root, 'bare.log'), 'a');
+    m.bare = spawn(m.layout.env.NATS_SERVER_BIN!, ['-c', m.layout.conf, '-m', String(m.layout.monitorPort)], {
+      cwd: m.layout.confDir,
+      stdio: ['ignore', log, log],
+    });
+    closeSync(log);
     return m.bare;
   }
 
