@@ -30,6 +30,8 @@ const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 60);
 const PARALLEL = Number(process.env.BENCH_PARALLEL ?? 16);
 const CLI = path.resolve(import.meta.dirname, '..', '..', 'dist', 'cli.js');
 const TICKS_PER_S = 100;
+/** BENCH_SUPERVISED_FIRST=1 runs the supervised pass first: a second run in the other order tells order from cost. */
+const ORDER = process.env.BENCH_SUPERVISED_FIRST === '1' ? [true, false] : [false, true];
 
 /** Adding a stream or consumer with the same config again is no change: one that timed out is asked again. */
 async function again<T>(add: () => Promise<T>, tries = 5): Promise<T> {
@@ -146,7 +148,7 @@ async function scale(streams: number): Promise<void> {
     console.log(`\n${streams} streams (one in ${R3_EVERY} R3), ${streams * CONSUMERS} consumers: built in ${buildS.toFixed(0)} s; ${IDLE_S} s idle`);
     console.log('| run | caught up | nats-server CPU % (n0/n1/n2) | nats-server RSS MB | supervisor CPU % | supervisor RSS MB | /healthz | leave decision |');
     console.log('|---|---|---|---|---|---|---|---|');
-    for (const supervised of [false, true]) {
+    for (const supervised of ORDER) {
       const r = await run(cluster, supervised);
       const cells = [
         supervised ? 'supervised' : 'bare',
