@@ -28,6 +28,8 @@ const R3_EVERY = Number(process.env.BENCH_R3_EVERY ?? 3);
 const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 60);
 /** Requests in flight while building; at 10,000 streams here 32 made the JetStream API time out (docs/performance.md). */
 const PARALLEL = Number(process.env.BENCH_PARALLEL ?? 16);
+/** BENCH_COSTS=1: after the bare run's idle, what each steady-state question costs nats-server (~1 min). */
+const COSTS = process.env.BENCH_COSTS === '1';
 const CLI = path.resolve(import.meta.dirname, '..', '..', 'dist', 'cli.js');
 const TICKS_PER_S = 100;
 /** BENCH_SUPERVISED_FIRST=1 runs the supervised pass first: a second run in the other order tells order from cost. */
@@ -82,6 +84,8 @@ interface Figures {
   supRss: number[];
   healthzMs: number;
   leaveMs: number;
+  /** Table rows: what each steady-state question costs n0's nats-server (bare run, BENCH_COSTS=1). */
+  costs: string[];
 }
 
 async function idle(pids: { server: number; sup: number | null }[]): Promise<Pick<Figures, 'serverCpu' | 'serverRss' | 'supCpu' | 'supRss'>> {
@@ -94,6 +98,36 @@ async function idle(pids: { server: number; sup: number | null }[]): Promise<Pic
     supCpu: pids.map((p, i) => (p.sup ? share(processUsage(p.sup).ticks - before[i]!.sup) : 0)),
     supRss: pids.map((p) => (p.sup ? processUsage(p.sup).rssMb : 0)),
   };
+}
+
+/** What the supervisor asks each nats-server in the steady state, and how often (docs/performance.md). */
+const STEADY_QUESTIONS = [
+  { path: '/healthz?js-server-only=true', everyMs: 5000 },
+  { path: '/healthz?js-enabled-only=true', everyMs: 5000 },
+  { path: '/varz', everyMs: 5000 },
+];
+const COST_WINDOW_S = 10;
+
+/**
+ * nats-server's CPU per answer to each steady-state question, as a share of one core at the supervisor's rate:
+ * the question asked back to back for COST_WINDOW_S, less nats-server's own idle CPU over as long just before.
+ * Exact where the idle comparison is noise (the floor moves by ±3 points between runs at 10,000 streams).
+ */
+async function questionCosts(pid: number, port: number): Promise<string[]> {
+  const lines: string[] = [];
+  for (const q of STEADY_QUESTIONS) {
+    const idle0 = processUsage(pid).ticks;
+    await sleep(COST_WINDOW_S * 1000);
+    const idleTicks = processUsage(pid).ticks - idle0;
+    const t0 = processUsage(pid).ticks;
+    const end = Date.now() + COST_WINDOW_S * 1000;
+    let n = 0;
+    for (; Date.now() < end; n++) await fetch(`http://127.0.0.1:${port}${q.path}`).then((r) => r.arrayBuffer());
+    const msEach = (((processUsage(pid).ticks - t0 - idleTicks) / TICKS_PER_S) * 1000) / n;
+    const share = (100 * msEach) / q.everyMs;
+    lines.push(`| ${q.path} | ${n} | ${msEach.toFixed(2)} ms | every ${q.everyMs / 1000} s: ${share.toFixed(3)} % of a core |`);
+  }
+  return lines;
 }
 
 async function timed(ask: () => Promise<unknown>, n = 10): Promise<number> {
@@ -122,8 +156,9 @@ async function run(cluster: TestCluster, supervised: boolean): Promise<Figures> 
     ),
   );
   const leaveMs = await timed(() => askLeaveBlockers(m0.layout.monitorPort, AbortSignal.timeout(30_000)), 3);
+  const costs = !supervised && COSTS ? await questionCosts(pids[0]!.server, m0.layout.monitorPort) : [];
   await stopAll(cluster, supervised);
-  return { caughtUpS, healthzMs, leaveMs, ...usage };
+  return { caughtUpS, healthzMs, leaveMs, costs, ...usage };
 }
 
 /**
@@ -148,6 +183,7 @@ async function scale(streams: number): Promise<void> {
     console.log(`\n${streams} streams (one in ${R3_EVERY} R3), ${streams * CONSUMERS} consumers: built in ${buildS.toFixed(0)} s; ${IDLE_S} s idle`);
     console.log('| run | caught up | nats-server CPU % (n0/n1/n2) | nats-server RSS MB | supervisor CPU % | supervisor RSS MB | /healthz | leave decision |');
     console.log('|---|---|---|---|---|---|---|---|');
+    const costLines: string[] = [];
     for (const supervised of ORDER) {
       const r = await run(cluster, supervised);
       const cells = [
@@ -161,6 +197,12 @@ async function scale(streams: number): Promise<void> {
         `${r.leaveMs.toFixed(0)} ms`,
       ];
       console.log(`| ${cells.join(' | ')} |`);
+      costLines.push(...r.costs);
+    }
+    if (costLines.length > 0) {
+      console.log(`\nWhat each question costs n0's nats-server (bare run), asked back to back for ${COST_WINDOW_S} s:`);
+      console.log("| question | asked | nats-server CPU per answer | at the supervisor's rate |\n|---|---|---|---|");
+      console.log(costLines.join('\n'));
     }
   } catch (err) {
     for (const m of cluster.members) console.error(`${m.name}'s last lines:\n${await tail(path.join(m.layout.root, 'bare.log'))}`);
