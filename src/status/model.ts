@@ -66,11 +66,12 @@ export class StatusModel extends EventEmitter<{ transition: [Transition]; member
   leaf: LeafView | null = null;
   /** This member's view of its cluster; null when it is not a cluster member or not up. */
   cluster: ClusterView | null = null;
-  readonly from: Required<StatusSources>;
+  /** What the model is told from elsewhere, defaults filled in. */
+  readonly sources: Required<StatusSources>;
 
   constructor(sources: StatusSources = {}) {
     super();
-    this.from = {
+    this.sources = {
       words: { debounceMs: ENV_DEFAULTS.NATS_RELOAD_DEBOUNCE_MS },
       drift: () => [],
       goMemLimit: null,
@@ -130,7 +131,7 @@ export class StatusModel extends EventEmitter<{ transition: [Transition]; member
   }
 
   get drift(): DriftReport {
-    return describeDrift(this.from.drift(), this.snapshot?.context ?? null, this.lastState);
+    return describeDrift(this.sources.drift(), this.snapshot?.context ?? null, this.lastState);
   }
 
   setHealth(health: Health | null): void {
@@ -186,7 +187,7 @@ export class StatusModel extends EventEmitter<{ transition: [Transition]; member
     const state = statePath(snapshot.value);
     if (state === this.lastState) return { transition: null, reload, reconcile };
     this.lastState = state;
-    const transition = { at: now.toISOString(), state, event: event.type, what: redact(eventWords(event, this.from.words)) };
+    const transition = { at: now.toISOString(), state, event: event.type, what: redact(eventWords(event, this.sources.words)) };
     this.history.push(transition);
     if (this.history.length > HISTORY_LIMIT) this.history.shift();
     this.tell('transition', transition);

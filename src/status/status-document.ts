@@ -19,7 +19,7 @@ export interface Transition {
 export interface DocumentFacts {
   state: string;
   context: SupervisorContext | null;
-  from: { configDigest: () => string | null; stopPlan: () => string | null; goMemLimit: GoMemLimit | null };
+  sources: { configDigest: () => string | null; stopPlan: () => string | null; goMemLimit: GoMemLimit | null };
   ready: boolean;
   health: Health | null;
   serverVersion: string | null;
@@ -47,8 +47,8 @@ export function statusDocument(m: DocumentFacts) {
       restarts: c?.server.restarts ?? 0,
       crashes: c?.server.crashes ?? 0,
       version: m.serverVersion,
-      configDigest: m.from.configDigest(),
-      stopPlan: m.from.stopPlan(),
+      configDigest: m.sources.configDigest(),
+      stopPlan: m.sources.stopPlan(),
       ready: m.ready,
       healthy: m.health?.healthy ?? null,
       health: m.health?.reason ?? null,
@@ -59,11 +59,11 @@ export function statusDocument(m: DocumentFacts) {
       leaveBlocked: c?.leaveBlocked ?? null,
       /** nats-server stopped writing to its JetStream store, in its words, until a new nats-server runs. */
       storeFault: m.storeFault,
-      goMemLimit: m.from.goMemLimit && {
-        value: m.from.goMemLimit.value,
-        source: m.from.goMemLimit.source,
-        containerBytes: m.from.goMemLimit.containerBytes,
-        detail: m.from.goMemLimit.detail,
+      goMemLimit: m.sources.goMemLimit && {
+        value: m.sources.goMemLimit.value,
+        source: m.sources.goMemLimit.source,
+        containerBytes: m.sources.goMemLimit.containerBytes,
+        detail: m.sources.goMemLimit.detail,
       },
     },
     /** A restart the chart decided and nats-server has not had yet: what it applies, and where it waits. */
