@@ -5,13 +5,13 @@
  * quorum without it; where it follows, no other replica is known to be offline.
  */
 
-interface Replica {
+export interface Replica {
   name?: string;
   current?: boolean;
   offline?: boolean;
   lag?: number;
 }
-interface GroupInfo {
+export interface GroupInfo {
   leader?: string;
   replicas?: Replica[];
 }
@@ -21,7 +21,6 @@ interface ConsumerDetail {
 }
 interface StreamDetail {
   name?: string;
-  config?: { num_replicas?: number };
   cluster?: GroupInfo;
   consumer_detail?: ConsumerDetail[];
 }
@@ -30,7 +29,8 @@ export interface Jsz {
   meta_cluster_name?: string;
   config?: unknown;
   meta_cluster?: GroupInfo & { cluster_size?: number };
-  account_details?: { name?: string; stream_detail?: StreamDetail[] }[];
+  /** `id`: the account's name as nats-server keys it (`name` may be its JWT's name tag). */
+  account_details?: { name?: string; id?: string; stream_detail?: StreamDetail[] }[];
 }
 
 /** A raft group this member belongs to, as this member sees it; size counts this member too. */
@@ -50,7 +50,9 @@ export function groupsOf(jsz: Jsz): Group[] {
   if (meta && (meta.cluster_size ?? 1) > 1) groups.push({ kind: 'meta', what: 'the JetStream meta layer', size: meta.cluster_size ?? 1, info: meta });
   for (const account of jsz.account_details ?? []) {
     for (const stream of account.stream_detail ?? []) {
-      const size = stream.config?.num_replicas ?? (stream.cluster?.replicas?.length ?? 0) + 1;
+      // The other replicas, as nats-server lists them while the group has a leader (leaderless, it lists this member
+      // too, and the group blocks whatever its size). An R1 stream has none.
+      const size = (stream.cluster?.replicas?.length ?? 0) + 1;
       if (size < 2 || !stream.cluster) continue;
       groups.push({ kind: 'stream', what: `stream ${stream.name ?? '?'}`, size, info: stream.cluster });
       for (const consumer of stream.consumer_detail ?? []) {
@@ -92,12 +94,10 @@ function groupBlocks(group: Group, self: string): Blocker | null {
   return { reason: `${reason}; offline: ${offline.join(', ')}`, gone: offline };
 }
 
-/** The reasons this member may not leave now; empty when it may. */
-export function leaveBlockers(jsz: Jsz, self: string): Blocker[] {
+/** The reasons this member may not leave now; empty when it may. `more`: groups known from elsewhere (/raftz). */
+export function leaveBlockers(jsz: Jsz, self: string, more: readonly Group[] = []): Blocker[] {
   if (jsz.disabled === true) return [];
-  return groupsOf(jsz)
-    .map((g) => groupBlocks(g, self))
-    .filter((x): x is Blocker => x !== null);
+  return [...groupsOf(jsz), ...more].map((g) => groupBlocks(g, self)).filter((x): x is Blocker => x !== null);
 }
 
 /**

@@ -9,7 +9,6 @@ const replica = (name: string, current: boolean, offline = false) => ({ name, cu
 const meta = (leader: string, replicas = [replica('n2', true), replica('n3', true)]) => ({ leader, cluster_size: 3, replicas });
 const stream = (name: string, leader: string, replicas: ReturnType<typeof replica>[]) => ({
   name,
-  config: { num_replicas: 3 },
   cluster: { leader, replicas },
   consumer_detail: [] as unknown[],
 });
@@ -61,10 +60,7 @@ describe('whether the cluster can spare this member (n1)', () => {
   });
 
   it('when a stream has one replica, JetStream is disabled or the server is standalone then nothing holds it', () => {
-    assert.deepEqual(
-      leaveBlockers({ account_details: [{ stream_detail: [{ name: 'R1', config: { num_replicas: 1 }, cluster: { leader: 'n1' } }] }] }, 'n1'),
-      [],
-    );
+    assert.deepEqual(leaveBlockers({ account_details: [{ stream_detail: [{ name: 'R1', cluster: { leader: 'n1' } }] }] }, 'n1'), []);
     assert.deepEqual(leaveBlockers({ disabled: true, meta_cluster: meta('') }, 'n1'), []);
     assert.deepEqual(leaveBlockers({}, 'n1'), []);
   });
