@@ -50,11 +50,16 @@ function isCurrent(peerId: string, peer: RaftzPeer, group: RaftzGroup): boolean 
 }
 
 /**
- * Whether each server is offline, as the meta group (and so every group's /jsz cluster) has it. A server the meta
- * group does not list counts as offline, as /jsz shows a replica whose server it cannot name.
+ * Whether each server is offline, as every group's /jsz cluster has it (one flag per server). From the meta group's
+ * replicas where nats-server lists them (2.9 lists them on the meta leader only) and every replicated stream's: a
+ * consumer's replicas are among its stream's. A server no list names counts as offline, as /jsz shows a replica
+ * whose server it cannot name.
  */
 export function offlineByName(jsz: Jsz): (name: string) => boolean {
-  const known = new Map((jsz.meta_cluster?.replicas ?? []).map((r) => [r.name, r.offline === true]));
+  const streams = (jsz.account_details ?? []).flatMap((a) => a.stream_detail ?? []);
+  const replicas = [...(jsz.meta_cluster?.replicas ?? []), ...streams.flatMap((s) => s.cluster?.replicas ?? [])];
+  const known = new Map<string | undefined, boolean>();
+  for (const r of replicas) known.set(r.name, (known.get(r.name) ?? false) || r.offline === true);
   return (name) => known.get(name) ?? true;
 }
 
