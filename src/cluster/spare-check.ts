@@ -23,7 +23,8 @@ export async function askLeaveBlockers(monitorPort: number, signal?: AbortSignal
     const self = varz.server_name ?? '';
     const raftz = await Promise.all(accountsWithReplicatedStreams(streams).map((a) => fetchRaftz(monitorPort, a, signal)));
     if (raftz.some((r) => r === null)) return leaveBlockers((await fetchJszConsumers(monitorPort, signal)) as Jsz, self);
-    const consumers = raftz.flatMap((r) => consumerGroupsOf(r as Raftz, self, offlineByName(streams)));
+    const offline = offlineByName(streams);
+    const consumers = raftz.flatMap((r) => consumerGroupsOf(r as Raftz, self, offline));
     return leaveBlockers(streams, self, consumers);
   } catch {
     return [{ reason: 'nats-server does not answer /jsz or /raftz on its monitoring port', gone: [] }];
