@@ -3,6 +3,7 @@
  * spare rule judges them alike. /raftz lists only the raft groups this member is in, so its cost follows the
  * replicated groups, where /jsz with consumers costs as much for every R1 stream's consumers (docs/performance.md).
  */
+import { durationMs } from '../config/duration.js';
 import type { Group, GroupInfo, Jsz, Replica } from './spare-rule.js';
 
 interface RaftzPeer {
@@ -30,21 +31,12 @@ const HEARD_WITHIN_MS = 10_000;
 /** A consumer's raft group, as nats-server names it. */
 const CONSUMER_GROUP = /^C-/;
 
-const GO_UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 1e-3, '\u00b5s': 1e-3, ns: 1e-6 };
-
-/** A Go duration in ms ("1m2.5s", "134.9ms", "0s"); null when it is not one. */
-export function goDurationMs(text: string): number | null {
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s|us|\u00b5s|ns)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) return null;
-  return parts.reduce((ms, p) => ms + Number(p[1]) * GO_UNIT_MS[p[2]!]!, 0);
-}
-
 /**
  * Current as nats-server itself reckons it for /jsz (raft.go's Peers, cut by clusterInfo's lostQuorumInterval):
  * the leader, or a replica holding every entry this member applied, heard from lately. Only a leader knows.
  */
 function isCurrent(peerId: string, peer: RaftzPeer, group: RaftzGroup): boolean {
-  const seenMs = peer.last_seen === undefined ? null : goDurationMs(peer.last_seen);
+  const seenMs = durationMs(peer.last_seen);
   const holdsAll = peerId === group.leader || (peer.last_replicated_index ?? 0) >= (group.applied ?? Infinity);
   return holdsAll && seenMs !== null && seenMs <= HEARD_WITHIN_MS;
 }

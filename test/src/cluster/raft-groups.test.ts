@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { accountsWithReplicatedStreams, consumerGroupsOf, goDurationMs, offlineByName, type Raftz } from '../../../src/cluster/raft-groups.js';
+import { accountsWithReplicatedStreams, consumerGroupsOf, offlineByName, type Raftz } from '../../../src/cluster/raft-groups.js';
 import { leaveBlockers } from '../../../src/cluster/spare-rule.js';
 
 /** n1's /raftz for account APP: one consumer group it leads, one it follows, and a stream group. */
@@ -52,16 +52,6 @@ describe('consumer groups as /raftz shows them to the spare rule (n1)', () => {
   it('when a consumer group has no leader then it may not; a stream group in /raftz is left to /jsz', () => {
     const leaderless: Raftz = { APP: { 'C-R3F-x': { id: 'p1', size: 3, peers: upToDate } } };
     assert.deepEqual(reasons(leaderless), ['consumer group C-R3F-x (account APP) has no leader']);
-  });
-
-  it('reads Go durations, and nothing else', () => {
-    assert.equal(goDurationMs('134.5ms'), 134.5);
-    assert.equal(goDurationMs('1m2.5s'), 62_500);
-    assert.equal(goDurationMs('1h0m0s'), 3_600_000);
-    assert.equal(goDurationMs('250µs'), 0.25);
-    assert.equal(goDurationMs('0s'), 0);
-    assert.equal(goDurationMs('soon'), null);
-    assert.equal(goDurationMs('5s later'), null);
   });
 
   it('asks /raftz only for the accounts holding a replicated stream, by the name nats-server keys', () => {
