@@ -123,8 +123,8 @@ export async function fetchStreams(port: number, signal?: AbortSignal): Promise<
 }
 
 /**
- * Every account's streams with their raft groups, no config and no consumers: at 10,000 streams and 30,000 consumers
- * 5 MB in ~70 ms, where consumers made it 26 MB in ~1 s and config 50 MB in 2-4 s (docs/performance.md).
+ * Every account's streams with their raft groups, no config and no consumers: the consumers of R1 streams are most
+ * of what /jsz with consumers costs nats-server on a member holding many (docs/performance.md).
  */
 export async function fetchJszStreams(port: number, signal?: AbortSignal): Promise<unknown> {
   return fetchJson(port, '/jsz?accounts=true&streams=true', signal);
