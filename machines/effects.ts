@@ -6,6 +6,7 @@ import type {
   ConfirmReloadInput,
   JwtSyncReport,
   Ready,
+  ReconcileInput,
   ReconcileReport,
   ReloadBaseline,
   ReloadConfirmation,
@@ -45,7 +46,7 @@ export const effectsSetup = setup({
     waitReady: fromPromise<Ready>(mustBeProvided('waitReady')),
     reloadBaseline: fromPromise<ReloadBaseline>(mustBeProvided('reloadBaseline')),
     confirmReload: fromPromise<ReloadConfirmation, ConfirmReloadInput>(mustBeProvided('confirmReload')),
-    reconcile: fromPromise<ReconcileReport>(mustBeProvided('reconcile')),
+    reconcile: fromPromise<ReconcileReport, ReconcileInput>(mustBeProvided('reconcile')),
     /** With nats-server: CATCHING_UP while its full /healthz fails, SERVER_CAUGHT_UP once it passes. */
     catchUpCheck: fromCallback(mustBeProvided('catchUpCheck')),
     /**

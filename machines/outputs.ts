@@ -62,6 +62,11 @@ export interface JwtSyncReport {
   recordFault?: string | null;
 }
 
+/** The chart's decision (`clustered`, made once from the first valid config): a purge then waits for the cluster. */
+export interface ReconcileInput {
+  clustered: boolean;
+}
+
 export interface ReconcileReport {
   at: string;
   purged: string[];

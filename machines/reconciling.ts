@@ -1,4 +1,5 @@
 import { cleared, failed, finalState } from './fragments.js';
+import type { SupervisorContext } from './context.js';
 import type { ReconcileReport } from './outputs.js';
 
 type Reported = { event: { output: ReconcileReport } };
@@ -26,6 +27,7 @@ export const reconciling = {
       invoke: {
         src: 'reconcile',
         id: 'reconcile',
+        input: ({ context }: { context: SupervisorContext }) => ({ clustered: context.clustered }),
         onDone: [
           // What failed shows as JWT drift (nothing is marked as running) and is tried again until it completes.
           {

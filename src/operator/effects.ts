@@ -1,5 +1,5 @@
 import { fromPromise } from 'xstate';
-import type { JwtSyncReport, ReconcileReport, SyncJwtInput } from '../../machines/outputs.js';
+import type { JwtSyncReport, ReconcileInput, ReconcileReport, SyncJwtInput } from '../../machines/outputs.js';
 import type { Logger } from '../logger.js';
 import type { Snapshot } from '../watch/hash.js';
 import type { JwtMirror, OnWritten } from './jwt-mirror.js';
@@ -46,5 +46,5 @@ export function createSyncJwt({ mirror, log, mountHashes, onWritten, onStartupRe
 }
 
 export function createReconcile(reconciler: Reconciler) {
-  return fromPromise<ReconcileReport>(({ signal }) => reconciler.reconcile(signal));
+  return fromPromise<ReconcileReport, ReconcileInput>(({ input, signal }) => reconciler.reconcile(input, signal));
 }

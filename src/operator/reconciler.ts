@@ -1,4 +1,4 @@
-import type { ReconcileReport } from '../../machines/outputs.js';
+import type { ReconcileInput, ReconcileReport } from '../../machines/outputs.js';
 import type { Logger } from '../logger.js';
 import type { Settings } from '../settings.js';
 import { ClaimsPusher } from './claims-pusher.js';
@@ -44,7 +44,7 @@ export class Reconciler {
     return currentPurgePlan(this.settings, this.config);
   }
 
-  async reconcile(signal?: AbortSignal): Promise<ReconcileReport> {
+  async reconcile({ clustered }: ReconcileInput, signal?: AbortSignal): Promise<ReconcileReport> {
     const at = (): string => new Date().toISOString();
     if (!this.client || !this.pusher) {
       const skipped = 'NATS_SYS_USER_CRED_PATH is not set: no purge, no claims push';
@@ -52,16 +52,16 @@ export class Reconciler {
     }
     // Not ready in time is not fatal: every call below retries and reports its own failure.
     await this.client.ready();
-    const purge = await this.purge(signal);
+    const purge = await this.purge(clustered, signal);
     const { pushed, failed } = await this.pusher.pushChanged(signal);
     return { at: at(), ...purge, pushed, failed, skipped: this.settings.purge === 'dry-run' ? 'dry-run: nothing purged' : null };
   }
 
-  private async purge(signal?: AbortSignal): Promise<PurgeOutcome> {
+  private async purge(clustered: boolean, signal?: AbortSignal): Promise<PurgeOutcome> {
     const plan = await this.plan();
     if (plan.blocked) this.log.info({ reason: plan.blocked }, 'no JetStream purge');
     const candidates = await this.stillStored(plan);
-    const waits = await this.clusterWaits(candidates);
+    const waits = clustered ? await this.clusterWaits(candidates) : new Map<string, string[]>();
     this.sayWaits(waits);
     const purgeWaiting = [...waits].map(([account, reasons]) => ({ account, reasons }));
     const due = candidates.filter((a) => !waits.has(a));
@@ -86,7 +86,7 @@ export class Reconciler {
    * (docs/operator-mode.md: A purge the cluster agrees to).
    */
   private async clusterWaits(accounts: string[]): Promise<Map<string, string[]>> {
-    if (accounts.length === 0 || !(await this.config.facts()).clustered) return new Map();
+    if (accounts.length === 0) return new Map();
     const [members, self] = await Promise.all([knownMembers(this.settings), memberName(this.settings).catch(() => null)]);
     if (self === null) return new Map(accounts.map((a) => [a, ['nats-server did not say its server_name, so the other members cannot be told']]));
     return purgeWaits((subject, body, timeoutMs) => this.client!.request(subject, body, timeoutMs), members, self, accounts);
